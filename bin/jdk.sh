@@ -18,8 +18,10 @@ saelab_java_major() {
 saelab_find_jdk() {
   local min=25 tried=() candidates=() c major
   [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME")
-  for c in /usr/lib/jvm/* /opt/java/* /opt/jdk* /usr/local/lib/jvm/* /usr/java/* \
-           "$HOME"/.sdkman/candidates/java/* "$HOME"/.jdks/* /Library/Java/JavaVirtualMachines/*/Contents/Home; do
+  # SAELAB_JDK_ROOTS (space-separated globs) replaces the usual install places, e.g. in tests.
+  local roots=${SAELAB_JDK_ROOTS:-"/usr/lib/jvm/* /opt/java/* /opt/jdk* /usr/local/lib/jvm/* /usr/java/* \
+$HOME/.sdkman/candidates/java/* $HOME/.jdks/* /Library/Java/JavaVirtualMachines/*/Contents/Home"}
+  for c in $roots; do
     [ -d "$c" ] && candidates+=("$c")
   done
   if command -v java >/dev/null 2>&1; then
@@ -28,7 +30,11 @@ saelab_find_jdk() {
   fi
   # Prefer the newest JDK found, JAVA_HOME first among equals.
   local best="" best_major=0
+  local seen=" "
   for c in "${candidates[@]}"; do
+    c=$(readlink -f "$c")
+    case "$seen" in *" $c "*) continue ;; esac
+    seen="$seen$c "
     major=$(saelab_java_major "$c")
     tried+=("$c${major:+ (java $major)}")
     if [ -n "$major" ] && [ "$major" -ge "$min" ] 2>/dev/null && [ "$major" -gt "$best_major" ]; then
@@ -38,8 +44,8 @@ saelab_find_jdk() {
   if [ -z "$best" ]; then
     {
       echo "saelab: no JDK $min or newer found (it needs the jdk.incubator.vector module of JDK $min+)."
-      echo "Looked at JAVA_HOME, /usr/lib/jvm/*, /opt/java/*, /opt/jdk*, /usr/local/lib/jvm/*, /usr/java/*,"
-      echo "~/.sdkman/candidates/java/*, ~/.jdks/* and the java on PATH:"
+      echo "Looked at JAVA_HOME (${JAVA_HOME:-unset}), then $roots"
+      echo "and the java on PATH; found:"
       if [ ${#tried[@]} -eq 0 ]; then echo "  (no JDK at all)"; else printf '  %s\n' "${tried[@]}"; fi
       echo "Install one (for example Temurin 25) and/or set JAVA_HOME to it."
     } >&2
