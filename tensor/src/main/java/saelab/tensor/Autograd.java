@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -16,6 +17,7 @@ import java.util.Set;
  * ACCUMULATE across backward calls until {@link Tensor#zeroGrad()}. Interior nodes get a fresh
  * zeroed buffer at the start of each backward and drop it at the end; otherwise a second
  * backward over the same graph would push the first pass's interior gradients through again.
+ * The graph itself is kept (rules are closures over their inputs), so backward may run again.
  */
 final class Autograd {
     private Autograd() {}
@@ -53,8 +55,13 @@ final class Autograd {
                     + "or it was computed inside a NoGrad scope)");
         }
         List<Tensor> order = topologicalOrder(root);
+        // This pass's gradients go into fresh buffers; a leaf's earlier gradient is set aside and
+        // added back at the end, so accumulation is one rounding per element: backward twice
+        // gives exactly twice the gradient (adding each rule's terms onto the old sum would not).
+        Map<Tensor, float[]> earlier = new IdentityHashMap<>();
         for (Tensor t : order) {
-            if (!t.isLeaf()) t.resetGrad();
+            if (t.isLeaf() && t.gradData() != null) earlier.put(t, t.gradData());
+            t.resetGrad();
         }
         root.gradBuffer()[0] += 1f;
         // Reverse topological order: a node's gradient is complete before its rule runs,
@@ -66,6 +73,11 @@ final class Autograd {
         for (Tensor t : order) {
             if (!t.isLeaf()) t.releaseGrad();
         }
+        earlier.forEach((leaf, sum) -> {
+            float[] g = leaf.gradData();
+            for (int i = 0; i < sum.length; i++) sum[i] += g[i];
+            leaf.setGrad(sum); // keep the old array: optimizers may hold it
+        });
     }
 
     /**

@@ -181,6 +181,7 @@ public final class Tensor {
     }
 
     void resetGrad() { grad = new float[numel]; }
+    void setGrad(float[] g) { grad = g; }
     void releaseGrad() { grad = null; }
     Tensor[] parents() { return parents; }
     Autograd.Backward backwardRule() { return backward; }
@@ -286,6 +287,8 @@ public final class Tensor {
 
     private static String fmt(float v) {
         if (v == (int) v && Math.abs(v) < 1e7) return Integer.toString((int) v);
-        return String.format(java.util.Locale.ROOT, "%.4g", v);
+        String s = String.format(java.util.Locale.ROOT, "%.4g", v);
+        // 4 significant digits without padding zeros: 2.500 → 2.5 (exponent forms left alone).
+        return s.contains("e") || !s.contains(".") ? s : s.replaceAll("0+$", "").replaceAll("\\.$", "");
     }
 }
