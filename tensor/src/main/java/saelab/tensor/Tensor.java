@@ -153,7 +153,10 @@ public final class Tensor {
     /** The op that produced this tensor, or null for a leaf. */
     public String op() { return op; }
 
-    /** The accumulated gradient as a new tensor of this shape, or null if none has arrived. */
+    /**
+     * The accumulated gradient as a new tensor of this shape, or null if none has arrived.
+     * Only leaves keep one after backward; op outputs' gradients are dropped when it ends.
+     */
     public Tensor grad() {
         return grad == null ? null : new Tensor(grad.clone(), 0, shape);
     }
