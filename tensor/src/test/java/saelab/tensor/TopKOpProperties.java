@@ -10,7 +10,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 
 /** The forward laws of the TopK op (its gradient is in SelectionGradientProperties). */
-class TopKProperties {
+class TopKOpProperties {
 
     @Property(tries = 150, seed = "8801")
     void keepsExactlyTheKLargest(@ForAll @IntRange(min = 1, max = 9) int r, @ForAll @IntRange(min = 1, max = 40) int c,
