@@ -1,5 +1,7 @@
 package saelab.tensor;
 
+import saelab.tensor.kernels.VectorOps;
+
 /**
  * Primitive binary ops with row/column broadcasting: add, sub, mul, div.
  *
@@ -50,17 +52,30 @@ final class OpsBinary {
         Broadcast bc = Broadcast.of(op.name, a.shape(), b.shape());
         float[] ad = a.data(), bd = b.data();
         int ao = a.offset(), bo = b.offset();
-        float[] y = new float[bc.rows * bc.cols];
-        // Plain loop for now; a vector kernel for the equal-shape case slots in here.
-        for (int i = 0, o = 0; i < bc.rows; i++) {
-            for (int j = 0; j < bc.cols; j++, o++) {
-                y[o] = op.f(ad[ao + bc.aIndex(i, j)], bd[bo + bc.bIndex(i, j)]);
+        int n = bc.rows * bc.cols;
+        float[] y = new float[n];
+        // Equal shapes take the vector kernels, which do the same float operation per element
+        // as the loop below (bit-identical results); broadcasting and div take the loop.
+        boolean flat = bc.isFlat();
+        if (flat && op == Op.ADD) VectorOps.add(ad, ao, bd, bo, y, 0, n);
+        else if (flat && op == Op.MUL) VectorOps.mul(ad, ao, bd, bo, y, 0, n);
+        else {
+            for (int i = 0, o = 0; i < bc.rows; i++) {
+                for (int j = 0; j < bc.cols; j++, o++) {
+                    y[o] = op.f(ad[ao + bc.aIndex(i, j)], bd[bo + bc.bIndex(i, j)]);
+                }
             }
         }
         Tensor out = new Tensor(y, 0, bc.outShape);
         return Autograd.record(out, op.name, gy -> {
             float[] ga = a.requiresGrad() ? a.gradBuffer() : null;
             float[] gb = b.requiresGrad() ? b.gradBuffer() : null;
+            if (flat && (op == Op.ADD || op == Op.SUB)) {
+                // d/da = 1 and d/db = ±1: the gradient passes through as one vector add.
+                if (ga != null) VectorOps.add(ga, 0, gy, 0, ga, 0, n);
+                if (gb != null) VectorOps.axpy(op == Op.ADD ? 1f : -1f, gy, 0, gb, 0, n);
+                return;
+            }
             for (int i = 0, o = 0; i < bc.rows; i++) {
                 for (int j = 0; j < bc.cols; j++, o++) {
                     int ai = bc.aIndex(i, j), bi = bc.bIndex(i, j);
@@ -79,6 +94,8 @@ final class OpsBinary {
     record Broadcast(int rows, int cols, int[] outShape,
                      int aRowStride, int aColStride, int bRowStride, int bColStride) {
         int aIndex(int i, int j) { return i * aRowStride + j * aColStride; }
+        /** Equal shapes: both operands read element o at offset o. */
+        boolean isFlat() { return rows == 1 && aColStride == 1 && bColStride == 1 && aRowStride == 0 && bRowStride == 0; }
         int bIndex(int i, int j) { return i * bRowStride + j * bColStride; }
 
         static Broadcast of(String op, int[] a, int[] b) {
