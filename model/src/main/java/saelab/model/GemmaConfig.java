@@ -175,6 +175,8 @@ public record GemmaConfig(
 
     /** A config.json that cannot be used; the message names the file and the key. */
     public static final class ConfigException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         public ConfigException(String message) {
             super(message);
         }

@@ -7,6 +7,8 @@ import java.nio.file.Path;
  * file, the tensor when there is one, and what was expected.
  */
 public class SafetensorsException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     public SafetensorsException(String message) {
         super(message);
     }
