@@ -1,0 +1,162 @@
+package saelab.model.safetensors;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every way a file or index can be broken gives a SafetensorsException that names the file,
+ * the tensor when one is at fault, and what was expected; never an IndexOutOfBoundsException.
+ */
+class MalformedSafetensorsTest {
+    @TempDir Path dir;
+
+    private Path file(String header, int dataBytes) {
+        return RawFiles.write(dir.resolve("bad.safetensors"), header, new byte[dataBytes]);
+    }
+
+    /** Opening fails with a message containing the file's path and every fragment given. */
+    private static void assertRejected(Path opened, Path named, String... fragments) {
+        var e = assertThrows(SafetensorsException.class, () -> TensorStore.open(opened).close());
+        String m = e.getMessage();
+        assertTrue(m.contains(named.toString()), "should name " + named + ": " + m);
+        for (String f : fragments) assertTrue(m.contains(f), "should say '" + f + "': " + m);
+    }
+
+    private void assertRejected(String header, int dataBytes, String... fragments) {
+        Path f = file(header, dataBytes);
+        assertRejected(f, f, fragments);
+    }
+
+    @Test
+    void truncatedBeforeTheHeaderLength() throws IOException {
+        Path f = Files.write(dir.resolve("short.safetensors"), new byte[] {1, 2, 3});
+        assertRejected(f, f, "truncated", "3 bytes", "8-byte header length");
+        Path empty = Files.write(dir.resolve("empty.safetensors"), new byte[0]);
+        assertRejected(empty, empty, "truncated", "0 bytes");
+    }
+
+    @Test
+    void headerLengthPastTheEndOfTheFile() {
+        Path f = RawFiles.write(dir.resolve("long.safetensors"), 1000, "{}".getBytes(), new byte[0]);
+        assertRejected(f, f, "header length 1000", "past the end", "10 bytes");
+        Path huge = RawFiles.write(dir.resolve("huge.safetensors"), -1L, "{}".getBytes(), new byte[0]);
+        assertRejected(huge, huge, "header length 18446744073709551615", "past the end");
+    }
+
+    @Test
+    void headerThatIsNotJson() {
+        assertRejected("{\"a\": {\"dtype\": ", 0, "not valid JSON");
+        assertRejected("{} trailing", 0, "not valid JSON");
+        assertRejected("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8, "not valid JSON", "Duplicate");
+    }
+
+    @Test
+    void headerThatIsNotAnObject() {
+        assertRejected("[1, 2, 3]", 0, "JSON object", "array");
+        assertRejected("\"x\"", 0, "JSON object");
+        assertRejected("{\"w\": [1]}", 0, "'w'", "entry must be an object");
+    }
+
+    @Test
+    void entryMissingAField() {
+        assertRejected("{\"w\":{\"shape\":[1],\"data_offsets\":[0,4]}}", 4, "'w'", "missing \"dtype\"", "F32");
+        assertRejected("{\"w\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}}", 4, "'w'", "missing \"shape\"", "array of integers");
+        assertRejected("{\"w\":{\"dtype\":\"F32\",\"shape\":[1]}}", 4, "'w'", "missing \"data_offsets\"", "array of 2 integers");
+    }
+
+    @Test
+    void fieldsOfTheWrongKind() {
+        assertRejected("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0]}}", 4, "'w'", "data_offsets", "2 integers");
+        assertRejected("{\"w\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,4]}}", 4, "'w'", "shape", "integers");
+        assertRejected("{\"w\":{\"dtype\":\"F32\",\"shape\":\"1\",\"data_offsets\":[0,4]}}", 4, "'w'", "shape");
+        assertRejected("{\"w\":{\"dtype\":7,\"shape\":[1],\"data_offsets\":[0,4]}}", 4, "'w'", "dtype");
+        assertRejected("{\"__metadata__\":{\"n\":1}}", 0, "__metadata__.n", "must be a string");
+    }
+
+    @Test
+    void unknownDtype() {
+        assertRejected("{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1,
+                "'w'", "unknown dtype 'F8_E4M3'", "F32, F16, BF16, I32, I64");
+    }
+
+    @Test
+    void negativeDimension() {
+        assertRejected("{\"w\":{\"dtype\":\"F32\",\"shape\":[2,-1],\"data_offsets\":[0,4]}}", 4,
+                "'w'", "shape[1] is -1", "non-negative");
+    }
+
+    @Test
+    void offsetsOutOfRange() {
+        assertRejected("{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 12,
+                "'w'", "[0, 16]", "past the end of the data (12 bytes");
+        assertRejected("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[-4,0]}}", 4,
+                "'w'", "0 <= begin <= end");
+    }
+
+    @Test
+    void beginAfterEnd() {
+        assertRejected("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,4]}}", 8,
+                "'w'", "[8, 4]", "not an interval");
+    }
+
+    @Test
+    void overlappingTensors() {
+        assertRejected("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12,
+                "'b'", "overlap tensor 'a'", "[0, 8]");
+        assertRejected("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"z\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[4,4]}}", 8,
+                "'z'", "overlap tensor 'a'");
+    }
+
+    @Test
+    void shapeDisagreeingWithTheByteRange() {
+        assertRejected("{\"w\":{\"dtype\":\"BF16\",\"shape\":[2,3],\"data_offsets\":[0,16]}}", 16,
+                "'w'", "shape [2, 3] of BF16 needs 12 bytes", "span 16");
+        assertRejected("{\"w\":{\"dtype\":\"I64\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,8]}}", 8,
+                "'w'", "more elements than a file can hold");
+    }
+
+    @Test
+    void indexNamingATensorMissingFromItsShard() {
+        SafetensorsWriter.write(dir.resolve("s1.safetensors"), Map.of("x", TensorData.f32(new long[] {1}, new float[] {1})));
+        Path index = writeIndex("{\"metadata\":{},\"weight_map\":{\"x\":\"s1.safetensors\",\"y\":\"s1.safetensors\"}}");
+        assertRejected(index, dir.resolve("s1.safetensors"), "'y'", "named in " + index, "missing from this shard");
+    }
+
+    @Test
+    void indexNamingAMissingFile() {
+        Path index = writeIndex("{\"weight_map\":{\"x\":\"nowhere.safetensors\"}}");
+        assertRejected(index, index, "'x'", "nowhere.safetensors", "does not exist");
+    }
+
+    @Test
+    void indexThatIsNotAnIndex() {
+        assertRejected(writeIndex("{\"weight_map\":"), dir.resolve(TensorStore.INDEX_FILE), "not valid JSON");
+        assertRejected(writeIndex("{\"metadata\":{}}"), dir.resolve(TensorStore.INDEX_FILE), "\"weight_map\"");
+        assertRejected(writeIndex("{\"weight_map\":{\"x\":3}}"), dir.resolve(TensorStore.INDEX_FILE), "'x'", "shard file name");
+    }
+
+    @Test
+    void aBrokenShardIsNamedThroughTheIndex() throws IOException {
+        Files.write(dir.resolve("s1.safetensors"), new byte[] {0});
+        Path index = writeIndex("{\"weight_map\":{\"x\":\"s1.safetensors\"}}");
+        assertRejected(index, dir.resolve("s1.safetensors"), "truncated");
+    }
+
+    private Path writeIndex(String json) {
+        try {
+            return Files.writeString(dir.resolve(TensorStore.INDEX_FILE), json);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
