@@ -1,0 +1,197 @@
+package saelab.tensor.kernels;
+
+import java.util.Arrays;
+import java.util.stream.IntStream;
+
+/**
+ * Co-firing statistics of sparse codes and the competition-weighted overlap penalty built on
+ * them, computed from the codes' indices in O(B·k²), never from dense m×m matrices.
+ *
+ * <p>Input: B rows of k slots, slot s of row b naming latent {@code idx[b·k+s]} with value
+ * {@code val[b·k+s]}; a slot fires when its value is > 0 (TopK keeps k entries of ReLU output,
+ * some may be 0). For latents i ≠ j:
+ * <pre>
+ *   count_ij = |{b : i and j both fire in row b}|
+ *   n_ij     = count_ij / B                       (Normalization.BATCH)
+ *            = count_ij / min(count_i, count_j)   (Normalization.MIN_COUNT)
+ *   c_ij     = clamp((n_ij − t) / t, 0, 1)        competition weight, no gradient through it
+ *   P        = Σ_{i≠j} c_ij · |g_ij|              over ordered pairs, as the original code sums
+ * </pre>
+ * with the overlap g_ij either the activation overlap Σ_b f_bi f_bj / B ({@link #activationOverlap})
+ * or the decoder overlap W_i·W_j ({@link #decoderOverlap}).
+ *
+ * <p><b>The limit t → 0.</b> For n_ij > 0, (n_ij − t)/t → ∞ so c_ij → 1; for n_ij = 0 it is −1,
+ * clamped to 0. At t ≤ 0 the kernel uses that limit, c_ij = [n_ij > 0], and never divides by t:
+ * a threshold schedule that reaches 0 at the end of training yields a finite penalty, no NaN.
+ *
+ * <p>How: postings (rows where each latent fires) are built once; then, for each latent i, a
+ * dense per-thread accumulator indexed by j collects count_ij and Σ f_bi f_bj over i's rows
+ * (Gustavson's row-by-row sparse product MᵀM). Latents are split over threads; each thread
+ * writes only gradient entries of its own latents, and partial penalties are summed in a fixed
+ * order, so results do not depend on scheduling.
+ */
+public final class CoFiring {
+    private CoFiring() {}
+
+    public enum Normalization { BATCH, MIN_COUNT }
+
+    /**
+     * What a pass measured. Pair counts are of unordered pairs {i, j}.
+     *
+     * @param penalty        P as defined above
+     * @param coFiringPairs  pairs with count_ij ≥ 1
+     * @param penalizedPairs pairs with c_ij > 0
+     * @param meanC          mean c_ij over co-firing pairs (0 when there are none)
+     */
+    public record Summary(double penalty, long coFiringPairs, long penalizedPairs, double meanC) {}
+
+    /** Latents per parallel task: large enough to amortise task overhead, small enough to balance. */
+    private static final int CHUNK = 64;
+
+    /**
+     * P with g_ij = Σ_b f_bi f_bj / B. Values are ≥ 0 where they fire, so |g_ij| = g_ij.
+     * When {@code gradVal} is non-null, adds dP/dval (B×k, same layout as val) into it:
+     * dP/df_bi = (2/B) Σ_{j fires in row b, j≠i} c_ij f_bj (each unordered pair appears twice in P).
+     * {@code nHistogram}, when non-null, counts unordered co-firing pairs by n_ij into equal
+     * bins over [0, 1].
+     */
+    public static Summary activationOverlap(int rows, int k, int m, int[] idx, float[] val,
+                                            double threshold, Normalization norm,
+                                            float[] gradVal, long[] nHistogram) {
+        return run(new Problem(rows, k, m, idx, val, threshold, norm, nHistogram), null, 0, gradVal, null);
+    }
+
+    /**
+     * P with g_ij = W_i·W_j, W the m×d decoder (row-major). When {@code gradW} is non-null, adds
+     * dP/dW into it: dP/dW_i = 2 Σ_j c_ij sign(W_i·W_j) W_j, with sign(0) = 0.
+     * Costs one d-length dot product per ordered pair with c_ij > 0.
+     */
+    public static Summary decoderOverlap(int rows, int k, int m, int[] idx, float[] val,
+                                         double threshold, Normalization norm,
+                                         float[] w, int d, float[] gradW, long[] nHistogram) {
+        if (w.length < (long) m * d) throw new IllegalArgumentException("decoder has " + w.length + " floats, expected m·d = " + (long) m * d);
+        return run(new Problem(rows, k, m, idx, val, threshold, norm, nHistogram), w, d, null, gradW);
+    }
+
+    /** Per-latent firing counts over the batch (slots with value > 0). */
+    public static int[] counts(int rows, int k, int m, int[] idx, float[] val) {
+        int[] count = new int[m];
+        for (int p = 0; p < rows * k; p++) {
+            if (val[p] > 0) count[idx[p]]++;
+        }
+        return count;
+    }
+
+    private record Problem(int rows, int k, int m, int[] idx, float[] val, double threshold,
+                           Normalization norm, long[] histogram) {
+        Problem {
+            if (idx.length < rows * k || val.length < rows * k) throw new IllegalArgumentException(
+                    "codes hold " + Math.min(idx.length, val.length) + " slots, expected rows·k = " + rows * k);
+            if (!(threshold >= 0)) throw new IllegalArgumentException("threshold must be ≥ 0, got " + threshold);
+            for (int p = 0; p < rows * k; p++) {
+                if (idx[p] < 0 || idx[p] >= m) throw new IllegalArgumentException("slot " + p + " names latent " + idx[p] + ", outside [0, " + m + ")");
+            }
+        }
+
+        /** The competition weight for a pair that co-fired {@code both} times. */
+        double weight(int both, int countI, int countJ) {
+            double n = norm == Normalization.BATCH ? (double) both / rows : (double) both / Math.min(countI, countJ);
+            if (threshold <= 0) return n > 0 ? 1 : 0;
+            return Math.min(1, Math.max(0, (n - threshold) / threshold));
+        }
+
+        double n(int both, int countI, int countJ) {
+            return norm == Normalization.BATCH ? (double) both / rows : (double) both / Math.min(countI, countJ);
+        }
+    }
+
+    /** Scratch of one thread: dense accumulators indexed by the partner latent j. */
+    private static final class Scratch {
+        final int[] both;
+        final double[] overlap;
+        final double[] c;
+        final int[] touched;
+        Scratch(int m) { both = new int[m]; overlap = new double[m]; c = new double[m]; touched = new int[m]; }
+    }
+
+    private static Summary run(Problem pr, float[] w, int d, float[] gradVal, float[] gradW) {
+        int rows = pr.rows(), k = pr.k(), m = pr.m();
+        int[] idx = pr.idx();
+        float[] val = pr.val();
+        int[] count = counts(rows, k, m, idx, val);
+        // Postings: for latent i, the slots (b·k + s) where it fires, in row order.
+        int[] start = new int[m + 1];
+        for (int i = 0; i < m; i++) start[i + 1] = start[i] + count[i];
+        int[] post = new int[start[m]];
+        int[] fill = Arrays.copyOf(start, m);
+        for (int p = 0; p < rows * k; p++) if (val[p] > 0) post[fill[idx[p]]++] = p;
+
+        int chunks = (m + CHUNK - 1) / CHUNK;
+        double[] penalty = new double[chunks], sumC = new double[chunks];
+        long[] pairs = new long[chunks], penalized = new long[chunks];
+        long[][] hist = pr.histogram() == null ? null : new long[chunks][];
+        ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(() -> new Scratch(m));
+        IntStream stream = IntStream.range(0, chunks);
+        if ((long) rows * k * k > 1 << 16) stream = stream.parallel();
+        stream.forEach(ch -> {
+            Scratch s = scratch.get();
+            long[] h = pr.histogram() == null ? null : new long[pr.histogram().length];
+            for (int i = ch * CHUNK, end = Math.min(m, i + CHUNK); i < end; i++) {
+                if (count[i] == 0) continue;
+                int nTouched = 0;
+                for (int q = start[i]; q < start[i + 1]; q++) {
+                    int slot = post[q], rowBase = slot - slot % k;
+                    double fi = val[slot];
+                    for (int t = rowBase; t < rowBase + k; t++) {
+                        int j = idx[t];
+                        if (j == i || !(val[t] > 0)) continue;
+                        if (s.both[j]++ == 0) s.touched[nTouched++] = j;
+                        s.overlap[j] += fi * val[t];
+                    }
+                }
+                double pen = 0;
+                for (int u = 0; u < nTouched; u++) {
+                    int j = s.touched[u];
+                    double c = pr.weight(s.both[j], count[i], count[j]);
+                    s.c[j] = c;
+                    if (j > i) {
+                        pairs[ch]++;
+                        sumC[ch] += c;
+                        if (c > 0) penalized[ch]++;
+                        if (h != null) h[Math.min(h.length - 1, (int) (pr.n(s.both[j], count[i], count[j]) * h.length))]++;
+                    }
+                    if (c == 0) continue;
+                    if (w == null) {
+                        pen += c * s.overlap[j] / rows;
+                    } else {
+                        double dot = VectorOps.dot(w, i * d, w, j * d, d);
+                        pen += c * Math.abs(dot);
+                        if (gradW != null && dot != 0) VectorOps.axpy((float) (2 * c * Math.signum(dot)), w, j * d, gradW, i * d, d);
+                    }
+                }
+                penalty[ch] += pen;
+                if (gradVal != null) {
+                    for (int q = start[i]; q < start[i + 1]; q++) {
+                        int slot = post[q], rowBase = slot - slot % k;
+                        double g = 0;
+                        for (int t = rowBase; t < rowBase + k; t++) {
+                            int j = idx[t];
+                            if (j != i && val[t] > 0) g += s.c[j] * val[t];
+                        }
+                        gradVal[slot] += (float) (2 * g / rows);
+                    }
+                }
+                for (int u = 0; u < nTouched; u++) {
+                    int j = s.touched[u];
+                    s.both[j] = 0; s.overlap[j] = 0; s.c[j] = 0;
+                }
+            }
+            if (hist != null) hist[ch] = h;
+        });
+        if (hist != null) for (long[] h : hist) if (h != null) for (int b = 0; b < h.length; b++) pr.histogram()[b] += h[b];
+        double total = 0, c = 0;
+        long np = 0, npen = 0;
+        for (int ch = 0; ch < chunks; ch++) { total += penalty[ch]; c += sumC[ch]; np += pairs[ch]; npen += penalized[ch]; }
+        return new Summary(total, np, npen, np == 0 ? 0 : c / np);
+    }
+}
