@@ -1,0 +1,91 @@
+package saelab.tensor.kernels;
+
+import static saelab.tensor.kernels.MicroKernel.MR;
+import static saelab.tensor.kernels.MicroKernel.NR;
+import static saelab.tensor.kernels.MicroKernel.S;
+import static saelab.tensor.kernels.MicroKernel.VL;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Copies blocks of A and B into the panel layouts {@link MicroKernel} streams through.
+ *
+ * <p>Packing is where the forms differ: each routine reads its operand in the stored layout
+ * (plain or transposed) and always writes the same panel layout, so one kernel serves NN, NT
+ * and TN. Rows of A beyond m and columns of B beyond n are written as zeros, so edge tiles run
+ * the full kernel and only their write-back is trimmed.
+ *
+ * <p>A panel: slivers of MR rows; sliver s, step p, row r at {@code s*kc*MR + p*MR + r}.
+ * B panel: slivers of NR columns; sliver t, step p, column j at {@code t*kc*NR + p*NR + j}.
+ */
+final class GemmPacking {
+    private GemmPacking() {}
+
+    /**
+     * Packs rows [i0, i0+mc) and steps [p0, p0+kc) of op(A). {@code transposed} means A is stored
+     * k×m (the TN form), so element (i, p) sits at {@code a[aOff + p*lda + i]}; otherwise at
+     * {@code a[aOff + i*lda + p]}.
+     */
+    static void packA(boolean transposed, float[] a, int aOff, int lda,
+                      int i0, int mc, int p0, int kc, float[] ap) {
+        for (int s = 0, i = i0; i < i0 + mc; s++, i += MR) {
+            int rows = Math.min(MR, i0 + mc - i);
+            int base = s * kc * MR;
+            if (rows < MR) Arrays.fill(ap, base, base + kc * MR, 0f);
+            if (transposed) {
+                // Each step's MR values are contiguous in the stored layout: a straight copy.
+                int src = aOff + p0 * lda + i;
+                for (int p = 0; p < kc; p++, src += lda) {
+                    System.arraycopy(a, src, ap, base + p * MR, rows);
+                }
+            } else {
+                // Walk each source row contiguously; the writes interleave the MR rows.
+                for (int r = 0; r < rows; r++) {
+                    int src = aOff + (i + r) * lda + p0;
+                    int dst = base + r;
+                    for (int p = 0; p < kc; p++) ap[dst + p * MR] = a[src + p];
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs columns [j0, j0+nc) and steps [p0, p0+kc) of op(B). {@code transposed} means B is
+     * stored n×k (the NT form), so element (p, j) sits at {@code b[bOff + j*ldb + p]}; otherwise
+     * at {@code b[bOff + p*ldb + j]}.
+     */
+    static void packB(boolean transposed, float[] b, int bOff, int ldb,
+                      int j0, int nc, int p0, int kc, float[] bp) {
+        for (int t = 0, j = j0; j < j0 + nc; t++, j += NR) {
+            int cols = Math.min(NR, j0 + nc - j);
+            int base = t * kc * NR;
+            if (transposed) {
+                packBTransposedSliver(b, bOff, ldb, j, cols, p0, kc, bp, base);
+            } else if (cols == NR) {
+                int src = bOff + p0 * ldb + j;
+                for (int p = 0; p < kc; p++, src += ldb) {
+                    int dst = base + p * NR;
+                    FloatVector.fromArray(S, b, src).intoArray(bp, dst);
+                    FloatVector.fromArray(S, b, src + VL).intoArray(bp, dst + VL);
+                    FloatVector.fromArray(S, b, src + 2 * VL).intoArray(bp, dst + 2 * VL);
+                }
+            } else {
+                Arrays.fill(bp, base, base + kc * NR, 0f);
+                int src = bOff + p0 * ldb + j;
+                for (int p = 0; p < kc; p++, src += ldb) System.arraycopy(b, src, bp, base + p * NR, cols);
+            }
+        }
+    }
+
+    /** One NR-wide sliver of a B stored n×k: a transpose, row by row of the stored layout. */
+    private static void packBTransposedSliver(float[] b, int bOff, int ldb, int j, int cols,
+                                              int p0, int kc, float[] bp, int base) {
+        if (cols < NR) Arrays.fill(bp, base, base + kc * NR, 0f);
+        for (int jj = 0; jj < cols; jj++) {
+            int src = bOff + (j + jj) * ldb + p0;
+            int dst = base + jj;
+            for (int p = 0; p < kc; p++) bp[dst + p * NR] = b[src + p];
+        }
+    }
+}

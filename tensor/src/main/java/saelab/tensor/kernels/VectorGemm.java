@@ -1,0 +1,131 @@
+package saelab.tensor.kernels;
+
+import static saelab.tensor.kernels.MicroKernel.MR;
+import static saelab.tensor.kernels.MicroKernel.NR;
+
+/**
+ * Cache-blocked, packed, multi-threaded float32 GEMM around {@link MicroKernel} (the Goto/BLIS
+ * loop nest): for each NC-wide column block of C and each KC-deep slice of the inner dimension,
+ * pack B's KC×NC block once; for each MC-tall row block pack A's MC×KC block; then sweep the
+ * MR×NR register tiles.
+ *
+ * <p>Threads own disjoint blocks of C (column chunks, plus row chunks when C is narrow), each
+ * running the whole loop nest with its own packing buffers. No barriers, and nothing is packed
+ * twice: a column chunk is exactly one NC block, and A is re-packed once per NC block in the
+ * serial algorithm too.
+ *
+ * <p>Callers ({@link Gemm}) guarantee m, n, k ≥ 1 and in-range operands.
+ */
+final class VectorGemm {
+    private VectorGemm() {}
+
+    /** Depth of a packed slice: one B sliver (KC×NR) is reused across a whole A block. */
+    static final int KC = Integer.getInteger("saelab.gemm.kc", 256);
+    /** Rows of A per packed block; the MC×KC block stays in L2 (1 MiB per Zen 5 core). */
+    static final int MC = roundUp(Integer.getInteger("saelab.gemm.mc", 128), MR);
+    /** Columns per packed B block and per thread task. */
+    static final int NC = roundUp(Integer.getInteger("saelab.gemm.nc", 2048), NR);
+    /** Below this many flops the thread hand-off costs more than it saves. */
+    private static final double PARALLEL_FLOPS = 4e6;
+
+    static void sgemm(Gemm.Form form, int m, int n, int k,
+                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                      float[] c, int cOff, int ldc, boolean accumulate) {
+        boolean aT = form == Gemm.Form.TN;
+        boolean bT = form == Gemm.Form.NT;
+        int threads = 2.0 * m * n * k < PARALLEL_FLOPS ? 1 : Parallel.parallelism();
+
+        // Column chunks: at least one per thread, a multiple of the thread count for balance,
+        // none wider than NC. Row chunks only when C is too narrow to give every thread columns.
+        int nTiles = ceilDiv(n, NR);
+        int nChunks = Math.max(ceilDiv(n, NC), threads);
+        nChunks = Math.min(nTiles, roundUp(nChunks, threads));
+        int chunkCols = roundUp(ceilDiv(n, nChunks), NR);
+        nChunks = ceilDiv(n, chunkCols);
+        int mChunks = 1;
+        if (nChunks < threads) mChunks = Math.min(ceilDiv(m, MR), ceilDiv(threads, nChunks));
+        int chunkRows = roundUp(ceilDiv(m, mChunks), MR);
+        mChunks = ceilDiv(m, chunkRows);
+
+        int columnChunks = nChunks;
+        Parallel.forRange(nChunks * mChunks, task -> {
+            int j0 = (task % columnChunks) * chunkCols;
+            int i0 = (task / columnChunks) * chunkRows;
+            block(aT, bT, i0, Math.min(m, i0 + chunkRows), j0, Math.min(n, j0 + chunkCols), k,
+                    a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        });
+    }
+
+    /** C[i0..i1)[j0..j1) over the whole inner dimension, on the calling thread. */
+    private static void block(boolean aT, boolean bT, int i0, int i1, int j0, int j1, int k,
+                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                              float[] c, int cOff, int ldc, boolean accumulate) {
+        // Even slices: k = 300 becomes 150 + 150, not 256 + 44.
+        int kc = ceilDiv(k, ceilDiv(k, KC));
+        int mcMax = Math.min(MC, roundUp(i1 - i0, MR));
+        int ncMax = Math.min(roundUp(NC, NR), roundUp(j1 - j0, NR));
+        Buffers buf = Buffers.get(mcMax * kc, ncMax * kc);
+        float[] ap = buf.a, bp = buf.b, tile = buf.tile;
+        for (int jc = j0; jc < j1; jc += ncMax) {
+            int nc = Math.min(ncMax, j1 - jc);
+            for (int pc = 0; pc < k; pc += kc) {
+                int kcur = Math.min(kc, k - pc);
+                boolean add = accumulate || pc > 0;
+                GemmPacking.packB(bT, b, bOff, ldb, jc, nc, pc, kcur, bp);
+                for (int ic = i0; ic < i1; ic += mcMax) {
+                    int mc = Math.min(mcMax, i1 - ic);
+                    GemmPacking.packA(aT, a, aOff, lda, ic, mc, pc, kcur, ap);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int cols = Math.min(NR, nc - jr);
+                        int bBase = jr * kcur;
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int rows = Math.min(MR, mc - ir);
+                            int aBase = ir * kcur;
+                            int cIdx = cOff + (ic + ir) * ldc + jc + jr;
+                            if (rows == MR && cols == NR) {
+                                MicroKernel.tile(kcur, ap, aBase, bp, bBase, c, cIdx, ldc, add);
+                            } else {
+                                MicroKernel.tile(kcur, ap, aBase, bp, bBase, tile, 0, NR, false);
+                                mergeEdge(tile, rows, cols, c, cIdx, ldc, add);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Writes the valid rows×cols corner of a scratch tile into C. */
+    private static void mergeEdge(float[] tile, int rows, int cols, float[] c, int cIdx, int ldc, boolean add) {
+        for (int r = 0; r < rows; r++) {
+            int ci = cIdx + r * ldc, ti = r * NR;
+            if (add) {
+                for (int j = 0; j < cols; j++) c[ci + j] += tile[ti + j];
+            } else {
+                System.arraycopy(tile, ti, c, ci, cols);
+            }
+        }
+    }
+
+    static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    static int roundUp(int x, int y) {
+        return ceilDiv(x, y) * y;
+    }
+
+    /** Per-thread packing buffers, grown on demand and kept, so a GEMM allocates nothing hot. */
+    private static final class Buffers {
+        private static final ThreadLocal<Buffers> LOCAL = ThreadLocal.withInitial(Buffers::new);
+        float[] a = new float[0], b = new float[0];
+        final float[] tile = new float[MR * NR];
+
+        static Buffers get(int aSize, int bSize) {
+            Buffers buf = LOCAL.get();
+            if (buf.a.length < aSize) buf.a = new float[aSize];
+            if (buf.b.length < bSize) buf.b = new float[bSize];
+            return buf;
+        }
+    }
+}
