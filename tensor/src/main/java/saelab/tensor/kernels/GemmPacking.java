@@ -78,14 +78,37 @@ final class GemmPacking {
         }
     }
 
-    /** One NR-wide sliver of a B stored n×k: a transpose, row by row of the stored layout. */
+    /**
+     * One NR-wide sliver of a B stored n×k: a transpose. Full slivers go through 16×16 register
+     * transposes where the vectors have 16 lanes; the rest (other widths, the last kc % 16 steps,
+     * edge slivers) is a scalar copy that walks each stored row contiguously.
+     */
     private static void packBTransposedSliver(float[] b, int bOff, int ldb, int j, int cols,
                                               int p0, int kc, float[] bp, int base) {
-        if (cols < NR) Arrays.fill(bp, base, base + kc * NR, 0f);
-        for (int jj = 0; jj < cols; jj++) {
-            int src = bOff + (j + jj) * ldb + p0;
-            int dst = base + jj;
-            for (int p = 0; p < kc; p++) bp[dst + p * NR] = b[src + p];
+        transposeInto(b, bOff + j * ldb + p0, ldb, cols, kc, bp, base);
+    }
+
+    /**
+     * Writes the transpose of {@code rows} stored rows of {@code kc} floats (row r at
+     * {@code src[s + r*lds]}) into a B sliver: element (r, p) to {@code bp[base + p*NR + r]},
+     * zero-filling columns rows..NR. Shared with the bf16 packing, which converts into a float
+     * scratch first.
+     */
+    static void transposeInto(float[] src, int s, int lds, int rows, int kc, float[] bp, int base) {
+        if (rows < NR) Arrays.fill(bp, base, base + kc * NR, 0f);
+        int blocked = 0;
+        if (BlockTranspose.AVAILABLE && rows == NR) {
+            blocked = kc - kc % 16;
+            for (int p = 0; p < blocked; p += 16) {
+                for (int g = 0; g < NR; g += 16) {
+                    BlockTranspose.transpose16(src, s + g * lds + p, lds, bp, base + p * NR + g, NR);
+                }
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            int from = s + r * lds;
+            int dst = base + r;
+            for (int p = blocked; p < kc; p++) bp[dst + p * NR] = src[from + p];
         }
     }
 }
