@@ -63,8 +63,13 @@ public final class Parallel {
 
     /** Runs body(i) for i in [0, n), in any order, on up to {@link #parallelism()} threads. */
     public static void forRange(int n, IntConsumer body) {
+        forRange(n, parallelism, body);
+    }
+
+    /** As {@link #forRange(int, IntConsumer)}, on at most maxThreads threads (1: the caller alone). */
+    public static void forRange(int n, int maxThreads, IntConsumer body) {
         if (n <= 0) return;
-        int threads = Math.min(n, parallelism);
+        int threads = Math.min(n, Math.min(maxThreads, parallelism));
         if (threads == 1 || inPool()) {
             for (int i = 0; i < n; i++) body.accept(i);
             return;

@@ -28,12 +28,27 @@ final class VectorGemm {
     /** Below this many flops the thread hand-off costs more than it saves. */
     private static final double PARALLEL_FLOPS = 4e6;
 
+    /**
+     * Packs columns [j0, j0+nc) and steps [p0, p0+kc) of op(B) into the B panel layout of
+     * {@link GemmPacking}. Lets the bf16 GEMM reuse this loop nest with its own B storage.
+     */
+    interface BPanels {
+        void pack(int j0, int nc, int p0, int kc, float[] bp);
+    }
+
     static void sgemm(Gemm.Form form, int m, int n, int k,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float[] c, int cOff, int ldc, boolean accumulate) {
-        boolean aT = form == Gemm.Form.TN;
         boolean bT = form == Gemm.Form.NT;
-        int threads = 2.0 * m * n * k < PARALLEL_FLOPS ? 1 : Parallel.parallelism();
+        multiply(m, n, k, form == Gemm.Form.TN, a, aOff, lda,
+                (j0, nc, p0, kc, bp) -> GemmPacking.packB(bT, b, bOff, ldb, j0, nc, p0, kc, bp),
+                c, cOff, ldc, accumulate, Parallel.parallelism());
+    }
+
+    /** C = op(A)·op(B) (+ C), with op(B) supplied panel by panel, on at most maxThreads threads. */
+    static void multiply(int m, int n, int k, boolean aT, float[] a, int aOff, int lda, BPanels bPanels,
+                         float[] c, int cOff, int ldc, boolean accumulate, int maxThreads) {
+        int threads = 2.0 * m * n * k < PARALLEL_FLOPS ? 1 : maxThreads;
 
         // Column chunks: at least one per thread, a multiple of the thread count for balance,
         // none wider than NC. Row chunks only when C is too narrow to give every thread columns.
@@ -48,17 +63,17 @@ final class VectorGemm {
         mChunks = ceilDiv(m, chunkRows);
 
         int columnChunks = nChunks;
-        Parallel.forRange(nChunks * mChunks, task -> {
+        Parallel.forRange(nChunks * mChunks, threads, task -> {
             int j0 = (task % columnChunks) * chunkCols;
             int i0 = (task / columnChunks) * chunkRows;
-            block(aT, bT, i0, Math.min(m, i0 + chunkRows), j0, Math.min(n, j0 + chunkCols), k,
-                    a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+            block(aT, i0, Math.min(m, i0 + chunkRows), j0, Math.min(n, j0 + chunkCols), k,
+                    a, aOff, lda, bPanels, c, cOff, ldc, accumulate);
         });
     }
 
     /** C[i0..i1)[j0..j1) over the whole inner dimension, on the calling thread. */
-    private static void block(boolean aT, boolean bT, int i0, int i1, int j0, int j1, int k,
-                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+    private static void block(boolean aT, int i0, int i1, int j0, int j1, int k,
+                              float[] a, int aOff, int lda, BPanels bPanels,
                               float[] c, int cOff, int ldc, boolean accumulate) {
         // Even slices: k = 300 becomes 150 + 150, not 256 + 44.
         int kc = ceilDiv(k, ceilDiv(k, KC));
@@ -71,7 +86,7 @@ final class VectorGemm {
             for (int pc = 0; pc < k; pc += kc) {
                 int kcur = Math.min(kc, k - pc);
                 boolean add = accumulate || pc > 0;
-                GemmPacking.packB(bT, b, bOff, ldb, jc, nc, pc, kcur, bp);
+                bPanels.pack(jc, nc, pc, kcur, bp);
                 for (int ic = i0; ic < i1; ic += mcMax) {
                     int mc = Math.min(mcMax, i1 - ic);
                     GemmPacking.packA(aT, a, aOff, lda, ic, mc, pc, kcur, ap);
