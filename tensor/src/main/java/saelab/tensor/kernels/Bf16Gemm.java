@@ -80,7 +80,7 @@ public final class Bf16Gemm {
         }
         VectorGemm.multiply(m, n, k, false, a, aOff, lda,
                 (j0, nc, p0, kc, bp) -> packB(b, bByteOff, ldb, j0, nc, p0, kc, bp),
-                c, cOff, ldc, accumulate, threads);
+                c, cOff, ldc, accumulate, threads, VectorGemm.Blocking.DEFAULT);
     }
 
     /** Packs columns [j0, j0+nc), steps [p0, p0+kc) of Bᵀ: widen NR stored rows, then transpose. */

@@ -19,12 +19,23 @@ import static saelab.tensor.kernels.MicroKernel.NR;
 final class VectorGemm {
     private VectorGemm() {}
 
-    /** Depth of a packed slice: one B sliver (KC×NR) is reused across a whole A block. */
-    static final int KC = Integer.getInteger("saelab.gemm.kc", 256);
-    /** Rows of A per packed block; the MC×KC block stays in L2 (1 MiB per Zen 5 core). */
-    static final int MC = roundUp(Integer.getInteger("saelab.gemm.mc", 128), MR);
-    /** Columns per packed B block and per thread task. */
-    static final int NC = roundUp(Integer.getInteger("saelab.gemm.nc", 2048), NR);
+    /**
+     * Block sizes. kc: depth of a packed slice; one B sliver (kc×NR) is reused across a whole A
+     * block. mc: rows of A per packed block, which stays in L2 (1 MiB per Zen 5 core). nc: columns
+     * per packed B block and per thread task. Defaults can be overridden with the system
+     * properties saelab.gemm.kc/mc/nc (for tuning); tests pass tiny blockings to reach every loop.
+     */
+    record Blocking(int kc, int mc, int nc) {
+        Blocking {
+            if (kc < 1 || mc < 1 || nc < 1) throw new IllegalArgumentException("blocking " + kc + "/" + mc + "/" + nc);
+            mc = roundUp(mc, MR);
+            nc = roundUp(nc, NR);
+        }
+
+        static final Blocking DEFAULT = new Blocking(Integer.getInteger("saelab.gemm.kc", 256),
+                Integer.getInteger("saelab.gemm.mc", 128), Integer.getInteger("saelab.gemm.nc", 2048));
+    }
+
     /** Below this many flops the thread hand-off costs more than it saves. */
     private static final double PARALLEL_FLOPS = 4e6;
 
@@ -39,21 +50,27 @@ final class VectorGemm {
     static void sgemm(Gemm.Form form, int m, int n, int k,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float[] c, int cOff, int ldc, boolean accumulate) {
+        sgemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, Blocking.DEFAULT);
+    }
+
+    static void sgemm(Gemm.Form form, int m, int n, int k,
+                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                      float[] c, int cOff, int ldc, boolean accumulate, Blocking blocking) {
         boolean bT = form == Gemm.Form.NT;
         multiply(m, n, k, form == Gemm.Form.TN, a, aOff, lda,
                 (j0, nc, p0, kc, bp) -> GemmPacking.packB(bT, b, bOff, ldb, j0, nc, p0, kc, bp),
-                c, cOff, ldc, accumulate, Parallel.parallelism());
+                c, cOff, ldc, accumulate, Parallel.parallelism(), blocking);
     }
 
     /** C = op(A)·op(B) (+ C), with op(B) supplied panel by panel, on at most maxThreads threads. */
     static void multiply(int m, int n, int k, boolean aT, float[] a, int aOff, int lda, BPanels bPanels,
-                         float[] c, int cOff, int ldc, boolean accumulate, int maxThreads) {
+                         float[] c, int cOff, int ldc, boolean accumulate, int maxThreads, Blocking blocking) {
         int threads = 2.0 * m * n * k < PARALLEL_FLOPS ? 1 : maxThreads;
 
         // Column chunks: at least one per thread, a multiple of the thread count for balance,
-        // none wider than NC. Row chunks only when C is too narrow to give every thread columns.
+        // none wider than nc. Row chunks only when C is too narrow to give every thread columns.
         int nTiles = ceilDiv(n, NR);
-        int nChunks = Math.max(ceilDiv(n, NC), threads);
+        int nChunks = Math.max(ceilDiv(n, blocking.nc()), threads);
         nChunks = Math.min(nTiles, roundUp(nChunks, threads));
         int chunkCols = roundUp(ceilDiv(n, nChunks), NR);
         nChunks = ceilDiv(n, chunkCols);
@@ -67,18 +84,18 @@ final class VectorGemm {
             int j0 = (task % columnChunks) * chunkCols;
             int i0 = (task / columnChunks) * chunkRows;
             block(aT, i0, Math.min(m, i0 + chunkRows), j0, Math.min(n, j0 + chunkCols), k,
-                    a, aOff, lda, bPanels, c, cOff, ldc, accumulate);
+                    a, aOff, lda, bPanels, c, cOff, ldc, accumulate, blocking);
         });
     }
 
     /** C[i0..i1)[j0..j1) over the whole inner dimension, on the calling thread. */
     private static void block(boolean aT, int i0, int i1, int j0, int j1, int k,
                               float[] a, int aOff, int lda, BPanels bPanels,
-                              float[] c, int cOff, int ldc, boolean accumulate) {
+                              float[] c, int cOff, int ldc, boolean accumulate, Blocking blocking) {
         // Even slices: k = 300 becomes 150 + 150, not 256 + 44.
-        int kc = ceilDiv(k, ceilDiv(k, KC));
-        int mcMax = Math.min(MC, roundUp(i1 - i0, MR));
-        int ncMax = Math.min(roundUp(NC, NR), roundUp(j1 - j0, NR));
+        int kc = ceilDiv(k, ceilDiv(k, blocking.kc()));
+        int mcMax = Math.min(blocking.mc(), roundUp(i1 - i0, MR));
+        int ncMax = Math.min(blocking.nc(), roundUp(j1 - j0, NR));
         Buffers buf = Buffers.get(mcMax * kc, ncMax * kc);
         float[] ap = buf.a, bp = buf.b, tile = buf.tile;
         for (int jc = j0; jc < j1; jc += ncMax) {

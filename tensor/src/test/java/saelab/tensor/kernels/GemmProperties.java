@@ -62,6 +62,20 @@ class GemmProperties {
         }
     }
 
+    /** Tiny block sizes, so that modest shapes run every level of the loop nest many times. */
+    @Property(tries = 60, seed = "7303")
+    void anyBlockingGivesTheSameProduct(@ForAll Gemm.Form form, @ForAll @IntRange(min = 1, max = 90) int m,
+                                        @ForAll @IntRange(min = 1, max = 150) int n,
+                                        @ForAll @IntRange(min = 1, max = 120) int k,
+                                        @ForAll @IntRange(min = 1, max = 40) int kc, @ForAll @IntRange(min = 1, max = 40) int mc,
+                                        @ForAll @IntRange(min = 1, max = 120) int nc,
+                                        @ForAll boolean accumulate, @ForAll long seed) {
+        Case t = new Case(form, m, n, k, 1, 2, seed);
+        VectorGemm.Blocking blocking = new VectorGemm.Blocking(kc, mc, nc);
+        t.check("VectorGemm " + blocking, accumulate, (c) -> VectorGemm.sgemm(form, m, n, k,
+                t.a, t.aOff, t.lda, t.b, t.bOff, t.ldb, c, t.cOff, t.ldc, accumulate, blocking));
+    }
+
     /** One random problem: operands with offsets and padded rows, and C with sentinel padding. */
     static final class Case {
         final Gemm.Form form;
