@@ -44,11 +44,11 @@ class GemmProperties {
         }
     }
 
-    /** Shapes past KC = 256 and MC = 128 and wide enough to split over threads, 1 to 3 of them. */
+    /** Shapes past the default blocks (kc = 768, mc = 96) and wide enough to split over 1 to 3 threads. */
     @Property(tries = 25, seed = "7302")
     void vectorEqualsScalarAcrossBlocks(@ForAll Gemm.Form form, @ForAll @IntRange(min = 100, max = 290) int m,
                                         @ForAll @IntRange(min = 1, max = 230) int n,
-                                        @ForAll @IntRange(min = 200, max = 600) int k,
+                                        @ForAll @IntRange(min = 200, max = 1000) int k,
                                         @ForAll @IntRange(min = 1, max = 3) int threads,
                                         @ForAll boolean accumulate, @ForAll long seed) {
         Case t = new Case(form, m, n, k, 3, 1, seed);
