@@ -1,6 +1,7 @@
 package saelab.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -24,6 +25,8 @@ final class BlockTranspose {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final boolean AVAILABLE = S.length() == 16;
 
+    private static final VectorMask<Float> LOW_HALF = AVAILABLE ? S.indexInRange(0, 8) : null;
+    private static final VectorMask<Float> HIGH_HALF = AVAILABLE ? S.indexInRange(0, 8).not() : null;
     private static final FloatVector LO1 = index(1, true), HI1 = index(1, false);
     private static final FloatVector LO2 = index(2, true), HI2 = index(2, false);
     private static final FloatVector LO4 = index(4, true), HI4 = index(4, false);
@@ -45,6 +48,15 @@ final class BlockTranspose {
      * column q of the block to {@code dst[d + q*ldd .. +16)}.
      */
     static void transpose16(float[] src, int s, int lds, float[] dst, int d, int ldd) {
+        transpose16(src, s, lds, dst, d, ldd, d + 8);
+    }
+
+    /**
+     * As above, but the two halves of each column go to different places: rows 0..7 of column q
+     * to {@code dst[d + q*ldd .. +8)}, rows 8..15 to {@code dst[dHigh + q*ldd .. +8)}. Packing A
+     * uses this to fill two MR = 8 row slivers from one 16-row block.
+     */
+    static void transpose16(float[] src, int s, int lds, float[] dst, int d, int ldd, int dHigh) {
         FloatVector v0 = FloatVector.fromArray(S, src, s);
         FloatVector v1 = FloatVector.fromArray(S, src, s + 1 * lds);
         FloatVector v2 = FloatVector.fromArray(S, src, s + 2 * lds);
@@ -94,21 +106,42 @@ final class BlockTranspose {
         t = LO8.selectFrom(v5, v13); v13 = HI8.selectFrom(v5, v13); v5 = t;
         t = LO8.selectFrom(v6, v14); v14 = HI8.selectFrom(v6, v14); v6 = t;
         t = LO8.selectFrom(v7, v15); v15 = HI8.selectFrom(v7, v15); v7 = t;
-        v0.intoArray(dst, d);
-        v1.intoArray(dst, d + 1 * ldd);
-        v2.intoArray(dst, d + 2 * ldd);
-        v3.intoArray(dst, d + 3 * ldd);
-        v4.intoArray(dst, d + 4 * ldd);
-        v5.intoArray(dst, d + 5 * ldd);
-        v6.intoArray(dst, d + 6 * ldd);
-        v7.intoArray(dst, d + 7 * ldd);
-        v8.intoArray(dst, d + 8 * ldd);
-        v9.intoArray(dst, d + 9 * ldd);
-        v10.intoArray(dst, d + 10 * ldd);
-        v11.intoArray(dst, d + 11 * ldd);
-        v12.intoArray(dst, d + 12 * ldd);
-        v13.intoArray(dst, d + 13 * ldd);
-        v14.intoArray(dst, d + 14 * ldd);
-        v15.intoArray(dst, d + 15 * ldd);
+        if (dHigh == d + 8) {
+            v0.intoArray(dst, d + 0 * ldd);
+            v1.intoArray(dst, d + 1 * ldd);
+            v2.intoArray(dst, d + 2 * ldd);
+            v3.intoArray(dst, d + 3 * ldd);
+            v4.intoArray(dst, d + 4 * ldd);
+            v5.intoArray(dst, d + 5 * ldd);
+            v6.intoArray(dst, d + 6 * ldd);
+            v7.intoArray(dst, d + 7 * ldd);
+            v8.intoArray(dst, d + 8 * ldd);
+            v9.intoArray(dst, d + 9 * ldd);
+            v10.intoArray(dst, d + 10 * ldd);
+            v11.intoArray(dst, d + 11 * ldd);
+            v12.intoArray(dst, d + 12 * ldd);
+            v13.intoArray(dst, d + 13 * ldd);
+            v14.intoArray(dst, d + 14 * ldd);
+            v15.intoArray(dst, d + 15 * ldd);
+        } else {
+            // Masked stores: lanes 0..7 at d, lanes 8..15 shifted down to dHigh (hence the -8).
+            int h = dHigh - 8;
+            v0.intoArray(dst, d + 0 * ldd, LOW_HALF); v0.intoArray(dst, h + 0 * ldd, HIGH_HALF);
+            v1.intoArray(dst, d + 1 * ldd, LOW_HALF); v1.intoArray(dst, h + 1 * ldd, HIGH_HALF);
+            v2.intoArray(dst, d + 2 * ldd, LOW_HALF); v2.intoArray(dst, h + 2 * ldd, HIGH_HALF);
+            v3.intoArray(dst, d + 3 * ldd, LOW_HALF); v3.intoArray(dst, h + 3 * ldd, HIGH_HALF);
+            v4.intoArray(dst, d + 4 * ldd, LOW_HALF); v4.intoArray(dst, h + 4 * ldd, HIGH_HALF);
+            v5.intoArray(dst, d + 5 * ldd, LOW_HALF); v5.intoArray(dst, h + 5 * ldd, HIGH_HALF);
+            v6.intoArray(dst, d + 6 * ldd, LOW_HALF); v6.intoArray(dst, h + 6 * ldd, HIGH_HALF);
+            v7.intoArray(dst, d + 7 * ldd, LOW_HALF); v7.intoArray(dst, h + 7 * ldd, HIGH_HALF);
+            v8.intoArray(dst, d + 8 * ldd, LOW_HALF); v8.intoArray(dst, h + 8 * ldd, HIGH_HALF);
+            v9.intoArray(dst, d + 9 * ldd, LOW_HALF); v9.intoArray(dst, h + 9 * ldd, HIGH_HALF);
+            v10.intoArray(dst, d + 10 * ldd, LOW_HALF); v10.intoArray(dst, h + 10 * ldd, HIGH_HALF);
+            v11.intoArray(dst, d + 11 * ldd, LOW_HALF); v11.intoArray(dst, h + 11 * ldd, HIGH_HALF);
+            v12.intoArray(dst, d + 12 * ldd, LOW_HALF); v12.intoArray(dst, h + 12 * ldd, HIGH_HALF);
+            v13.intoArray(dst, d + 13 * ldd, LOW_HALF); v13.intoArray(dst, h + 13 * ldd, HIGH_HALF);
+            v14.intoArray(dst, d + 14 * ldd, LOW_HALF); v14.intoArray(dst, h + 14 * ldd, HIGH_HALF);
+            v15.intoArray(dst, d + 15 * ldd, LOW_HALF); v15.intoArray(dst, h + 15 * ldd, HIGH_HALF);
+        }
     }
 }

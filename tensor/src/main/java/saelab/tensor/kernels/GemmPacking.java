@@ -39,14 +39,30 @@ final class GemmPacking {
                 for (int p = 0; p < kc; p++, src += lda) {
                     System.arraycopy(a, src, ap, base + p * MR, rows);
                 }
-            } else {
-                // Walk each source row contiguously; the writes interleave the MR rows.
-                for (int r = 0; r < rows; r++) {
-                    int src = aOff + (i + r) * lda + p0;
-                    int dst = base + r;
-                    for (int p = 0; p < kc; p++) ap[dst + p * MR] = a[src + p];
+            } else if (BlockTranspose.AVAILABLE && MR == 8 && rows == MR && i + 2 * MR <= i0 + mc) {
+                // Two full slivers at once: 16×16 transposes whose halves go to either sliver.
+                int blocked = kc - kc % 16;
+                int src = aOff + i * lda + p0;
+                for (int p = 0; p < blocked; p += 16) {
+                    BlockTranspose.transpose16(a, src + p, lda, ap, base + p * MR, MR, base + kc * MR + p * MR);
                 }
+                packRowsScalar(a, src, lda, MR, blocked, kc, ap, base);
+                packRowsScalar(a, src + MR * lda, lda, MR, blocked, kc, ap, base + kc * MR);
+                s++; // the loop's own step then moves past the second sliver
+                i += MR;
+            } else {
+                packRowsScalar(a, aOff + i * lda + p0, lda, rows, 0, kc, ap, base);
             }
+        }
+    }
+
+    /** Steps [from, kc) of {@code rows} stored rows (row r at src + r*lda) into one A sliver. */
+    private static void packRowsScalar(float[] a, int src, int lda, int rows, int from, int kc, float[] ap, int base) {
+        // Walk each source row contiguously; the writes interleave the MR rows.
+        for (int r = 0; r < rows; r++) {
+            int row = src + r * lda;
+            int dst = base + r;
+            for (int p = from; p < kc; p++) ap[dst + p * MR] = a[row + p];
         }
     }
 
