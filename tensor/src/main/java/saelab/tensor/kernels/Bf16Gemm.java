@@ -28,8 +28,8 @@ import jdk.incubator.vector.VectorSpecies;
  * with a B packer that widens each stored row into a float scratch and transposes it into the
  * panel, so the conversion is paid once per B element per call, not once per row of A. For a
  * handful of rows (decoding one token) the product is memory-bound and packing B would cost more
- * than the arithmetic: each output is then a dot product over the stored row, widened on the fly,
- * with the rows of B split over the threads.
+ * than the arithmetic: {@link Bf16Gemv} computes each output as a dot product over the stored row,
+ * widened on the fly, with the rows of B split over the threads.
  */
 public final class Bf16Gemm {
     private Bf16Gemm() {}
@@ -45,8 +45,6 @@ public final class Bf16Gemm {
     static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** A thread that never runs: a segment it may read is one any pool thread may read. */
     private static final Thread NOT_THE_OWNER = Thread.ofPlatform().unstarted(() -> { });
-    /** Below this many multiply-adds the GEMV stays on the calling thread. */
-    private static final long PARALLEL_WORK = 1L << 18;
 
     private static VectorSpecies<Short> halfSpecies() {
         try {
@@ -75,7 +73,7 @@ public final class Bf16Gemm {
         // A segment of a confined arena may only be read by its owner: then stay on this thread.
         int threads = b.isAccessibleBy(NOT_THE_OWNER) ? Parallel.parallelism() : 1;
         if (m <= GEMV_MAX_ROWS) {
-            gemv(m, n, k, a, aOff, lda, b, bByteOff, ldb, c, cOff, ldc, accumulate, threads);
+            Bf16Gemv.gemv(m, n, k, a, aOff, lda, b, bByteOff, ldb, c, cOff, ldc, accumulate, threads);
             return;
         }
         VectorGemm.multiply(m, n, k, false, a, aOff, lda,
@@ -111,43 +109,6 @@ public final class Bf16Gemm {
         ShortVector s = ShortVector.fromMemorySegment(H, seg, at, ByteOrder.LITTLE_ENDIAN);
         IntVector w = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
         return w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    /** The few-rows path: C[i][j] = A_i · B_j, B's rows split over threads in contiguous runs. */
-    private static void gemv(int m, int n, int k, float[] a, int aOff, int lda,
-                             MemorySegment b, long bByteOff, long ldb,
-                             float[] c, int cOff, int ldc, boolean accumulate, int maxThreads) {
-        int threads = (long) m * n * k < PARALLEL_WORK ? 1 : maxThreads;
-        // A few runs per thread, so that a thread slowed by a neighbour's work does not hold up the rest.
-        int runs = Math.min(n, threads == 1 ? 1 : 4 * threads);
-        int runRows = VectorGemm.ceilDiv(n, runs);
-        Parallel.forRange(VectorGemm.ceilDiv(n, runRows), threads, run -> {
-            int j1 = Math.min(n, (run + 1) * runRows);
-            for (int j = run * runRows; j < j1; j++) {
-                long row = bByteOff + 2 * (j * ldb);
-                for (int i = 0; i < m; i++) {
-                    float s = dot(a, aOff + i * lda, b, row, k);
-                    int ci = cOff + i * ldc + j;
-                    c[ci] = accumulate ? c[ci] + s : s;
-                }
-            }
-        });
-    }
-
-    /** Σ_p a[ai+p]·widen(bf16 at byte row + 2p), with two accumulators to overlap FMA latency. */
-    private static float dot(float[] a, int ai, MemorySegment b, long row, int k) {
-        int p = 0;
-        float s = 0f;
-        if (H != null) {
-            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
-            for (int end = k - k % (2 * VL); p < end; p += 2 * VL) {
-                acc0 = FloatVector.fromArray(F, a, ai + p).fma(vector(b, row + 2L * p), acc0);
-                acc1 = FloatVector.fromArray(F, a, ai + p + VL).fma(vector(b, row + 2L * (p + VL)), acc1);
-            }
-            s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-        }
-        for (; p < k; p++) s += a[ai + p] * Float.intBitsToFloat(b.get(LE_SHORT, row + 2L * p) << 16);
-        return s;
     }
 
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
