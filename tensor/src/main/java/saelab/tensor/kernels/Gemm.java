@@ -8,8 +8,9 @@ package saelab.tensor.kernels;
  * NN/TN and n×k in NT. Each operand has an offset into its array and a leading dimension (the
  * distance between consecutive rows as stored).
  *
- * <p>This facade is what the rest of saelab calls; {@link ScalarGemm} is the plain twin used as
- * the test oracle.
+ * <p>This facade is what the rest of saelab calls. It dispatches to {@link VectorGemm} (packed,
+ * blocked, multi-threaded Vector API kernel); tiny products use {@link ScalarGemm}, the plain twin
+ * that is also the test oracle.
  */
 public final class Gemm {
     private Gemm() {}
@@ -21,8 +22,25 @@ public final class Gemm {
                              float[] b, int bOff, int ldb,
                              float[] c, int cOff, int ldc,
                              boolean accumulate) {
-        ScalarGemm.sgemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("negative shape " + m + "x" + n + "x" + k);
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            // An empty sum: C keeps its values when accumulating, otherwise it becomes zero.
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            }
+            return;
+        }
+        if ((long) m * n * k <= SCALAR_VOLUME) {
+            // Packing a few hundred products costs more than multiplying them directly.
+            ScalarGemm.sgemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+            return;
+        }
+        VectorGemm.sgemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
+
+    /** m·n·k up to which the scalar loop is used. */
+    private static final long SCALAR_VOLUME = 512;
 
     /** Dense contiguous convenience: leading dimensions implied by the form. */
     public static void sgemm(Form form, int m, int n, int k, float[] a, float[] b, float[] c, boolean accumulate) {

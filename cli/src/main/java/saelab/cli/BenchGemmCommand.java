@@ -1,0 +1,216 @@
+package saelab.cli;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import saelab.tensor.kernels.Bf16Gemm;
+import saelab.tensor.kernels.Gemm;
+import saelab.tensor.kernels.Parallel;
+
+/**
+ * GFLOP/s of the float32 GEMM (NN) and the bf16 GEMM (A·Wᵀ, W bf16) at saelab's shapes, each
+ * next to numpy's time for the same product measured in the same run (interleaved shape by
+ * shape, so both see the same machine load), with the ratio.
+ */
+@Command(name = "gemm", mixinStandardHelpOptions = true,
+        description = {"GFLOP/s of saelab's GEMMs against numpy (OpenBLAS) on the same machine, same run.",
+                "Shapes are MxKxN: C[M,N] = A[M,K]·B[K,N]; a 'bf16:' prefix times A·Wᵀ with W[N,K] in bf16."})
+public final class BenchGemmCommand implements Runnable {
+
+    static final String DEFAULT_SHAPES =
+            "2048x2304x16384,2048x16384x2304,128x2304x9216,1024x1024x1024,bf16:128x2304x9216";
+
+    @Option(names = "--shapes", split = ",", paramLabel = "MxKxN",
+            description = "Comma-separated shapes (default: ${DEFAULT-VALUE}).", defaultValue = DEFAULT_SHAPES)
+    List<String> shapes;
+
+    @Option(names = "--reps", description = "Timed repetitions per shape; the best is reported (default: ${DEFAULT-VALUE}).",
+            defaultValue = "5")
+    int reps;
+
+    @Option(names = "--warmup", description = "Untimed repetitions first, for the JIT and caches (default: ${DEFAULT-VALUE}).",
+            defaultValue = "2")
+    int warmup;
+
+    @Option(names = "--threads", description = "Threads for saelab and for numpy (default: all cores, ${DEFAULT-VALUE}).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--python", description = "Python interpreter with numpy (default: ${DEFAULT-VALUE}).",
+            defaultValue = "python3")
+    String python;
+
+    @Option(names = "--no-numpy", description = "Skip the numpy reference.")
+    boolean noNumpy;
+
+    /** Best-of-N seconds of one product, with W transposed (x·Wᵀ) for the bf16 lines. */
+    private static final String NUMPY_SCRIPT = String.join("\n",
+            "import sys, time, numpy as np",
+            "m, k, n, warm, reps, wt = map(int, sys.argv[1:7])",
+            "rng = np.random.default_rng(0)",
+            "a = rng.random((m, k), dtype=np.float32)",
+            "b = rng.random((n, k), dtype=np.float32).T if wt else rng.random((k, n), dtype=np.float32)",
+            "for _ in range(warm): a @ b",
+            "best = float('inf')",
+            "for _ in range(reps):",
+            "    t = time.perf_counter(); a @ b; best = min(best, time.perf_counter() - t)",
+            "print(best)");
+
+    record Shape(String text, boolean bf16, int m, int k, int n) {
+        double flops() {
+            return 2.0 * m * n * k;
+        }
+
+        static Shape parse(String s) {
+            String t = s.trim();
+            boolean bf16 = t.startsWith("bf16:");
+            String dims = bf16 ? t.substring(5) : t;
+            String[] d = dims.toLowerCase().split("x");
+            if (d.length != 3) throw new IllegalArgumentException("shape must be MxKxN (optionally bf16:MxKxN): " + s);
+            return new Shape(t, bf16, Integer.parseInt(d[0]), Integer.parseInt(d[1]), Integer.parseInt(d[2]));
+        }
+    }
+
+    record Row(Shape shape, double seconds, double numpySeconds) {}
+
+    @Override
+    public void run() {
+        if (reps < 1 || warmup < 0 || threads < 1) throw new IllegalArgumentException("--reps >= 1, --warmup >= 0, --threads >= 1");
+        List<Shape> parsed = shapes.stream().map(Shape::parse).toList();
+        Parallel.setParallelism(threads);
+        String numpyNote = noNumpy ? "numpy column skipped (--no-numpy)" : probeNumpy();
+        boolean numpy = numpyNote == null;
+
+        System.out.printf("saelab bench gemm: %d thread(s), %d warm-up + best of %d, vector species %s%n",
+                threads, warmup, reps, jdk.incubator.vector.FloatVector.SPECIES_PREFERRED);
+        List<Row> rows = new ArrayList<>();
+        for (Shape s : parsed) {
+            System.out.printf("  running %-22s ...", s.text());
+            System.out.flush();
+            double t = s.bf16() ? timeBf16(s) : timeF32(s);
+            double np = numpy ? timeNumpy(s) : Double.NaN;
+            System.out.printf(" %.1f GFLOP/s%s%n", s.flops() / t / 1e9,
+                    numpy ? String.format(" (numpy %.1f)", s.flops() / np / 1e9) : "");
+            rows.add(new Row(s, t, np));
+        }
+        System.out.println();
+        printTable(rows, numpy);
+        if (!numpy) System.out.println("note: " + numpyNote);
+        else if (parsed.stream().anyMatch(Shape::bf16)) {
+            System.out.println("note: numpy has no bf16 GEMM; its bf16 lines time the float32 product x·Wᵀ of the same shape.");
+        }
+    }
+
+    private void printTable(List<Row> rows, boolean numpy) {
+        String head = numpy
+                ? String.format("%-6s %-18s %10s %10s %10s %10s %8s", "kind", "M x K x N", "ms", "GFLOP/s", "numpy ms", "numpy GF/s", "ratio")
+                : String.format("%-6s %-18s %10s %10s", "kind", "M x K x N", "ms", "GFLOP/s");
+        System.out.println(head);
+        System.out.println("-".repeat(head.length()));
+        for (Row r : rows) {
+            Shape s = r.shape();
+            String kind = s.bf16() ? "bf16" : "f32";
+            String dims = s.m() + "x" + s.k() + "x" + s.n();
+            double gf = s.flops() / r.seconds() / 1e9;
+            if (numpy) {
+                double ngf = s.flops() / r.numpySeconds() / 1e9;
+                System.out.printf("%-6s %-18s %10.2f %10.1f %10.2f %10.1f %7.2fx%n", kind, dims, r.seconds() * 1e3, gf,
+                        r.numpySeconds() * 1e3, ngf, gf / ngf);
+            } else {
+                System.out.printf("%-6s %-18s %10.2f %10.1f%n", kind, dims, r.seconds() * 1e3, gf);
+            }
+        }
+    }
+
+    private double timeF32(Shape s) {
+        Random r = new Random(1);
+        float[] a = random(r, (long) s.m() * s.k()), b = random(r, (long) s.k() * s.n());
+        float[] c = new float[Math.multiplyExact(s.m(), s.n())];
+        return best(() -> Gemm.sgemm(Gemm.Form.NN, s.m(), s.n(), s.k(), a, b, c, false));
+    }
+
+    private double timeBf16(Shape s) {
+        Random r = new Random(1);
+        float[] a = random(r, (long) s.m() * s.k());
+        float[] c = new float[Math.multiplyExact(s.m(), s.n())];
+        // Auto arena: any thread may read it, like a mapped checkpoint.
+        MemorySegment w = Arena.ofAuto().allocate(2L * s.n() * s.k());
+        ValueLayout.OfShort le = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        for (long e = 0; e < (long) s.n() * s.k(); e++) {
+            w.set(le, 2 * e, (short) (Float.floatToRawIntBits(r.nextFloat()) >>> 16));
+        }
+        return best(() -> Bf16Gemm.gemmNT(s.m(), s.n(), s.k(), a, 0, s.k(), w, 0, s.k(), c, 0, s.n(), false));
+    }
+
+    private double best(Runnable product) {
+        for (int i = 0; i < warmup; i++) product.run();
+        double best = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            product.run();
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+        return best;
+    }
+
+    private static float[] random(Random r, long size) {
+        float[] x = new float[Math.toIntExact(size)];
+        for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
+        return x;
+    }
+
+    /** Null when numpy can be used, otherwise why not. */
+    private String probeNumpy() {
+        try {
+            Result res = python("import numpy; print(numpy.__version__)");
+            if (res.exit != 0) return "numpy column omitted: '" + python + "' cannot import numpy (" + res.output.strip() + ")";
+            return null;
+        } catch (IOException e) {
+            return "numpy column omitted: '" + python + "' could not be started (" + e.getMessage() + ")";
+        }
+    }
+
+    private double timeNumpy(Shape s) {
+        try {
+            Result res = python(NUMPY_SCRIPT, String.valueOf(s.m()), String.valueOf(s.k()), String.valueOf(s.n()),
+                    String.valueOf(warmup), String.valueOf(reps), s.bf16() ? "1" : "0");
+            if (res.exit != 0) throw new IllegalStateException("numpy run failed: " + res.output);
+            String[] lines = res.output.strip().split("\n");
+            return Double.parseDouble(lines[lines.length - 1].strip());
+        } catch (IOException e) {
+            throw new IllegalStateException("numpy run failed", e);
+        }
+    }
+
+    private record Result(int exit, String output) {}
+
+    private Result python(String script, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(python, "-c", script));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        // Same thread count as saelab; every BLAS numpy may be linked against reads one of these.
+        String t = String.valueOf(threads);
+        for (String v : List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")) pb.environment().put(v, t);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                return new Result(-1, "timed out");
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            return new Result(-1, "interrupted");
+        }
+        return new Result(p.exitValue(), out);
+    }
+}

@@ -1,0 +1,130 @@
+package saelab.tensor.kernels;
+
+import static saelab.tensor.kernels.MicroKernel.MR;
+import static saelab.tensor.kernels.MicroKernel.NR;
+import static saelab.tensor.kernels.MicroKernel.S;
+import static saelab.tensor.kernels.MicroKernel.VL;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Copies blocks of A and B into the panel layouts {@link MicroKernel} streams through.
+ *
+ * <p>Packing is where the forms differ: each routine reads its operand in the stored layout
+ * (plain or transposed) and always writes the same panel layout, so one kernel serves NN, NT
+ * and TN. Rows of A beyond m and columns of B beyond n are written as zeros, so edge tiles run
+ * the full kernel and only their write-back is trimmed.
+ *
+ * <p>A panel: slivers of MR rows; sliver s, step p, row r at {@code s*kc*MR + p*MR + r}.
+ * B panel: slivers of NR columns; sliver t, step p, column j at {@code t*kc*NR + p*NR + j}.
+ */
+final class GemmPacking {
+    private GemmPacking() {}
+
+    /**
+     * Packs rows [i0, i0+mc) and steps [p0, p0+kc) of op(A). {@code transposed} means A is stored
+     * k×m (the TN form), so element (i, p) sits at {@code a[aOff + p*lda + i]}; otherwise at
+     * {@code a[aOff + i*lda + p]}.
+     */
+    static void packA(boolean transposed, float[] a, int aOff, int lda,
+                      int i0, int mc, int p0, int kc, float[] ap) {
+        for (int s = 0, i = i0; i < i0 + mc; s++, i += MR) {
+            int rows = Math.min(MR, i0 + mc - i);
+            int base = s * kc * MR;
+            if (rows < MR) Arrays.fill(ap, base, base + kc * MR, 0f);
+            if (transposed) {
+                // Each step's MR values are contiguous in the stored layout: a straight copy.
+                int src = aOff + p0 * lda + i;
+                for (int p = 0; p < kc; p++, src += lda) {
+                    System.arraycopy(a, src, ap, base + p * MR, rows);
+                }
+            } else if (BlockTranspose.AVAILABLE && MR == 8 && rows == MR && i + 2 * MR <= i0 + mc) {
+                // Two full slivers at once: 16×16 transposes whose halves go to either sliver.
+                int blocked = kc - kc % 16;
+                int src = aOff + i * lda + p0;
+                for (int p = 0; p < blocked; p += 16) {
+                    BlockTranspose.transpose16(a, src + p, lda, ap, base + p * MR, MR, base + kc * MR + p * MR);
+                }
+                packRowsScalar(a, src, lda, MR, blocked, kc, ap, base);
+                packRowsScalar(a, src + MR * lda, lda, MR, blocked, kc, ap, base + kc * MR);
+                s++; // the loop's own step then moves past the second sliver
+                i += MR;
+            } else {
+                packRowsScalar(a, aOff + i * lda + p0, lda, rows, 0, kc, ap, base);
+            }
+        }
+    }
+
+    /** Steps [from, kc) of {@code rows} stored rows (row r at src + r*lda) into one A sliver. */
+    private static void packRowsScalar(float[] a, int src, int lda, int rows, int from, int kc, float[] ap, int base) {
+        // Walk each source row contiguously; the writes interleave the MR rows.
+        for (int r = 0; r < rows; r++) {
+            int row = src + r * lda;
+            int dst = base + r;
+            for (int p = from; p < kc; p++) ap[dst + p * MR] = a[row + p];
+        }
+    }
+
+    /**
+     * Packs columns [j0, j0+nc) and steps [p0, p0+kc) of op(B). {@code transposed} means B is
+     * stored n×k (the NT form), so element (p, j) sits at {@code b[bOff + j*ldb + p]}; otherwise
+     * at {@code b[bOff + p*ldb + j]}.
+     */
+    static void packB(boolean transposed, float[] b, int bOff, int ldb,
+                      int j0, int nc, int p0, int kc, float[] bp) {
+        for (int t = 0, j = j0; j < j0 + nc; t++, j += NR) {
+            int cols = Math.min(NR, j0 + nc - j);
+            int base = t * kc * NR;
+            if (transposed) {
+                packBTransposedSliver(b, bOff, ldb, j, cols, p0, kc, bp, base);
+            } else if (cols == NR) {
+                int src = bOff + p0 * ldb + j;
+                for (int p = 0; p < kc; p++, src += ldb) {
+                    int dst = base + p * NR;
+                    FloatVector.fromArray(S, b, src).intoArray(bp, dst);
+                    FloatVector.fromArray(S, b, src + VL).intoArray(bp, dst + VL);
+                    FloatVector.fromArray(S, b, src + 2 * VL).intoArray(bp, dst + 2 * VL);
+                }
+            } else {
+                Arrays.fill(bp, base, base + kc * NR, 0f);
+                int src = bOff + p0 * ldb + j;
+                for (int p = 0; p < kc; p++, src += ldb) System.arraycopy(b, src, bp, base + p * NR, cols);
+            }
+        }
+    }
+
+    /**
+     * One NR-wide sliver of a B stored n×k: a transpose. Full slivers go through 16×16 register
+     * transposes where the vectors have 16 lanes; the rest (other widths, the last kc % 16 steps,
+     * edge slivers) is a scalar copy that walks each stored row contiguously.
+     */
+    private static void packBTransposedSliver(float[] b, int bOff, int ldb, int j, int cols,
+                                              int p0, int kc, float[] bp, int base) {
+        transposeInto(b, bOff + j * ldb + p0, ldb, cols, kc, bp, base);
+    }
+
+    /**
+     * Writes the transpose of {@code rows} stored rows of {@code kc} floats (row r at
+     * {@code src[s + r*lds]}) into a B sliver: element (r, p) to {@code bp[base + p*NR + r]},
+     * zero-filling columns rows..NR. Shared with the bf16 packing, which converts into a float
+     * scratch first.
+     */
+    static void transposeInto(float[] src, int s, int lds, int rows, int kc, float[] bp, int base) {
+        if (rows < NR) Arrays.fill(bp, base, base + kc * NR, 0f);
+        int blocked = 0;
+        if (BlockTranspose.AVAILABLE && rows == NR) {
+            blocked = kc - kc % 16;
+            for (int p = 0; p < blocked; p += 16) {
+                for (int g = 0; g < NR; g += 16) {
+                    BlockTranspose.transpose16(src, s + g * lds + p, lds, bp, base + p * NR + g, NR);
+                }
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            int from = s + r * lds;
+            int dst = base + r;
+            for (int p = blocked; p < kc; p++) bp[dst + p * NR] = src[from + p];
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package saelab.tensor.kernels;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
+
+/**
+ * A shared pool of daemon threads for the kernels, with one operation: run {@code body(i)} for
+ * every i in [0, n) on up to {@link #parallelism()} threads and return when all are done.
+ *
+ * <p>The caller takes part: it claims indices from the same counter as the helpers, so a call
+ * finishes even when every helper is busy elsewhere (two unrelated callers, or a pool thread
+ * calling in again). Calls made from inside a pool thread run inline, one index after another,
+ * because the outer call has already spread the work over the cores.
+ */
+public final class Parallel {
+    private Parallel() {}
+
+    private static final ThreadLocal<Boolean> IN_POOL = ThreadLocal.withInitial(() -> false);
+
+    /** Grows on demand (cached), so raising the parallelism never starves a call of helpers. */
+    private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(() -> {
+            IN_POOL.set(true);
+            r.run();
+        }, "saelab-kernel");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private static volatile int parallelism = initialParallelism();
+
+    private static int initialParallelism() {
+        String prop = System.getProperty("saelab.threads");
+        if (prop != null) {
+            try {
+                int t = Integer.parseInt(prop.trim());
+                if (t >= 1) return t;
+            } catch (NumberFormatException ignored) {
+                // fall through to the number of cores
+            }
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** Threads a call may use (the caller included): {@code saelab.threads} or the cores. */
+    public static int parallelism() {
+        return parallelism;
+    }
+
+    public static void setParallelism(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1: " + threads);
+        parallelism = threads;
+    }
+
+    /** True on a pool thread, where nested calls run inline. */
+    public static boolean inPool() {
+        return IN_POOL.get();
+    }
+
+    /** Runs body(i) for i in [0, n), in any order, on up to {@link #parallelism()} threads. */
+    public static void forRange(int n, IntConsumer body) {
+        forRange(n, parallelism, body);
+    }
+
+    /** As {@link #forRange(int, IntConsumer)}, on at most maxThreads threads (1: the caller alone). */
+    public static void forRange(int n, int maxThreads, IntConsumer body) {
+        if (n <= 0) return;
+        int threads = Math.min(n, Math.min(maxThreads, parallelism));
+        if (threads == 1 || inPool()) {
+            for (int i = 0; i < n; i++) body.accept(i);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(n);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Runnable worker = () -> {
+            for (int i; (i = next.getAndIncrement()) < n; ) {
+                try {
+                    if (failure.get() == null) body.accept(i);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    done.countDown();
+                }
+            }
+        };
+        for (int h = 1; h < threads; h++) POOL.execute(worker);
+        worker.run();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                done.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the helpers still write into the caller's arrays: wait for them
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException re) throw re;
+        if (t instanceof Error err) throw err;
+        if (t != null) throw new RuntimeException(t);
+    }
+}
