@@ -11,7 +11,10 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import saelab.tensor.kernels.Bf16Gemm;
 import saelab.tensor.kernels.Gemm;
 import saelab.tensor.kernels.Parallel;
@@ -40,6 +43,14 @@ public final class BenchGemmCommand implements Runnable {
     @Option(names = "--warmup", description = "Untimed repetitions first, for the JIT and caches (default: ${DEFAULT-VALUE}).",
             defaultValue = "2")
     int warmup;
+
+    @Option(names = "--warmup-seconds", description = "Keep warming up until this much time has passed: small "
+            + "products call the kernels too few times per run for the JIT to compile them otherwise "
+            + "(default: ${DEFAULT-VALUE}).", defaultValue = "2.0")
+    double warmupSeconds;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--threads", description = "Threads for saelab and for numpy (default: all cores, ${DEFAULT-VALUE}).")
     int threads = Runtime.getRuntime().availableProcessors();
@@ -74,8 +85,11 @@ public final class BenchGemmCommand implements Runnable {
             boolean bf16 = t.startsWith("bf16:");
             String dims = bf16 ? t.substring(5) : t;
             String[] d = dims.toLowerCase().split("x");
-            if (d.length != 3) throw new IllegalArgumentException("shape must be MxKxN (optionally bf16:MxKxN): " + s);
-            return new Shape(t, bf16, Integer.parseInt(d[0]), Integer.parseInt(d[1]), Integer.parseInt(d[2]));
+            String usage = "shape must be MxKxN with positive sizes, optionally bf16:MxKxN: " + s;
+            if (d.length != 3) throw new IllegalArgumentException(usage);
+            int m = Integer.parseInt(d[0]), k = Integer.parseInt(d[1]), n = Integer.parseInt(d[2]);
+            if (m < 1 || k < 1 || n < 1) throw new IllegalArgumentException(usage);
+            return new Shape(t, bf16, m, k, n);
         }
     }
 
@@ -83,14 +97,21 @@ public final class BenchGemmCommand implements Runnable {
 
     @Override
     public void run() {
-        if (reps < 1 || warmup < 0 || threads < 1) throw new IllegalArgumentException("--reps >= 1, --warmup >= 0, --threads >= 1");
-        List<Shape> parsed = shapes.stream().map(Shape::parse).toList();
+        if (reps < 1 || warmup < 0 || threads < 1 || warmupSeconds < 0) {
+            throw new ParameterException(spec.commandLine(), "need --reps >= 1, --warmup >= 0, --warmup-seconds >= 0, --threads >= 1");
+        }
+        List<Shape> parsed;
+        try {
+            parsed = shapes.stream().map(Shape::parse).toList();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         Parallel.setParallelism(threads);
         String numpyNote = noNumpy ? "numpy column skipped (--no-numpy)" : probeNumpy();
         boolean numpy = numpyNote == null;
 
-        System.out.printf("saelab bench gemm: %d thread(s), %d warm-up + best of %d, vector species %s%n",
-                threads, warmup, reps, jdk.incubator.vector.FloatVector.SPECIES_PREFERRED);
+        System.out.printf("saelab bench gemm: %d thread(s), warm-up >= %d runs and >= %.1f s, then best of %d; vector species %s%n",
+                threads, warmup, warmupSeconds, reps, jdk.incubator.vector.FloatVector.SPECIES_PREFERRED);
         List<Row> rows = new ArrayList<>();
         for (Shape s : parsed) {
             System.out.printf("  running %-22s ...", s.text());
@@ -151,7 +172,8 @@ public final class BenchGemmCommand implements Runnable {
     }
 
     private double best(Runnable product) {
-        for (int i = 0; i < warmup; i++) product.run();
+        long start = System.nanoTime();
+        for (int i = 0; i < warmup || System.nanoTime() - start < warmupSeconds * 1e9; i++) product.run();
         double best = Double.POSITIVE_INFINITY;
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();

@@ -43,9 +43,7 @@ final class GemmPacking {
                 // Two full slivers at once: 16×16 transposes whose halves go to either sliver.
                 int blocked = kc - kc % 16;
                 int src = aOff + i * lda + p0;
-                for (int p = 0; p < blocked; p += 16) {
-                    BlockTranspose.transpose16(a, src + p, lda, ap, base + p * MR, MR, base + kc * MR + p * MR);
-                }
+                BlockTranspose.transpose16(a, src, lda, blocked / 16, ap, base, MR, base + kc * MR);
                 packRowsScalar(a, src, lda, MR, blocked, kc, ap, base);
                 packRowsScalar(a, src + MR * lda, lda, MR, blocked, kc, ap, base + kc * MR);
                 s++; // the loop's own step then moves past the second sliver
@@ -115,10 +113,8 @@ final class GemmPacking {
         int blocked = 0;
         if (BlockTranspose.AVAILABLE && rows == NR) {
             blocked = kc - kc % 16;
-            for (int p = 0; p < blocked; p += 16) {
-                for (int g = 0; g < NR; g += 16) {
-                    BlockTranspose.transpose16(src, s + g * lds + p, lds, bp, base + p * NR + g, NR);
-                }
+            for (int g = 0; g < NR; g += 16) {
+                BlockTranspose.transpose16(src, s + g * lds, lds, blocked / 16, bp, base + g, NR);
             }
         }
         for (int r = 0; r < rows; r++) {
