@@ -19,10 +19,18 @@ public final class Bf16 {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
-    // Half as many bits: the shorts that widen into one preferred int vector.
-    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class,
-            jdk.incubator.vector.VectorShape.forBitSize(F.vectorBitSize() / 2));
-    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Half as many bits: the shorts that widen into one preferred int vector; null where no such shape exists (then scalar). */
+    private static final VectorSpecies<Short> H = halfSpecies();
+    /** A bf16 as stored in safetensors: little-endian, at any byte offset. */
+    static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private static VectorSpecies<Short> halfSpecies() {
+        try {
+            return VectorSpecies.of(short.class, jdk.incubator.vector.VectorShape.forBitSize(F.vectorBitSize() / 2));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
 
     public static float toFloat(short bits) {
         return Float.intBitsToFloat(bits << 16);
@@ -39,7 +47,7 @@ public final class Bf16 {
     public static void toFloat(MemorySegment seg, long byteOff, float[] dst, int dOff, int n) {
         int i = 0;
         int step = F.length();
-        for (int end = n - n % step; i < end; i += step) {
+        for (int end = H == null ? 0 : n - n % step; i < end; i += step) {
             ShortVector s = ShortVector.fromMemorySegment(H, seg, byteOff + 2L * i, ByteOrder.LITTLE_ENDIAN);
             // Sign extension fills the upper half; the shift pushes it out, leaving the exact bits.
             IntVector w = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);

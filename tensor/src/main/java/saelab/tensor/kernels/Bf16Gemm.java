@@ -4,14 +4,7 @@ import static saelab.tensor.kernels.MicroKernel.NR;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Arrays;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * C = A·Bᵀ (+ C) with A float32 m×k and B bfloat16 n×k read in place from a MemorySegment
@@ -37,22 +30,9 @@ public final class Bf16Gemm {
     /** Rows of A up to which the direct dot-product path is used. */
     static final int GEMV_MAX_ROWS = 4;
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final int VL = F.length();
-    /** Shorts that widen into one float vector; null where no such shape exists (then scalar). */
-    private static final VectorSpecies<Short> H = halfSpecies();
-    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
-    static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort LE_SHORT = Bf16.LE_SHORT;
     /** A thread that never runs: a segment it may read is one any pool thread may read. */
     private static final Thread NOT_THE_OWNER = Thread.ofPlatform().unstarted(() -> { });
-
-    private static VectorSpecies<Short> halfSpecies() {
-        try {
-            return VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
 
     /**
      * C[m×n] = A·Bᵀ (+ C when accumulating). A's element (i, p) is {@code a[aOff + i*lda + p]};
@@ -95,20 +75,7 @@ public final class Bf16Gemm {
 
     /** dst[d .. d+len) = the bf16s at byte {@code at} of seg, widened. */
     static void widen(MemorySegment seg, long at, float[] dst, int d, int len) {
-        int i = 0;
-        if (H != null) {
-            for (int end = len - len % VL; i < end; i += VL) {
-                vector(seg, at + 2L * i).intoArray(dst, d + i);
-            }
-        }
-        for (; i < len; i++) dst[d + i] = Float.intBitsToFloat(seg.get(LE_SHORT, at + 2L * i) << 16);
-    }
-
-    /** VL bf16s at byte {@code at}, widened: sign-extend to int, then shift the sign bits back out. */
-    private static FloatVector vector(MemorySegment seg, long at) {
-        ShortVector s = ShortVector.fromMemorySegment(H, seg, at, ByteOrder.LITTLE_ENDIAN);
-        IntVector w = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
-        return w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        Bf16.toFloat(seg, at, dst, d, len);
     }
 
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
