@@ -1,7 +1,6 @@
 package saelab.tensor.kernels;
 
 import java.util.Arrays;
-import java.util.stream.IntStream;
 
 /**
  * Co-firing statistics of sparse codes and the competition-weighted overlap penalty built on
@@ -131,9 +130,9 @@ public final class CoFiring {
         long[] pairs = new long[chunks], penalized = new long[chunks];
         long[][] hist = pr.histogram() == null ? null : new long[chunks][];
         ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(() -> new Scratch(m));
-        IntStream stream = IntStream.range(0, chunks);
-        if ((long) rows * k * k > 1 << 16) stream = stream.parallel();
-        stream.forEach(ch -> {
+        // Small problems stay on the calling thread: a task hand-off costs more than the work.
+        int threads = (long) rows * k * k > 1 << 16 ? Parallel.parallelism() : 1;
+        Parallel.forRange(chunks, threads, ch -> {
             Scratch s = scratch.get();
             long[] h = pr.histogram() == null ? null : new long[pr.histogram().length];
             for (int i = ch * CHUNK, end = Math.min(m, i + CHUNK); i < end; i++) {

@@ -1,6 +1,5 @@
 package saelab.tensor.kernels;
 
-import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -32,9 +31,7 @@ public final class TopK {
             float[] heapVal = new float[k];
             for (int r = 0; r < rows; r++) row(x, off + r * ld, cols, k, heapIdx, heapVal, outIdx, outVal, r * k);
         } else {
-            IntStream.range(0, rows).parallel().forEach(r -> {
-                row(x, off + r * ld, cols, k, new int[k], new float[k], outIdx, outVal, r * k);
-            });
+            Parallel.forRange(rows, r -> row(x, off + r * ld, cols, k, new int[k], new float[k], outIdx, outVal, r * k));
         }
     }
 
