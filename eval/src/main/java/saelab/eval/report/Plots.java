@@ -1,0 +1,89 @@
+package saelab.eval.report;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * The report's PNG plots, drawn with XChart off-screen (java.awt.headless, so no display is
+ * needed), each written atomically: to a temporary file, then renamed.
+ */
+public final class Plots {
+    private Plots() {}
+
+    static { System.setProperty("java.awt.headless", "true"); }
+
+    public static final int WIDTH = 800, HEIGHT = 500;
+
+    /** One line per named series, sharing the x axis (e.g. training step). */
+    public static Path lines(Path png, String title, String xLabel, String yLabel, Map<String, double[][]> series, boolean logY) throws IOException {
+        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+        style(c);
+        c.getStyler().setYAxisLogarithmic(logY);
+        series.forEach((name, xy) -> c.addSeries(name, xy[0], xy[1]).setMarker(SeriesMarkers.NONE));
+        return write(c, png);
+    }
+
+    /** Points, one series per name (e.g. the L0 vs explained-variance Pareto view of runs). */
+    public static Path scatter(Path png, String title, String xLabel, String yLabel, Map<String, double[][]> series, boolean logX) throws IOException {
+        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+        style(c);
+        c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        c.getStyler().setMarkerSize(9);
+        c.getStyler().setXAxisLogarithmic(logX);
+        series.forEach((name, xy) -> c.addSeries(name, xy[0], xy[1]));
+        return write(c, png);
+    }
+
+    /**
+     * Overlaid bar histograms over shared bin labels (e.g. co-firing n_ij per training phase).
+     * With {@code logY} the bars show log10(1 + count) on a linear axis (XChart's bar charts
+     * cannot draw a log axis), and the axis title says so.
+     */
+    public static Path histograms(Path png, String title, String xLabel, String yLabel, List<String> bins, Map<String, double[]> series, boolean logY) throws IOException {
+        String yTitle = logY ? "log10(1 + " + yLabel + ")" : yLabel;
+        CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel).yAxisTitle(yTitle).build();
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        c.getStyler().setOverlapped(true);
+        c.getStyler().setXAxisLabelRotation(45);
+        c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        series.forEach((name, counts) -> {
+            List<Double> ys = new java.util.ArrayList<>();
+            for (double v : counts) ys.add(logY ? Math.log10(1 + v) : v);
+            c.addSeries(name, bins, ys);
+        });
+        return write(c, png);
+    }
+
+    private static void style(XYChart c) {
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        c.getStyler().setPlotGridLinesVisible(true);
+    }
+
+    private static Path write(Chart<?, ?> chart, Path png) throws IOException {
+        Path dir = png.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, png.getFileName().toString(), ".tmp");
+        try {
+            try (var out = Files.newOutputStream(tmp)) {
+                BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
+            }
+            Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return png;
+    }
+}
