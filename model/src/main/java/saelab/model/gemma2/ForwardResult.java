@@ -22,6 +22,11 @@ public record ForwardResult(int batch, int length, int vocab, float[] logits, in
         return r;
     }
 
+    public boolean hasLogits() {
+        return logits != null;
+    }
+
+    /** The logits; throws if the pass stopped before them. */
     public float[] logits() {
         if (logits == null) throw new IllegalStateException("this forward pass stopped before the logits");
         return logits;
