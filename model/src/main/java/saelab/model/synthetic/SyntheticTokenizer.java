@@ -81,12 +81,15 @@ public final class SyntheticTokenizer {
         }
     }
 
-    /** Plain BPE training on the sample: merge the most frequent adjacent pair (ties: first in text order) while it occurs twice. */
+    /**
+     * Plain BPE training on the sample's words ("▁" + word, as sentencepiece splits them): merge
+     * the most frequent adjacent pair (ties: first seen) while it occurs at least twice.
+     */
     private static void learnMerges(Vocabulary v, List<String[]> merges, int vocabSize) {
         List<List<String>> lines = new ArrayList<>();
-        for (String line : SAMPLE.replace(' ', '▁').split("\n")) {
+        for (String word : SAMPLE.replace('\n', ' ').split(" ")) {
             List<String> symbols = new ArrayList<>();
-            line.codePoints().forEach(cp -> symbols.add(Character.toString(cp)));
+            ("▁" + word).codePoints().forEach(cp -> symbols.add(Character.toString(cp)));
             lines.add(symbols);
         }
         while (v.size() < vocabSize) {
