@@ -37,6 +37,7 @@ public final class AtomicFiles {
         try {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            readableByAll(tmp); // temporary files are created owner-only; a checkpoint or config is not secret
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 body.writeTo(channel);
                 channel.force(true);
@@ -58,6 +59,14 @@ public final class AtomicFiles {
                     // The write already failed; that error is the one to report.
                 }
             }
+        }
+    }
+
+    private static void readableByAll(Path file) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException ignored) {
+            // Not a POSIX file system: its defaults apply.
         }
     }
 

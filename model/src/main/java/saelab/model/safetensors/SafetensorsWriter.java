@@ -91,13 +91,22 @@ public final class SafetensorsWriter {
 
     private static void writeData(FileChannel channel, ByteBuffer buf, TensorData t) throws IOException {
         switch (t.source()) {
-            case TensorData.Floats f -> writeFloats(channel, buf, t.dtype(), f.values());
+            case TensorData.Floats f -> writeFloats(channel, buf, t.dtype(), f.values(), f.values().length);
             case TensorData.LazyFloats lazy -> {
                 float[] values = lazy.values().get();
                 if (values.length != t.numel()) {
                     throw new IllegalArgumentException(values.length + " values computed, expected " + t.numel());
                 }
-                writeFloats(channel, buf, t.dtype(), values);
+                writeFloats(channel, buf, t.dtype(), values, values.length);
+            }
+            case TensorData.StreamedFloats streamed -> {
+                float[] chunk = new float[CHUNK_BYTES / t.dtype().byteSize()];
+                for (long at = 0; at < t.numel(); ) {
+                    int n = (int) Math.min(t.numel() - at, chunk.length);
+                    streamed.filler().fill(at, chunk, n);
+                    writeFloats(channel, buf, t.dtype(), chunk, n);
+                    at += n;
+                }
             }
             case TensorData.Ints i -> {
                 int[] v = i.values();
@@ -135,11 +144,12 @@ public final class SafetensorsWriter {
         }
     }
 
-    private static void writeFloats(FileChannel channel, ByteBuffer buf, Dtype dtype, float[] v) throws IOException {
+    /** Writes v[0, length) in the dtype's format. */
+    private static void writeFloats(FileChannel channel, ByteBuffer buf, Dtype dtype, float[] v, int length) throws IOException {
         int per = dtype.byteSize();
-        for (int at = 0; at < v.length; ) {
+        for (int at = 0; at < length; ) {
             buf.clear();
-            int n = Math.min(v.length - at, CHUNK_BYTES / per);
+            int n = Math.min(length - at, CHUNK_BYTES / per);
             switch (dtype) {
                 case F32 -> { for (int k = 0; k < n; k++) buf.putFloat(v[at + k]); }
                 case BF16 -> { for (int k = 0; k < n; k++) buf.putShort(Bf16.fromFloat(v[at + k])); }

@@ -21,6 +21,17 @@ public record TensorData(Dtype dtype, long[] shape, Source source) {
     public record Bytes(MemorySegment bytes) implements Source {}
     /** Floats, computed when written. */
     public record LazyFloats(Supplier<float[]> values) implements Source {}
+    /**
+     * Floats produced range by range while written, never all at once: a tensor larger than
+     * memory (or than a Java array) can be generated straight into the file.
+     */
+    public record StreamedFloats(RangeFiller filler) implements Source {}
+
+    /** Fills dst[0, count) with elements [start, start + count) of the tensor, row-major. */
+    @FunctionalInterface
+    public interface RangeFiller {
+        void fill(long start, float[] dst, int count);
+    }
 
     public TensorData {
         shape = shape.clone();
@@ -31,6 +42,7 @@ public record TensorData(Dtype dtype, long[] shape, Source source) {
                 requireLength(f.values().length, numel, shape);
             }
             case LazyFloats ignored -> require(dtype.isFloatingPoint(), dtype, "float values");
+            case StreamedFloats ignored -> require(dtype.isFloatingPoint(), dtype, "float values");
             case Ints i -> {
                 require(dtype == Dtype.I32 || dtype == Dtype.I64, dtype, "int values");
                 requireLength(i.values().length, numel, shape);
@@ -55,6 +67,7 @@ public record TensorData(Dtype dtype, long[] shape, Source source) {
     public static TensorData i32(long[] shape, int[] values) { return new TensorData(Dtype.I32, shape, new Ints(values)); }
     public static TensorData i64(long[] shape, long[] values) { return new TensorData(Dtype.I64, shape, new Longs(values)); }
     public static TensorData lazy(Dtype dtype, long[] shape, Supplier<float[]> values) { return new TensorData(dtype, shape, new LazyFloats(values)); }
+    public static TensorData streamed(Dtype dtype, long[] shape, RangeFiller filler) { return new TensorData(dtype, shape, new StreamedFloats(filler)); }
     public static TensorData raw(Dtype dtype, long[] shape, MemorySegment bytes) { return new TensorData(dtype, shape, new Bytes(bytes)); }
 
     @Override
