@@ -42,6 +42,21 @@ public abstract sealed class SaeTrainer permits TopKTrainer, StandardTrainer {
     /** Computes the loss at progress p, runs backward, and updates firing counters. */
     protected abstract StepStats lossAndBackward(float[] x, int rows, long step, double p);
 
+    /** x̂ and L0 of a batch without recording a graph (evaluation). */
+    public record Reconstruction(float[] xHat, double l0) {}
+
+    public abstract Reconstruction reconstruct(float[] x, int rows);
+
+    /** L0, explained variance and MSE (Σ over d, mean over rows) of the current SAE on a batch. */
+    public record Evaluation(double l0, double explainedVariance, double mse) {}
+
+    public final Evaluation evaluate(float[] x, int rows) {
+        Reconstruction r = reconstruct(x, rows);
+        double se = 0;
+        for (int i = 0; i < rows * cfg.dIn(); i++) { double e = x[i] - r.xHat()[i]; se += e * e; }
+        return new Evaluation(r.l0(), explainedVariance(x, r.xHat(), rows, cfg.dIn()), se / rows);
+    }
+
     /** Gradient surgery before clipping and the update. */
     protected void beforeUpdate() {}
 

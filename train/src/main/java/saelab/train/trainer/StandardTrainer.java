@@ -27,6 +27,15 @@ public final class StandardTrainer extends SaeTrainer {
         // April update: biases start at zero; nothing depends on data.
     }
 
+    @Override public Reconstruction reconstruct(float[] x, int rows) {
+        try (var g = saelab.tensor.NoGrad.enter()) {
+            ReluSae.Forward f = sae.forward(x, rows);
+            long nonzero = 0;
+            for (float v : f.latents().toArray()) if (v > 0) nonzero++;
+            return new Reconstruction(f.reconstruction().toArray(), (double) nonzero / rows);
+        }
+    }
+
     /** The L1 coefficient at a step: linear warm-up from 0 (dictionary_learning's sparsity_scale). */
     double l1At(long step) {
         return cfg.l1WarmupSteps() == 0 ? cfg.l1() : cfg.l1() * Math.min(1.0, (double) step / cfg.l1WarmupSteps());

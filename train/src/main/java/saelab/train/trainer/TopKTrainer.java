@@ -51,6 +51,13 @@ public final class TopKTrainer extends SaeTrainer {
                 explainedVariance(x, t.forward().reconstruction().data(), rows, cfg.dIn()), active, deadCount(), 0);
     }
 
+    @Override public Reconstruction reconstruct(float[] x, int rows) {
+        try (var g = saelab.tensor.NoGrad.enter()) {
+            TopKSae.Forward f = sae.forward(x, rows);
+            return new Reconstruction(f.reconstruction().toArray(), SparseEncoder.l0(f.selection()));
+        }
+    }
+
     @Override protected void beforeUpdate() {
         float[] g = params.wDec().gradData();
         if (g != null) DecoderNorms.removeParallelComponent(params.wDec().data(), g, cfg.dSae(), cfg.dIn());
