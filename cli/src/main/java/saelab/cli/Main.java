@@ -6,10 +6,13 @@ import picocli.CommandLine.Command;
 /** The saelab command: one entry point, one subcommand per job. */
 @Command(name = "saelab", mixinStandardHelpOptions = true, version = "saelab 0.1.0",
         description = "A pure-JVM lab for sparse autoencoders on language models.",
-        subcommands = {BenchCommand.class, GenModelCommand.class, CompleteCommand.class})
+        subcommands = {TrainCommand.class, SweepCommand.class, GenModelCommand.class, CompleteCommand.class,
+                BenchCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        CommandLine cl = new CommandLine(new Main());
+        TrainCommand.installHelp(cl.getSubcommands().get("train"));
+        System.exit(cl.execute(args));
     }
 
     @Override public void run() {

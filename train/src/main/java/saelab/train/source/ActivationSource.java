@@ -7,4 +7,11 @@ public interface ActivationSource {
 
     /** Fills {@code x} (rows × dim, row-major) with the next batch. */
     void nextBatch(float[] x, int rows);
+
+    /**
+     * Fills {@code x} with batch number {@code index} of a stream that depends only on the
+     * source's configuration and the index, so training can resume at any step and see the
+     * same data as an uninterrupted run.
+     */
+    void batchAt(long index, float[] x, int rows);
 }

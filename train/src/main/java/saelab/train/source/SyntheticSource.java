@@ -134,6 +134,36 @@ public final class SyntheticSource implements ActivationSource {
     }
 
     public Batch nextBatch(int rows) {
+        return sample(rows, rng, gauss);
+    }
+
+    /**
+     * Batch number {@code index} of a stream that depends only on (seed, index), not on what was
+     * drawn before: a trainer that resumes at step s asks for batch s and gets exactly the batch
+     * an uninterrupted run saw. Independent of {@link #nextBatch(int)}'s stream.
+     */
+    public Batch batchAt(long index, int rows) {
+        // The generator's two state words come from (seed, index) through SplitMix64's finaliser:
+        // passing raw small numbers would give it a near-zero state (an all-zero state emits
+        // zeros forever, and nextInt's rejection loop never ends).
+        long s0 = mix64(cfg.seed() * 0x9E3779B97F4A7C15L + index), s1 = mix64(s0 ^ 0xD1B54A32D192ED03L);
+        if (s0 == 0 && s1 == 0) s1 = 1;
+        UniformRandomProvider r = RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {s0, s1});
+        return sample(rows, r, ZigguratSampler.NormalizedGaussian.of(r));
+    }
+
+    @Override public void batchAt(long index, float[] x, int rows) {
+        Batch b = batchAt(index, rows);
+        System.arraycopy(b.x(), 0, x, 0, rows * cfg.dim());
+    }
+
+    private static long mix64(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    private Batch sample(int rows, UniformRandomProvider rng, ContinuousSampler gauss) {
         int n = cfg.features(), d = cfg.dim();
         float[] x = new float[rows * d];
         int[] rowStart = new int[rows + 1];
@@ -144,7 +174,7 @@ public final class SyntheticSource implements ActivationSource {
         for (int r = 0; r < rows; r++) {
             active.clear();
             for (int i = 0; i < n; i++) {
-                if (rate[i] > 0 && !on[i] && rng.nextDouble() < rate[i]) fire(i, on, active, true);
+                if (rate[i] > 0 && !on[i] && rng.nextDouble() < rate[i]) fire(i, on, active, true, rng);
             }
             for (int t = 0; t < active.size; t++) {
                 int i = active.data[t];
@@ -165,20 +195,20 @@ public final class SyntheticSource implements ActivationSource {
      * Fires i and its descendants as the config says; a feature firing on its own
      * ({@code spontaneous}) also draws its group partners, each once.
      */
-    private void fire(int i, boolean[] on, IntList active, boolean spontaneous) {
+    private void fire(int i, boolean[] on, IntList active, boolean spontaneous, UniformRandomProvider rng) {
         if (on[i]) return;
         on[i] = true;
         active.add(i);
         int[] kids = children[i];
         if (kids.length > 0) {
             if (cfg.exclusiveChildren()) {
-                if (rng.nextDouble() < cfg.childProbability()) fire(kids[rng.nextInt(kids.length)], on, active, false);
+                if (rng.nextDouble() < cfg.childProbability()) fire(kids[rng.nextInt(kids.length)], on, active, false, rng);
             } else {
-                for (int c : kids) if (rng.nextDouble() < cfg.childProbability()) fire(c, on, active, false);
+                for (int c : kids) if (rng.nextDouble() < cfg.childProbability()) fire(c, on, active, false, rng);
             }
         }
         if (spontaneous && group[i] >= 0) {
-            for (int j : groupMembers[group[i]]) if (j != i && !on[j] && rng.nextDouble() < cfg.groupCoFire()) fire(j, on, active, false);
+            for (int j : groupMembers[group[i]]) if (j != i && !on[j] && rng.nextDouble() < cfg.groupCoFire()) fire(j, on, active, false, rng);
         }
     }
 

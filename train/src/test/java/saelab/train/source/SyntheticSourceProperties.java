@@ -86,4 +86,14 @@ class SyntheticSourceProperties {
         assertEquals(768, big.dim());
         assertEquals(128 * (1 + 4 + 16), SyntheticConfig.hierarchyFeatures(big.hierarchyRoots(), big.branching(), big.depth()));
     }
+
+    @Property(tries = 10, seed = "5199")
+    void batchAtDependsOnlyOnSeedAndIndex(@ForAll @IntRange(min = 0, max = 1000) int seed, @ForAll @IntRange(min = -2, max = 1000) int index) {
+        SyntheticSource a = new SyntheticSource(noiseless(seed, true));
+        SyntheticSource b = new SyntheticSource(noiseless(seed, true));
+        b.nextBatch(17); // drawing from the sequential stream must not move the indexed one
+        b.batchAt(index + 1, 5);
+        assertArrayEquals(a.batchAt(index, 20).x(), b.batchAt(index, 20).x());
+        assertTrue(!java.util.Arrays.equals(a.batchAt(index, 20).x(), a.batchAt(index + 1, 20).x()), "different indices give different batches");
+    }
 }

@@ -1,0 +1,42 @@
+package saelab.cli;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import saelab.train.trainer.StepStats;
+import saelab.train.trainer.TrainConfig;
+import saelab.train.trainer.TrainingRun;
+
+/** A single updating status line: step, a bar, tokens/s, loss, L0, explained variance. */
+final class Progress {
+    private static final long REDRAW_NANOS = 200_000_000L;
+    private final PrintStream err;
+    private long lastDraw;
+    private String lastLine = "";
+
+    Progress(PrintStream err) { this.err = err; }
+
+    TrainingRun.Listener listener(TrainConfig cfg) {
+        return (s, tokens, seconds) -> {
+            long now = System.nanoTime();
+            boolean last = s.step() == cfg.lastStep();
+            if (!last && now - lastDraw < REDRAW_NANOS) return;
+            lastDraw = now;
+            int width = 24, filled = (int) (width * (s.step() + 1) / cfg.steps());
+            String bar = "#".repeat(filled) + ".".repeat(width - filled);
+            String pen = cfg.penalty().active() ? String.format(Locale.ROOT, " pen %.3g", s.penaltyTerm()) : "";
+            String line = String.format(Locale.ROOT, "step %d/%d [%s] %s tok/s  loss %.4g%s  L0 %.1f  EV %.3f  dead %d",
+                    s.step() + 1, cfg.steps(), bar, human(tokens / Math.max(seconds, 1e-9)), s.loss(), pen, s.l0(), s.explainedVariance(), s.deadLatents());
+            err.print("\r" + line + " ".repeat(Math.max(0, lastLine.length() - line.length())));
+            err.flush();
+            lastLine = line;
+        };
+    }
+
+    void finish() {
+        if (!lastLine.isEmpty()) err.println();
+    }
+
+    private static String human(double v) {
+        return v >= 1e6 ? String.format(Locale.ROOT, "%.2fM", v / 1e6) : v >= 1e3 ? String.format(Locale.ROOT, "%.1fk", v / 1e3) : String.format(Locale.ROOT, "%.0f", v);
+    }
+}

@@ -1,0 +1,98 @@
+package saelab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import saelab.train.checkpoint.SaeCheckpoint;
+import saelab.train.penalty.PenaltyConfig;
+import saelab.train.trainer.TrainConfig;
+
+class TrainCommandTest {
+
+    static TrainCommand parse(String... args) {
+        TrainCommand t = new TrainCommand();
+        new CommandLine(t).parseArgs(args);
+        return t;
+    }
+
+    @Test
+    void aShortRunWritesASaeLensCheckpointThatReadsBack(@TempDir Path dir) throws Exception {
+        TrainCommand t = parse("--preset", "adaptive", "--m", "128", "--k", "4", "--steps", "20", "--batch", "64",
+                "--overlap", "decoder", "--cofire-norm", "min", "--out", dir.toString(), "--quiet");
+        TrainCommand.Result r = t.run(new PrintStream(new ByteArrayOutputStream()));
+        assertEquals(20, r.steps());
+        assertTrue(r.l0() > 0 && r.l0() <= 4);
+        for (String f : new String[] {"sae_weights.safetensors", "cfg.json", "trainer_state.safetensors", "log.jsonl", "eval.json"}) {
+            assertTrue(Files.isRegularFile(dir.resolve(f)), f);
+        }
+        SaeCheckpoint.Loaded ck = SaeCheckpoint.read(dir);
+        assertEquals(64, ck.params().dIn());
+        assertEquals(128, ck.params().dSae());
+        JsonNode cfg = ck.cfg();
+        assertEquals("topk", cfg.get("architecture").asText());
+        assertEquals(4, cfg.get("k").asInt());
+        assertEquals("float32", cfg.get("dtype").asText());
+        TrainConfig tc = ck.training();
+        assertEquals(PenaltyConfig.Kind.ADAPTIVE, tc.penalty().kind());
+        assertEquals("quadratic(0.1)", tc.penalty().lambda2().spec());
+        assertEquals(PenaltyConfig.OverlapTarget.DECODER, tc.penalty().target());
+        assertEquals(t.config(), tc, "the saved training config reads back equal to the one trained");
+        long lines = Files.readAllLines(dir.resolve("log.jsonl")).size();
+        assertEquals(3, lines, "steps 0, 10 and 19 (log every 10 and the last)");
+        JsonNode first = new ObjectMapper().readTree(Files.readAllLines(dir.resolve("log.jsonl")).get(0));
+        for (String key : new String[] {"loss", "recon_loss", "auxk_loss", "penalty_term", "lambda2", "threshold", "l0", "explained_variance",
+                "active_latents", "dead_latents", "cofiring_pairs", "penalized_pairs", "mean_c"}) {
+            assertTrue(first.has(key), key);
+        }
+        assertEquals(0.1, first.get("lambda2").asDouble(), 1e-12, "λ2(0) = 0.1");
+    }
+
+    @Test
+    void badOptionsAreRefusedWithAClearMessage(@TempDir Path dir) {
+        String[][] bad = {
+                {"--source", "shards", "--out", dir.toString()},
+                {"--penalty", "sometimes"},
+                {"--lambda2", "quadratik(0.1)", "--penalty", "adaptive"},
+                {"--penalty", "static", "--lambda2", "linear(0.1)"},
+                {"--sae", "relu", "--penalty", "adaptive"},
+                {"--k", "0"},
+                {"--overlap", "encoder"},
+        };
+        String[] expect = {"not yet available", "none', 'static' or 'adaptive", "unknown schedule", "must be constants",
+                "co-firing penalty works on sparse TopK codes", "k must be in", "'activation' or 'decoder'"};
+        for (int i = 0; i < bad.length; i++) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            PrintStream old = System.err;
+            System.setErr(new PrintStream(err));
+            int rc;
+            try {
+                rc = new CommandLine(new TrainCommand()).execute(append(bad[i], "--quiet", "--steps", "2"));
+            } finally {
+                System.setErr(old);
+            }
+            assertEquals(2, rc, String.join(" ", bad[i]));
+            assertTrue(err.toString().contains(expect[i]), "for " + String.join(" ", bad[i]) + ": " + err);
+        }
+    }
+
+    static String[] append(String[] a, String... more) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + more.length);
+        System.arraycopy(more, 0, out, a.length, more.length);
+        return out;
+    }
+
+    @Test
+    void sweepSplitsQuotedFlags() {
+        assertEquals(java.util.List.of("--preset", "adaptive", "--lambda2", "power(0.08, 0.2)"),
+                SweepCommand.split("--preset adaptive --lambda2 'power(0.08, 0.2)'"));
+    }
+}

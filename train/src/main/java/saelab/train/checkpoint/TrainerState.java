@@ -1,0 +1,58 @@
+package saelab.train.checkpoint;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import saelab.model.safetensors.SafetensorsFile;
+import saelab.model.safetensors.TensorData;
+import saelab.train.trainer.SaeTrainer;
+
+/**
+ * The part of a training run that is not the SAE: Adam's moments and step count, the tokens
+ * since each latent fired, and the step, in {@code trainer_state.safetensors}. With the weights
+ * and the config this is everything a run depends on (data comes from the source by step
+ * index), so a resumed run continues bit for bit.
+ */
+public final class TrainerState {
+    private TrainerState() {}
+
+    public static final String FILE = "trainer_state.safetensors";
+
+    public static void write(Path dir, SaeTrainer t) {
+        Map<String, TensorData> tensors = new LinkedHashMap<>();
+        var names = saelab.train.sae.SaeParams.NAMES;
+        for (int i = 0; i < names.size(); i++) {
+            long[] shape = t.params().list().get(i).shape().length == 2
+                    ? new long[] {t.params().list().get(i).dim(0), t.params().list().get(i).dim(1)}
+                    : new long[] {t.params().list().get(i).dim(0)};
+            tensors.put("adam_m." + names.get(i), TensorData.f32(shape, t.optimizer().firstMoment(i).clone()));
+            tensors.put("adam_v." + names.get(i), TensorData.f32(shape, t.optimizer().secondMoment(i).clone()));
+        }
+        tensors.put("tokens_since_fired", TensorData.i64(new long[] {t.tokensSinceFired().length}, t.tokensSinceFired().clone()));
+        saelab.model.safetensors.SafetensorsWriter.write(dir.resolve(FILE), tensors,
+                Map.of("step", Long.toString(t.step()), "adam_steps", Long.toString(t.optimizer().steps())));
+    }
+
+    public static boolean exists(Path dir) { return Files.isRegularFile(dir.resolve(FILE)); }
+
+    /** Restores into a trainer built from the checkpoint's weights; returns the step to continue at. */
+    public static long restore(Path dir, SaeTrainer t, long weightsStep) {
+        try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(FILE))) {
+            long step = Long.parseLong(f.metadata().getOrDefault("step", "-1"));
+            if (step != weightsStep) {
+                throw new IllegalStateException(dir + ": trainer state is at step " + step + " but the weights at step " + weightsStep
+                        + " (a checkpoint was interrupted between files); cannot resume bit-identically");
+            }
+            long adamSteps = Long.parseLong(f.metadata().get("adam_steps"));
+            var names = saelab.train.sae.SaeParams.NAMES;
+            float[][] m = new float[names.size()][], v = new float[names.size()][];
+            for (int i = 0; i < names.size(); i++) {
+                m[i] = f.tensor("adam_m." + names.get(i)).toFloatArray();
+                v[i] = f.tensor("adam_v." + names.get(i)).toFloatArray();
+            }
+            t.restore(step, adamSteps, m, v, f.tensor("tokens_since_fired").toLongArray());
+            return step;
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package saelab.train.sae;
+
+import java.util.Arrays;
+import saelab.tensor.CustomOp;
+import saelab.tensor.Tensor;
+import saelab.tensor.kernels.Gemm;
+import saelab.tensor.kernels.Parallel;
+import saelab.tensor.kernels.TopK;
+import saelab.tensor.kernels.VectorOps;
+
+/**
+ * The TopK encoder, computed densely only where it must be: pre = (x − b_dec)·W_enc + b_enc is
+ * one dense GEMM (every latent's pre-activation is needed to pick the largest), but everything
+ * after the selection is sparse. {@link #values} records an autograd op whose backward touches
+ * only the kept (row, latent) pairs: W_enc column j receives Σ x_c,b·dvalue over the rows that
+ * kept j, b_enc[j] the sum of those dvalues, and b_dec −W_enc·(that sum) — B·k·d work instead
+ * of the dense B·m·d.
+ */
+public final class SparseEncoder {
+    private SparseEncoder() {}
+
+    /** Latents per backward task; 16 consecutive columns make one 64-byte write per W_enc row. */
+    private static final int BLOCK = 16;
+
+    /** Constant intermediates of one batch: centred inputs x − b_dec [rows, d] and pre [rows, m]. */
+    public record PreActivations(int rows, int d, int m, float[] xc, float[] pre) {
+        public float pre(int row, int latent) { return pre[row * m + latent]; }
+    }
+
+    /** Per row, k latents (indices, rows × k, by value descending) and their ReLU values. */
+    public record Selection(int rows, int k, int[] indices, float[] values) {}
+
+    public static PreActivations preActivations(float[] x, int rows, SaeParams p) {
+        int d = p.dIn(), m = p.dSae();
+        if (x.length < rows * d) throw new IllegalArgumentException("batch holds " + x.length + " floats, expected rows·d = " + rows * d);
+        float[] xc = new float[rows * d];
+        float[] bDec = p.bDec().data();
+        for (int r = 0; r < rows; r++) {
+            for (int e = 0; e < d; e++) xc[r * d + e] = x[r * d + e] - bDec[e];
+        }
+        float[] pre = new float[rows * m];
+        Gemm.sgemm(Gemm.Form.NN, rows, m, d, xc, p.wEnc().data(), pre, false);
+        VectorOps.addRowBias(pre, 0, rows, m, m, p.bEnc().data(), 0);
+        return new PreActivations(rows, d, m, xc, pre);
+    }
+
+    /**
+     * The k largest of ReLU(pre) per row among the {@code allowed} latents (null: all). A row
+     * with fewer than k positive entries keeps some zeros, as TopK of ReLU output does.
+     */
+    public static Selection select(PreActivations pa, int k, boolean[] allowed) {
+        int rows = pa.rows(), m = pa.m();
+        float[] src = pa.pre();
+        if (allowed != null) {
+            int n = 0;
+            for (boolean a : allowed) if (a) n++;
+            if (k > n) throw new IllegalArgumentException("select: k = " + k + " but only " + n + " latents are allowed");
+            src = src.clone();
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < m; j++) if (!allowed[j]) src[r * m + j] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        int[] idx = new int[rows * k];
+        float[] val = new float[rows * k];
+        TopK.rows(src, 0, m, rows, m, k, idx, val);
+        for (int i = 0; i < val.length; i++) val[i] = Math.max(val[i], 0f);
+        return new Selection(rows, k, idx, val);
+    }
+
+    /**
+     * values[b, s] = ReLU(pre[b, idx[b, s]]) as an autograd op of W_enc, b_enc and b_dec. The
+     * selection is held fixed (locally constant away from ties); ReLU passes gradient only where
+     * pre > 0.
+     */
+    public static Tensor values(PreActivations pa, Selection sel, SaeParams p) {
+        int rows = pa.rows(), d = pa.d(), m = pa.m(), k = sel.k();
+        int[] idx = sel.indices();
+        float[] val = sel.values().clone();
+        Tensor wEnc = p.wEnc(), bEnc = p.bEnc(), bDec = p.bDec();
+        return CustomOp.record("topkEncode", Tensor.wrap(val.clone(), 0, rows, k), (gv, grads) -> {
+            float[] dpre = new float[rows * k];
+            for (int i = 0; i < dpre.length; i++) dpre[i] = val[i] > 0 ? gv[i] : 0f;
+            Postings post = Postings.of(rows, k, m, idx, dpre);
+            float[] colSum = new float[m];
+            for (int j = 0; j < m; j++) {
+                float s = 0;
+                for (int q = post.start()[j]; q < post.start()[j + 1]; q++) s += dpre[post.slot()[q]];
+                colSum[j] = s;
+            }
+            float[] gbEnc = grads.of(bEnc);
+            if (gbEnc != null) for (int j = 0; j < m; j++) gbEnc[j] += colSum[j];
+            float[] gbDec = grads.of(bDec);
+            if (gbDec != null) {
+                // x_c = x − b_dec, so d/db_dec = −W_enc·colSum: one dot over each W_enc row.
+                float[] w = wEnc.data();
+                for (int e = 0; e < d; e++) gbDec[e] -= VectorOps.dot(w, e * m, colSum, 0, m);
+            }
+            float[] gw = grads.of(wEnc);
+            if (gw != null) encoderGradient(pa.xc(), d, m, k, dpre, post, gw);
+        }, wEnc, bEnc, bDec);
+    }
+
+    /**
+     * gW_enc[:, j] += Σ_{slots of j} x_c,row · dpre. Blocks of consecutive latents accumulate
+     * their columns contiguously (as rows of a small scratch, vectorised axpys), then add them
+     * to W_enc's gradient one short row segment per e; each block is one task, so every
+     * gradient entry is written by one thread in a fixed order.
+     */
+    private static void encoderGradient(float[] xc, int d, int m, int k, float[] dpre, Postings post, float[] gw) {
+        int blocks = (m + BLOCK - 1) / BLOCK;
+        Parallel.forRange(blocks, bl -> {
+            int j0 = bl * BLOCK, j1 = Math.min(m, j0 + BLOCK);
+            if (post.start()[j0] == post.start()[j1]) return;
+            float[] acc = new float[BLOCK * d];
+            for (int j = j0; j < j1; j++) {
+                for (int q = post.start()[j]; q < post.start()[j + 1]; q++) {
+                    int s = post.slot()[q];
+                    VectorOps.axpy(dpre[s], xc, (s / k) * d, acc, (j - j0) * d, d);
+                }
+            }
+            for (int e = 0; e < d; e++) {
+                int row = e * m;
+                for (int j = j0; j < j1; j++) gw[row + j] += acc[(j - j0) * d + e];
+            }
+        });
+    }
+
+    /** Number of kept slots per row with a value > 0, averaged: the batch's L0. */
+    public static double l0(Selection sel) {
+        long n = 0;
+        for (float v : sel.values()) if (v > 0) n++;
+        return (double) n / sel.rows();
+    }
+
+    static boolean[] all(int m) {
+        boolean[] a = new boolean[m];
+        Arrays.fill(a, true);
+        return a;
+    }
+}

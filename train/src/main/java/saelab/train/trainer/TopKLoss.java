@@ -1,0 +1,79 @@
+package saelab.train.trainer;
+
+import saelab.tensor.Tensor;
+import saelab.train.penalty.CoFiringPenalty;
+import saelab.train.penalty.PenaltyConfig;
+import saelab.train.sae.SparseDecoder;
+import saelab.train.sae.SparseEncoder;
+import saelab.train.sae.TopKSae;
+
+/**
+ * The full training loss of a TopK SAE at progress p, as one autograd graph:
+ * <pre>
+ *   L = ‖x − x̂‖²  (summed over d, mean over the batch; dictionary_learning's l2_loss)
+ *     + auxk_alpha · AuxK                       (when latents are dead)
+ *     + λ2(p) · Σ_{i≠j} c_ij(p)·|g_ij|          (the co-firing penalty, if any)
+ *   AuxK = mean_b ‖e_b − ê_b‖² / mean_b ‖e_b − ē‖²
+ * </pre>
+ * where e = x − x̂ (a constant: the auxiliary loss must not pull the live latents), and ê decodes,
+ * without b_dec, the k_aux largest ReLU pre-activations among the dead latents only (OpenAI's
+ * normalisation; 0 when the residual has no variance).
+ */
+public final class TopKLoss {
+    private TopKLoss() {}
+
+    /** The loss's knobs apart from the SAE: penalty, auxiliary weight and its k. */
+    public record Settings(PenaltyConfig penalty, double auxkAlpha, int kAux) {}
+
+    /** The recorded total and every term's value. */
+    public record Terms(Tensor total, double recon, double auxk, double penaltyTerm,
+                        CoFiringPenalty.Result penalty, TopKSae.Forward forward, int dead) {}
+
+    /** @param dead latents counted as dead (null: none) */
+    public static Terms compute(TopKSae sae, float[] x, int rows, double p, Settings s, boolean[] dead) {
+        int d = sae.config().dIn();
+        TopKSae.Forward fw = sae.forward(x, rows);
+        Tensor xt = Tensor.wrap(x, 0, rows, d);
+        Tensor recon = fw.reconstruction().sub(xt).square().sum(1, false).mean();
+        Tensor total = recon;
+
+        double auxk = 0;
+        int nDead = 0;
+        if (dead != null) for (boolean b : dead) if (b) nDead++;
+        if (s.auxkAlpha() > 0 && nDead > 0) {
+            Tensor aux = auxiliary(sae, fw, x, rows, Math.min(s.kAux(), nDead), dead);
+            if (aux != null) {
+                auxk = aux.item();
+                total = total.add(aux.mul((float) s.auxkAlpha()));
+            }
+        }
+
+        CoFiringPenalty.Result pen = null;
+        double penaltyTerm = 0;
+        if (s.penalty().active()) {
+            pen = CoFiringPenalty.apply(s.penalty(), p, fw.values(), fw.selection().indices(), sae.params().wDec());
+            penaltyTerm = pen.term().item();
+            total = total.add(pen.term());
+        }
+        return new Terms(total, recon.item(), auxk, penaltyTerm, pen, fw, nDead);
+    }
+
+    private static Tensor auxiliary(TopKSae sae, TopKSae.Forward fw, float[] x, int rows, int kAux, boolean[] dead) {
+        int d = sae.config().dIn();
+        float[] xHat = fw.reconstruction().data();
+        float[] e = new float[rows * d];
+        double[] mean = new double[d];
+        for (int i = 0; i < e.length; i++) { e[i] = x[i] - xHat[i]; mean[i % d] += e[i]; }
+        double denom = 0;
+        for (int b = 0; b < rows; b++) {
+            for (int j = 0; j < d; j++) { double t = e[b * d + j] - mean[j] / rows; denom += t * t; }
+        }
+        denom /= rows;
+        if (!(denom > 0)) return null; // torch's nan_to_num(0): a residual without variance adds nothing
+        SparseEncoder.Selection sel = SparseEncoder.select(fw.pre(), kAux, dead);
+        Tensor vals = SparseEncoder.values(fw.pre(), sel, sae.params());
+        Tensor eHat = SparseDecoder.decode(vals, sel.indices(), sae.params().wDec(), null);
+        Tensor l2 = eHat.sub(Tensor.wrap(e, 0, rows, d)).square().sum(1, false).mean();
+        return l2.mul((float) (1 / denom));
+    }
+}

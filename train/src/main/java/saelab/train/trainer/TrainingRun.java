@@ -1,0 +1,89 @@
+package saelab.train.trainer;
+
+import java.nio.file.Path;
+import saelab.train.checkpoint.SaeCheckpoint;
+import saelab.train.checkpoint.TrainerState;
+import saelab.train.source.ActivationSource;
+
+/**
+ * Drives a trainer over its steps: batch {@code s} of the source for step s (so the data is a
+ * function of the step, which makes resuming exact), a JSONL line every {@code logEvery} steps
+ * and at the last, a checkpoint every {@code checkpointEvery} steps and at the end. The
+ * checkpoint writes the trainer state, then the weights, then cfg.json, each atomically; both
+ * safetensors files carry the step, and resuming refuses a pair that disagrees.
+ */
+public final class TrainingRun {
+    private TrainingRun() {}
+
+    /** Called after every step with the tokens seen and the seconds spent so far. */
+    public interface Listener {
+        void onStep(StepStats stats, long tokens, double seconds);
+    }
+
+    /**
+     * @param out       the run's folder: checkpoint files and log.jsonl
+     * @param stopAfter stop (with a checkpoint) once this many steps are done; ≤ 0: run to the end
+     */
+    public record Options(Path out, long stopAfter, Listener listener) {
+        public static Options to(Path out) { return new Options(out, 0, null); }
+    }
+
+    /** A fresh run. The source must be the one the config names. */
+    public static SaeTrainer start(TrainConfig cfg, ActivationSource source, Options o) {
+        requireWidth(cfg, source);
+        SaeTrainer t = SaeTrainer.create(cfg);
+        float[] x = new float[cfg.batch() * cfg.dIn()];
+        // Batch −1 is the initialisation batch; training steps use batches 0, 1, ...
+        source.batchAt(-1, x, cfg.batch());
+        t.initialize(x, cfg.batch());
+        try (TrainingLog log = TrainingLog.start(o.out())) {
+            loop(t, source, o, log);
+        }
+        return t;
+    }
+
+    /** Continues the run saved in {@code o.out()} where its last checkpoint left it. */
+    public static SaeTrainer resume(ActivationSource source, Options o) {
+        SaeCheckpoint.Loaded ck = SaeCheckpoint.read(o.out());
+        if (ck.training() == null) throw new IllegalArgumentException(o.out() + ": cfg.json has no saelab training config; not a saelab run");
+        if (!TrainerState.exists(o.out())) throw new IllegalArgumentException(o.out() + ": no " + TrainerState.FILE + "; cannot resume");
+        TrainConfig cfg = ck.training();
+        requireWidth(cfg, source);
+        SaeTrainer t = SaeTrainer.of(cfg, ck.params());
+        long step = TrainerState.restore(o.out(), t, ck.step());
+        try (TrainingLog log = TrainingLog.resume(o.out(), step)) {
+            loop(t, source, o, log);
+        }
+        return t;
+    }
+
+    private static void loop(SaeTrainer t, ActivationSource source, Options o, TrainingLog log) {
+        TrainConfig cfg = t.config();
+        float[] x = new float[cfg.batch() * cfg.dIn()];
+        long startStep = t.step();
+        long begin = System.nanoTime();
+        long end = o.stopAfter() > 0 ? Math.min(cfg.steps(), o.stopAfter()) : cfg.steps();
+        while (t.step() < end) {
+            long s = t.step();
+            source.batchAt(s, x, cfg.batch());
+            StepStats stats = t.step(x, cfg.batch());
+            long tokens = (s + 1) * cfg.batch();
+            double seconds = (System.nanoTime() - begin) / 1e9;
+            if ((s + 1) % cfg.logEvery() == 0 || s == cfg.lastStep() || s == 0) {
+                log.write(TrainingLog.toJson(stats, cfg, tokens, seconds));
+            }
+            if (o.listener() != null) o.listener().onStep(stats, (s + 1 - startStep) * cfg.batch(), seconds);
+            boolean last = t.step() == end;
+            if (last || (cfg.checkpointEvery() > 0 && t.step() % cfg.checkpointEvery() == 0)) checkpoint(t, o.out());
+        }
+    }
+
+    public static void checkpoint(SaeTrainer t, Path out) {
+        TrainerState.write(out, t);
+        SaeCheckpoint.write(out, t.params(), t.config(), t.step());
+    }
+
+    private static void requireWidth(TrainConfig cfg, ActivationSource source) {
+        if (source.dim() != cfg.dIn()) throw new IllegalArgumentException("the source yields d = " + source.dim() + " but the SAE has d_in = " + cfg.dIn());
+    }
+}
