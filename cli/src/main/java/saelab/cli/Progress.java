@@ -6,9 +6,13 @@ import saelab.train.trainer.StepStats;
 import saelab.train.trainer.TrainConfig;
 import saelab.train.trainer.TrainingRun;
 
-/** A single updating status line: step, a bar, tokens/s, loss, L0, explained variance. */
+/**
+ * Training status: step, a bar, tokens/s, loss, L0, explained variance. On a terminal one line
+ * redrawn in place; into a pipe or log file, a plain line every few seconds, so logs stay readable.
+ */
 final class Progress {
-    private static final long REDRAW_NANOS = 200_000_000L;
+    private static final boolean TERMINAL = System.console() != null && System.console().isTerminal();
+    private static final long REDRAW_NANOS = TERMINAL ? 200_000_000L : 5_000_000_000L;
     private final PrintStream err;
     private long lastDraw;
     private String lastLine = "";
@@ -26,14 +30,15 @@ final class Progress {
             String pen = cfg.penalty().active() ? String.format(Locale.ROOT, " pen %.3g", s.penaltyTerm()) : "";
             String line = String.format(Locale.ROOT, "step %d/%d [%s] %s tok/s  loss %.4g%s  L0 %.1f  EV %.3f  dead %d",
                     s.step() + 1, cfg.steps(), bar, human(tokens / Math.max(seconds, 1e-9)), s.loss(), pen, s.l0(), s.explainedVariance(), s.deadLatents());
-            err.print("\r" + line + " ".repeat(Math.max(0, lastLine.length() - line.length())));
+            if (TERMINAL) err.print("\r" + line + " ".repeat(Math.max(0, lastLine.length() - line.length())));
+            else err.println(line);
             err.flush();
             lastLine = line;
         };
     }
 
     void finish() {
-        if (!lastLine.isEmpty()) err.println();
+        if (TERMINAL && !lastLine.isEmpty()) err.println();
     }
 
     private static String human(double v) {
