@@ -1,6 +1,6 @@
 package saelab.eval;
 
-import saelab.tensor.kernels.Gemm;
+import saelab.train.metrics.Recovery;
 
 /**
  * How well learned latent directions (decoder rows, m × d) recover known true feature
@@ -23,9 +23,7 @@ public record GroundTruthMetrics(double bar, double meanMaxCosTrue, double meanM
     public static final long HUNGARIAN_LIMIT = 4L << 20;
 
     public static GroundTruthMetrics of(float[] trueDirs, int n, float[] learned, int m, int d, double bar) {
-        float[] t = unitRows(trueDirs, n, d), l = unitRows(learned, m, d);
-        float[] cos = new float[n * m];
-        Gemm.sgemm(Gemm.Form.NT, n, m, d, t, 0, d, l, 0, d, cos, 0, m, false);
+        float[] cos = Recovery.cosineMatrix(trueDirs, n, learned, m, d);
         int[] bestLatent = new int[n], bestTrue = new int[m];
         double[] bestOfLatent = new double[m];
         java.util.Arrays.fill(bestOfLatent, Double.NEGATIVE_INFINITY);
@@ -70,16 +68,5 @@ public record GroundTruthMetrics(double bar, double meanMaxCosTrue, double meanM
         double sum = 0;
         for (int a = 0; a < r; a++) sum -= cost[a][match[a]];
         return sum / r;
-    }
-
-    static float[] unitRows(float[] w, int rows, int d) {
-        float[] u = new float[rows * d];
-        for (int i = 0; i < rows; i++) {
-            double s = 0;
-            for (int e = 0; e < d; e++) s += (double) w[i * d + e] * w[i * d + e];
-            double inv = s == 0 ? 0 : 1 / Math.sqrt(s);
-            for (int e = 0; e < d; e++) u[i * d + e] = (float) (w[i * d + e] * inv);
-        }
-        return u;
     }
 }

@@ -13,9 +13,7 @@ public final class Recovery {
 
     /** @param truth n × d true directions; @param wDec m × d decoder rows (any norms) */
     public static double meanMaxCosine(float[] truth, int n, float[] wDec, int m, int d) {
-        float[] a = unit(truth, n, d), b = unit(wDec, m, d);
-        float[] cos = new float[n * m];
-        Gemm.sgemm(Gemm.Form.NT, n, m, d, a, b, cos, false);
+        float[] cos = cosineMatrix(truth, n, wDec, m, d);
         double sum = 0;
         for (int i = 0; i < n; i++) {
             float best = 0;
@@ -23,6 +21,16 @@ public final class Recovery {
             sum += best;
         }
         return sum / n;
+    }
+
+    /**
+     * cos[i·m + j] = cosine between row i of {@code a} (n × d) and row j of {@code b} (m × d),
+     * one NT product of the unit-normalised rows; a zero row has cosine 0 with everything.
+     */
+    public static float[] cosineMatrix(float[] a, int n, float[] b, int m, int d) {
+        float[] cos = new float[n * m];
+        Gemm.sgemm(Gemm.Form.NT, n, m, d, unit(a, n, d), unit(b, m, d), cos, false);
+        return cos;
     }
 
     private static float[] unit(float[] w, int rows, int d) {
