@@ -28,6 +28,14 @@ public record HarvestSettings(Path model, Path data, int layer, int context, lon
                 + " tokens per forward pass is too many; lower --batch");
     }
 
+    public HarvestSettings withTokens(long newTokens) {
+        return new HarvestSettings(model, data, layer, context, newTokens, out, batch, shardTokens, dtype);
+    }
+
+    public HarvestSettings withBatch(int newBatch) {
+        return new HarvestSettings(model, data, layer, context, tokens, out, newBatch, shardTokens, dtype);
+    }
+
     private static void require(boolean ok, String message) {
         if (!ok) throw new HarvestException(message);
     }

@@ -10,7 +10,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
-import org.junit.jupiter.api.Test;
+import net.jqwik.api.Example;
 
 class SequencePackerTest {
     static final int B = 2; // <bos>
@@ -19,7 +19,7 @@ class SequencePackerTest {
         return new SequencePacker(List.of(docs).iterator(), context, B);
     }
 
-    @Test
+    @Example
     void documentsAreConcatenatedAndEverySequenceStartsWithBos() {
         // stream: B 10 11 | B 20 21 22 23 24 | B 30   (context 4)
         SequencePacker p = packer(4, new int[] {B, 10, 11}, new int[] {B, 20, 21, 22, 23, 24}, new int[] {B, 30});
@@ -31,7 +31,7 @@ class SequencePackerTest {
         assertEquals(3, p.produced());
     }
 
-    @Test
+    @Example
     void noDoubleBosWhenTheStreamAlreadyHasOneAtTheCut() {
         // stream: B 1 2 B | B 3 4 5  → the second sequence starts at a <bos> of the stream: nothing inserted.
         SequencePacker p = packer(4, new int[] {B, 1, 2}, new int[] {B, 3, 4, 5});
@@ -39,7 +39,7 @@ class SequencePackerTest {
         assertArrayEquals(new int[] {B, 3, 4, 5}, p.next(), "the cut fell on the <bos> of document 2 but it was used; a fresh one is inserted");
     }
 
-    @Test
+    @Example
     void aLongDocumentContinuesBehindFreshBosAndSkipMatchesNext() {
         int[] doc = new int[1 + 10];
         doc[0] = B;
