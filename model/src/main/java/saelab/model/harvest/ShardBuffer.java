@@ -3,6 +3,7 @@ package saelab.model.harvest;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import saelab.model.safetensors.Dtype;
 import saelab.model.safetensors.SafetensorsWriter;
 import saelab.model.safetensors.TensorData;
@@ -83,7 +84,9 @@ final class ShardBuffer {
         tensors.put(HarvestManifest.TOKEN_IDS, TensorData.i32(new long[] {n}, java.util.Arrays.copyOf(tokenIds, n)));
         tensors.put(HarvestManifest.SEQUENCE, TensorData.i64(new long[] {n}, java.util.Arrays.copyOf(sequence, n)));
         tensors.put(HarvestManifest.POSITION, TensorData.i32(new long[] {n}, java.util.Arrays.copyOf(position, n)));
-        SafetensorsWriter.write(file, tensors, Map.of("format", HarvestManifest.FORMAT, "hook_name", hookName,
+        // Sorted, not Map.of (whose order changes from run to run): the same rows give the same bytes.
+        Map<String, String> metadata = new TreeMap<>(Map.of("format", HarvestManifest.FORMAT, "hook_name", hookName,
                 "first_row", Long.toString(firstRow)));
+        SafetensorsWriter.write(file, tensors, metadata);
     }
 }
