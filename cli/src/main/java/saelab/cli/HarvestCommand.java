@@ -25,7 +25,7 @@ import saelab.model.tokenizer.TokenizerException;
                 "documents are concatenated, and the stream is cut into sequences of --context tokens, each",
                 "beginning with <bos>: when a cut falls inside a document, a <bos> is put in front of the rest.",
                 "Documents inside one sequence stay separated by their own <bos>; the short tail at the end of",
-                "the data is dropped. Row g of the harvest is position g % context of sequence g / context.",
+                "the data is dropped. Row g of the harvest is position g %% context of sequence g / context.",
                 "",
                 "Output: OUT/shard-00000.safetensors, ... each with activations [rows, hidden] (f32 or bf16),",
                 "token_ids [rows] I32, sequence [rows] I64, position [rows] I32; and OUT/manifest.json (model,",

@@ -70,6 +70,11 @@ public final class Harvester {
             return wanted;
         }
         HarvestManifest previous = HarvestManifest.read(out);
+        if (previous.shards().isEmpty()) {
+            // Nothing was finished (say the data had a bad line): nothing to keep, so any settings may start afresh.
+            deleteStaleTemporaries(out);
+            return wanted;
+        }
         List<String> differences = previous.settingsDifferences(wanted);
         if (!differences.isEmpty()) {
             throw new HarvestException(manifestFile + ": this folder holds a harvest with other settings, so it cannot be resumed:\n  "

@@ -193,6 +193,14 @@ class HarvesterTest {
         Files.writeString(myData, "one more document\n", java.nio.file.StandardOpenOption.APPEND);
         e = assertThrows(HarvestException.class, () -> harvest(s.withTokens(80)));
         assertTrue(e.getMessage().contains("data file contents: "), e.getMessage());
+
+        // A folder whose first run finished no shard (a bad data line, say) starts afresh with any settings.
+        Path badData = Files.writeString(dir.resolve("bad.jsonl"), "{\"text\": \"fine\"}\n{\"txt\": \"oops\"}\n");
+        Path fresh = dir.resolve("fresh");
+        e = assertThrows(HarvestException.class, () -> harvest(new HarvestSettings(model, badData, LAYER, CONTEXT, 40, fresh, BATCH, SHARD, Dtype.F32)));
+        assertTrue(e.getMessage().startsWith(badData + ": line 2: the object has no \"text\" field"), e.getMessage());
+        assertTrue(HarvestManifest.read(fresh).shards().isEmpty());
+        assertEquals(40, harvest(new HarvestSettings(model, myData, LAYER, CONTEXT, 40, fresh, BATCH, SHARD, Dtype.F32)).tokens());
     }
 
     @Test
