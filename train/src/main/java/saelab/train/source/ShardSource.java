@@ -1,0 +1,257 @@
+package saelab.train.source;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.sampling.PermutationSampler;
+import org.apache.commons.rng.simple.RandomSource;
+import saelab.model.harvest.HarvestException;
+import saelab.model.harvest.HarvestManifest;
+import saelab.model.safetensors.Dtype;
+import saelab.model.safetensors.SafetensorsException;
+import saelab.model.safetensors.SafetensorsFile;
+import saelab.model.safetensors.TensorView;
+import saelab.tensor.kernels.Bf16;
+
+/**
+ * Activations harvested by {@code saelab harvest}, streamed from its shards through a seeded
+ * shuffling buffer. Only one shard is mapped at a time and only {@code bufferRows} rows are held
+ * in memory, whatever the harvest's size.
+ *
+ * <p>Each epoch visits the shards in a fresh seeded order, each shard's rows in order, and pushes
+ * them through the buffer: every output row is drawn uniformly from the buffer and its slot is
+ * refilled with the next input row. At the end of an epoch's input the buffer drains before the
+ * next epoch starts, so each block of {@link #rowsPerEpoch()} consecutive output rows holds every
+ * row of the harvest exactly once (the rows skipped below aside). Batches run across epoch
+ * boundaries; epochs cycle without end.
+ *
+ * <p>With {@code skipPositionZero} (the default, SAEBench's convention) the row at position 0 of
+ * every sequence is left out: it is always {@code <bos>}, whose residual is an outlier many times
+ * the norm of the others (an attention sink) and would dominate the SAE's reconstruction loss.
+ */
+public final class ShardSource implements ActivationSource, AutoCloseable {
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * @param bufferRows rows held for shuffling (memory: bufferRows × dim floats); larger mixes
+     *                   sequences better, SAELens uses a few hundred thousand
+     */
+    public record Options(int bufferRows, long seed, boolean skipPositionZero) {
+        public Options {
+            if (bufferRows < 1) throw new IllegalArgumentException("bufferRows must be >= 1, got " + bufferRows);
+        }
+
+        /** 65,536 rows (576 MiB at dim 2304), seed 0, position-0 rows skipped. */
+        public static Options defaults() {
+            return new Options(65536, 0, true);
+        }
+
+        public Options withSeed(long s) {
+            return new Options(bufferRows, s, skipPositionZero);
+        }
+    }
+
+    private final Path dir;
+    private final HarvestManifest manifest;
+    private final Options options;
+    private final int dim;
+    private final long rowsPerEpoch;
+    private UniformRandomProvider rng;
+    private long nextIndex;          // the batch index nextBatch would deliver, for batchAt
+    private final float[] buffer;
+    private int buffered;            // rows in the buffer: slots [0, buffered)
+
+    // The epoch's input: shards in order[shardAt], the open one read from row rowAt.
+    private int[] order;
+    private int shardAt;
+    private SafetensorsFile open;
+    private MemorySegment activations, positions;
+    private Dtype positionType;
+    private int rowAt, rowsInOpen;
+    private long epoch = -1;
+
+    public ShardSource(Path dir, Options options) {
+        this.dir = dir;
+        this.options = options;
+        this.manifest = HarvestManifest.read(dir);
+        this.dim = manifest.hiddenSize();
+        long kept = 0;
+        for (HarvestManifest.Shard s : manifest.shards()) kept += checkShard(s);
+        if (kept == 0) {
+            throw new HarvestException(dir.resolve(HarvestManifest.FILE_NAME) + ": the harvest has no rows to train on ("
+                    + manifest.tokens() + " tokens" + (options.skipPositionZero() ? ", all at position 0" : "") + ")");
+        }
+        this.rowsPerEpoch = kept;
+        this.rng = RandomSource.XO_RO_SHI_RO_128_PP.create(options.seed());
+        this.buffer = new float[Math.multiplyExact((int) Math.min(options.bufferRows(), kept), dim)];
+    }
+
+    public static ShardSource open(Path dir) {
+        return new ShardSource(dir, Options.defaults());
+    }
+
+    @Override
+    public int dim() {
+        return dim;
+    }
+
+    /** Rows delivered per epoch: every row of the harvest, minus position-0 rows when they are skipped. */
+    public long rowsPerEpoch() {
+        return rowsPerEpoch;
+    }
+
+    /** The epoch of the last row delivered, counting from 0 (−1 before any). */
+    public long epoch() {
+        return epoch;
+    }
+
+    public HarvestManifest manifest() {
+        return manifest;
+    }
+
+    @Override
+    public void nextBatch(float[] x, int rows) {
+        if (x.length < (long) rows * dim) {
+            throw new IllegalArgumentException("x holds " + x.length + " floats, " + rows + " rows × " + dim + " need " + (long) rows * dim);
+        }
+        for (int r = 0; r < rows; r++) nextRow(x, r * dim);
+        nextIndex++;
+    }
+
+    /**
+     * Batch {@code index} of this seed's stream. Training asks for 0, 1, 2, ... in order, which
+     * costs nothing extra; any other index (a resumed run) replays the stream from the start, so
+     * a resumed run sees exactly the rows an uninterrupted one would (at the cost of re-reading
+     * them once). Negative indices (the trainer's initialisation and evaluation batches) come
+     * from their own stream, seeded from (seed, index), and leave the training stream untouched;
+     * they are drawn from the same harvest, so they are not held-out data.
+     */
+    @Override
+    public void batchAt(long index, float[] x, int rows) {
+        if (index < 0) {
+            try (ShardSource side = new ShardSource(dir, options.withSeed(options.seed() * 0x9E3779B97F4A7C15L + index))) {
+                side.nextBatch(x, rows);
+            }
+            return;
+        }
+        if (index != nextIndex) {
+            rewind();
+            for (long i = 0; i < index; i++) nextBatch(x, rows);
+        }
+        nextBatch(x, rows);
+    }
+
+    /** Back to the state of a fresh source with this seed. */
+    private void rewind() {
+        closeOpen();
+        rng = RandomSource.XO_RO_SHI_RO_128_PP.create(options.seed());
+        buffered = 0;
+        epoch = -1;
+        nextIndex = 0;
+    }
+
+    private void nextRow(float[] x, int at) {
+        if (buffered == 0) startEpoch();
+        int slot = rng.nextInt(buffered);
+        System.arraycopy(buffer, slot * dim, x, at, dim);
+        if (!readInput(slot)) {
+            // Input of this epoch is used up: drain, moving the last row into the freed slot.
+            buffered--;
+            System.arraycopy(buffer, buffered * dim, buffer, slot * dim, dim);
+        }
+    }
+
+    private void startEpoch() {
+        epoch++;
+        order = PermutationSampler.natural(manifest.shards().size());
+        PermutationSampler.shuffle(rng, order);
+        shardAt = -1;
+        closeOpen();
+        int capacity = buffer.length / dim;
+        while (buffered < capacity && readInput(buffered)) buffered++;
+    }
+
+    /** Reads the epoch's next kept input row into buffer slot {@code slot}; false when the epoch's input is used up. */
+    private boolean readInput(int slot) {
+        while (true) {
+            while (open == null || rowAt == rowsInOpen) {
+                if (shardAt + 1 >= order.length) {
+                    closeOpen();
+                    return false;
+                }
+                openShard(order[++shardAt]);
+            }
+            int row = rowAt++;
+            if (options.skipPositionZero() && position(row) == 0) continue;
+            int off = slot * dim;
+            if (manifest.dtype() == Dtype.F32) {
+                MemorySegment.copy(activations, F32_LE, (long) row * dim * 4, buffer, off, dim);
+            } else {
+                Bf16.toFloat(activations, (long) row * dim * 2, buffer, off, dim);
+            }
+            return true;
+        }
+    }
+
+    private long position(int row) {
+        return positionType == Dtype.I32 ? positions.getAtIndex(I32_LE, row)
+                : positions.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 8L * row);
+    }
+
+    private void openShard(int index) {
+        closeOpen();
+        HarvestManifest.Shard s = manifest.shards().get(index);
+        open = SafetensorsFile.open(dir.resolve(s.file()));
+        activations = open.tensor(HarvestManifest.ACTIVATIONS).data();
+        TensorView p = open.tensor(HarvestManifest.POSITION);
+        positions = p.data();
+        positionType = p.dtype();
+        rowAt = 0;
+        rowsInOpen = s.rows();
+    }
+
+    private void closeOpen() {
+        if (open != null) open.close();
+        open = null;
+    }
+
+    /**
+     * Checks one shard against the manifest (present, activations [rows, hidden] of the manifest's
+     * dtype, position [rows] of an integer type) and returns how many of its rows are delivered.
+     */
+    private long checkShard(HarvestManifest.Shard s) {
+        Path file = dir.resolve(s.file());
+        if (!Files.exists(file)) {
+            throw new HarvestException(file + ": listed in " + dir.resolve(HarvestManifest.FILE_NAME) + " but missing");
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            TensorView a = f.tensor(HarvestManifest.ACTIVATIONS);
+            if (a.dtype() != manifest.dtype() || a.rank() != 2 || a.dim(0) != s.rows() || a.dim(1) != dim) {
+                throw new HarvestException(file + ": tensor 'activations' is " + a.dtype() + Arrays.toString(a.shape())
+                        + ", expected " + manifest.dtype() + "[" + s.rows() + ", " + dim + "] (rows from manifest.json, hidden_size "
+                        + dim + ")");
+            }
+            TensorView p = f.tensor(HarvestManifest.POSITION);
+            if ((p.dtype() != Dtype.I32 && p.dtype() != Dtype.I64) || p.rank() != 1 || p.dim(0) != s.rows()) {
+                throw new HarvestException(file + ": tensor 'position' is " + p.dtype() + Arrays.toString(p.shape())
+                        + ", expected I32 or I64 [" + s.rows() + "]");
+            }
+            if (!options.skipPositionZero()) return s.rows();
+            long kept = 0;
+            for (long v : p.toLongArray()) if (v != 0) kept++;
+            return kept;
+        } catch (SafetensorsException e) {
+            throw new HarvestException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        closeOpen();
+    }
+}

@@ -1,0 +1,302 @@
+package saelab.train.source;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+import saelab.model.harvest.FileFingerprint;
+import saelab.model.harvest.HarvestException;
+import saelab.model.harvest.HarvestManifest;
+import saelab.model.safetensors.Dtype;
+import saelab.model.safetensors.SafetensorsWriter;
+import saelab.model.safetensors.TensorData;
+
+class ShardSourceProperties {
+    static final int DIM = 5;
+
+    /**
+     * Row g of a test harvest encodes g in values that bf16 holds exactly (integers below 256):
+     * [g / 256, g % 256, (g + 2) % 256, ...], so a delivered row names itself and shows it was copied whole.
+     */
+    static float value(long g, int j) {
+        return switch (j) {
+            case 0 -> g / 256;
+            case 1 -> g % 256;
+            default -> (g + j) % 256;
+        };
+    }
+
+    static long decode(float[] x, int row) {
+        long g = (long) x[row * DIM] * 256 + (long) x[row * DIM + 1];
+        for (int j = 2; j < DIM; j++) assertEquals(value(g, j), x[row * DIM + j], "row " + g + " value " + j + " copied whole");
+        return g;
+    }
+
+    /** A harvest folder as `saelab harvest` writes it, with the given shard sizes, without a model. */
+    static Path writeHarvest(Path dir, List<Integer> shardRows, int context, Dtype dtype) throws Exception {
+        Files.createDirectories(dir);
+        List<HarvestManifest.Shard> shards = new ArrayList<>();
+        long first = 0;
+        for (int i = 0; i < shardRows.size(); i++) {
+            int n = shardRows.get(i);
+            float[] a = new float[n * DIM];
+            int[] ids = new int[n], pos = new int[n];
+            long[] seq = new long[n];
+            for (int r = 0; r < n; r++) {
+                long g = first + r;
+                for (int j = 0; j < DIM; j++) a[r * DIM + j] = value(g, j);
+                ids[r] = (int) (g % 97);
+                seq[r] = g / context;
+                pos[r] = (int) (g % context);
+            }
+            String name = HarvestManifest.shardFileName(i);
+            SafetensorsWriter.write(dir.resolve(name), Map.of(
+                    HarvestManifest.ACTIVATIONS, TensorData.of(dtype, new long[] {n, DIM}, a),
+                    HarvestManifest.TOKEN_IDS, TensorData.i32(new long[] {n}, ids),
+                    HarvestManifest.SEQUENCE, TensorData.i64(new long[] {n}, seq),
+                    HarvestManifest.POSITION, TensorData.i32(new long[] {n}, pos)));
+            shards.add(new HarvestManifest.Shard(name, first, n));
+            first += n;
+        }
+        new HarvestManifest("/models/tiny", "c0ffee", "beef", 1, DIM, context, dtype, 64, 2, "/data/docs.txt",
+                new FileFingerprint(123, "abc"), first, false, shards).write(dir);
+        return dir;
+    }
+
+    static Path tempDir() throws Exception {
+        Path d = Files.createTempDirectory("shard-source-test");
+        d.toFile().deleteOnExit();
+        return d;
+    }
+
+    static void deleteTree(Path dir) throws Exception {
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    /** Draws rows in batches of random sizes. */
+    static long[] draw(ShardSource src, long count, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        long[] out = new long[(int) count];
+        int at = 0;
+        while (at < count) {
+            int b = (int) Math.min(count - at, 1 + r.nextInt(17));
+            float[] x = new float[b * DIM];
+            src.nextBatch(x, b);
+            for (int i = 0; i < b; i++) out[at++] = decode(x, i);
+        }
+        return out;
+    }
+
+    @Property(tries = 60, seed = "8101")
+    void everyKeptRowIsDeliveredExactlyOncePerEpoch(@ForAll @Size(min = 1, max = 5) List<@IntRange(min = 1, max = 70) Integer> shardRows,
+                                                    @ForAll @IntRange(min = 2, max = 9) int context,
+                                                    @ForAll @IntRange(min = 1, max = 300) int bufferRows,
+                                                    @ForAll long seed, @ForAll boolean skipPositionZero, @ForAll boolean bf16) throws Exception {
+        Path dir = writeHarvest(tempDir(), shardRows, context, bf16 ? Dtype.BF16 : Dtype.F32);
+        try (ShardSource src = new ShardSource(dir, new ShardSource.Options(bufferRows, seed, skipPositionZero))) {
+            long total = shardRows.stream().mapToLong(Integer::longValue).sum();
+            List<Long> kept = new ArrayList<>();
+            for (long g = 0; g < total; g++) if (!skipPositionZero || g % context != 0) kept.add(g);
+            if (kept.isEmpty()) return; // every row at position 0: the constructor's error is tested below
+            long e = kept.size();
+            assertEquals(e, src.rowsPerEpoch());
+            assertEquals(DIM, src.dim());
+            long[] rows = draw(src, 3 * e, seed ^ 0x5eed);
+            long[] expected = kept.stream().mapToLong(Long::longValue).toArray();
+            for (int epoch = 0; epoch < 3; epoch++) {
+                long[] block = Arrays.copyOfRange(rows, (int) (epoch * e), (int) ((epoch + 1) * e));
+                Arrays.sort(block);
+                assertArrayEquals(expected, block, "epoch " + epoch + " is a permutation of the kept rows");
+            }
+            assertEquals(2, src.epoch());
+        } catch (HarvestException ex) {
+            assertTrue(skipPositionZero && ex.getMessage().contains("no rows to train on"), ex.getMessage());
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    @Example
+    void sameSeedSameStreamOtherSeedAnotherAndTheBufferMixesShards() throws Exception {
+        Path dir = writeHarvest(tempDir(), List.of(100, 100, 100), 10, Dtype.F32);
+        try {
+            ShardSource.Options o = new ShardSource.Options(64, 7, true);
+            long[] a, b, c;
+            try (ShardSource s = new ShardSource(dir, o)) { a = draw(s, 600, 1); }
+            try (ShardSource s = new ShardSource(dir, o)) { b = draw(s, 600, 2); } // other batch sizes, same rows
+            try (ShardSource s = new ShardSource(dir, o.withSeed(8))) { c = draw(s, 600, 1); }
+            assertArrayEquals(a, b, "the rows depend on the seed only, not on how they are batched");
+            assertFalse(Arrays.equals(a, c), "another seed, another order");
+            // The first 64 rows are drawn from a 64-row buffer filled from one shard; the shards are
+            // visited in a shuffled order, and within the buffer rows leave in random order.
+            long[] first = Arrays.copyOf(a, 64);
+            long[] sorted = first.clone();
+            Arrays.sort(sorted);
+            assertFalse(Arrays.equals(first, sorted), "rows leave the buffer out of order");
+            Map<Long, Integer> perShard = new HashMap<>();
+            for (long g : Arrays.copyOf(a, 270)) perShard.merge(g / 100, 1, Integer::sum);
+            assertEquals(3, perShard.size(), "one epoch's rows come from every shard: " + perShard);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    @Example
+    void batchAtAnyIndexEqualsTheSequentialStreamAndSideBatchesLeaveItAlone() throws Exception {
+        Path dir = writeHarvest(tempDir(), List.of(40, 25, 33), 10, Dtype.F32);
+        try {
+            ShardSource.Options o = new ShardSource.Options(16, 3, true);
+            int rows = 7, batches = 20;
+            float[][] sequential = new float[batches][rows * DIM];
+            try (ShardSource s = new ShardSource(dir, o)) {
+                for (int i = 0; i < batches; i++) s.nextBatch(sequential[i], rows);
+            }
+            try (ShardSource s = new ShardSource(dir, o)) {
+                float[] x = new float[rows * DIM], side = new float[rows * DIM];
+                // in order, with the trainer's side batches (−1, −2) in between
+                s.batchAt(-1, side, rows);
+                for (int i = 0; i < 5; i++) { s.batchAt(i, x, rows); assertArrayEquals(sequential[i], x, "batch " + i); }
+                s.batchAt(-2, side, rows);
+                // a resumed run jumps ahead, and one going back replays
+                s.batchAt(13, x, rows);
+                assertArrayEquals(sequential[13], x, "jump to 13");
+                s.batchAt(14, x, rows);
+                assertArrayEquals(sequential[14], x, "then 14");
+                s.batchAt(2, x, rows);
+                assertArrayEquals(sequential[2], x, "back to 2");
+            }
+            try (ShardSource a = new ShardSource(dir, o); ShardSource b = new ShardSource(dir, o)) {
+                float[] x = new float[rows * DIM], y = new float[rows * DIM];
+                a.batchAt(-1, x, rows);
+                b.batchAt(-1, y, rows);
+                assertArrayEquals(x, y, "side batches depend only on (seed, index)");
+            }
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    @Example
+    void positionZeroRowsAreDeliveredWhenAskedFor() throws Exception {
+        Path dir = writeHarvest(tempDir(), List.of(12), 4, Dtype.BF16);
+        try (ShardSource s = new ShardSource(dir, new ShardSource.Options(5, 1, false))) {
+            assertEquals(12, s.rowsPerEpoch());
+            long[] rows = draw(s, 12, 3);
+            Arrays.sort(rows);
+            assertArrayEquals(new long[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, rows);
+        } finally {
+            deleteTree(dir);
+        }
+        Path one = writeHarvest(tempDir(), List.of(3), 4, Dtype.F32);
+        try (ShardSource s = ShardSource.open(one)) {
+            assertEquals(2, s.rowsPerEpoch(), "rows 1 and 2; row 0 is at position 0");
+        } finally {
+            deleteTree(one);
+        }
+    }
+
+    /** End to end: what `saelab harvest` writes for a tiny random model is what the source delivers. */
+    @Example
+    void readsWhatTheHarvesterWrote() throws Exception {
+        Path dir = tempDir();
+        try {
+            Path model = Files.createDirectory(dir.resolve("model"));
+            saelab.model.GemmaConfig config = saelab.model.GemmaConfig.tiny();
+            saelab.model.synthetic.RandomGemma2Checkpoint.write(model,
+                    saelab.model.synthetic.RandomGemma2Checkpoint.Spec.of(config, Dtype.BF16, 3), b -> { });
+            saelab.model.synthetic.SyntheticTokenizer.write(model, config.vocabSize(), 3);
+            Path data = Files.writeString(dir.resolve("d.txt"), "the quick brown fox jumps over the lazy dog\n".repeat(12));
+            Path out = dir.resolve("acts");
+            saelab.model.harvest.Harvester.run(new saelab.model.harvest.HarvestSettings(model, data, 1, 8, 40, out, 2, 16, Dtype.F32),
+                    new saelab.model.harvest.Harvester.Listener() { });
+            // The expected rows: every shard row not at position 0, as raw bits.
+            List<String> expected = new ArrayList<>();
+            int d = config.hiddenSize();
+            for (HarvestManifest.Shard sh : HarvestManifest.read(out).shards()) {
+                try (var f = saelab.model.safetensors.SafetensorsFile.open(out.resolve(sh.file()))) {
+                    float[] a = f.tensor(HarvestManifest.ACTIVATIONS).toFloatArray();
+                    int[] pos = f.tensor(HarvestManifest.POSITION).toIntArray();
+                    for (int r = 0; r < sh.rows(); r++) if (pos[r] != 0) expected.add(Arrays.toString(Arrays.copyOfRange(a, r * d, (r + 1) * d)));
+                }
+            }
+            assertEquals(40 - 5, expected.size(), "40 rows, one <bos> row per 8");
+            try (ShardSource src = new ShardSource(out, new ShardSource.Options(10, 4, true))) {
+                assertEquals(d, src.dim());
+                float[] x = new float[expected.size() * d];
+                src.nextBatch(x, expected.size());
+                List<String> got = new ArrayList<>();
+                for (int r = 0; r < expected.size(); r++) got.add(Arrays.toString(Arrays.copyOfRange(x, r * d, (r + 1) * d)));
+                expected.sort(null);
+                got.sort(null);
+                assertEquals(expected, got);
+            }
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    @Example
+    void errorsNameTheFileAndWhatWasExpected() throws Exception {
+        Path dir = tempDir();
+        try {
+            var e = assertThrows(HarvestException.class, () -> ShardSource.open(dir));
+            assertTrue(e.getMessage().startsWith(dir.resolve("manifest.json") + ": no harvest manifest here"), e.getMessage());
+
+            writeHarvest(dir, List.of(10, 10), 5, Dtype.F32);
+            Files.delete(dir.resolve("shard-00001.safetensors"));
+            e = assertThrows(HarvestException.class, () -> ShardSource.open(dir));
+            assertEquals(dir.resolve("shard-00001.safetensors") + ": listed in " + dir.resolve("manifest.json") + " but missing", e.getMessage());
+
+            // A shard whose activations are one column short of the manifest's hidden size.
+            SafetensorsWriter.write(dir.resolve("shard-00001.safetensors"), Map.of(
+                    HarvestManifest.ACTIVATIONS, TensorData.f32(new long[] {10, DIM - 1}, new float[10 * (DIM - 1)]),
+                    HarvestManifest.POSITION, TensorData.i32(new long[] {10}, new int[10])));
+            e = assertThrows(HarvestException.class, () -> ShardSource.open(dir));
+            assertEquals(dir.resolve("shard-00001.safetensors") + ": tensor 'activations' is F32[10, 4], expected F32[10, 5]"
+                    + " (rows from manifest.json, hidden_size 5)", e.getMessage());
+
+            // bf16 where the manifest says f32.
+            SafetensorsWriter.write(dir.resolve("shard-00001.safetensors"), Map.of(
+                    HarvestManifest.ACTIVATIONS, TensorData.bf16(new long[] {10, DIM}, new float[10 * DIM]),
+                    HarvestManifest.POSITION, TensorData.i32(new long[] {10}, new int[10])));
+            e = assertThrows(HarvestException.class, () -> ShardSource.open(dir));
+            assertTrue(e.getMessage().contains("tensor 'activations' is BF16[10, 5], expected F32[10, 5]"), e.getMessage());
+
+            // No position column.
+            SafetensorsWriter.write(dir.resolve("shard-00001.safetensors"), Map.of(
+                    HarvestManifest.ACTIVATIONS, TensorData.f32(new long[] {10, DIM}, new float[10 * DIM])));
+            e = assertThrows(HarvestException.class, () -> ShardSource.open(dir));
+            assertTrue(e.getMessage().startsWith(dir.resolve("shard-00001.safetensors") + ": tensor 'position'"), e.getMessage());
+
+            Files.writeString(dir.resolve("manifest.json"), "{\"format\": \"saelab-harvest\", \"version\": 1}");
+            e = assertThrows(HarvestException.class, () -> ShardSource.open(dir));
+            assertTrue(e.getMessage().startsWith(dir.resolve("manifest.json") + ": field \""), e.getMessage());
+        } finally {
+            deleteTree(dir);
+        }
+        Path bosOnly = writeHarvest(tempDir(), List.of(1), 4, Dtype.F32);
+        try {
+            var e = assertThrows(HarvestException.class, () -> ShardSource.open(bosOnly));
+            assertTrue(e.getMessage().contains("no rows to train on (1 tokens, all at position 0)"), e.getMessage());
+        } finally {
+            deleteTree(bosOnly);
+        }
+    }
+}
