@@ -16,6 +16,7 @@ import saelab.train.penalty.PenaltyConfig;
 import saelab.train.schedule.Schedule;
 import saelab.train.schedule.Schedules;
 import saelab.train.source.ActivationSource;
+import saelab.train.source.ShardSource;
 import saelab.train.source.SyntheticSource;
 import saelab.train.trainer.SaeTrainer;
 import saelab.train.trainer.TrainConfig;
@@ -55,7 +56,7 @@ public final class TrainCommand implements Callable<Integer> {
     long seed = 0;
     @Option(names = "--data-seed", description = "Seeds the synthetic data (default ${DEFAULT-VALUE}).")
     long dataSeed = 0;
-    @Option(names = "--source", paramLabel = "SRC", description = "synthetic (= synthetic:small), synthetic:synthsaebench; shards/model: not yet available (default ${DEFAULT-VALUE}).")
+    @Option(names = "--source", paramLabel = "SRC", description = "synthetic (= synthetic:small), synthetic:synthsaebench, or shards:DIR (a saelab harvest folder; BOS rows skipped, shuffled through a 65,536-row buffer); a live model source is not yet available (default ${DEFAULT-VALUE}).")
     String source = "synthetic";
     @Option(names = "--l1", description = "L1 coefficient for relu (default: the preset's, 0.04 for standard).")
     Double l1;
@@ -77,9 +78,9 @@ public final class TrainCommand implements Callable<Integer> {
     long logEvery = 10;
     @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "Checkpoint interval, 0 for only at the end (default ${DEFAULT-VALUE}).")
     long checkpointEvery = 500;
-    @Option(names = "--hook-name", description = "SAELens hook name for cfg.json (default ${DEFAULT-VALUE}).")
-    String hookName = "blocks.12.hook_resid_post";
-    @Option(names = "--model-name", description = "SAELens model name for cfg.json (default: gemma-2-2b, or synthetic:... for synthetic data).")
+    @Option(names = "--hook-name", description = "SAELens hook name for cfg.json (default: the harvest's layer for shards:DIR, else blocks.12.hook_resid_post).")
+    String hookName;
+    @Option(names = "--model-name", description = "SAELens model name for cfg.json (default: the harvested model's folder name for shards:DIR, synthetic:... for synthetic data, else gemma-2-2b).")
     String modelName;
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default runs/<preset>-seed<seed>).")
     Path out;
@@ -132,7 +133,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (!(decayStart >= 0 && decayStart <= 1)) throw new IllegalArgumentException("--decay-start is a fraction of training in [0, 1], got " + decayStart);
         return new TrainConfig(TrainConfig.Architecture.parse(arch), d, mm, kk, lr != null ? lr : p.lr(mm, synthetic), steps, batch, seed,
                 warm, Math.round(decayStart * steps), auxkAlpha, dead, kAux != null ? kAux : Math.max(1, d / 2), l1c, l1w, pc,
-                gradClip, logEvery, checkpointEvery, src, hookName, modelName != null ? modelName : synthetic ? src : "gemma-2-2b");
+                gradClip, logEvery, checkpointEvery, src,
+                hookName != null ? hookName : probe instanceof ShardSource sh ? sh.manifest().hookName() : "blocks.12.hook_resid_post",
+                modelName != null ? modelName : synthetic ? src
+                        : probe instanceof ShardSource sh ? Path.of(sh.manifest().model()).getFileName().toString() : "gemma-2-2b");
     }
 
     Result run(PrintStream err) {
