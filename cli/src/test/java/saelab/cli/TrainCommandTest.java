@@ -60,6 +60,8 @@ class TrainCommandTest {
     void badOptionsAreRefusedWithAClearMessage(@TempDir Path dir) {
         String[][] bad = {
                 {"--source", "shards", "--out", dir.toString()},
+                {"--source", "shards:" + dir.resolve("nowhere"), "--out", dir.toString()},
+                {"--source", "model", "--out", dir.toString()},
                 {"--penalty", "sometimes"},
                 {"--lambda2", "quadratik(0.1)", "--penalty", "adaptive"},
                 {"--penalty", "static", "--lambda2", "linear(0.1)"},
@@ -67,7 +69,7 @@ class TrainCommandTest {
                 {"--k", "0"},
                 {"--overlap", "encoder"},
         };
-        String[] expect = {"not yet available", "none', 'static' or 'adaptive", "unknown schedule", "must be constants",
+        String[] expect = {"name the harvest folder as shards:DIR", "no such folder", "not yet available", "none', 'static' or 'adaptive", "unknown schedule", "must be constants",
                 "co-firing penalty works on sparse TopK codes", "k must be in", "'activation' or 'decoder'"};
         for (int i = 0; i < bad.length; i++) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
