@@ -260,7 +260,7 @@ public final class BenchTrainCommand implements Runnable {
     /** Times the phases of one adaptive-penalty step separately, with the trainer's public pieces, best of the rounds. */
     private void phaseBreakdown(SaeParams params, PenaltyConfig penalty, float[] x) {
         String[] names = {"encoder GEMM (x·W_enc)", "top-k select", "values op (ReLU)", "sparse decode", "recon loss graph",
-                "penalty forward", "backward (all ops)", "parallel-grad removal", "grad clip", "Adam", "decoder normalisation"};
+                "penalty (CoFiring, + grad)", "backward (all ops)", "parallel-grad removal", "grad clip", "Adam", "decoder normalisation"};
         double[] bestPh = new double[names.length];
         Arrays.fill(bestPh, Double.POSITIVE_INFINITY);
         AdamOptimizer adam = new AdamOptimizer(params.list());
@@ -300,9 +300,9 @@ public final class BenchTrainCommand implements Runnable {
         double sum = 0;
         for (double b : bestPh) sum += b;
         for (int i = 0; i < names.length; i++) {
-            System.out.printf("  %-26s %9.1f ms %5.1f%%%n", names[i], bestPh[i] * 1e3, 100 * bestPh[i] / sum);
+            System.out.printf("  %-28s %9.1f ms %5.1f%%%n", names[i], bestPh[i] * 1e3, 100 * bestPh[i] / sum);
         }
-        System.out.printf("  %-26s %9.1f ms%n", "sum of phases", sum * 1e3);
+        System.out.printf("  %-28s %9.1f ms%n", "sum of phases", sum * 1e3);
     }
 
     private static String loadAverage() {
