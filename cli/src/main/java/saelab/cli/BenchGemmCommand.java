@@ -191,8 +191,13 @@ public final class BenchGemmCommand implements Runnable {
 
     /** Null when numpy can be used, otherwise why not. */
     private String probeNumpy() {
+        return probeNumpy(python, threads);
+    }
+
+    /** Null when {@code python} can import numpy, otherwise why not (shared with the other benchmarks). */
+    static String probeNumpy(String python, int threads) {
         try {
-            Result res = python("import numpy; print(numpy.__version__)");
+            Result res = python(python, threads, "import numpy; print(numpy.__version__)");
             if (res.exit != 0) return "numpy column omitted: '" + python + "' cannot import numpy (" + res.output.strip() + ")";
             return null;
         } catch (IOException e) {
@@ -212,16 +217,25 @@ public final class BenchGemmCommand implements Runnable {
         }
     }
 
-    private record Result(int exit, String output) {}
+    record Result(int exit, String output) {}
 
     private Result python(String script, String... args) throws IOException {
+        return python(python, threads, script, args);
+    }
+
+    /** {@code python -c script args...} with BLAS limited to {@code threads} threads. */
+    static ProcessBuilder pythonProcess(String python, int threads, String script, String... args) {
         List<String> cmd = new ArrayList<>(List.of(python, "-c", script));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         // Same thread count as saelab; every BLAS numpy may be linked against reads one of these.
         String t = String.valueOf(threads);
         for (String v : List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")) pb.environment().put(v, t);
-        Process p = pb.start();
+        return pb;
+    }
+
+    static Result python(String python, int threads, String script, String... args) throws IOException {
+        Process p = pythonProcess(python, threads, script, args).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
             if (!p.waitFor(10, TimeUnit.MINUTES)) {

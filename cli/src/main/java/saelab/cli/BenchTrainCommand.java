@@ -1,0 +1,369 @@
+package saelab.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.DoubleSupplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import saelab.tensor.Tensor;
+import saelab.tensor.kernels.Parallel;
+import saelab.train.optim.AdamOptimizer;
+import saelab.train.penalty.CoFiringPenalty;
+import saelab.train.penalty.PenaltyConfig;
+import saelab.train.sae.DecoderNorms;
+import saelab.train.sae.SaeParams;
+import saelab.train.sae.SparseDecoder;
+import saelab.train.sae.SparseEncoder;
+import saelab.train.sae.TopKSae;
+import saelab.train.trainer.SaeTrainer;
+import saelab.train.trainer.TrainConfig;
+
+/**
+ * Speed of one full TopK training step (forward, backward, gradient surgery, clip, Adam, decoder
+ * normalisation) at the seed's shapes, without and with the co-firing penalty, next to a plain
+ * numpy implementation of the same step timed in the same run. Rounds are interleaved (every
+ * variant, then numpy, once per round) so all see the same machine load; best of the rounds.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Steps/s and tokens/s of one TopK SAE training step (no penalty, adaptive penalty, decoder-target penalty)",
+                "against a plain numpy TopK step (float32, all cores) timed in the same run, interleaved round by round."})
+public final class BenchTrainCommand implements Runnable {
+
+    @Option(names = "--d", description = "Input width d (default: ${DEFAULT-VALUE}).", defaultValue = "2304")
+    int d;
+    @Option(names = "--m", description = "Latents m (default: ${DEFAULT-VALUE}).", defaultValue = "16384")
+    int m;
+    @Option(names = "--k", description = "TopK's k (default: ${DEFAULT-VALUE}).", defaultValue = "320")
+    int k;
+    @Option(names = "--batch", description = "Rows per step (default: ${DEFAULT-VALUE}).", defaultValue = "2048")
+    int batch;
+    @Option(names = "--reps", description = "Timed rounds; the best step of each variant is reported (default: ${DEFAULT-VALUE}).",
+            defaultValue = "3")
+    int reps;
+    @Option(names = "--warmup", description = "Untimed rounds first, for the JIT and the page cache (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1")
+    int warmup;
+    @Option(names = "--threads", description = "Threads for saelab and for numpy (default: all cores, ${DEFAULT-VALUE}).")
+    int threads = Runtime.getRuntime().availableProcessors();
+    @Option(names = "--no-decoder", description = "Skip the decoder-target penalty variant.")
+    boolean noDecoder;
+    @Option(names = "--phases", description = "Also time the phases of the adaptive-penalty step one by one.")
+    boolean phases;
+    @Option(names = "--python", description = "Python interpreter with numpy (default: ${DEFAULT-VALUE}).", defaultValue = "python3")
+    String python;
+    @Option(names = "--no-numpy", description = "Skip the numpy reference.")
+    boolean noNumpy;
+    @Option(names = "--seed", description = "Seeds the SAE and the batch (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+    long seed;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Progress p at which the penalty's schedules are read (λ2 = 0.1·(1−p)², threshold 0.1·(1−p)). */
+    static final double PROGRESS = 0.5;
+    static final long STEPS = 2_000_000;
+    static final double LR = 2e-4, CLIP = 1.0;
+
+    /**
+     * A plain numpy TopK step, served over stdin: each line "dense" or "gather" runs one step and
+     * prints its seconds and loss. dense decodes x̂ = f·W_dec with the dense codes f [B, m];
+     * gather sums the k kept W_dec rows per row by fancy indexing (in chunks of rows). Both use
+     * dense GEMMs for the weight gradients (numpy has no scatter-add product).
+     */
+    static final String NUMPY_SCRIPT = String.join("\n",
+            "import sys, time, numpy as np",
+            "d, m, k, B, seed = map(int, sys.argv[1:6])",
+            "lr, clip = float(sys.argv[6]), float(sys.argv[7])",
+            "f32 = np.float32",
+            "rng = np.random.default_rng(seed)",
+            "x = rng.standard_normal((B, d), dtype=f32)",
+            "W_dec = rng.standard_normal((m, d), dtype=f32)",
+            "W_dec /= np.linalg.norm(W_dec, axis=1, keepdims=True)",
+            "W_enc = np.ascontiguousarray(W_dec.T)",
+            "b_enc = np.zeros(m, f32); b_dec = np.zeros(d, f32)",
+            "params = [W_enc, b_enc, W_dec, b_dec]",
+            "mom1 = [np.zeros_like(p) for p in params]; mom2 = [np.zeros_like(p) for p in params]",
+            "b1, b2, eps = 0.9, 0.999, 1e-8",
+            "t = 0",
+            "rows = np.arange(B)[:, None]",
+            "CH = 32",
+            "def step(gather):",
+            "    global t",
+            "    xc = x - b_dec",
+            "    pre = xc @ W_enc",
+            "    pre += b_enc",
+            "    idx = np.argpartition(pre, m - k, axis=1)[:, m - k:]",
+            "    vals = np.maximum(np.take_along_axis(pre, idx, axis=1), 0)",
+            "    if gather:",
+            "        xhat = np.empty((B, d), f32)",
+            "        for c in range(0, B, CH):",
+            "            xhat[c:c+CH] = np.matmul(vals[c:c+CH, None, :], W_dec[idx[c:c+CH]])[:, 0, :]",
+            "        xhat += b_dec",
+            "    else:",
+            "        f = np.zeros((B, m), f32); f[rows, idx] = vals",
+            "        xhat = f @ W_dec; xhat += b_dec",
+            "    e = xhat - x",
+            "    loss = float(np.einsum('ij,ij->', e, e) / B)",
+            "    g = e * f32(2.0 / B)",
+            "    gb_dec = g.sum(0)",
+            "    if gather:",
+            "        dvals = np.empty((B, k), f32)",
+            "        for c in range(0, B, CH):",
+            "            dvals[c:c+CH] = np.matmul(W_dec[idx[c:c+CH]], g[c:c+CH, :, None])[:, :, 0]",
+            "        f = np.zeros((B, m), f32); f[rows, idx] = vals",
+            "    else:",
+            "        dvals = np.take_along_axis(g @ W_dec.T, idx, axis=1)",
+            "    gW_dec = f.T @ g",
+            "    dvals *= vals > 0",
+            "    dpre = np.zeros((B, m), f32); dpre[rows, idx] = dvals",
+            "    gW_enc = xc.T @ dpre",
+            "    gb_enc = dpre.sum(0)",
+            "    gb_dec -= W_enc @ gb_enc",
+            "    grads = [gW_enc, gb_enc, gW_dec, gb_dec]",
+            "    dot = np.einsum('ij,ij->i', W_dec, gW_dec); nn = np.einsum('ij,ij->i', W_dec, W_dec)",
+            "    gW_dec -= (dot / nn)[:, None] * W_dec",
+            "    norm = np.sqrt(sum(float(np.vdot(gr, gr)) for gr in grads))",
+            "    if norm > clip:",
+            "        for gr in grads: gr *= f32(clip / (norm + 1e-6))",
+            "    t += 1",
+            "    step_size = f32(lr / (1 - b1 ** t)); inv_bc2 = f32(1 / np.sqrt(1 - b2 ** t))",
+            "    for p, gr, m1, m2 in zip(params, grads, mom1, mom2):",
+            "        m1 *= f32(b1); m1 += f32(1 - b1) * gr",
+            "        m2 *= f32(b2); gr *= gr; gr *= f32(1 - b2); m2 += gr",
+            "        den = np.sqrt(m2); den *= inv_bc2; den += f32(eps)",
+            "        np.divide(m1, den, out=den); den *= step_size",
+            "        p -= den",
+            "    np.divide(W_dec, np.linalg.norm(W_dec, axis=1, keepdims=True), out=W_dec)",
+            "    return loss",
+            "print('ready', np.__version__, flush=True)",
+            "for line in sys.stdin:",
+            "    cmd = line.strip()",
+            "    if cmd == 'quit': break",
+            "    t0 = time.perf_counter(); loss = step(cmd == 'gather'); dt = time.perf_counter() - t0",
+            "    print(dt, loss, flush=True)");
+
+    /** One timed thing: a name and a step that returns its loss. */
+    private record Variant(String name, String note, DoubleSupplier step) {}
+
+    @Override
+    public void run() {
+        if (reps < 1 || warmup < 0 || threads < 1 || d < 1 || m < 1 || k < 1 || k > m || batch < 1) {
+            throw new ParameterException(spec.commandLine(), "need --reps >= 1, --warmup >= 0, --threads >= 1, positive sizes and k <= m");
+        }
+        Parallel.setParallelism(threads);
+        String numpyNote = noNumpy ? "numpy rows skipped (--no-numpy)" : BenchGemmCommand.probeNumpy(python, threads);
+
+        System.out.printf("saelab bench train: d %d, m %d, k %d, batch %d; %d thread(s) of %d cores; %d warm-up round(s), best of %d; "
+                        + "load average %s%n", d, m, k, batch, threads, Runtime.getRuntime().availableProcessors(), warmup, reps, loadAverage());
+        float[] x = Tensor.randn(seed + 1, batch, d).toArray();
+        SaeParams params = TopKSae.init(new TopKSae.Config(d, m, k), seed).params();
+        PenaltyConfig adaptive = PenaltyConfig.adaptiveDefault();
+        PenaltyConfig decoder = new PenaltyConfig(PenaltyConfig.Kind.ADAPTIVE, adaptive.lambda2(), adaptive.threshold(),
+                PenaltyConfig.OverlapTarget.DECODER, adaptive.normalization());
+        // The variants share the parameters (and so their gradients) to save memory; each has its own Adam state.
+        List<Variant> variants = new ArrayList<>();
+        variants.add(javaVariant("saelab topk", "", PenaltyConfig.none(), params, x));
+        variants.add(javaVariant("saelab topk + adaptive", "activation target", adaptive, params, x));
+        if (!noDecoder) variants.add(javaVariant("saelab topk + decoder", "decoder target", decoder, params, x));
+
+        NumpyServer np = null;
+        if (numpyNote == null) {
+            try {
+                System.out.print("  starting numpy (random data, Adam state) ...");
+                System.out.flush();
+                np = new NumpyServer();
+                System.out.println(" numpy " + np.version);
+                NumpyServer srv = np;
+                variants.add(new Variant("numpy topk (dense f@W_dec)", "", () -> srv.step("dense")));
+                variants.add(new Variant("numpy topk (gather-sum)", "", () -> srv.step("gather")));
+            } catch (IOException | RuntimeException e) {
+                numpyNote = "numpy rows omitted: " + e.getMessage();
+                if (np != null) np.close();
+                np = null;
+            }
+        }
+
+        double[] best = new double[variants.size()];
+        Arrays.fill(best, Double.POSITIVE_INFINITY);
+        try {
+            for (int round = 0; round < warmup + reps; round++) {
+                boolean timed = round >= warmup;
+                System.out.printf("  round %d/%d%s:", round + 1, warmup + reps, timed ? "" : " (warm-up)");
+                for (int v = 0; v < variants.size(); v++) {
+                    long t0 = System.nanoTime();
+                    double loss = variants.get(v).step().getAsDouble();
+                    double sec = (System.nanoTime() - t0) / 1e9;
+                    if (variants.get(v).name().startsWith("numpy")) sec = np.lastSeconds; // its own clock, without the pipe
+                    if (timed) best[v] = Math.min(best[v], sec);
+                    if (!Double.isFinite(loss)) throw new IllegalStateException(variants.get(v).name() + ": loss is " + loss);
+                    System.out.printf(" %.0f ms", sec * 1e3);
+                    System.out.flush();
+                }
+                System.out.println();
+            }
+        } finally {
+            if (np != null) np.close();
+        }
+        System.out.println();
+        printTable(variants, best);
+        if (numpyNote != null) System.out.println("note: " + numpyNote);
+        System.out.printf("load average after: %s%n", loadAverage());
+        if (phases) phaseBreakdown(params, adaptive, x);
+    }
+
+    private Variant javaVariant(String name, String note, PenaltyConfig penalty, SaeParams params, float[] x) {
+        TrainConfig cfg = new TrainConfig(TrainConfig.Architecture.TOPK, d, m, k, LR, STEPS, batch, seed, 1000, STEPS,
+                1.0 / 32, 10_000_000L, Math.max(1, d / 2), 0, 0, penalty, CLIP, 1000, 0, "bench", "bench", "bench");
+        SaeTrainer trainer = SaeTrainer.of(cfg, params);
+        // Start at p = 0.5 so the adaptive schedules are mid-way (fresh Adam moments).
+        AdamOptimizer a = trainer.optimizer();
+        int n = params.list().size();
+        float[][] first = new float[n][], second = new float[n][];
+        for (int i = 0; i < n; i++) { first[i] = a.firstMoment(i).clone(); second[i] = a.secondMoment(i).clone(); }
+        trainer.restore((long) (PROGRESS * STEPS), 0, first, second, new long[m]);
+        return new Variant(name, note, () -> trainer.step(x, batch).loss());
+    }
+
+    private void printTable(List<Variant> variants, double[] best) {
+        int npIdx = -1;
+        for (int v = 0; v < variants.size(); v++) {
+            if (variants.get(v).name().startsWith("numpy") && (npIdx < 0 || best[v] < best[npIdx])) npIdx = v;
+        }
+        String head = String.format("%-28s %10s %9s %11s %12s", "variant", "ms/step", "steps/s", "tokens/s", "vs numpy");
+        System.out.println(head);
+        System.out.println("-".repeat(head.length()));
+        for (int v = 0; v < variants.size(); v++) {
+            double s = best[v];
+            String ratio = npIdx < 0 ? "-" : v == npIdx ? "1.00x (ref)" : String.format("%.2fx", best[npIdx] / s);
+            System.out.printf("%-28s %10.1f %9.3f %11.0f %12s%n", variants.get(v).name(), s * 1e3, 1 / s, batch / s, ratio);
+        }
+        System.out.println();
+        System.out.printf("adaptive penalty overhead (activation target): %+.1f%% of the plain TopK step%n", 100 * (best[1] / best[0] - 1));
+        if (!noDecoder) System.out.printf("decoder-target penalty overhead: %+.1f%% of the plain TopK step%n", 100 * (best[2] / best[0] - 1));
+        if (npIdx >= 0) {
+            System.out.printf("numpy reference: the faster of its two decoders, %s; ratios are numpy ms / saelab ms (> 1: saelab faster)%n",
+                    variants.get(npIdx).name().replace("numpy topk (", "").replace(")", ""));
+        }
+        System.out.println("note: no latent is dead in these few steps, so the AuxK loss does not run (as in early training).");
+    }
+
+    /** Times the phases of one adaptive-penalty step separately, with the trainer's public pieces, best of the rounds. */
+    private void phaseBreakdown(SaeParams params, PenaltyConfig penalty, float[] x) {
+        String[] names = {"encoder GEMM (x·W_enc)", "top-k select", "values op (ReLU)", "sparse decode", "recon loss graph",
+                "penalty (CoFiring, + grad)", "backward (all ops)", "parallel-grad removal", "grad clip", "Adam", "decoder normalisation"};
+        double[] bestPh = new double[names.length];
+        Arrays.fill(bestPh, Double.POSITIVE_INFINITY);
+        AdamOptimizer adam = new AdamOptimizer(params.list());
+        System.out.println();
+        System.out.println("phases of the adaptive-penalty step (measured separately, best of " + (warmup + reps) + " incl. warm-up):");
+        for (int round = 0; round < warmup + reps; round++) {
+            double[] t = new double[names.length];
+            params.zeroGrad();
+            long t0 = System.nanoTime();
+            SparseEncoder.PreActivations pre = SparseEncoder.preActivations(x, batch, params);
+            long t1 = System.nanoTime();
+            SparseEncoder.Selection sel = SparseEncoder.select(pre, k, null);
+            long t2 = System.nanoTime();
+            Tensor values = SparseEncoder.values(pre, sel, params);
+            long t3 = System.nanoTime();
+            Tensor xHat = SparseDecoder.decode(values, sel.indices(), params.wDec(), params.bDec());
+            long t4 = System.nanoTime();
+            Tensor total = xHat.sub(Tensor.wrap(x, 0, batch, d)).square().sum(1, false).mean();
+            total.item();
+            long t5 = System.nanoTime();
+            CoFiringPenalty.Result pen = CoFiringPenalty.apply(penalty, PROGRESS, values, sel.indices(), params.wDec());
+            total = total.add(pen.term());
+            long t6 = System.nanoTime();
+            total.backward();
+            long t7 = System.nanoTime();
+            DecoderNorms.removeParallelComponent(params.wDec().data(), params.wDec().gradData(), m, d);
+            long t8 = System.nanoTime();
+            AdamOptimizer.clipGradNorm(params.list(), CLIP);
+            long t9 = System.nanoTime();
+            adam.step(LR);
+            long t10 = System.nanoTime();
+            DecoderNorms.normalizeRows(params.wDec().data(), m, d, 1f);
+            long t11 = System.nanoTime();
+            long[] marks = {t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11};
+            for (int i = 0; i < names.length; i++) bestPh[i] = Math.min(bestPh[i], (marks[i + 1] - marks[i]) / 1e9);
+        }
+        double sum = 0;
+        for (double b : bestPh) sum += b;
+        for (int i = 0; i < names.length; i++) {
+            System.out.printf("  %-28s %9.1f ms %5.1f%%%n", names[i], bestPh[i] * 1e3, 100 * bestPh[i] / sum);
+        }
+        System.out.printf("  %-28s %9.1f ms%n", "sum of phases", sum * 1e3);
+    }
+
+    private static String loadAverage() {
+        double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        try {
+            String s = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).strip();
+            String[] f = s.split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return l < 0 ? "n/a" : String.format("%.2f", l);
+        }
+    }
+
+    /** The numpy step as a child process that keeps its arrays between steps. */
+    private final class NumpyServer implements AutoCloseable {
+        final Process process;
+        final BufferedReader in;
+        final PrintWriter out;
+        final String version;
+        double lastSeconds;
+
+        NumpyServer() throws IOException {
+            process = BenchGemmCommand.pythonProcess(python, threads, NUMPY_SCRIPT, String.valueOf(d), String.valueOf(m),
+                    String.valueOf(k), String.valueOf(batch), String.valueOf(seed), String.valueOf(LR), String.valueOf(CLIP)).start();
+            in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            out = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
+            String line = readLine();
+            if (!line.startsWith("ready")) throw new IllegalStateException("numpy did not start: " + line);
+            version = line.substring(5).strip();
+        }
+
+        double step(String mode) {
+            try {
+                out.println(mode);
+                String[] f = readLine().strip().split("\\s+");
+                lastSeconds = Double.parseDouble(f[0]);
+                return Double.parseDouble(f[1]);
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalStateException("numpy step failed: " + e.getMessage(), e);
+            }
+        }
+
+        private String readLine() throws IOException {
+            StringBuilder seen = new StringBuilder();
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.startsWith("ready") || line.matches("[0-9.eE+-]+\\s+\\S+")) return line;
+                seen.append(line).append('\n');
+            }
+            throw new IllegalStateException("numpy exited: " + seen.toString().strip());
+        }
+
+        @Override public void close() {
+            out.println("quit");
+            out.close();
+            try {
+                if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly();
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
