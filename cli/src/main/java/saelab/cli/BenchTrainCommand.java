@@ -231,7 +231,8 @@ public final class BenchTrainCommand implements Runnable {
         float[][] first = new float[n][], second = new float[n][];
         for (int i = 0; i < n; i++) { first[i] = a.firstMoment(i).clone(); second[i] = a.secondMoment(i).clone(); }
         trainer.restore((long) (PROGRESS * STEPS), 0, first, second, new long[m]);
-        return new Variant(name, note, () -> trainer.step(x, batch).loss());
+        // As on a training step that is not logged: the penalty skips pairs it cannot penalize.
+        return new Variant(name, note, () -> trainer.step(x, batch, false).loss());
     }
 
     private void printTable(List<Variant> variants, double[] best) {
@@ -281,7 +282,7 @@ public final class BenchTrainCommand implements Runnable {
             Tensor total = xHat.sub(Tensor.wrap(x, 0, batch, d)).square().sum(1, false).mean();
             total.item();
             long t5 = System.nanoTime();
-            CoFiringPenalty.Result pen = CoFiringPenalty.apply(penalty, PROGRESS, values, sel.indices(), params.wDec());
+            CoFiringPenalty.Result pen = CoFiringPenalty.apply(penalty, PROGRESS, values, sel.indices(), params.wDec(), false);
             total = total.add(pen.term());
             long t6 = System.nanoTime();
             total.backward();

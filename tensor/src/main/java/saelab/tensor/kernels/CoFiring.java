@@ -41,8 +41,10 @@ public final class CoFiring {
      * @param coFiringPairs  pairs with count_ij ≥ 1
      * @param penalizedPairs pairs with c_ij > 0
      * @param meanC          mean c_ij over co-firing pairs (0 when there are none)
+     * @param allPairs       whether the pair statistics cover every co-firing pair; when false they
+     *                       cover only the pairs that could be penalized (the penalty is exact either way)
      */
-    public record Summary(double penalty, long coFiringPairs, long penalizedPairs, double meanC) {}
+    public record Summary(double penalty, long coFiringPairs, long penalizedPairs, double meanC, boolean allPairs) {}
 
     /** Latents per parallel task: large enough to amortise task overhead, small enough to balance. */
     private static final int CHUNK = 64;
@@ -57,7 +59,18 @@ public final class CoFiring {
     public static Summary activationOverlap(int rows, int k, int m, int[] idx, float[] val,
                                             double threshold, Normalization norm,
                                             float[] gradVal, long[] nHistogram) {
-        return run(new Problem(rows, k, m, idx, val, threshold, norm, nHistogram), null, 0, gradVal, null);
+        return activationOverlap(rows, k, m, idx, val, threshold, norm, gradVal, nHistogram, true);
+    }
+
+    /**
+     * As above; with {@code allPairs} false, the pass may skip pairs that cannot be penalized
+     * (see {@link #run}): the penalty and gradient are bit-identical, the pair statistics and
+     * histogram then cover only the pairs examined.
+     */
+    public static Summary activationOverlap(int rows, int k, int m, int[] idx, float[] val,
+                                            double threshold, Normalization norm,
+                                            float[] gradVal, long[] nHistogram, boolean allPairs) {
+        return run(new Problem(rows, k, m, idx, val, threshold, norm, nHistogram), null, 0, gradVal, null, allPairs);
     }
 
     /**
@@ -68,8 +81,15 @@ public final class CoFiring {
     public static Summary decoderOverlap(int rows, int k, int m, int[] idx, float[] val,
                                          double threshold, Normalization norm,
                                          float[] w, int d, float[] gradW, long[] nHistogram) {
+        return decoderOverlap(rows, k, m, idx, val, threshold, norm, w, d, gradW, nHistogram, true);
+    }
+
+    /** As above, with {@code allPairs} as for {@link #activationOverlap}. */
+    public static Summary decoderOverlap(int rows, int k, int m, int[] idx, float[] val,
+                                         double threshold, Normalization norm,
+                                         float[] w, int d, float[] gradW, long[] nHistogram, boolean allPairs) {
         if (w.length < (long) m * d) throw new IllegalArgumentException("decoder has " + w.length + " floats, expected m·d = " + (long) m * d);
-        return run(new Problem(rows, k, m, idx, val, threshold, norm, nHistogram), w, d, null, gradW);
+        return run(new Problem(rows, k, m, idx, val, threshold, norm, nHistogram), w, d, null, gradW, allPairs);
     }
 
     /** Per-latent firing counts over the batch (slots with value > 0). */
@@ -113,11 +133,22 @@ public final class CoFiring {
         Scratch(int m) { both = new int[m]; overlap = new double[m]; c = new double[m]; touched = new int[m]; }
     }
 
-    private static Summary run(Problem pr, float[] w, int d, float[] gradVal, float[] gradW) {
+    /**
+     * The pass. Skipping (allPairs false): under batch normalisation with t > 0, c_ij > 0 needs
+     * count_ij / B > t, and count_ij ≤ min(count_i, count_j), so only latents firing in more
+     * than t·B rows can be in a penalized pair. The others are skipped as i and as partner j;
+     * every skipped pair has c_ij = 0, whose terms add exact zeros, so the penalty and gradient
+     * do not change by a bit. Typically few latents fire that often, which turns the B·k² pass
+     * into a small one on the steps whose statistics nobody logs.
+     */
+    private static Summary run(Problem pr, float[] w, int d, float[] gradVal, float[] gradW, boolean allPairs) {
         int rows = pr.rows(), k = pr.k(), m = pr.m();
         int[] idx = pr.idx();
         float[] val = pr.val();
         int[] count = counts(rows, k, m, idx, val);
+        boolean prune = !allPairs && pr.norm() == Normalization.BATCH && pr.threshold() > 0;
+        boolean[] candidate = new boolean[m];
+        for (int i = 0; i < m; i++) candidate[i] = !prune || (double) count[i] / rows > pr.threshold();
         // Postings: for latent i, the slots (b·k + s) where it fires, in row order.
         int[] start = new int[m + 1];
         for (int i = 0; i < m; i++) start[i + 1] = start[i] + count[i];
@@ -136,14 +167,14 @@ public final class CoFiring {
             Scratch s = scratch.get();
             long[] h = pr.histogram() == null ? null : new long[pr.histogram().length];
             for (int i = ch * CHUNK, end = Math.min(m, i + CHUNK); i < end; i++) {
-                if (count[i] == 0) continue;
+                if (count[i] == 0 || !candidate[i]) continue;
                 int nTouched = 0;
                 for (int q = start[i]; q < start[i + 1]; q++) {
                     int slot = post[q], rowBase = slot - slot % k;
                     double fi = val[slot];
                     for (int t = rowBase; t < rowBase + k; t++) {
                         int j = idx[t];
-                        if (j == i || !(val[t] > 0)) continue;
+                        if (j == i || !(val[t] > 0) || !candidate[j]) continue;
                         if (s.both[j]++ == 0) s.touched[nTouched++] = j;
                         s.overlap[j] += fi * val[t];
                     }
@@ -191,6 +222,6 @@ public final class CoFiring {
         double total = 0, c = 0;
         long np = 0, npen = 0;
         for (int ch = 0; ch < chunks; ch++) { total += penalty[ch]; c += sumC[ch]; np += pairs[ch]; npen += penalized[ch]; }
-        return new Summary(total, np, npen, np == 0 ? 0 : c / np);
+        return new Summary(total, np, npen, np == 0 ? 0 : c / np, !prune);
     }
 }

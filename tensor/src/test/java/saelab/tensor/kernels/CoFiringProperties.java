@@ -205,4 +205,32 @@ class CoFiringProperties {
         org.junit.jupiter.api.Assertions.assertArrayEquals(h1, h2);
         for (int p = 0; p < g1.length; p++) assertEquals(g1[p], g2[p], 1e-6 * (1 + Math.abs(g1[p])), "slot " + p);
     }
+
+    @Property(tries = 150, seed = "7305")
+    void skippingPairsThatCannotBePenalizedChangesNothingButTheStatistics(
+            @ForAll @IntRange(min = 1, max = 40) int rows, @ForAll @IntRange(min = 2, max = 30) int m,
+            @ForAll @IntRange(min = 1, max = 8) int kRaw, @ForAll @DoubleRange(min = 0, max = 0.6) double tRaw,
+            @ForAll boolean exactZero, @ForAll boolean byMin, @ForAll boolean decoder, @ForAll long seed) {
+        int k = Math.min(kRaw, m), d = 5;
+        double t = exactZero ? 0 : tRaw;
+        Normalization norm = byMin ? Normalization.MIN_COUNT : Normalization.BATCH;
+        Codes codes = Codes.random(seed, rows, k, m);
+        float[] w = new float[m * d];
+        Random r = new Random(seed + 3);
+        for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+        float[] gAll = new float[decoder ? m * d : rows * k], gSome = new float[gAll.length];
+        var all = decoder
+                ? CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, w, d, gAll, null, true)
+                : CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, gAll, null, true);
+        var some = decoder
+                ? CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, w, d, gSome, null, false)
+                : CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, gSome, null, false);
+        // Exact: a skipped pair has c = 0 and would only have added exact zeros.
+        assertEquals(all.penalty(), some.penalty(), 0.0, "penalty");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(gAll, gSome, "gradient");
+        assertEquals(all.penalizedPairs(), some.penalizedPairs(), "every penalized pair is still examined");
+        assertTrue(all.allPairs());
+        assertEquals(byMin || t == 0, some.allPairs(), "pairs are skipped only under batch normalisation with t > 0");
+        assertTrue(some.coFiringPairs() <= all.coFiringPairs());
+    }
 }

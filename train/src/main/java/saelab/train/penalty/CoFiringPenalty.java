@@ -23,6 +23,15 @@ public final class CoFiringPenalty {
      * @param p      training progress in [0, 1]
      */
     public static Result apply(PenaltyConfig cfg, double p, Tensor values, int[] idx, Tensor wDec) {
+        return apply(cfg, p, values, idx, wDec, true);
+    }
+
+    /**
+     * As above; {@code allPairs} false lets the kernel skip pairs that cannot be penalized, for
+     * steps whose pair statistics are not logged (same penalty and gradient, see
+     * {@link CoFiring#activationOverlap}).
+     */
+    public static Result apply(PenaltyConfig cfg, double p, Tensor values, int[] idx, Tensor wDec, boolean allPairs) {
         int rows = values.dim(0), k = values.dim(1), m = wDec.dim(0), d = wDec.dim(1);
         double lambda2 = cfg.lambda2At(p), threshold = cfg.thresholdAt(p);
         float[] val = values.toArray();
@@ -31,8 +40,8 @@ public final class CoFiringPenalty {
         // The gradient is only worth computing when someone will read it.
         float[] grad = lambda2 != 0 && parent.requiresGrad() ? new float[parent.numel()] : null;
         CoFiring.Summary s = decoder
-                ? CoFiring.decoderOverlap(rows, k, m, idx, val, threshold, cfg.normalization(), wDec.data(), d, grad, null)
-                : CoFiring.activationOverlap(rows, k, m, idx, val, threshold, cfg.normalization(), grad, null);
+                ? CoFiring.decoderOverlap(rows, k, m, idx, val, threshold, cfg.normalization(), wDec.data(), d, grad, null, allPairs)
+                : CoFiring.activationOverlap(rows, k, m, idx, val, threshold, cfg.normalization(), grad, null, allPairs);
         Tensor out = Tensor.scalar((float) (lambda2 * s.penalty()));
         if (grad != null) {
             out = CustomOp.record("coFiringPenalty", out, (g, grads) -> {

@@ -40,7 +40,7 @@ public abstract sealed class SaeTrainer permits TopKTrainer, StandardTrainer {
     public abstract void initialize(float[] x, int rows);
 
     /** Computes the loss at progress p, runs backward, and updates firing counters. */
-    protected abstract StepStats lossAndBackward(float[] x, int rows, long step, double p);
+    protected abstract StepStats lossAndBackward(float[] x, int rows, long step, double p, boolean allPairs);
 
     /** x̂ and L0 of a batch without recording a graph (evaluation). */
     public record Reconstruction(float[] xHat, double l0) {}
@@ -63,12 +63,21 @@ public abstract sealed class SaeTrainer permits TopKTrainer, StandardTrainer {
     /** Projection after the update. */
     protected void afterUpdate() {}
 
-    /** One training step on {@code rows} rows of x. */
+    /** One training step on {@code rows} rows of x, with co-firing statistics over every pair. */
     public final StepStats step(float[] x, int rows) {
+        return step(x, rows, true);
+    }
+
+    /**
+     * One training step; {@code allPairs} false lets the co-firing penalty skip the pairs it
+     * cannot penalize (same loss, gradient and update; the step's pair statistics then cover
+     * only the pairs examined), for steps nobody logs.
+     */
+    public final StepStats step(float[] x, int rows, boolean allPairs) {
         if (step >= cfg.steps()) throw new IllegalStateException("training already ran all " + cfg.steps() + " steps");
         double p = (double) step / cfg.steps();
         params.zeroGrad();
-        StepStats s = lossAndBackward(x, rows, step, p);
+        StepStats s = lossAndBackward(x, rows, step, p, allPairs);
         beforeUpdate();
         double norm = cfg.gradClip() > 0 ? AdamOptimizer.clipGradNorm(params.list(), cfg.gradClip()) : Double.NaN;
         double lr = lrSchedule.at(step);

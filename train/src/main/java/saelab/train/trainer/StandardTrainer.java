@@ -41,7 +41,7 @@ public final class StandardTrainer extends SaeTrainer {
         return cfg.l1WarmupSteps() == 0 ? cfg.l1() : cfg.l1() * Math.min(1.0, (double) step / cfg.l1WarmupSteps());
     }
 
-    @Override protected StepStats lossAndBackward(float[] x, int rows, long step, double p) {
+    @Override protected StepStats lossAndBackward(float[] x, int rows, long step, double p, boolean allPairs) {
         int d = cfg.dIn(), m = cfg.dSae();
         ReluSae.Forward fw = sae.forward(x, rows);
         Tensor recon = fw.reconstruction().sub(Tensor.wrap(x, 0, rows, d)).square().sum(1, false).mean();

@@ -31,6 +31,11 @@ public final class TopKLoss {
 
     /** @param dead latents counted as dead (null: none) */
     public static Terms compute(TopKSae sae, float[] x, int rows, double p, Settings s, boolean[] dead) {
+        return compute(sae, x, rows, p, s, dead, true);
+    }
+
+    /** @param allPairs whether the co-firing statistics must cover every pair (logged steps) */
+    public static Terms compute(TopKSae sae, float[] x, int rows, double p, Settings s, boolean[] dead, boolean allPairs) {
         int d = sae.config().dIn();
         TopKSae.Forward fw = sae.forward(x, rows);
         Tensor xt = Tensor.wrap(x, 0, rows, d);
@@ -51,7 +56,7 @@ public final class TopKLoss {
         CoFiringPenalty.Result pen = null;
         double penaltyTerm = 0;
         if (s.penalty().active()) {
-            pen = CoFiringPenalty.apply(s.penalty(), p, fw.values(), fw.selection().indices(), sae.params().wDec());
+            pen = CoFiringPenalty.apply(s.penalty(), p, fw.values(), fw.selection().indices(), sae.params().wDec(), allPairs);
             penaltyTerm = pen.term().item();
             total = total.add(pen.term());
         }

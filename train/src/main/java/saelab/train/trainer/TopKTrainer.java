@@ -34,8 +34,8 @@ public final class TopKTrainer extends SaeTrainer {
         System.arraycopy(median, 0, params.bDec().data(), 0, cfg.dIn());
     }
 
-    @Override protected StepStats lossAndBackward(float[] x, int rows, long step, double p) {
-        TopKLoss.Terms t = TopKLoss.compute(sae, x, rows, p, settings, deadMask());
+    @Override protected StepStats lossAndBackward(float[] x, int rows, long step, double p, boolean allPairs) {
+        TopKLoss.Terms t = TopKLoss.compute(sae, x, rows, p, settings, deadMask(), allPairs);
         t.total().backward();
         SparseEncoder.Selection sel = t.forward().selection();
         boolean[] fired = new boolean[cfg.dSae()];

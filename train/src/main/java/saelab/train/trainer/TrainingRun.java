@@ -66,10 +66,12 @@ public final class TrainingRun {
         while (t.step() < end) {
             long s = t.step();
             source.batchAt(s, x, cfg.batch());
-            StepStats stats = t.step(x, cfg.batch());
+            boolean logged = (s + 1) % cfg.logEvery() == 0 || s == cfg.lastStep() || s == 0;
+            // Full co-firing statistics only where they are written to the log.
+            StepStats stats = t.step(x, cfg.batch(), logged);
             long tokens = (s + 1) * cfg.batch();
             double seconds = (System.nanoTime() - begin) / 1e9;
-            if ((s + 1) % cfg.logEvery() == 0 || s == cfg.lastStep() || s == 0) {
+            if (logged) {
                 log.write(TrainingLog.toJson(stats, cfg, tokens, seconds));
             }
             if (o.listener() != null) o.listener().onStep(stats, (s + 1 - startStep) * cfg.batch(), seconds);
