@@ -30,7 +30,7 @@ import saelab.tensor.kernels.Parallel;
 public final class ExperimentCommand implements Callable<Integer> {
 
     /** Default training length: sized so the default run stays under 10 minutes on 2 cores. */
-    static final long DEFAULT_STEPS = 400;
+    static final long DEFAULT_STEPS = 600;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default runs/experiment-<timestamp>).")
     Path out;
