@@ -26,7 +26,7 @@ import saelab.tensor.kernels.Parallel;
         description = {"The main job: TopK, ReLU+L1, static and adaptive orthogonal SAEs and schedule variations, each over several seeds, "
                 + "on the synthetic source with known features; evaluates them (reconstruction, sparsity, ground-truth recovery, absorption, "
                 + "separation of co-firing latents, per training phase) and writes report.html + results.json + PNG plots.",
-                "With no arguments: 8 variants × 3 seeds, about 10 minutes on 2 cores."})
+                "With no arguments: 9 variants × 3 seeds, about 5–6 minutes on 2 cores."})
 public final class ExperimentCommand implements Callable<Integer> {
 
     /** Default training length: sized so the default run stays under 10 minutes on 2 cores. */
@@ -45,7 +45,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--eval-rows", paramLabel = "N", description = "Rows of the held-out batch (default 8192; --quick: 2048).")
     Integer evalRows;
     @Option(names = "--variants", split = ",", paramLabel = "ID", description = "Variants to run (default: all): topk, standard, static, adaptive, "
-            + "adaptive-strong, adaptive-fast, adaptive-power, adaptive-tuned.")
+            + "adaptive-strong, adaptive-fast, adaptive-power, adaptive-tuned, adaptive-min.")
     List<String> variants;
     @Option(names = "--m", description = "Latents (default ${DEFAULT-VALUE}).")
     int m = 1024;

@@ -31,7 +31,7 @@ class ExperimentCommandTest {
         ExperimentCommand cmd = new ExperimentCommand();
         new CommandLine(cmd).parseArgs();
         var cfg = cmd.config();
-        assertEquals(8, cfg.variants().size());
+        assertEquals(9, cfg.variants().size());
         assertEquals(3, cfg.seeds().size());
         assertEquals(ExperimentCommand.DEFAULT_STEPS, cfg.steps());
         assertEquals(4, cfg.phases());

@@ -108,6 +108,8 @@ public final class ExperimentReport {
             o.put("seed", run.seed());
             o.put("dir", run.dir().toString());
             o.put("train_seconds", run.trainSeconds());
+            num(o, "penalty_active_fraction", penaltyActiveFraction(run));
+            num(o, "penalty_share_mean", penaltyShare(run));
             o.put("eval_seconds", run.evalSeconds());
             putMetrics(o.putObject("final"), run.last().metrics());
             ArrayNode ph = o.putArray("phases");
@@ -289,6 +291,8 @@ public final class ExperimentReport {
                 s.hierarchyRoots(), s.branching(), s.meanActive(), c.phases(), c.evalRows(), ExperimentConfig.HELD_OUT_INDEX, c.recoveryBar(), r.seconds()));
         h.heading("Conclusion");
         h.paragraph(conclusion);
+        String scale = penaltyScale(r);
+        if (!scale.isEmpty()) h.paragraph(scale);
         h.heading("Summary: mean ± 95% t-interval over seeds");
         List<String> header = new ArrayList<>(List.of("variant", "seeds"));
         SUMMARY.forEach(col -> header.add(col.label()));
@@ -342,6 +346,31 @@ public final class ExperimentReport {
         h.paragraph("Every number above is in results.json beside this file, with each run's training curve; each run's SAELens checkpoint "
                 + "(sae_weights.safetensors, cfg.json) and log.jsonl are in runs/<variant>-seed<seed>/.");
         return h.write(file);
+    }
+
+    /** Fraction of logged training steps where the penalty term λ2·P was > 0. */
+    static double penaltyActiveFraction(Experiment.RunResult run) {
+        return run.curve().stream().mapToDouble(p -> p.penaltyTerm() > 0 ? 1 : 0).average().orElse(Double.NaN);
+    }
+
+    /** Mean over logged steps of λ2·P / reconstruction loss. */
+    static double penaltyShare(Experiment.RunResult run) {
+        return run.curve().stream().mapToDouble(p -> p.recon() > 0 ? p.penaltyTerm() / p.recon() : 0).average().orElse(Double.NaN);
+    }
+
+    /** How much the penalty took part in training, per penalized variant (computed from the curves). */
+    static String penaltyScale(Experiment.Result r) {
+        List<String> parts = new ArrayList<>();
+        for (Variant v : r.config().variants()) {
+            if (v.penalty() == PenaltyConfig.Kind.NONE) continue;
+            List<Experiment.RunResult> runs = r.of(v.id());
+            double active = runs.stream().mapToDouble(ExperimentReport::penaltyActiveFraction).average().orElse(Double.NaN);
+            double share = runs.stream().mapToDouble(ExperimentReport::penaltyShare).average().orElse(Double.NaN);
+            parts.add(String.format(Locale.ROOT, "%s: non-zero at %.0f%% of logged steps, mean λ2·P / reconstruction loss %.2g", v.id(), 100 * active, share));
+        }
+        if (parts.isEmpty()) return "";
+        return "How much the co-firing penalty took part in training (a penalty that is zero throughout leaves the SAE identical to the TopK "
+                + "baseline with the same seed): " + String.join("; ", parts) + ".";
     }
 
     private static String f4(double v) { return String.format(Locale.ROOT, "%.4f", v); }

@@ -16,11 +16,20 @@ import saelab.train.trainer.TrainConfig;
  * L1 0.04; the penalty on the activation overlap, n_ij normalised by the batch.
  */
 public record Variant(String id, String description, TrainConfig.Architecture architecture, PenaltyConfig.Kind penalty,
-                      String lambda2, String threshold, double lr, double l1) {
+                      String lambda2, String threshold, double lr, double l1, CoFiring.Normalization normalization) {
+
+    public Variant(String id, String description, TrainConfig.Architecture architecture, PenaltyConfig.Kind penalty,
+                   String lambda2, String threshold, double lr, double l1) {
+        this(id, description, architecture, penalty, lambda2, threshold, lr, l1, CoFiring.Normalization.BATCH);
+    }
 
     public static final String TOPK = "topk", STANDARD = "standard", STATIC = "static", ADAPTIVE = "adaptive";
 
-    /** TopK baseline, ReLU+L1, static and adaptive orthogonal, and four schedule variations. */
+    /**
+     * TopK baseline, ReLU+L1, static and adaptive orthogonal, four schedule variations, and the
+     * adaptive SAE with min-count normalisation of n_ij (with batch normalisation, a threshold of
+     * 0.1 means "co-fire in 10% of rows", which k = 8 of 1024 latents rarely reach).
+     */
     public static List<Variant> defaults() {
         return List.of(
                 topk(TOPK, "TopK baseline, no penalty", PenaltyConfig.Kind.NONE, "0", "0"),
@@ -30,7 +39,9 @@ public record Variant(String id, String description, TrainConfig.Architecture ar
                 topk("adaptive-strong", "λ2 quadratic(0.2), threshold linear(0.05)", PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.2)", "linear(0.05)"),
                 topk("adaptive-fast", "faster decay: λ2 power(0.1, 4), threshold power(0.1, 2)", PenaltyConfig.Kind.ADAPTIVE, "power(0.1, 4)", "power(0.1, 2)"),
                 topk("adaptive-power", "non-linear threshold: λ2 quadratic(0.1), threshold power(0.1, 0.1)", PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "power(0.1, 0.1)"),
-                topk("adaptive-tuned", "tuned (0.15, 0.08, 0.2): λ2 quadratic(0.15), threshold power(0.08, 0.2)", PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.15)", "power(0.08, 0.2)"));
+                topk("adaptive-tuned", "tuned (0.15, 0.08, 0.2): λ2 quadratic(0.15), threshold power(0.08, 0.2)", PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.15)", "power(0.08, 0.2)"),
+                new Variant("adaptive-min", "adaptive with n_ij normalised by min(count_i, count_j) instead of the batch: λ2 quadratic(0.1), threshold linear(0.1)",
+                        TrainConfig.Architecture.TOPK, PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "linear(0.1)", 3e-3, 0, CoFiring.Normalization.MIN_COUNT));
     }
 
     private static Variant topk(String id, String description, PenaltyConfig.Kind kind, String lambda2, String threshold) {
@@ -47,8 +58,7 @@ public record Variant(String id, String description, TrainConfig.Architecture ar
 
     public PenaltyConfig penaltyConfig() {
         if (penalty == PenaltyConfig.Kind.NONE) return PenaltyConfig.none();
-        return new PenaltyConfig(penalty, Schedule.parse(lambda2), Schedule.parse(threshold), PenaltyConfig.OverlapTarget.ACTIVATION,
-                CoFiring.Normalization.BATCH);
+        return new PenaltyConfig(penalty, Schedule.parse(lambda2), Schedule.parse(threshold), PenaltyConfig.OverlapTarget.ACTIVATION, normalization);
     }
 
     /** The train config for one seed, with the cli's defaults (warm-up steps/10, lr decay from 80%, AuxK 1/32, clip 1). */

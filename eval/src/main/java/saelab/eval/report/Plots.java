@@ -84,7 +84,8 @@ public final class Plots {
     }
 
     private static void style(XYChart c) {
-        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        // Outside the plot: inside, the legend box hides the points and line ends under it.
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         c.getStyler().setPlotGridLinesVisible(true);
     }
