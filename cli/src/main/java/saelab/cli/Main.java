@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 /** The saelab command: one entry point, one subcommand per job. */
 @Command(name = "saelab", mixinStandardHelpOptions = true, version = "saelab 0.1.0",
         description = "A pure-JVM lab for sparse autoencoders on language models.",
-        subcommands = {TrainCommand.class, SweepCommand.class, HarvestCommand.class, GenModelCommand.class,
-                CompleteCommand.class, BenchCommand.class})
+        subcommands = {ExperimentCommand.class, TrainCommand.class, SweepCommand.class, HarvestCommand.class,
+                GenModelCommand.class, CompleteCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         CommandLine cl = new CommandLine(new Main());

@@ -43,11 +43,21 @@ public final class Plots {
         c.getStyler().setMarkerSize(9);
         c.getStyler().setXAxisLogarithmic(logX);
         series.forEach((name, xy) -> c.addSeries(name, xy[0], xy[1]));
+        // Explicit, padded ranges: XChart's automatic ones end exactly at the extreme points,
+        // where markers are clipped.
+        double[] x = range(series, 0), y = range(series, 1);
+        if (x != null) {
+            if (logX && x[0] > 0) { c.getStyler().setXAxisMin(x[0] / 1.5); c.getStyler().setXAxisMax(x[1] * 1.5); }
+            else { double pad = Math.max(1e-9, 0.08 * (x[1] - x[0])); c.getStyler().setXAxisMin(x[0] - pad); c.getStyler().setXAxisMax(x[1] + pad); }
+            double pad = Math.max(1e-3 * Math.max(1, Math.abs(y[1])), 0.08 * (y[1] - y[0]));
+            c.getStyler().setYAxisMin(y[0] - pad);
+            c.getStyler().setYAxisMax(y[1] + pad);
+        }
         return write(c, png);
     }
 
     /**
-     * Overlaid bar histograms over shared bin labels (e.g. co-firing n_ij per training phase).
+     * Bar histograms side by side over shared bin labels (e.g. co-firing n_ij per training phase).
      * With {@code logY} the bars show log10(1 + count) on a linear axis (XChart's bar charts
      * cannot draw a log axis), and the axis title says so.
      */
@@ -55,7 +65,7 @@ public final class Plots {
         String yTitle = logY ? "log10(1 + " + yLabel + ")" : yLabel;
         CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel).yAxisTitle(yTitle).build();
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-        c.getStyler().setOverlapped(true);
+        c.getStyler().setOverlapped(false);
         c.getStyler().setXAxisLabelRotation(45);
         c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         series.forEach((name, counts) -> {
@@ -66,8 +76,16 @@ public final class Plots {
         return write(c, png);
     }
 
+    /** min and max of coordinate {@code axis} over all finite points, or null when there are none. */
+    private static double[] range(Map<String, double[][]> series, int axis) {
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        for (double[][] xy : series.values()) for (double v : xy[axis]) if (Double.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+        return lo <= hi ? new double[] {lo, hi} : null;
+    }
+
     private static void style(XYChart c) {
-        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        // Outside the plot: inside, the legend box hides the points and line ends under it.
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         c.getStyler().setPlotGridLinesVisible(true);
     }

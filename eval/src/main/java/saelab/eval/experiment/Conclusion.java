@@ -1,0 +1,106 @@
+package saelab.eval.experiment;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import saelab.eval.report.SeedSpread;
+
+/**
+ * The report's plain-language verdict, computed from the per-variant spreads over seeds: does
+ * the adaptive SAE beat the static orthogonal SAE and the TopK baseline on separation
+ * (Hungarian-matched cosine, higher is better; |cos| of co-firing decoder pairs, lower is
+ * better) and on absorption (lower is better), at comparable reconstruction (explained
+ * variance)? Two variants differ significantly on a metric only when their 95% t-intervals do
+ * not overlap; otherwise the text says "no significant difference".
+ */
+public final class Conclusion {
+    private Conclusion() {}
+
+    public enum Verdict { BETTER, WORSE, NO_SIGNIFICANT_DIFFERENCE }
+
+    /** The metrics the verdict reads, with their direction. */
+    public record Metric(String key, String label, boolean higherIsBetter, int digits) {}
+
+    public static final Metric HUNGARIAN = new Metric(Snapshot.HUNGARIAN, "Hungarian-matched cos", true, 3);
+    public static final Metric COFIRE = new Metric(Snapshot.COFIRE_COS, "co-firing pair |cos|", false, 4);
+    public static final Metric ABSORPTION = new Metric(Snapshot.ABSORPTION, "absorption rate", false, 3);
+    public static final Metric EV = new Metric(Snapshot.EV, "explained variance", true, 3);
+
+    /** a against b; overlapping (or undefined, one-seed) intervals give no significant difference. */
+    public static Verdict compare(SeedSpread a, SeedSpread b, boolean higherIsBetter) {
+        if (Double.isNaN(a.halfWidth95()) || Double.isNaN(b.halfWidth95()) || Double.isNaN(a.mean()) || Double.isNaN(b.mean())) {
+            return Verdict.NO_SIGNIFICANT_DIFFERENCE;
+        }
+        boolean overlap = a.low() <= b.high() && b.low() <= a.high();
+        if (overlap) return Verdict.NO_SIGNIFICANT_DIFFERENCE;
+        return (a.mean() > b.mean()) == higherIsBetter ? Verdict.BETTER : Verdict.WORSE;
+    }
+
+    /**
+     * @param summary variant id → metric key → spread over seeds
+     */
+    public static String text(Map<String, Map<String, SeedSpread>> summary) {
+        Map<String, SeedSpread> a = summary.get(Variant.ADAPTIVE);
+        if (a == null) return "The adaptive variant was not run, so there is no verdict on it.";
+        List<String> out = new ArrayList<>();
+        boolean any = false;
+        for (String base : List.of(Variant.STATIC, Variant.TOPK)) {
+            Map<String, SeedSpread> b = summary.get(base);
+            if (b == null) continue;
+            any = true;
+            out.add(against(a, b, base));
+        }
+        if (!any) return "Neither the static orthogonal SAE nor the TopK baseline was run, so the adaptive SAE has nothing to be compared with.";
+        out.add("Intervals are 95% t-intervals over " + a.get(EV.key()).n() + " seeds; two variants differ significantly on a metric only when their intervals do not overlap.");
+        return String.join(" ", out);
+    }
+
+    static String name(String id) {
+        return switch (id) {
+            case Variant.STATIC -> "the static orthogonal SAE";
+            case Variant.TOPK -> "the TopK baseline";
+            default -> id;
+        };
+    }
+
+    static String against(Map<String, SeedSpread> a, Map<String, SeedSpread> b, String base) {
+        Verdict h = compare(a.get(HUNGARIAN.key()), b.get(HUNGARIAN.key()), true);
+        Verdict c = compare(a.get(COFIRE.key()), b.get(COFIRE.key()), false);
+        Verdict ab = compare(a.get(ABSORPTION.key()), b.get(ABSORPTION.key()), false);
+        Verdict ev = compare(a.get(EV.key()), b.get(EV.key()), true);
+        Verdict sep = combine(h, c);
+        StringBuilder s = new StringBuilder();
+        boolean beat = sep == Verdict.BETTER && ab == Verdict.BETTER && ev != Verdict.WORSE;
+        s.append("Against ").append(name(base)).append(": ");
+        if (beat) {
+            s.append("the adaptive SAE beat it on separation and absorption at ")
+                    .append(ev == Verdict.NO_SIGNIFICANT_DIFFERENCE ? "comparable" : "better").append(" reconstruction.");
+        } else {
+            s.append("the adaptive SAE did not beat it on both separation and absorption at comparable reconstruction.");
+        }
+        s.append(" Separation: ").append(phrase(HUNGARIAN, a, b, h)).append("; ").append(phrase(COFIRE, a, b, c))
+                .append(". Absorption: ").append(phrase(ABSORPTION, a, b, ab))
+                .append(". Reconstruction: ").append(phrase(EV, a, b, ev)).append(ev == Verdict.NO_SIGNIFICANT_DIFFERENCE ? " (comparable)" : ev == Verdict.WORSE
+                        ? " (the adaptive SAE reconstructs worse, so this is not a comparison at equal reconstruction)" : "").append('.');
+        return s.toString();
+    }
+
+    /** Separation is better when one of its metrics is and none is worse; worse likewise; else no clear difference. */
+    static Verdict combine(Verdict x, Verdict y) {
+        boolean better = x == Verdict.BETTER || y == Verdict.BETTER, worse = x == Verdict.WORSE || y == Verdict.WORSE;
+        if (better && !worse) return Verdict.BETTER;
+        if (worse && !better) return Verdict.WORSE;
+        return Verdict.NO_SIGNIFICANT_DIFFERENCE;
+    }
+
+    static String phrase(Metric m, Map<String, SeedSpread> a, Map<String, SeedSpread> b, Verdict v) {
+        String word = switch (v) {
+            case BETTER -> "adaptive better";
+            case WORSE -> "adaptive worse";
+            case NO_SIGNIFICANT_DIFFERENCE -> "no significant difference";
+        };
+        return String.format(Locale.ROOT, "%s %s vs %s (%s, %s)", m.label(), a.get(m.key()).format(m.digits()), b.get(m.key()).format(m.digits()),
+                m.higherIsBetter() ? "higher is better" : "lower is better", word);
+    }
+}

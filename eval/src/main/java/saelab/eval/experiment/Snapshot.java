@@ -1,0 +1,89 @@
+package saelab.eval.experiment;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import saelab.eval.GroundTruthMetrics;
+import saelab.eval.ReconstructionMetrics;
+import saelab.eval.SparsityMetrics;
+import saelab.eval.SyntheticAbsorption;
+import saelab.train.sae.SaeParams;
+import saelab.train.source.SyntheticSource;
+import saelab.train.trainer.TrainConfig;
+
+/**
+ * Everything measured about one SAE at one point of training, on the held-out batch: a flat
+ * map of named numbers (the keys below, as written to results.json) and the co-firing n_ij
+ * histogram.
+ */
+public record Snapshot(Map<String, Double> metrics, long[] coFiringHistogram) {
+
+    public static final String STEP = "step", P = "p", LAMBDA2 = "lambda2", THRESHOLD = "threshold",
+            EV = "explained_variance", EV_LEGACY = "explained_variance_legacy", MSE = "mse", COSINE = "cosine_similarity",
+            L2_RATIO = "l2_ratio", REL_BIAS = "relative_bias", L0 = "l0", L1 = "l1", DEAD = "dead_latents", DENSE = "dense_latents",
+            ACTIVE = "active_latents", MMC_TRUE = "mean_max_cos_true", MMC_LEARNED = "mean_max_cos_learned",
+            HUNGARIAN = "hungarian_mean_cos", RECOVERED = "recovered_fraction", LATENTS_PER_FEATURE = "latents_per_feature",
+            SPLIT = "split_fraction", ABSORPTION = "absorption_rate", ABSORPTION_PAIRS = "absorption_pairs",
+            COFIRE_PAIRS = "cofiring_pairs", COFIRE_COS = "cofiring_pair_abs_cos", COFIRE_COS_WEIGHTED = "cofiring_pair_abs_cos_weighted",
+            ALL_COS = "all_pair_abs_cos";
+
+    /** A latent firing on more than this fraction of held-out rows counts as dense. */
+    public static final double DENSE_FRACTION = 0.1;
+    /** Parent/child pairs seen together fewer times are left out of the absorption mean. */
+    public static final int ABSORPTION_MIN_SAMPLES = 10;
+
+    /** The held-out batch and its truth. */
+    public record HeldOut(SyntheticSource source, SyntheticSource.Batch batch) {
+        public static HeldOut of(SyntheticSource s, int rows) { return new HeldOut(s, s.batchAt(ExperimentConfig.HELD_OUT_INDEX, rows)); }
+    }
+
+    public static Snapshot measure(TrainConfig cfg, SaeParams p, long step, HeldOut h, double bar) {
+        SyntheticSource src = h.source();
+        SyntheticSource.Batch b = h.batch();
+        int rows = b.rows(), d = cfg.dIn(), m = cfg.dSae(), n = src.config().features();
+        double prog = (double) step / cfg.steps();
+        Codes codes = Codes.of(cfg, p, b.x(), rows);
+        float[] xHat = codes.decode(p);
+        ReconstructionMetrics rec = ReconstructionMetrics.of(b.x(), xHat, rows, d, null);
+        SparsityMetrics sp = SparsityMetrics.of(rows, codes.k(), m, codes.idx(), codes.val(), DENSE_FRACTION);
+        float[] wDec = p.wDec().data();
+        GroundTruthMetrics gt = GroundTruthMetrics.of(src.directions(), n, wDec, m, d, bar);
+        SyntheticAbsorption ab = SyntheticAbsorption.of(rows, b.rowStart(), b.feature(), n, codes.k(), codes.idx(), codes.val(),
+                src::parentOf, gt.bestLatent(), ABSORPTION_MIN_SAMPLES);
+        Separation sep = Separation.of(codes, wDec, d);
+        Map<String, Double> o = new LinkedHashMap<>();
+        o.put(STEP, (double) step);
+        o.put(P, prog);
+        o.put(LAMBDA2, cfg.penalty().lambda2At(prog));
+        o.put(THRESHOLD, cfg.penalty().thresholdAt(prog));
+        o.put(EV, rec.explainedVariance());
+        o.put(EV_LEGACY, rec.explainedVarianceLegacy());
+        o.put(MSE, rec.mse());
+        o.put(COSINE, rec.cosineSimilarity());
+        o.put(L2_RATIO, rec.l2Ratio());
+        o.put(REL_BIAS, rec.relativeBias());
+        o.put(L0, sp.l0());
+        o.put(L1, sp.l1());
+        o.put(DEAD, (double) sp.dead());
+        o.put(DENSE, (double) sp.dense());
+        o.put(ACTIVE, (double) (m - sp.dead()));
+        o.put(MMC_TRUE, gt.meanMaxCosTrue());
+        o.put(MMC_LEARNED, gt.meanMaxCosLearned());
+        o.put(HUNGARIAN, gt.hungarianMeanCos());
+        o.put(RECOVERED, gt.recoveredFraction());
+        o.put(LATENTS_PER_FEATURE, gt.latentsPerFeature());
+        o.put(SPLIT, gt.splitFraction());
+        o.put(ABSORPTION, ab.meanRate());
+        o.put(ABSORPTION_PAIRS, (double) ab.pairs());
+        o.put(COFIRE_PAIRS, (double) sep.coFiringPairs());
+        o.put(COFIRE_COS, sep.coFirePairAbsCos());
+        o.put(COFIRE_COS_WEIGHTED, sep.coFirePairAbsCosWeighted());
+        o.put(ALL_COS, sep.allPairAbsCos());
+        return new Snapshot(o, sep.histogram());
+    }
+
+    public double get(String key) {
+        Double v = metrics.get(key);
+        if (v == null) throw new IllegalArgumentException("no metric " + key);
+        return v;
+    }
+}

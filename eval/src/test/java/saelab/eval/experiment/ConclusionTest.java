@@ -1,0 +1,69 @@
+package saelab.eval.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import saelab.eval.experiment.Conclusion.Verdict;
+import saelab.eval.report.SeedSpread;
+
+class ConclusionTest {
+
+    static Map<String, SeedSpread> variant(double hungarian, double cofire, double absorption, double ev, double spread) {
+        Map<String, SeedSpread> m = new LinkedHashMap<>();
+        m.put(Snapshot.HUNGARIAN, SeedSpread.of(hungarian - spread, hungarian, hungarian + spread));
+        m.put(Snapshot.COFIRE_COS, SeedSpread.of(cofire - spread, cofire, cofire + spread));
+        m.put(Snapshot.ABSORPTION, SeedSpread.of(absorption - spread, absorption, absorption + spread));
+        m.put(Snapshot.EV, SeedSpread.of(ev - spread, ev, ev + spread));
+        return m;
+    }
+
+    @Test
+    void separatedIntervalsGiveADirectionOverlappingOnesNoSignificantDifference() {
+        SeedSpread hi = SeedSpread.of(0.90, 0.91, 0.92), lo = SeedSpread.of(0.70, 0.71, 0.72), near = SeedSpread.of(0.89, 0.905, 0.93);
+        assertEquals(Verdict.BETTER, Conclusion.compare(hi, lo, true));
+        assertEquals(Verdict.WORSE, Conclusion.compare(hi, lo, false));
+        assertEquals(Verdict.WORSE, Conclusion.compare(lo, hi, true));
+        assertEquals(Verdict.NO_SIGNIFICANT_DIFFERENCE, Conclusion.compare(hi, near, true));
+        assertEquals(Verdict.NO_SIGNIFICANT_DIFFERENCE, Conclusion.compare(SeedSpread.of(1.0), SeedSpread.of(0.0), true), "one seed: no interval, no claim");
+    }
+
+    @Test
+    void adaptiveThatSeparatesAndAbsorbsLessAtEqualEvBeatsBoth() {
+        Map<String, Map<String, SeedSpread>> s = new LinkedHashMap<>();
+        s.put(Variant.TOPK, variant(0.70, 0.20, 0.30, 0.90, 0.005));
+        s.put(Variant.STATIC, variant(0.75, 0.15, 0.25, 0.90, 0.005));
+        s.put(Variant.ADAPTIVE, variant(0.85, 0.10, 0.10, 0.902, 0.005));
+        String t = Conclusion.text(s);
+        assertTrue(t.contains("Against the static orthogonal SAE: the adaptive SAE beat it on separation and absorption at comparable reconstruction."), t);
+        assertTrue(t.contains("Against the TopK baseline: the adaptive SAE beat it"), t);
+        assertTrue(t.contains("Hungarian-matched cos 0.850 ± "), t);
+        assertTrue(t.contains("explained variance 0.902 ± 0.012 vs 0.900 ± 0.012 (higher is better, no significant difference) (comparable)"), t);
+        assertFalse(t.contains("did not beat"), t);
+    }
+
+    @Test
+    void overlappingIntervalsSayNoSignificantDifferenceAndNoWin() {
+        Map<String, Map<String, SeedSpread>> s = new LinkedHashMap<>();
+        s.put(Variant.TOPK, variant(0.80, 0.12, 0.20, 0.90, 0.05));
+        s.put(Variant.ADAPTIVE, variant(0.81, 0.11, 0.19, 0.90, 0.05));
+        String t = Conclusion.text(s);
+        assertTrue(t.startsWith("Against the TopK baseline: the adaptive SAE did not beat it"), t);
+        assertEquals(4, t.split("no significant difference", -1).length - 1, t);
+        assertFalse(t.contains("static"), "static was not run, so it is not mentioned: " + t);
+    }
+
+    @Test
+    void betterSeparationBoughtWithWorseReconstructionIsNotAWin() {
+        Map<String, Map<String, SeedSpread>> s = new LinkedHashMap<>();
+        s.put(Variant.STATIC, variant(0.70, 0.20, 0.30, 0.95, 0.005));
+        s.put(Variant.ADAPTIVE, variant(0.85, 0.10, 0.10, 0.80, 0.005));
+        String t = Conclusion.text(s);
+        assertTrue(t.contains("did not beat it"), t);
+        assertTrue(t.contains("adaptive worse) (the adaptive SAE reconstructs worse"), t);
+        assertTrue(Conclusion.text(Map.of(Variant.TOPK, variant(0.7, 0.2, 0.3, 0.9, 0.01))).contains("not run"));
+    }
+}

@@ -1,0 +1,112 @@
+package saelab.eval.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import saelab.eval.report.SeedSpread;
+import saelab.train.source.SyntheticConfig;
+import saelab.train.source.SyntheticSource;
+import saelab.train.trainer.SaeTrainer;
+import saelab.train.trainer.TrainConfig;
+
+class ExperimentEndToEndTest {
+
+    static ExperimentConfig tiny(Path out, List<Variant> vs) {
+        return new ExperimentConfig(out, vs, List.of(0L, 1L), 12, 128, 2, 512, 256, 8, 0, 0.9);
+    }
+
+    @Test
+    void tinyExperimentWritesEveryRunAndTheReportShowsItsNumbers(@TempDir Path dir) throws Exception {
+        ExperimentConfig cfg = tiny(dir, Variant.select(List.of("topk", "adaptive")));
+        Experiment.Result r = Experiment.run(cfg, null);
+        Path html = ExperimentReport.write(r, dir);
+        assertTrue(Files.size(html) > 10_000);
+        for (String f : List.of("results.json", "plots/pareto-l0-ev.png", "plots/cofiring-hist-phase1.png", "plots/cofiring-hist-phase2.png",
+                "plots/lambda2.png", "plots/threshold.png", "plots/recon-loss.png", "plots/penalty-term.png", "plots/active-latents.png",
+                "plots/cofire-cos-phases.png", "plots/recovery-phases.png", "runs/adaptive-seed1/sae_weights.safetensors", "runs/topk-seed0/log.jsonl")) {
+            assertTrue(Files.size(dir.resolve(f)) > 0, f);
+        }
+        JsonNode root = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
+        JsonNode runs = root.get("runs");
+        assertEquals(4, runs.size());
+        String page = Files.readString(html);
+        for (String v : List.of("topk", "adaptive")) {
+            List<JsonNode> of = new ArrayList<>();
+            for (JsonNode run : runs) if (run.get("variant").asText().equals(v)) of.add(run);
+            assertEquals(List.of(0L, 1L), of.stream().map(n -> n.get("seed").asLong()).toList());
+            for (JsonNode run : of) {
+                for (Iterator<Map.Entry<String, JsonNode>> it = run.get("final").fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    assertTrue(e.getValue().isNumber() && Double.isFinite(e.getValue().asDouble()), v + " " + e.getKey() + " = " + e.getValue());
+                }
+                assertEquals(2, run.get("phases").size());
+                assertEquals(12, run.get("phases").get(1).get("step").asLong());
+                assertEquals(Separation.BINS, run.get("phases").get(0).get("cofiring_histogram").size());
+                assertTrue(run.get("curve").size() >= 12);
+            }
+            // The summary row holds each metric as the spread of the runs' numbers in results.json.
+            for (ExperimentReport.Column col : ExperimentReport.SUMMARY) {
+                double[] xs = of.stream().mapToDouble(n -> n.get("final").get(col.key()).asDouble()).toArray();
+                String cell = "<td>" + SeedSpread.of(xs).format(col.digits()) + "</td>";
+                assertTrue(page.contains(cell), v + " " + col.key() + ": " + cell + " not in report.html");
+                assertEquals(SeedSpread.of(xs).mean(), root.get("summary").get(v).get(col.key()).get("mean").asDouble(), 1e-12);
+            }
+        }
+        String conclusion = root.get("conclusion").asText();
+        assertTrue(conclusion.startsWith("Against the TopK baseline:"), conclusion);
+        assertTrue(page.contains(HtmlEscape.of(conclusion)), "the conclusion is in the page");
+        // Phases come from one uninterrupted run: the λ2 schedule is read at each phase's p.
+        JsonNode adaptive0 = runs.get(2);
+        assertEquals(0.1 * 0.25, adaptive0.get("phases").get(0).get("lambda2").asDouble(), 1e-12);
+        assertEquals(0.0, adaptive0.get("phases").get(1).get("lambda2").asDouble(), 1e-12);
+    }
+
+    @Test
+    void codesDecodeToWhatTheTrainerReconstructs() {
+        SyntheticSource src = new SyntheticSource(SyntheticConfig.small(0));
+        SyntheticSource.Batch b = src.batchAt(ExperimentConfig.HELD_OUT_INDEX, 64);
+        for (Variant v : Variant.select(List.of("topk", "standard"))) {
+            TrainConfig cfg = v.trainConfig(tiny(Path.of("unused"), List.of(v)), src.dim(), 3);
+            SaeTrainer t = SaeTrainer.create(cfg);
+            float[] x0 = new float[cfg.batch() * cfg.dIn()];
+            src.batchAt(0, x0, cfg.batch());
+            t.initialize(x0, cfg.batch());
+            t.step(x0, cfg.batch());
+            SaeTrainer.Reconstruction want = t.reconstruct(b.x(), 64);
+            Codes c = Codes.of(cfg, t.params(), b.x(), 64);
+            float[] got = c.decode(t.params());
+            for (int i = 0; i < got.length; i++) assertEquals(want.xHat()[i], got[i], 1e-4, v + " at " + i);
+            long firing = 0;
+            for (float f : c.val()) if (f > 0) firing++;
+            assertEquals(want.l0(), (double) firing / 64, 1e-9, v + " L0");
+        }
+    }
+
+    @Test
+    void defaultVariantsCoverTheBaselinesAndAtLeastThreeSchedules() {
+        List<String> ids = Variant.defaults().stream().map(Variant::id).toList();
+        assertTrue(ids.containsAll(List.of("topk", "standard", "static", "adaptive")));
+        assertTrue(ids.stream().filter(i -> i.startsWith("adaptive-")).count() >= 3);
+        Variant tuned = Variant.select(List.of("adaptive-tuned")).getFirst();
+        assertEquals(0.15 * 0.25, tuned.penaltyConfig().lambda2At(0.5), 1e-12);
+        assertEquals(0.08 * Math.pow(0.5, 0.2), tuned.penaltyConfig().thresholdAt(0.5), 1e-12);
+        ExperimentConfig ten = new ExperimentConfig(Path.of("x"), Variant.defaults(), List.of(0L), 10, 8, 3, 8, 16, 4, 0, 0.9);
+        assertArrayEquals(new long[] {3, 6, 10}, new long[] {ten.phaseEnd(1), ten.phaseEnd(2), ten.phaseEnd(3)});
+    }
+
+    /** The report's HTML escaping, for finding text in the page. */
+    static final class HtmlEscape {
+        static String of(String s) { return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;"); }
+    }
+}
