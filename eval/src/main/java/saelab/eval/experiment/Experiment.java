@@ -93,6 +93,9 @@ public final class Experiment {
         private final long steps, expBegin;
         private long lastDraw;
         private int width;
+        private long lastPlain;
+        /** Redraw in place only on a terminal. */
+        private static final boolean TERMINAL = System.console() != null && System.console().isTerminal();
 
         Line(PrintStream err, String label, long steps, long expBegin) {
             this.err = err;
@@ -124,6 +127,15 @@ public final class Experiment {
         }
 
         private void draw(String text, boolean end) {
+            if (!TERMINAL) {
+                // Into a pipe or log: each run's result, and a status line every 10 s at most.
+                long now = System.nanoTime();
+                if (end || now - lastPlain > 10_000_000_000L) {
+                    err.println(text);
+                    lastPlain = now;
+                }
+                return;
+            }
             err.print("\r" + text + " ".repeat(Math.max(0, width - text.length())));
             width = text.length();
             if (end) err.println();
