@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -85,11 +84,6 @@ public final class SafetensorsFile implements TensorStore {
     @Override
     public Set<String> names() {
         return java.util.Collections.unmodifiableSet(tensors.keySet());
-    }
-
-    @Override
-    public Optional<TensorView> find(String name) {
-        return Optional.ofNullable(tensors.get(name));
     }
 
     @Override

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -97,11 +96,6 @@ public final class ShardedSafetensors implements TensorStore {
     @Override
     public Set<String> names() {
         return tensors.keySet();
-    }
-
-    @Override
-    public Optional<TensorView> find(String name) {
-        return Optional.ofNullable(tensors.get(name));
     }
 
     @Override

@@ -18,7 +18,10 @@ public interface TensorStore extends AutoCloseable {
     /** Tensor names, in header (or index) order. */
     Set<String> names();
 
-    Optional<TensorView> find(String name);
+    /** The tensor if the store holds it. */
+    default Optional<TensorView> find(String name) {
+        return names().contains(name) ? Optional.of(tensor(name)) : Optional.empty();
+    }
 
     /** The tensor, or a {@link SafetensorsException} naming it and where it was looked for. */
     TensorView tensor(String name);

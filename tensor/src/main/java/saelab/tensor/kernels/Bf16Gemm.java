@@ -3,7 +3,6 @@ package saelab.tensor.kernels;
 import static saelab.tensor.kernels.MicroKernel.NR;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -30,7 +29,6 @@ public final class Bf16Gemm {
     /** Rows of A up to which the direct dot-product path is used. */
     static final int GEMV_MAX_ROWS = 4;
 
-    static final ValueLayout.OfShort LE_SHORT = Bf16.LE_SHORT;
     /** A thread that never runs: a segment it may read is one any pool thread may read. */
     private static final Thread NOT_THE_OWNER = Thread.ofPlatform().unstarted(() -> { });
 
@@ -67,15 +65,10 @@ public final class Bf16Gemm {
         for (int t = 0, j = j0; j < j0 + nc; t++, j += NR) {
             int cols = Math.min(NR, j0 + nc - j);
             for (int r = 0; r < cols; r++) {
-                widen(b, bByteOff + 2 * ((j + r) * ldb + p0), rows, r * kc, kc);
+                Bf16.toFloat(b, bByteOff + 2 * ((j + r) * ldb + p0), rows, r * kc, kc);
             }
             GemmPacking.transposeInto(rows, 0, kc, cols, kc, bp, t * kc * NR);
         }
-    }
-
-    /** dst[d .. d+len) = the bf16s at byte {@code at} of seg, widened. */
-    static void widen(MemorySegment seg, long at, float[] dst, int d, int len) {
-        Bf16.toFloat(seg, at, dst, d, len);
     }
 
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);

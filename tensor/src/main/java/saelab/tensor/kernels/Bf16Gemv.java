@@ -130,7 +130,7 @@ final class Bf16Gemv {
     /** The last k % BLOCK products, scalar. */
     private static float tail(float[] a, int ai, int from, int k, MemorySegment b, long row) {
         float s = 0f;
-        for (int p = from; p < k; p++) s += a[ai + p] * Float.intBitsToFloat(b.get(Bf16Gemm.LE_SHORT, row + 2L * p) << 16);
+        for (int p = from; p < k; p++) s += a[ai + p] * Float.intBitsToFloat(b.get(Bf16.LE_SHORT, row + 2L * p) << 16);
         return s;
     }
 }

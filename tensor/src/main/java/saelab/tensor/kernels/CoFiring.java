@@ -114,11 +114,12 @@ public final class CoFiring {
 
         /** The competition weight for a pair that co-fired {@code both} times. */
         double weight(int both, int countI, int countJ) {
-            double n = norm == Normalization.BATCH ? (double) both / rows : (double) both / Math.min(countI, countJ);
+            double n = n(both, countI, countJ);
             if (threshold <= 0) return n > 0 ? 1 : 0;
             return Math.min(1, Math.max(0, (n - threshold) / threshold));
         }
 
+        /** n_ij under this normalisation. */
         double n(int both, int countI, int countJ) {
             return norm == Normalization.BATCH ? (double) both / rows : (double) both / Math.min(countI, countJ);
         }

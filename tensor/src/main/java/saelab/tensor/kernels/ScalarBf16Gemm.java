@@ -13,7 +13,7 @@ public final class ScalarBf16Gemm {
             for (int j = 0; j < n; j++) {
                 float s = 0f;
                 for (int p = 0; p < k; p++) {
-                    short bits = b.get(Bf16Gemm.LE_SHORT, bByteOff + 2 * (j * ldb + p));
+                    short bits = b.get(Bf16.LE_SHORT, bByteOff + 2 * (j * ldb + p));
                     s += a[aOff + i * lda + p] * Float.intBitsToFloat(bits << 16);
                 }
                 int ci = cOff + i * ldc + j;

@@ -1,7 +1,6 @@
 package saelab.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -180,10 +179,5 @@ public final class VectorOps {
             FloatVector.fromArray(S, x, off + i).mul(inv).lanewise(VectorOperators.TANH).mul(cap).intoArray(x, off + i);
         }
         for (; i < n; i++) x[off + i] = cap * (float) Math.tanh(x[off + i] * inv);
-    }
-
-    /** Unused-lane mask helper for callers that process a ragged tail with one masked vector. */
-    static VectorMask<Float> tailMask(int remaining) {
-        return S.indexInRange(0, remaining);
     }
 }

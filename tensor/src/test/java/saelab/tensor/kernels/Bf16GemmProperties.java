@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
-import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
 import net.jqwik.api.constraints.IntRange;
 
 /**
@@ -24,10 +22,7 @@ class Bf16GemmProperties {
 
     @Provide
     Arbitrary<Integer> dim() {
-        return Arbitraries.frequencyOf(
-                Tuple.of(6, Arbitraries.integers().between(0, 20)),
-                Tuple.of(3, Arbitraries.integers().between(21, 70)),
-                Tuple.of(1, Arbitraries.integers().between(71, 300)));
+        return GemmCheck.dims();
     }
 
     @Property(tries = 150, seed = "7311")
@@ -105,7 +100,7 @@ class Bf16GemmProperties {
             for (int p = 0; p < k; p++) {
                 int e = j * ldb + p;
                 short bits = (short) (Float.floatToRawIntBits(src[e]) >>> 16);
-                seg.set(Bf16Gemm.LE_SHORT, byteOff + 2L * e, bits);
+                seg.set(Bf16.LE_SHORT, byteOff + 2L * e, bits);
                 bf[e] = Float.intBitsToFloat(bits << 16);
             }
         }

@@ -3,12 +3,10 @@ package saelab.tensor.kernels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
-import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
 import net.jqwik.api.constraints.IntRange;
 
 /**
@@ -20,13 +18,9 @@ import net.jqwik.api.constraints.IntRange;
  */
 class GemmProperties {
 
-    /** Mostly small (tails, 0 and 1), some past the tile sizes, a few past the KC/MC blocks. */
     @Provide
     Arbitrary<Integer> dim() {
-        return Arbitraries.frequencyOf(
-                Tuple.of(6, Arbitraries.integers().between(0, 20)),
-                Tuple.of(3, Arbitraries.integers().between(21, 70)),
-                Tuple.of(1, Arbitraries.integers().between(71, 300)));
+        return GemmCheck.dims();
     }
 
     @Property(tries = 200, seed = "7301")
