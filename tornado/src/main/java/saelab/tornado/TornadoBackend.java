@@ -35,6 +35,9 @@ public final class TornadoBackend implements Backend {
     private final Map<TopKPlan.Key, TopKPlan> topKs = lru();
     private final Map<CoFiringPlan.Key, CoFiringPlan> coFirings = lru();
 
+    /** Calls that ran on the device (not handed to the CPU), per operation: tests check that work really moved. */
+    long gemmOnDevice, topKOnDevice, coFiringOnDevice;
+
     TornadoBackend(String device, long minVolume) {
         this.device = device;
         this.minVolume = minVolume;
@@ -60,6 +63,7 @@ public final class TornadoBackend implements Backend {
             Backends.cpu().sgemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
+        gemmOnDevice++;
         plan(gemms, new GemmPlan.Key(form, m, n, k, accumulate, false), GemmPlan::new)
                 .run(a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     }
@@ -71,6 +75,7 @@ public final class TornadoBackend implements Backend {
             Backends.cpu().bf16GemmNT(m, n, k, a, aOff, lda, b, bByteOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
+        gemmOnDevice++;
         plan(gemms, new GemmPlan.Key(Gemm.Form.NT, m, n, k, accumulate, true), GemmPlan::new)
                 .runBf16(a, aOff, lda, b, bByteOff, ldb, c, cOff, ldc);
     }
@@ -81,6 +86,7 @@ public final class TornadoBackend implements Backend {
             Backends.cpu().topKRows(x, off, ld, rows, cols, k, outIdx, outVal);
             return;
         }
+        topKOnDevice++;
         plan(topKs, new TopKPlan.Key(rows, cols, k), TopKPlan::new).run(x, off, ld, outIdx, outVal);
     }
 
@@ -125,6 +131,7 @@ public final class TornadoBackend implements Backend {
         boolean decoder = w != null;
         boolean grad = decoder ? gradW != null : gradVal != null;
         int bins = histogram == null ? 0 : histogram.length;
+        coFiringOnDevice++;
         CoFiringPlan.Key key = new CoFiringPlan.Key(rows, k, m, decoder ? d : 0, decoder, grad, bins, norm);
         return plan(coFirings, key, CoFiringPlan::new)
                 .run(idx, val, count, candidate, start, post, threshold, w, gradVal, gradW, histogram, prune);
