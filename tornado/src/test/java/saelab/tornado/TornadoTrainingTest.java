@@ -17,22 +17,31 @@ import saelab.train.trainer.TrainConfig;
 
 /**
  * A whole TopK SAE training run with the adaptive co-firing penalty (min-count normalisation, so
- * it is active from the start) on the tornado backend and on the CPU backend, from the same
+ * it is active from the start; activation or decoder overlap) on the tornado backend and on the CPU backend, from the same
  * initialisation and data: every kernel the trainer dispatches (encoder GEMM, TopK, co-firing
  * pass and gradient) runs on the device in the first, so the two loss curves must agree.
  *
  * <p>Tolerance. The device GEMM sums in a different order, so pre-activations differ from the
- * CPU's by ≲ d·u relative (d = 32, u = 2⁻²⁴: ~2e-6); TopK then selects the same latents unless two
+ * CPU's by ≲ d·u relative (d = 32, u = 2⁻²⁴: ~2e-6; the decoder overlap's dot products likewise); TopK then selects the same latents unless two
  * pre-activations of a row lie that close, and Adam carries the tiny weight differences forward.
  * Over 40 steps that stays far below 1e-3 relative on each step's loss; a kernel bug (a wrong
  * selection, a missing gradient term) moves the loss by percents.
  */
 class TornadoTrainingTest {
     @Test
-    void lossesMatchTheCpuRunStepByStep() {
+    void activationOverlapRunMatchesTheCpuStepByStep() {
+        lossesMatchTheCpuRunStepByStep(PenaltyConfig.OverlapTarget.ACTIVATION);
+    }
+
+    @Test
+    void decoderOverlapRunMatchesTheCpuStepByStep() {
+        lossesMatchTheCpuRunStepByStep(PenaltyConfig.OverlapTarget.DECODER);
+    }
+
+    private static void lossesMatchTheCpuRunStepByStep(PenaltyConfig.OverlapTarget target) {
         TornadoBackend tornado = TornadoUnderTest.backend();
         PenaltyConfig penalty = new PenaltyConfig(PenaltyConfig.Kind.ADAPTIVE, Schedules.parse("quadratic(0.1)"),
-                Schedules.parse("linear(0.1)"), PenaltyConfig.OverlapTarget.ACTIVATION, CoFiring.Normalization.MIN_COUNT);
+                Schedules.parse("linear(0.1)"), target, CoFiring.Normalization.MIN_COUNT);
         int d = 32, m = 128, k = 8, batch = 256;
         int steps = 40;
         TrainConfig cfg = new TrainConfig(TrainConfig.Architecture.TOPK, d, m, k, 3e-3, steps, batch, 7, 2, 32,
@@ -46,8 +55,8 @@ class TornadoTrainingTest {
         assertTrue(tornado.gemmOnDevice - gemms >= steps, "encoder GEMMs on the device");
         assertTrue(tornado.topKOnDevice - topKs >= steps, "TopK on the device");
         assertTrue(tornado.coFiringOnDevice - coFirings >= steps, "co-firing passes on the device");
-        System.out.printf("training run on %s: %d steps in %.1f s; final loss cpu %.6f tornado %.6f%n",
-                tornado.device(), steps, (System.nanoTime() - t0) / 1e9, cpu[cpu.length - 1], dev[dev.length - 1]);
+        System.out.printf("training run (%s overlap) on %s: %d steps in %.1f s; final loss cpu %.6f tornado %.6f%n",
+                target, tornado.device(), steps, (System.nanoTime() - t0) / 1e9, cpu[cpu.length - 1], dev[dev.length - 1]);
         double worst = 0;
         for (int s = 0; s < steps; s++) {
             assertEquals(cpu[s], dev[s], 1e-3 * Math.abs(cpu[s]), "loss at step " + s);
