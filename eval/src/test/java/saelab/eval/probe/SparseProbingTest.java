@@ -30,6 +30,7 @@ class SparseProbingTest {
     GemmaTokenizer tokenizer;
     List<String> texts = new ArrayList<>();
     float[] pooledResiduals;
+    SparseProbing.Pooled pooled; // with a random-direction planted SAE, reused by the tests that need no particular SAE
     int d;
 
     @BeforeAll
@@ -45,8 +46,10 @@ class SparseProbingTest {
             texts.add(sb.toString());
         }
         // The pooled residuals do not depend on the SAE: pool once with any SAE of the right width.
-        SparseProbing.Pooled p = SparseProbing.pool(model, tokenizer, plantedSae(new double[d]), LAYER, texts, 128, 16, done -> { });
-        pooledResiduals = p.residuals();
+        double[] u = new double[d];
+        for (int e = 0; e < d; e++) u[e] = r.nextGaussian();
+        pooled = SparseProbing.pool(model, tokenizer, plantedSae(u), LAYER, texts, 128, 16, done -> { });
+        pooledResiduals = pooled.residuals();
     }
 
     @AfterAll
@@ -117,14 +120,11 @@ class SparseProbingTest {
     }
 
     @Test
-    void randomLabelsGiveChanceAccuracy() throws IOException {
+    void randomLabelsGiveChanceAccuracy() {
         SplittableRandom r = new SplittableRandom(33);
-        List<String> labels = new ArrayList<>();
-        for (int i = 0; i < texts.size(); i++) labels.add(r.nextBoolean() ? "a" : "b");
-        double[] u = new double[d];
-        for (int e = 0; e < d; e++) u[e] = r.nextGaussian();
-        SparseProbing.Result res = SparseProbing.run(model, tokenizer, plantedSae(u), LabelledTexts.read(writeJsonl("random.jsonl", texts, labels)),
-                SparseProbing.Settings.defaults(LAYER, 2), done -> { });
+        int[] labels = new int[texts.size()];
+        for (int i = 0; i < labels.length; i++) labels[i] = r.nextInt(2);
+        SparseProbing.Result res = SparseProbing.evaluate("planted", pooled, labels, List.of("a", "b"), SparseProbing.Settings.defaults(LAYER, 2));
         // 60 test texts: a chance accuracy has standard deviation √(0.25/60) ≈ 0.065; ±0.2 is 3σ.
         assertEquals(60, res.test());
         assertEquals(0.5, res.saeAccuracy()[0], 0.2, "SAE k=1: " + Arrays.toString(res.saeAccuracy()));
@@ -132,11 +132,10 @@ class SparseProbingTest {
     }
 
     @Test
-    void multiClassIsOneVersusRestAveraged() throws IOException {
-        List<String> labels = new ArrayList<>();
-        for (int i = 0; i < texts.size(); i++) labels.add("c" + (i % 3));
-        SparseProbing.Result res = SparseProbing.run(model, tokenizer, plantedSae(new double[d]), LabelledTexts.read(writeJsonl("three.jsonl", texts, labels)),
-                SparseProbing.Settings.defaults(LAYER, 3), done -> { });
+    void multiClassIsOneVersusRestAveraged() {
+        int[] labels = new int[texts.size()];
+        for (int i = 0; i < labels.length; i++) labels[i] = i % 3;
+        SparseProbing.Result res = SparseProbing.evaluate("planted", pooled, labels, List.of("c0", "c1", "c2"), SparseProbing.Settings.defaults(LAYER, 3));
         assertEquals(3, res.tasks().size());
         for (int q = 0; q < res.ks().length; q++) {
             double mean = 0;

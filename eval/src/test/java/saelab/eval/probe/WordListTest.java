@@ -39,10 +39,13 @@ class WordListTest {
         Path gemma = (env != null ? Path.of(env) : Path.of("..", "model", "target", "gemma-tokenizer")).resolve("tokenizer.json");
         if (!Files.isRegularFile(gemma)) return;
         GemmaTokenizer tok = GemmaTokenizer.load(gemma);
-        WordList.Selection s = WordList.singleTokenWords(words, tok);
+        // Every 20th word keeps the test to ~1 s (the whole list takes ~10 s to tokenize).
+        List<String> sample = new java.util.ArrayList<>();
+        for (int i = 0; i < words.size(); i += 20) sample.add(words.get(i));
+        WordList.Selection s = WordList.singleTokenWords(sample, tok);
         System.out.printf("word list: %d words, %d single gemma tokens%n", s.read(), s.words().size());
-        // Gemma's 256k vocabulary holds tens of thousands of "▁word" tokens; common words are among them.
-        assertTrue(s.words().size() > 10_000, s.words().size() + " single-token words");
-        assertTrue(s.words().contains("the") && s.words().contains("house"));
+        // Gemma's 256k vocabulary holds ~30k of the list's words as "▁word" tokens (11% of it).
+        assertTrue(s.words().size() > 800, s.words().size() + " single-token words");
+        for (int i = 0; i < s.words().size(); i += 29) assertEquals("▁" + s.words().get(i), tok.token(s.tokenIds()[i]));
     }
 }
