@@ -39,6 +39,7 @@ public final class Harvester {
 
     /** Runs (or resumes, or finds finished) the harvest; returns the final manifest. */
     public static HarvestManifest run(HarvestSettings s, Listener listener) {
+        Documents.Format.of(s.data()); // a data file of unknown format is refused before anything is written
         GemmaConfig config = GemmaConfig.read(s.model());
         if (s.layer() >= config.numHiddenLayers()) {
             throw new HarvestException("--layer " + s.layer() + ": " + s.model() + " has layers 0.." + (config.numHiddenLayers() - 1));
