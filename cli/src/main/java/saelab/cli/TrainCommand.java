@@ -100,9 +100,9 @@ public final class TrainCommand implements Callable<Integer> {
     long logEvery = 10;
     @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "Checkpoint interval, 0 for only at the end (default ${DEFAULT-VALUE}).")
     long checkpointEvery = 500;
-    @Option(names = "--hook-name", description = "SAELens hook name for cfg.json (default: the harvest's layer for shards:DIR, else blocks.12.hook_resid_post).")
+    @Option(names = "--hook-name", description = "SAELens hook name for cfg.json (default: the harvest's layer for shards:DIR, blocks.L.hook_resid_post for model:DIR, else blocks.12.hook_resid_post).")
     String hookName;
-    @Option(names = "--model-name", description = "SAELens model name for cfg.json (default: the harvested model's folder name for shards:DIR, synthetic:... for synthetic data, else gemma-2-2b).")
+    @Option(names = "--model-name", description = "SAELens model name for cfg.json (default: the model folder's name for shards:DIR and model:DIR, synthetic:... for synthetic data).")
     String modelName;
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default runs/<preset>-seed<seed>).")
     Path out;
@@ -300,12 +300,13 @@ public final class TrainCommand implements Callable<Integer> {
             ProgressLine line;
 
             @Override public void windowProgress(long w, int done, int sequences) {
+                int context = source.options().context();
                 if (w != window) {
                     window = w;
-                    line = new ProgressLine(String.format(Locale.ROOT, "model source: window %d, layer %d", w, source.options().layer()),
-                            sequences, "sequences", 1, err);
+                    line = new ProgressLine(String.format(Locale.ROOT, "model source: window %d (%d sequences), layer %d", w, sequences,
+                            source.options().layer()), (double) sequences * context, "k tokens", 1e3, err);
                 }
-                if (done < sequences || line.seconds() >= 2) line.update(done);
+                if (done < sequences || line.seconds() >= 2) line.update((double) done * context);
             }
         };
     }
