@@ -28,7 +28,7 @@ final class TrainConfigFile {
     private TrainConfigFile() {}
 
     /** Options that are not training settings: how to run, not what to train. */
-    static final Set<String> NOT_SETTINGS = Set.of("help", "version", "config", "print-config", "resume", "quiet", "threads");
+    static final Set<String> NOT_SETTINGS = Set.of("help", "version", "config", "print-config", "resume", "quiet", "threads", "backend");
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -37,7 +37,7 @@ final class TrainConfigFile {
         List<String> keys = new ArrayList<>();
         for (OptionSpec o : spec.options()) {
             String key = key(o);
-            if (!NOT_SETTINGS.contains(key)) keys.add(key);
+            if (!NOT_SETTINGS.contains(key) && !o.inherited()) keys.add(key); // inherited: saelab's own --backend
         }
         return keys;
     }

@@ -25,7 +25,7 @@ final class CliFixtures {
         }
     }
 
-    /** Runs {@code saelab ARGS} as Main does (the same subcommands), capturing stdout and stderr. */
+    /** Runs {@code saelab ARGS} as Main does (its configured command line), capturing stdout and stderr. */
     static synchronized Run saelab(String... args) {
         PrintStream oldOut = System.out, oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
@@ -33,7 +33,7 @@ final class CliFixtures {
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            CommandLine cl = new CommandLine(new Main());
+            CommandLine cl = Main.commandLine();
             cl.setErr(new java.io.PrintWriter(System.err, true));
             cl.setOut(new java.io.PrintWriter(System.out, true));
             rc = cl.execute(args);

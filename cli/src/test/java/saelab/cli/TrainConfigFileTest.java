@@ -84,6 +84,8 @@ class TrainConfigFileTest {
         assertEquals(keys, new ArrayList<>(t.effectiveConfig().keySet()), "--print-config writes each key --config reads, in order");
         for (String k : keys) assertTrue(cl.getCommandSpec().findOption("--" + k) != null, k);
         assertTrue(keys.containsAll(List.of("preset", "lambda2", "threshold", "steps", "source", "data", "layer", "context", "out")));
+        List<String> asSubcommand = TrainConfigFile.keys(Main.commandLine().getSubcommands().get("train").getCommandSpec());
+        assertEquals(keys, asSubcommand, "saelab's inherited --backend is a run option, not a setting");
     }
 
     @Test
@@ -110,6 +112,7 @@ class TrainConfigFileTest {
         String[][] cases = {
                 {"{\"stepz\": 3}", "unknown key 'stepz'; valid keys: preset, sae, penalty, lambda2,"},
                 {"{\"threads\": 2}", "unknown key 'threads' ('threads' is a run option: give it as --threads)"},
+                {"{\"backend\": \"cpu\"}", "unknown key 'backend' ('backend' is a run option: give it as --backend)"},
                 {"{\"steps\": \"many\"}", "\"steps\" must be a whole number, got \"many\""},
                 {"{\"lr\": \"fast\"}", "\"lr\" must be a number, got \"fast\""},
                 {"{\"source\": [\"model\", \"x\"]}", "\"source\" must be a string"},
