@@ -1,18 +1,72 @@
 package saelab.cli;
 
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import saelab.tensor.backend.BackendUnavailableException;
+import saelab.tensor.backend.Backends;
 
 /** The saelab command: one entry point, one subcommand per job. */
 @Command(name = "saelab", mixinStandardHelpOptions = true, version = "saelab 0.1.0",
         description = "A pure-JVM lab for sparse autoencoders on language models.",
         subcommands = {ExperimentCommand.class, TrainCommand.class, SweepCommand.class, HarvestCommand.class,
-                GenModelCommand.class, CompleteCommand.class, BenchCommand.class})
+                GenModelCommand.class, CompleteCommand.class, BenchCommand.class,
+                ProbeCommand.class, AbsorptionCommand.class})
 public final class Main implements Runnable {
+    /** Read through the parse result (it may be given after any subcommand); the field only documents it. */
+    @Option(names = "--backend", scope = ScopeType.INHERIT, paramLabel = "cpu|tornado|auto",
+            defaultValue = "${env:SAELAB_BACKEND:-auto}",
+            description = "Where the hot kernels (GEMM, bf16 GEMM, TopK, co-firing penalty) run: cpu (Vector API), "
+                    + "tornado (TornadoVM GPU/OpenCL backend; needs TORNADOVM_HOME, see README 'GPU users') or auto "
+                    + "(tornado when present and working, else cpu; says which). Default: $SAELAB_BACKEND or auto.")
+    String backend;
+
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line: help installed, the backend selected before a subcommand runs. */
+    static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         TrainCommand.installHelp(cl.getSubcommands().get("train"));
-        System.exit(cl.execute(args));
+        cl.setExecutionStrategy(parsed -> {
+            if (runsAJob(parsed)) {
+                String choice = backendChoice(parsed);
+                try {
+                    Backends.use(Backends.select(choice, System.err::println));
+                } catch (BackendUnavailableException e) {
+                    System.err.println("saelab: " + e.getMessage());
+                    return 2;
+                }
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
+        return cl;
+    }
+
+    /** A subcommand is about to run (not help, not version, not the bare usage). */
+    private static boolean runsAJob(ParseResult parsed) {
+        List<CommandLine> chain = parsed.asCommandLineList();
+        if (chain.size() < 2) return false;
+        for (CommandLine c : chain) {
+            if (c.isUsageHelpRequested() || c.isVersionHelpRequested()) return false;
+        }
+        return true;
+    }
+
+    /** The innermost --backend given, else the default (environment or auto). */
+    static String backendChoice(ParseResult parsed) {
+        String choice = null;
+        for (CommandLine c : parsed.asCommandLineList()) {
+            ParseResult r = c.getParseResult();
+            if (r != null && r.hasMatchedOption("--backend")) choice = r.matchedOptionValue("--backend", choice);
+        }
+        if (choice != null) return choice;
+        String env = System.getenv("SAELAB_BACKEND");
+        return env == null || env.isBlank() ? "auto" : env;
     }
 
     @Override public void run() {

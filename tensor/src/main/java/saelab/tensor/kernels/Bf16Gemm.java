@@ -3,6 +3,8 @@ package saelab.tensor.kernels;
 import static saelab.tensor.kernels.MicroKernel.NR;
 
 import java.lang.foreign.MemorySegment;
+import saelab.tensor.backend.Backend;
+import saelab.tensor.backend.Backends;
 import java.util.Arrays;
 
 /**
@@ -40,6 +42,15 @@ public final class Bf16Gemm {
     public static void gemmNT(int m, int n, int k, float[] a, int aOff, int lda,
                               MemorySegment b, long bByteOff, long ldb,
                               float[] c, int cOff, int ldc, boolean accumulate) {
+        Backend backend = Backends.current();
+        if (backend.isCpu()) gemmNTOnCpu(m, n, k, a, aOff, lda, b, bByteOff, ldb, c, cOff, ldc, accumulate);
+        else backend.bf16GemmNT(m, n, k, a, aOff, lda, b, bByteOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /** The Vector API implementation, whatever backend is selected. */
+    public static void gemmNTOnCpu(int m, int n, int k, float[] a, int aOff, int lda,
+                                   MemorySegment b, long bByteOff, long ldb,
+                                   float[] c, int cOff, int ldc, boolean accumulate) {
         if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("negative shape " + m + "x" + n + "x" + k);
         if (m == 0 || n == 0) return;
         if (k == 0) {

@@ -1,6 +1,8 @@
 package saelab.tensor.kernels;
 
 import java.util.Arrays;
+import saelab.tensor.backend.Backend;
+import saelab.tensor.backend.Backends;
 
 /**
  * Co-firing statistics of sparse codes and the competition-weighted overlap penalty built on
@@ -70,6 +72,16 @@ public final class CoFiring {
     public static Summary activationOverlap(int rows, int k, int m, int[] idx, float[] val,
                                             double threshold, Normalization norm,
                                             float[] gradVal, long[] nHistogram, boolean allPairs) {
+        Backend backend = Backends.current();
+        return backend.isCpu()
+                ? activationOverlapOnCpu(rows, k, m, idx, val, threshold, norm, gradVal, nHistogram, allPairs)
+                : backend.activationOverlap(rows, k, m, idx, val, threshold, norm, gradVal, nHistogram, allPairs);
+    }
+
+    /** The CPU implementation, whatever backend is selected. */
+    public static Summary activationOverlapOnCpu(int rows, int k, int m, int[] idx, float[] val,
+                                                 double threshold, Normalization norm,
+                                                 float[] gradVal, long[] nHistogram, boolean allPairs) {
         return run(new Problem(rows, k, m, idx, val, threshold, norm, nHistogram), null, 0, gradVal, null, allPairs);
     }
 
@@ -88,6 +100,16 @@ public final class CoFiring {
     public static Summary decoderOverlap(int rows, int k, int m, int[] idx, float[] val,
                                          double threshold, Normalization norm,
                                          float[] w, int d, float[] gradW, long[] nHistogram, boolean allPairs) {
+        Backend backend = Backends.current();
+        return backend.isCpu()
+                ? decoderOverlapOnCpu(rows, k, m, idx, val, threshold, norm, w, d, gradW, nHistogram, allPairs)
+                : backend.decoderOverlap(rows, k, m, idx, val, threshold, norm, w, d, gradW, nHistogram, allPairs);
+    }
+
+    /** The CPU implementation, whatever backend is selected. */
+    public static Summary decoderOverlapOnCpu(int rows, int k, int m, int[] idx, float[] val,
+                                              double threshold, Normalization norm,
+                                              float[] w, int d, float[] gradW, long[] nHistogram, boolean allPairs) {
         if (w.length < (long) m * d) throw new IllegalArgumentException("decoder has " + w.length + " floats, expected m·d = " + (long) m * d);
         return run(new Problem(rows, k, m, idx, val, threshold, norm, nHistogram), w, d, null, gradW, allPairs);
     }

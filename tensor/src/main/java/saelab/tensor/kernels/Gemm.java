@@ -1,5 +1,8 @@
 package saelab.tensor.kernels;
 
+import saelab.tensor.backend.Backend;
+import saelab.tensor.backend.Backends;
+
 /**
  * Single-precision matrix product on row-major arrays: C = op(A)·op(B) (+ C when accumulating).
  *
@@ -8,9 +11,10 @@ package saelab.tensor.kernels;
  * NN/TN and n×k in NT. Each operand has an offset into its array and a leading dimension (the
  * distance between consecutive rows as stored).
  *
- * <p>This facade is what the rest of saelab calls. It dispatches to {@link VectorGemm} (packed,
- * blocked, multi-threaded Vector API kernel); tiny products use {@link ScalarGemm}, the plain twin
- * that is also the test oracle.
+ * <p>This facade is what the rest of saelab calls. It hands the product to the selected
+ * {@link Backend} when that is not the CPU; on the CPU it runs {@link VectorGemm} (packed, blocked,
+ * multi-threaded Vector API kernel), and tiny products use {@link ScalarGemm}, the plain twin that is
+ * also the test oracle.
  */
 public final class Gemm {
     private Gemm() {}
@@ -22,6 +26,17 @@ public final class Gemm {
                              float[] b, int bOff, int ldb,
                              float[] c, int cOff, int ldc,
                              boolean accumulate) {
+        Backend backend = Backends.current();
+        if (backend.isCpu()) sgemmOnCpu(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        else backend.sgemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /** The Vector API implementation, whatever backend is selected: the CPU backend, fallbacks and test oracles call it. */
+    public static void sgemmOnCpu(Form form, int m, int n, int k,
+                                  float[] a, int aOff, int lda,
+                                  float[] b, int bOff, int ldb,
+                                  float[] c, int cOff, int ldc,
+                                  boolean accumulate) {
         if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("negative shape " + m + "x" + n + "x" + k);
         if (m == 0 || n == 0) return;
         if (k == 0) {

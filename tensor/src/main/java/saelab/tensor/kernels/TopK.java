@@ -1,5 +1,8 @@
 package saelab.tensor.kernels;
 
+import saelab.tensor.backend.Backend;
+import saelab.tensor.backend.Backends;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -23,7 +26,15 @@ public final class TopK {
     /** Below this many elements in total, threads cost more than they save. */
     private static final long PARALLEL_THRESHOLD = 1 << 15;
 
+    /** Top k of each row, dispatched to the selected {@link Backend}. */
     public static void rows(float[] x, int off, int ld, int rows, int cols, int k, int[] outIdx, float[] outVal) {
+        Backend backend = Backends.current();
+        if (backend.isCpu()) rowsOnCpu(x, off, ld, rows, cols, k, outIdx, outVal);
+        else backend.topKRows(x, off, ld, rows, cols, k, outIdx, outVal);
+    }
+
+    /** The Vector API implementation, whatever backend is selected. */
+    public static void rowsOnCpu(float[] x, int off, int ld, int rows, int cols, int k, int[] outIdx, float[] outVal) {
         if (k < 0 || k > cols) throw new IllegalArgumentException("TopK: k=" + k + " must be in [0, " + cols + "]");
         if (rows == 0 || k == 0) return;
         if ((long) rows * cols < PARALLEL_THRESHOLD || rows == 1) {
