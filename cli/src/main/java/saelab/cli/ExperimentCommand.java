@@ -17,6 +17,8 @@ import saelab.eval.experiment.Experiment;
 import saelab.eval.experiment.ExperimentConfig;
 import saelab.eval.experiment.ExperimentReport;
 import saelab.eval.experiment.ModelData;
+import saelab.eval.experiment.ModelExperiment;
+import saelab.eval.experiment.ModelMetric;
 import saelab.eval.experiment.Variant;
 import saelab.model.GemmaConfig;
 import saelab.model.gemma2.CheckpointException;
@@ -127,7 +129,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                 err.printf(Locale.ROOT, "saelab experiment: %d variants × %d seeds, %d steps × %d rows, %d phases, held-out %d rows → %s%n",
                         cfg.variants().size(), cfg.seeds().size(), cfg.steps(), cfg.batch(), cfg.phases(), cfg.evalRows(), cfg.out());
             }
-            Experiment.Result r = Experiment.run(cfg, quiet ? null : err);
+            Experiment.Result r = cfg.onModel() ? ModelExperiment.run(cfg, quiet ? null : err, modelMetrics()) : Experiment.run(cfg, quiet ? null : err);
             err.println("saelab experiment: writing the report...");
             lastReport = ExperimentReport.write(r, cfg.out());
             err.println();
@@ -146,6 +148,15 @@ public final class ExperimentCommand implements Callable<Integer> {
             err.println("saelab experiment: cannot write the report: " + e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * What a --model run measures with the model on each final SAE, beside the core metrics: the
+     * splice scores. Sparse probing and first-letter absorption (eval/probe) join this list, each
+     * as a {@link ModelMetric} taking its own inputs (labelled texts, word list) in its constructor.
+     */
+    List<ModelMetric> modelMetrics() {
+        return ModelMetric.defaults();
     }
 
     ExperimentConfig config() {
