@@ -1,14 +1,19 @@
 package saelab.cli;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import saelab.model.GemmaConfig;
+import saelab.model.gemma2.CheckpointException;
 import saelab.model.gemma2.Gemma2Model;
 import saelab.model.gemma2.KvCache;
+import saelab.model.safetensors.SafetensorsException;
 import saelab.model.tokenizer.GemmaTokenizer;
+import saelab.model.tokenizer.TokenizerException;
 
 /** Greedy continuation of a prompt: the quickest check that a downloaded checkpoint loads and runs right. */
 @Command(name = "complete", mixinStandardHelpOptions = true,
@@ -25,6 +30,19 @@ public final class CompleteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (maxTokens < 1) {
+            System.err.println("complete: --max-tokens must be >= 1, got " + maxTokens);
+            return 2;
+        }
+        try {
+            return complete();
+        } catch (CheckpointException | SafetensorsException | TokenizerException | GemmaConfig.ConfigException | UncheckedIOException e) {
+            System.err.println("complete: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private int complete() {
         long t0 = System.nanoTime();
         GemmaTokenizer tokenizer = GemmaTokenizer.load(model);
         try (Gemma2Model gemma = Gemma2Model.load(model)) {

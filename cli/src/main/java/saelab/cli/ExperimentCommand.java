@@ -2,9 +2,11 @@ package saelab.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -14,53 +16,92 @@ import picocli.CommandLine.Option;
 import saelab.eval.experiment.Experiment;
 import saelab.eval.experiment.ExperimentConfig;
 import saelab.eval.experiment.ExperimentReport;
+import saelab.eval.experiment.ModelData;
+import saelab.eval.experiment.ModelExperiment;
+import saelab.eval.experiment.ModelMetric;
 import saelab.eval.experiment.Variant;
+import saelab.model.GemmaConfig;
+import saelab.model.gemma2.CheckpointException;
+import saelab.model.harvest.HarvestException;
+import saelab.model.harvest.HarvestSettings;
+import saelab.model.safetensors.Dtype;
+import saelab.model.safetensors.SafetensorsException;
+import saelab.model.tokenizer.TokenizerException;
 import saelab.tensor.kernels.Parallel;
 
 /**
  * {@code saelab experiment}: the main job. Trains every SAE variant over several seeds on the
- * embedded synthetic ground-truth source, evaluates each at several training phases, and writes
- * report.html, results.json and the plots into one folder.
+ * embedded synthetic ground-truth source (or, with --model/--data, on a gemma-2 model's
+ * activations), evaluates each at several training phases, and writes report.html, results.json
+ * and the plots into one folder.
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"The main job: TopK, ReLU+L1, static and adaptive orthogonal SAEs and schedule variations, each over several seeds, "
-                + "on the synthetic source with known features; evaluates them (reconstruction, sparsity, ground-truth recovery, absorption, "
-                + "separation of co-firing latents, per training phase) and writes report.html + results.json + PNG plots.",
-                "With no arguments: 9 variants × 3 seeds, about 5–6 minutes on 2 cores."})
+                + "on the synthetic source with known features; evaluates them (reconstruction, sparsity, latent density, ground-truth recovery, "
+                + "absorption, separation of co-firing latents, per training phase) and writes report.html + results.json + PNG plots.",
+                "With no arguments: 9 variants × 3 seeds, about 5–6 minutes on 2 cores.",
+                "",
+                "With --model DIR --data FILE: the same comparison on the residual stream of a gemma-2 checkpoint, at the seed experiment's "
+                + "settings unless flags say otherwise (layer 12, context 128, m 16384, k 320, 2441 steps × 2048 rows, TopK lr 2e-4 and "
+                + "ReLU lr 3e-4 scaled by √(16384/m)). The activations are harvested once into OUT/harvest/ (the held-out sequences "
+                + "first, then the training tokens; resumable; a re-run with the same --out reuses it, a larger --tokens extends it, "
+                + "another model, data file, layer, context or dtype is refused). Each run trains from those shards and is evaluated on "
+                + "the held-out activations (no ground truth here), and its final SAE also by splicing it into the model: SAEBench's "
+                + "KL-div and CE-loss scores, with the raw KL and CE beside them. At the seed's sizes this is a job of many hours on 2 cores; "
+                + "size it with --tokens, --steps, --batch, --m, --k, --seeds, --variants.",
+                ""})
 public final class ExperimentCommand implements Callable<Integer> {
 
-    /** Default training length: sized so the default run stays under 10 minutes on 2 cores. */
+    /** Default training length on synthetic data: sized so the default run stays under 10 minutes on 2 cores. */
     static final long DEFAULT_STEPS = 600;
+    static final int SYNTHETIC_M = 1024, SYNTHETIC_K = 8, SYNTHETIC_BATCH = 512;
+    /** --quick with --model: held-out tokens. */
+    static final long QUICK_HELD_OUT_TOKENS = 1024;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default runs/experiment-<timestamp>).")
     Path out;
     @Option(names = "--seeds", description = "Seeds per variant, 0 … N−1 (default ${DEFAULT-VALUE}).")
     int seeds = 3;
-    @Option(names = "--steps", description = "Training steps per run (default " + DEFAULT_STEPS + "; --quick: 60).")
+    @Option(names = "--steps", description = "Training steps per run (default " + DEFAULT_STEPS + ", with --model 2441; --quick: 60).")
     Long steps;
-    @Option(names = "--batch", description = "Rows per step (default ${DEFAULT-VALUE}).")
-    int batch = 512;
+    @Option(names = "--batch", description = "Rows per step (default " + SYNTHETIC_BATCH + ", with --model 2048).")
+    Integer batch;
     @Option(names = "--phases", description = "Evaluation snapshots at evenly spaced points of training (default ${DEFAULT-VALUE}).")
     int phases = 4;
-    @Option(names = "--eval-rows", paramLabel = "N", description = "Rows of the held-out batch (default 8192; --quick: 2048).")
+    @Option(names = "--eval-rows", paramLabel = "N", description = "Rows of the synthetic held-out batch (default 8192; --quick: 2048). With --model see --heldout-tokens.")
     Integer evalRows;
     @Option(names = "--variants", split = ",", paramLabel = "ID", description = "Variants to run (default: all): topk, standard, static, adaptive, "
             + "adaptive-strong, adaptive-fast, adaptive-power, adaptive-tuned, adaptive-min.")
     List<String> variants;
-    @Option(names = "--m", description = "Latents (default ${DEFAULT-VALUE}).")
-    int m = 1024;
-    @Option(names = "--k", description = "TopK's k (default ${DEFAULT-VALUE}).")
-    int k = 8;
-    @Option(names = "--data-seed", description = "Seeds the synthetic data (default ${DEFAULT-VALUE}).")
+    @Option(names = "--m", description = "Latents (default " + SYNTHETIC_M + ", with --model 16384).")
+    Integer m;
+    @Option(names = "--k", description = "TopK's k (default " + SYNTHETIC_K + ", with --model 320).")
+    Integer k;
+    @Option(names = "--data-seed", description = "Seeds the synthetic data, or with --model the shuffle of the training tokens (default ${DEFAULT-VALUE}).")
     long dataSeed = 0;
-    @Option(names = "--recovery-bar", description = "Cosine at which a true feature counts as recovered (default ${DEFAULT-VALUE}).")
-    double bar = 0.9;
-    @Option(names = "--quick", description = "A small smoke run: 60 steps, 2 seeds, 2 phases, 2048 held-out rows (flags given explicitly win).")
+    @Option(names = "--recovery-bar", description = "Cosine at which a true feature counts as recovered (synthetic only; default 0.9).")
+    Double bar;
+    @Option(names = "--quick", description = "A small smoke run: 60 steps, 2 seeds, 2 phases, 2048 held-out rows (with --model 1024 held-out tokens); flags given explicitly win.")
     boolean quick;
-    @Option(names = "--model", paramLabel = "DIR", description = "gemma-2 model folder (for running on model activations; see --data).")
+    @Option(names = "--model", paramLabel = "DIR", description = "gemma-2 checkpoint folder (config.json, tokenizer.json, safetensors): run the comparison on its activations (with --data).")
     Path model;
-    @Option(names = "--data", paramLabel = "FILE", description = "Text to harvest activations from (with --model).")
+    @Option(names = "--data", paramLabel = "FILE", description = "Text to harvest activations from (with --model): .txt, one document per line, or .jsonl with a \"text\" field.")
     Path data;
+    @Option(names = "--layer", paramLabel = "L", description = "With --model: train on the residual after this layer (default " + ModelData.SEED_LAYER + ").")
+    Integer layer;
+    @Option(names = "--context", paramLabel = "N", description = "With --model: tokens per packed sequence, <bos> included (default " + ModelData.SEED_CONTEXT + ").")
+    Integer context;
+    @Option(names = "--tokens", paramLabel = "N", converter = HarvestCommand.TokenCount.class,
+            description = "With --model: training tokens to harvest (2M, 500k, 2e6 all work; default: steps × batch rows without repeats, "
+                    + "i.e. ⌈steps·batch/(context − 1)⌉ sequences, as <bos> rows are not trained on). Fewer repeat in epochs.")
+    Long tokens;
+    @Option(names = "--heldout-tokens", paramLabel = "N", converter = HarvestCommand.TokenCount.class,
+            description = "With --model: held-out tokens, rounded up to whole sequences (default " + ModelData.SEED_HELD_OUT_TOKENS + "; --quick: "
+                    + QUICK_HELD_OUT_TOKENS + "): the core metrics' rows and the splice scores' sequences.")
+    Long heldOutTokens;
+    @Option(names = "--dtype", paramLabel = "f32|bf16", converter = HarvestCommand.ActivationDtype.class,
+            description = "With --model: activation dtype of the harvest (default f32; bf16 halves the disk: 5M tokens × 2304 × 4 B = 46 GB in f32).")
+    Dtype dtype;
     @Option(names = "--threads", description = "Kernel threads (default: all cores).")
     Integer threads;
     @Option(names = "--quiet", description = "No progress lines.")
@@ -70,19 +111,25 @@ public final class ExperimentCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         PrintStream err = System.err;
-        if (model != null || data != null) {
-            err.println("saelab experiment: --model/--data (the comparison on gemma-2 activations) is not built yet. The pieces exist: "
-                    + "harvest activations with 'saelab harvest --model DIR --data FILE --layer 12 --out ACTS', then train each variant with "
-                    + "'saelab sweep' or 'saelab train --source shards:ACTS ...'. Run 'saelab experiment' without --model/--data for the "
-                    + "synthetic ground-truth comparison.");
+        ExperimentConfig cfg;
+        try {
+            cfg = config();
+        } catch (IllegalArgumentException e) {
+            err.println("saelab experiment: " + e.getMessage());
             return 2;
         }
         try {
-            ExperimentConfig cfg = config();
             if (threads != null) Parallel.setParallelism(threads);
-            err.printf(Locale.ROOT, "saelab experiment: %d variants × %d seeds, %d steps × %d rows, %d phases, held-out %d rows → %s%n",
-                    cfg.variants().size(), cfg.seeds().size(), cfg.steps(), cfg.batch(), cfg.phases(), cfg.evalRows(), cfg.out());
-            Experiment.Result r = Experiment.run(cfg, quiet ? null : err);
+            if (cfg.onModel()) {
+                ModelData md = cfg.model();
+                err.printf(Locale.ROOT, "saelab experiment: %d variants × %d seeds, %d steps × %d rows, m %d, k %d, %d phases on %s layer %d, context %d: "
+                                + "%d training + %d held-out tokens → %s%n", cfg.variants().size(), cfg.seeds().size(), cfg.steps(), cfg.batch(), cfg.m(),
+                        cfg.k(), cfg.phases(), md.model(), md.layer(), md.context(), md.tokens(), md.heldOutRows(), cfg.out());
+            } else {
+                err.printf(Locale.ROOT, "saelab experiment: %d variants × %d seeds, %d steps × %d rows, %d phases, held-out %d rows → %s%n",
+                        cfg.variants().size(), cfg.seeds().size(), cfg.steps(), cfg.batch(), cfg.phases(), cfg.evalRows(), cfg.out());
+            }
+            Experiment.Result r = cfg.onModel() ? ModelExperiment.run(cfg, quiet ? null : err, modelMetrics()) : Experiment.run(cfg, quiet ? null : err);
             err.println("saelab experiment: writing the report...");
             lastReport = ExperimentReport.write(r, cfg.out());
             err.println();
@@ -93,20 +140,61 @@ public final class ExperimentCommand implements Callable<Integer> {
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("saelab experiment: " + e.getMessage());
             return 2;
+        } catch (HarvestException | SafetensorsException | CheckpointException | TokenizerException | GemmaConfig.ConfigException
+                 | UncheckedIOException e) {
+            err.println("saelab experiment: " + e.getMessage());
+            return 1;
         } catch (IOException e) {
             err.println("saelab experiment: cannot write the report: " + e.getMessage());
             return 1;
         }
     }
 
+    /**
+     * What a --model run measures with the model on each final SAE, beside the core metrics: the
+     * splice scores. Sparse probing and first-letter absorption (eval/probe) join this list, each
+     * as a {@link ModelMetric} taking its own inputs (labelled texts, word list) in its constructor.
+     */
+    List<ModelMetric> modelMetrics() {
+        return ModelMetric.defaults();
+    }
+
     ExperimentConfig config() {
-        long st = steps != null ? steps : quick ? 60 : DEFAULT_STEPS;
+        boolean onModel = model != null || data != null;
+        if (onModel && (model == null || data == null)) throw new IllegalArgumentException("--model and --data go together: the model to run and the text to run it on");
+        List<String> misplaced = new ArrayList<>();
+        if (!onModel) {
+            if (layer != null) misplaced.add("--layer");
+            if (context != null) misplaced.add("--context");
+            if (tokens != null) misplaced.add("--tokens");
+            if (heldOutTokens != null) misplaced.add("--heldout-tokens");
+            if (dtype != null) misplaced.add("--dtype");
+            if (!misplaced.isEmpty()) throw new IllegalArgumentException(String.join(", ", misplaced) + ": only with --model DIR --data FILE");
+        } else {
+            if (evalRows != null) misplaced.add("--eval-rows (use --heldout-tokens)");
+            if (bar != null) misplaced.add("--recovery-bar (there is no ground truth on a model)");
+            if (!misplaced.isEmpty()) throw new IllegalArgumentException(String.join(", ", misplaced) + ": only on synthetic data, not with --model");
+        }
+        long st = steps != null ? steps : quick ? 60 : onModel ? ModelData.SEED_STEPS : DEFAULT_STEPS;
         int sd = quick && seeds == 3 ? 2 : seeds;
         int ph = quick && phases == 4 ? 2 : phases;
-        int rows = evalRows != null ? evalRows : quick ? 2048 : 8192;
+        int b = batch != null ? batch : onModel ? ModelData.SEED_BATCH : SYNTHETIC_BATCH;
+        int mm = m != null ? m : onModel ? ModelData.SEED_M : SYNTHETIC_M;
+        int kk = k != null ? k : onModel ? ModelData.SEED_K : SYNTHETIC_K;
         if (sd < 1) throw new IllegalArgumentException("--seeds must be ≥ 1, got " + sd);
         Path dir = out != null ? out : Path.of("runs", "experiment-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         List<Variant> vs = variants == null || variants.isEmpty() ? Variant.defaults() : Variant.select(variants);
-        return new ExperimentConfig(dir, vs, LongStream.range(0, sd).boxed().toList(), st, batch, ph, rows, m, k, dataSeed, bar);
+        List<Long> seedList = LongStream.range(0, sd).boxed().toList();
+        if (!onModel) {
+            int rows = evalRows != null ? evalRows : quick ? 2048 : 8192;
+            return new ExperimentConfig(dir, vs, seedList, st, b, ph, rows, mm, kk, dataSeed, bar != null ? bar : 0.9);
+        }
+        int ctx = context != null ? context : ModelData.SEED_CONTEXT;
+        if (ctx < 3) throw new IllegalArgumentException("--context must be ≥ 3, got " + ctx);
+        long train = tokens != null ? tokens : ModelData.oneEpochTokens(st, b, ctx);
+        long held = heldOutTokens != null ? heldOutTokens : quick ? QUICK_HELD_OUT_TOKENS : ModelData.SEED_HELD_OUT_TOKENS;
+        ModelData md = new ModelData(model, data, layer != null ? layer : ModelData.SEED_LAYER, ctx, train, held, dtype != null ? dtype : Dtype.F32,
+                HarvestSettings.DEFAULT_BATCH, HarvestSettings.DEFAULT_SHARD_TOKENS);
+        return ExperimentConfig.onModel(dir, vs, seedList, st, b, ph, mm, kk, dataSeed, md);
     }
 }

@@ -1,18 +1,22 @@
 package saelab.cli;
 
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import saelab.model.GemmaConfig;
 import saelab.model.safetensors.Dtype;
+import saelab.model.safetensors.SafetensorsException;
 import saelab.model.synthetic.RandomGemma2Checkpoint;
 import saelab.model.synthetic.SyntheticTokenizer;
 
 /** Writes a random-weight Gemma-2 checkpoint with the real layout, for tests and benchmarks. */
 @Command(name = "gen-model", mixinStandardHelpOptions = true,
         description = {"Writes a Gemma-2 checkpoint with random weights: config.json, tokenizer.json and the",
-                "weights (sharded with model.safetensors.index.json when over 2 GB, as gemma-2-2b's 3 shards)."})
+                "weights (sharded with model.safetensors.index.json when over --max-shard-bytes, 2 GB by default",
+                "as gemma-2-2b's 3 shards)."})
 public final class GenModelCommand implements Callable<Integer> {
     enum Shape { tiny, gemma_2_2b }
 
@@ -30,12 +34,33 @@ public final class GenModelCommand implements Callable<Integer> {
             description = "Weight dtype (default: ${DEFAULT-VALUE}).")
     Dtype dtype;
 
+    @Option(names = "--max-shard-bytes", paramLabel = "N", description = {"Largest weights file before the checkpoint is sharded",
+            "(default: 2 GB for bf16/f16, as gemma-2-2b's 3 shards; 5 GB, Hugging Face's default, for f32)."})
+    Long maxShardBytes;
+
     @Override
     public Integer call() {
+        if (maxShardBytes != null && maxShardBytes < 1) {
+            System.err.println("gen-model: --max-shard-bytes must be >= 1, got " + maxShardBytes);
+            return 2;
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            System.err.println("gen-model: --out " + out + " exists and is not a directory");
+            return 2;
+        }
+        try {
+            return generate();
+        } catch (UncheckedIOException | SafetensorsException | IllegalArgumentException e) {
+            System.err.println("gen-model: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private int generate() {
         GemmaConfig config = shape == Shape.tiny ? GemmaConfig.tiny() : GemmaConfig.gemma2_2b();
         long bytes = RandomGemma2Checkpoint.byteSize(config, dtype);
         // HF shards at 5 GB; at 2 GB bf16 gemma-2-2b gets 3 shards like the published one, f32 at 5 GB too.
-        long maxShard = dtype == Dtype.F32 ? 5_000_000_000L : 2_000_000_000L;
+        long maxShard = maxShardBytes != null ? maxShardBytes : dtype == Dtype.F32 ? 5_000_000_000L : 2_000_000_000L;
         System.err.printf("gen-model: %s, %s, seed %d: %.3f GB of weights into %s%n", shape.name().replace('_', '-'),
                 dtype, seed, bytes / 1e9, out);
         boolean big = bytes >= 1e9;

@@ -13,7 +13,8 @@ import saelab.tensor.backend.Backends;
 @Command(name = "saelab", mixinStandardHelpOptions = true, version = "saelab 0.1.0",
         description = "A pure-JVM lab for sparse autoencoders on language models.",
         subcommands = {ExperimentCommand.class, TrainCommand.class, SweepCommand.class, HarvestCommand.class,
-                GenModelCommand.class, CompleteCommand.class, BenchCommand.class})
+                GenModelCommand.class, CompleteCommand.class, BenchCommand.class,
+                ProbeCommand.class, AbsorptionCommand.class})
 public final class Main implements Runnable {
     /** Read through the parse result (it may be given after any subcommand); the field only documents it. */
     @Option(names = "--backend", scope = ScopeType.INHERIT, paramLabel = "cpu|tornado|auto",

@@ -4,21 +4,64 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import saelab.train.source.ActivationSource;
+import saelab.train.source.ModelSource;
 import saelab.train.source.ShardSource;
 import saelab.train.source.SyntheticConfig;
 import saelab.train.source.SyntheticSource;
 
 /**
- * Activation sources by name: {@code synthetic[:small|:synthsaebench]} and {@code shards:DIR}
- * (a folder written by {@code saelab harvest}); a live model source comes later. The saved form
- * carries the data seed after '@', so a resumed run rebuilds the same stream.
+ * Activation sources by name: {@code synthetic[:small|:synthsaebench]}, {@code shards:DIR} (a
+ * folder written by {@code saelab harvest}) and {@code model:DIR} (a gemma-2 checkpoint run live
+ * on the text of {@code --data}). The saved form carries everything the source depends on and
+ * the data seed after '@', so a resumed run rebuilds the same stream; a model source's is
+ * {@code model:DIR;data=FILE;layer=L;context=C@seed}.
  */
 final class Sources {
     private Sources() {}
 
+    /** train's --data, --layer and --context, which only a model source takes (null: not given). */
+    record ModelArgs(Path data, Integer layer, Integer context) {
+        static final ModelArgs NONE = new ModelArgs(null, null, null);
+
+        boolean any() {
+            return data != null || layer != null || context != null;
+        }
+
+        int layerOrDefault() {
+            return layer != null ? layer : ModelSource.DEFAULT_LAYER;
+        }
+
+        int contextOrDefault() {
+            return context != null ? context : ModelSource.DEFAULT_CONTEXT;
+        }
+    }
+
+    static boolean isModel(String source) {
+        return source.strip().toLowerCase(Locale.ROOT).startsWith("model");
+    }
+
+    /** --source as --print-config writes it: folders absolute, synthetic with its preset named. */
+    static String userForm(String source) {
+        String raw = source.strip(), lower = raw.toLowerCase(Locale.ROOT);
+        for (String kind : new String[] {"model:", "shards:"}) {
+            if (lower.startsWith(kind) && raw.length() > kind.length()) {
+                return kind + Path.of(raw.substring(kind.length())).toAbsolutePath().normalize();
+            }
+        }
+        return lower.equals("synthetic") ? "synthetic:small" : lower;
+    }
+
     /** The text saved in cfg.json: enough to rebuild the same source on resume. */
     static String spec(String source, long dataSeed) {
+        return spec(source, dataSeed, ModelArgs.NONE);
+    }
+
+    static String spec(String source, long dataSeed, ModelArgs model) {
         String raw = source.strip();
+        if (isModel(raw)) return modelSpec(raw, dataSeed, model);
+        if (model.any()) {
+            throw new IllegalArgumentException("--data, --layer and --context are for --source model:DIR only (the source is " + raw + ")");
+        }
         if (raw.toLowerCase(Locale.ROOT).startsWith("shards:")) {
             // Paths keep their case; absolute so a resume from another directory finds them.
             return "shards:" + Path.of(raw.substring("shards:".length())).toAbsolutePath().normalize() + "@" + dataSeed;
@@ -36,10 +79,7 @@ final class Sources {
         if (s.startsWith("shards")) {
             throw new IllegalArgumentException("--source " + spec + ": name the harvest folder as shards:DIR (written by saelab harvest)");
         }
-        if (s.startsWith("model")) {
-            throw new IllegalArgumentException("--source " + spec + " is not yet available: activations live from a gemma-2 model are still to come; "
-                    + "harvest them first (saelab harvest ... --out DIR) and train with --source shards:DIR");
-        }
+        if (s.startsWith("model:")) return openModel(raw.substring("model:".length()));
         if (!s.startsWith("synthetic:")) throw new IllegalArgumentException("unknown source '" + spec + "'; expected synthetic, synthetic:small or synthetic:synthsaebench");
         String rest = s.substring("synthetic:".length());
         long seed = 0;
@@ -71,5 +111,42 @@ final class Sources {
         Path dir = Path.of(rest);
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException("--source shards:" + rest + ": no such folder (expected the --out folder of saelab harvest)");
         return new ShardSource(dir, ShardSource.Options.defaults().withSeed(seed));
+    }
+
+    private static String modelSpec(String raw, long dataSeed, ModelArgs model) {
+        if (!raw.toLowerCase(Locale.ROOT).startsWith("model:") || raw.length() == "model:".length()) {
+            throw new IllegalArgumentException("--source " + raw + ": name the gemma-2 checkpoint folder as model:DIR (or --source model DIR)"
+                    + " and the text with --data FILE");
+        }
+        if (model.data() == null) {
+            throw new IllegalArgumentException("--source " + raw + " needs --data FILE: the text to run through the model"
+                    + " (.txt, one document per line, or .jsonl with a \"text\" field)");
+        }
+        Path dir = Path.of(raw.substring("model:".length())).toAbsolutePath().normalize();
+        return "model:" + dir + ";data=" + model.data().toAbsolutePath().normalize() + ";layer=" + model.layerOrDefault()
+                + ";context=" + model.contextOrDefault() + "@" + dataSeed;
+    }
+
+    /** DIR;data=FILE;layer=L;context=C[@seed], as {@link #modelSpec} writes it. */
+    private static ModelSource openModel(String rest) {
+        long seed = 0;
+        int at = rest.lastIndexOf('@');
+        if (at > rest.lastIndexOf(";context=")) {
+            seed = Long.parseLong(rest.substring(at + 1));
+            rest = rest.substring(0, at);
+        }
+        int d = rest.lastIndexOf(";data="), l = rest.lastIndexOf(";layer="), c = rest.lastIndexOf(";context=");
+        if (d < 0 || l < d || c < l) {
+            throw new IllegalArgumentException("model source '" + rest + "': expected model:DIR;data=FILE;layer=L;context=C");
+        }
+        Path dir = Path.of(rest.substring(0, d)), data = Path.of(rest.substring(d + ";data=".length(), l));
+        int layer = Integer.parseInt(rest.substring(l + ";layer=".length(), c));
+        int context = Integer.parseInt(rest.substring(c + ";context=".length()));
+        return new ModelSource(dir, data, ModelSource.Options.of(layer, context).withSeed(seed));
+    }
+
+    /** The model source's folder name, for cfg.json's model_name. */
+    static String modelName(ModelSource source) {
+        return source.model().getFileName().toString();
     }
 }

@@ -4,10 +4,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import saelab.model.GemmaConfig;
+import saelab.model.gemma2.CheckpointException;
+import saelab.model.harvest.HarvestException;
+import saelab.model.safetensors.SafetensorsException;
+import saelab.model.tokenizer.TokenizerException;
 import saelab.model.AtomicFiles;
 import saelab.tensor.kernels.Parallel;
 import saelab.train.checkpoint.SaeCheckpoint;
@@ -16,6 +26,7 @@ import saelab.train.penalty.PenaltyConfig;
 import saelab.train.schedule.Schedule;
 import saelab.train.schedule.Schedules;
 import saelab.train.source.ActivationSource;
+import saelab.train.source.ModelSource;
 import saelab.train.source.ShardSource;
 import saelab.train.source.SyntheticSource;
 import saelab.train.trainer.SaeTrainer;
@@ -56,8 +67,19 @@ public final class TrainCommand implements Callable<Integer> {
     long seed = 0;
     @Option(names = "--data-seed", description = "Seeds the synthetic data (default ${DEFAULT-VALUE}).")
     long dataSeed = 0;
-    @Option(names = "--source", paramLabel = "SRC", description = "synthetic (= synthetic:small), synthetic:synthsaebench, or shards:DIR (a saelab harvest folder; BOS rows skipped, shuffled through a 65,536-row buffer); a live model source is not yet available (default ${DEFAULT-VALUE}).")
-    String source = "synthetic";
+    @Option(names = "--source", arity = "1..2", paramLabel = "SRC", description = {
+            "synthetic (= synthetic:small, the default), synthetic:synthsaebench,",
+            "shards:DIR (a saelab harvest folder; BOS rows skipped, shuffled through a 65,536-row buffer), or",
+            "model:DIR with --data FILE: activations computed live from the gemma-2 checkpoint in DIR on the text of FILE",
+            "  (packed as saelab harvest packs it; BOS rows skipped; shuffled in windows of 65,536 rows).",
+            "'shards DIR' and 'model DIR' (two words) work too."})
+    List<String> sourceWords;
+    @Option(names = "--data", paramLabel = "FILE", description = "Text for --source model:DIR: .txt (one document per line) or .jsonl (a \"text\" field per line).")
+    Path data;
+    @Option(names = "--layer", paramLabel = "L", description = "--source model:DIR: train on the residual after layer L, blocks.L.hook_resid_post (default " + ModelSource.DEFAULT_LAYER + "; must be below the model's num_hidden_layers).")
+    Integer layer;
+    @Option(names = "--context", paramLabel = "C", description = "--source model:DIR: tokens per packed sequence, <bos> included (default " + ModelSource.DEFAULT_CONTEXT + ").")
+    Integer context;
     @Option(names = "--l1", description = "L1 coefficient for relu (default: the preset's, 0.04 for standard).")
     Double l1;
     @Option(names = "--l1-warmup", paramLabel = "STEPS", description = "L1 warm-up steps (default: min(1000, steps/10)).")
@@ -78,9 +100,9 @@ public final class TrainCommand implements Callable<Integer> {
     long logEvery = 10;
     @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "Checkpoint interval, 0 for only at the end (default ${DEFAULT-VALUE}).")
     long checkpointEvery = 500;
-    @Option(names = "--hook-name", description = "SAELens hook name for cfg.json (default: the harvest's layer for shards:DIR, else blocks.12.hook_resid_post).")
+    @Option(names = "--hook-name", description = "SAELens hook name for cfg.json (default: the harvest's layer for shards:DIR, blocks.L.hook_resid_post for model:DIR, else blocks.12.hook_resid_post).")
     String hookName;
-    @Option(names = "--model-name", description = "SAELens model name for cfg.json (default: the harvested model's folder name for shards:DIR, synthetic:... for synthetic data, else gemma-2-2b).")
+    @Option(names = "--model-name", description = "SAELens model name for cfg.json (default: the model folder's name for shards:DIR and model:DIR, synthetic:... for synthetic data).")
     String modelName;
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default runs/<preset>-seed<seed>).")
     Path out;
@@ -90,6 +112,13 @@ public final class TrainCommand implements Callable<Integer> {
     Integer threads;
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
+    @Option(names = "--config", paramLabel = "FILE", description = "JSON file of settings: keys are the option names above without '--' (see --print-config); flags given here override it.")
+    Path configFile;
+    @Option(names = "--print-config", description = "Print the effective settings (file, flags and defaults resolved) as JSON for --config, and exit without training.")
+    boolean printConfig;
+
+    @Spec CommandSpec spec;
+    private boolean configFileApplied;
 
     /** What a finished run reports (also written to eval.json). */
     record Result(Path out, long steps, double l0, double explainedVariance, double mse, Double recovery) {}
@@ -98,20 +127,51 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         try {
+            if (printConfig && resume == null) {
+                System.out.println(TrainConfigFile.toJson(effectiveConfig()));
+                return 0;
+            }
             lastResult = run(System.err);
             return 0;
-        } catch (IllegalArgumentException | IllegalStateException e) {
+        } catch (IllegalArgumentException | IllegalStateException | HarvestException | CheckpointException | SafetensorsException
+                 | TokenizerException | GemmaConfig.ConfigException e) {
             System.err.println("saelab train: " + e.getMessage());
             return 2;
         }
     }
 
-    /** Resolves the preset, defaults and flags into a config; public for the sweep. */
+    /** --source as one word: 'model DIR' and 'shards DIR' become model:DIR and shards:DIR. */
+    String source() {
+        if (sourceWords == null || sourceWords.isEmpty()) return "synthetic";
+        if (sourceWords.size() == 1) return sourceWords.getFirst();
+        String kind = sourceWords.getFirst().strip().toLowerCase(Locale.ROOT);
+        if (sourceWords.size() == 2 && (kind.equals("model") || kind.equals("shards"))) return kind + ":" + sourceWords.get(1);
+        throw new IllegalArgumentException("--source " + String.join(" ", sourceWords) + ": expected one source: synthetic, synthetic:synthsaebench,"
+                + " shards:DIR (or shards DIR) or model:DIR (or model DIR)");
+    }
+
+    /** Sets every option the command line left out that the --config file gives (once). */
+    private void applyConfigFile() {
+        if (configFileApplied || configFile == null) return;
+        configFileApplied = true;
+        TrainConfigFile.apply(configFile, spec, spec.commandLine().getParseResult());
+    }
+
+    /** Resolves the config file, the preset, defaults and flags into a config; public for the sweep. */
     TrainConfig config() {
+        applyConfigFile();
         TrainPreset p = TrainPreset.parse(preset);
-        String src = Sources.spec(source, dataSeed);
+        String src = Sources.spec(source(), dataSeed, new Sources.ModelArgs(data, layer, context));
         boolean synthetic = src.startsWith("synthetic");
         ActivationSource probe = Sources.open(src);
+        try {
+            return config(p, src, synthetic, probe);
+        } finally {
+            if (probe instanceof AutoCloseable c) close(c);
+        }
+    }
+
+    private TrainConfig config(TrainPreset p, String src, boolean synthetic, ActivationSource probe) {
         int d = probe.dim();
         boolean small = src.startsWith("synthetic:small");
         int mm = m != null ? m : synthetic ? (small ? 1024 : 16384) : 16384;
@@ -134,36 +194,121 @@ public final class TrainCommand implements Callable<Integer> {
         return new TrainConfig(TrainConfig.Architecture.parse(arch), d, mm, kk, lr != null ? lr : p.lr(mm, synthetic), steps, batch, seed,
                 warm, Math.round(decayStart * steps), auxkAlpha, dead, kAux != null ? kAux : Math.max(1, d / 2), l1c, l1w, pc,
                 gradClip, logEvery, checkpointEvery, src,
-                hookName != null ? hookName : probe instanceof ShardSource sh ? sh.manifest().hookName() : "blocks.12.hook_resid_post",
+                hookName != null ? hookName : probe instanceof ShardSource sh ? sh.manifest().hookName()
+                        : probe instanceof ModelSource ms ? ms.hookName() : "blocks.12.hook_resid_post",
                 modelName != null ? modelName : synthetic ? src
-                        : probe instanceof ShardSource sh ? Path.of(sh.manifest().model()).getFileName().toString() : "gemma-2-2b");
+                        : probe instanceof ShardSource sh ? Path.of(sh.manifest().model()).getFileName().toString()
+                        : probe instanceof ModelSource ms ? Sources.modelName(ms) : "gemma-2-2b");
+    }
+
+    private static void close(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing the activation source: " + e.getMessage(), e);
+        }
+    }
+
+    /** The output folder: --out, else runs/PRESET-seedSEED. */
+    Path outDir() {
+        return out != null ? out : Path.of("runs", preset + "-seed" + seed);
+    }
+
+    /**
+     * Every setting the config file can hold, resolved (preset, source-dependent defaults and
+     * scaled learning rate filled in), under the option names: --print-config's output, which
+     * --config reads back into the same run. Paths are absolute; --data, --layer and --context
+     * are null unless the source is a model.
+     */
+    Map<String, Object> effectiveConfig() {
+        TrainConfig c = config();
+        boolean model = Sources.isModel(source());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("preset", TrainPreset.parse(preset).id);
+        m.put("sae", c.architecture() == TrainConfig.Architecture.TOPK ? "topk" : "relu");
+        m.put("penalty", PenaltyConfig.name(c.penalty().kind()));
+        m.put("lambda2", c.penalty().lambda2().spec());
+        m.put("threshold", c.penalty().threshold().spec());
+        m.put("overlap", PenaltyConfig.name(c.penalty().target()));
+        m.put("cofire-norm", PenaltyConfig.name(c.penalty().normalization()));
+        m.put("m", c.dSae());
+        m.put("k", c.k());
+        m.put("lr", c.lr());
+        m.put("steps", c.steps());
+        m.put("batch", c.batch());
+        m.put("seed", c.seed());
+        m.put("data-seed", dataSeed);
+        m.put("source", Sources.userForm(source()));
+        m.put("data", model ? data.toAbsolutePath().normalize().toString() : null);
+        m.put("layer", model ? (Object) (layer != null ? layer : ModelSource.DEFAULT_LAYER) : null);
+        m.put("context", model ? (Object) (context != null ? context : ModelSource.DEFAULT_CONTEXT) : null);
+        m.put("l1", c.l1());
+        m.put("l1-warmup", c.l1WarmupSteps());
+        m.put("warmup", c.warmupSteps());
+        m.put("decay-start", decayStart);
+        m.put("auxk-alpha", c.auxkAlpha());
+        m.put("dead-tokens", c.deadTokens());
+        m.put("k-aux", c.kAux());
+        m.put("grad-clip", c.gradClip());
+        m.put("log-every", c.logEvery());
+        m.put("checkpoint-every", c.checkpointEvery());
+        m.put("hook-name", c.hookName());
+        m.put("model-name", c.modelName());
+        m.put("out", outDir().toAbsolutePath().normalize().toString());
+        return m;
     }
 
     Result run(PrintStream err) {
         if (threads != null) Parallel.setParallelism(threads);
         Progress progress = quiet ? null : new Progress(err);
-        SaeTrainer t;
+        TrainConfig cfg;
         Path dir;
-        ActivationSource src;
         if (resume != null) {
             dir = resume;
-            TrainConfig saved = SaeCheckpoint.read(dir).training();
-            if (saved == null) throw new IllegalArgumentException(dir + " holds no saelab training config; cannot resume");
-            src = Sources.open(saved.source());
-            t = TrainingRun.resume(src, new TrainingRun.Options(dir, 0, progress == null ? null : progress.listener(saved)));
+            cfg = SaeCheckpoint.read(dir).training();
+            if (cfg == null) throw new IllegalArgumentException(dir + " holds no saelab training config; cannot resume");
         } else {
-            TrainConfig cfg = config();
-            dir = out != null ? out : Path.of("runs", preset + "-seed" + seed);
-            src = Sources.open(cfg.source());
-            if (!quiet) err.println("saelab train: " + describe(cfg) + " → " + dir);
-            t = TrainingRun.start(cfg, src, new TrainingRun.Options(dir, 0, progress == null ? null : progress.listener(cfg)));
+            cfg = config();
+            dir = outDir();
         }
-        if (progress != null) progress.finish();
-        Result r = evaluate(t, src, dir);
-        writeEval(r, dir);
-        err.println(String.format(Locale.ROOT, "final: step %d  L0 %.2f  explained variance %.4f  MSE %.4g%s  → %s", r.steps(), r.l0(),
-                r.explainedVariance(), r.mse(), r.recovery() == null ? "" : String.format(Locale.ROOT, "  recovery (mean max |cos|) %.4f", r.recovery()), dir));
-        return r;
+        ActivationSource src = Sources.open(cfg.source());
+        try {
+            if (!quiet && src instanceof ModelSource ms) ms.setListener(windowProgress(ms, err));
+            TrainingRun.Options options = new TrainingRun.Options(dir, 0, progress == null ? null : progress.listener(cfg));
+            SaeTrainer t;
+            if (resume != null) {
+                t = TrainingRun.resume(src, options);
+            } else {
+                if (!quiet) err.println("saelab train: " + describe(cfg) + " → " + dir);
+                t = TrainingRun.start(cfg, src, options);
+            }
+            if (progress != null) progress.finish();
+            Result r = evaluate(t, src, dir);
+            writeEval(r, dir);
+            err.println(String.format(Locale.ROOT, "final: step %d  L0 %.2f  explained variance %.4f  MSE %.4g%s  → %s", r.steps(), r.l0(),
+                    r.explainedVariance(), r.mse(), r.recovery() == null ? "" : String.format(Locale.ROOT, "  recovery (mean max |cos|) %.4f", r.recovery()), dir));
+            return r;
+        } finally {
+            if (src instanceof AutoCloseable c) close(c);
+        }
+    }
+
+    /** A line every 2 s while a live model source computes a window of activations (a window that takes less shows nothing). */
+    private static ModelSource.Listener windowProgress(ModelSource source, PrintStream err) {
+        return new ModelSource.Listener() {
+            long window = -1;
+            ProgressLine line;
+
+            @Override public void windowProgress(long w, int done, int sequences) {
+                int context = source.options().context();
+                if (w != window) {
+                    window = w;
+                    line = new ProgressLine(String.format(Locale.ROOT, "model source: window %d (%d sequences), layer %d", w, sequences,
+                            source.options().layer()), (double) sequences * context, "k tokens", 1e3, err);
+                }
+                if (done < sequences || line.seconds() >= 2) line.update((double) done * context);
+            }
+        };
     }
 
     static String describe(TrainConfig c) {
@@ -208,8 +353,15 @@ public final class TrainCommand implements Callable<Integer> {
         train.getCommandSpec().usageMessage().width(120).footerHeading("%n").footer(
                 "Presets (--preset):", TrainPreset.help().replace("%", "%%"), "",
                 "Schedules (--lambda2, --threshold), functions of training progress p = step / steps:", Schedules.help().replace("%", "%%"), "",
+                "Config files (--config): a JSON object with the option names above as keys, without '--', e.g.",
+                "  {\"preset\": \"adaptive\", \"steps\": 2000, \"source\": \"model:/models/gemma-2-2b\", \"data\": \"docs.jsonl\", \"layer\": 12}",
+                "  Flags override the file; an unknown key is an error; null leaves a setting at its default.",
+                "  --print-config writes every setting resolved (defaults and preset filled in) as such a file; --threads and",
+                "  --quiet are flags only.", "",
                 "Examples:", "  saelab train --preset adaptive --out runs/adaptive",
                 "  saelab train --penalty adaptive --lambda2 'power(0.08, 0.2)' --threshold 'linear(0.1)' --overlap decoder --out runs/dec",
+                "  saelab train --source model:/models/gemma-2-2b --data docs.jsonl --layer 12 --context 128 --out runs/live",
+                "  saelab train --preset adaptive --print-config > adaptive.json; saelab train --config adaptive.json --steps 3000",
                 "  saelab train --resume runs/adaptive");
     }
 }

@@ -10,7 +10,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine;
+import saelab.eval.experiment.ModelData;
+import saelab.eval.experiment.Variant;
+import saelab.model.GemmaConfig;
+import saelab.model.safetensors.Dtype;
+import saelab.model.synthetic.RandomGemma2Checkpoint;
+import saelab.model.synthetic.SyntheticTokenizer;
 
 class ExperimentCommandTest {
 
@@ -39,19 +47,71 @@ class ExperimentCommandTest {
         assertTrue(cfg.out().toString().startsWith("runs/experiment-"));
     }
 
-    @Test
-    void modelDataSaysWhatIsMissing() {
+    /** Runs the command with stderr captured; returns (exit code, what it printed). */
+    static Object[] execute(ExperimentCommand cmd, String... args) {
         PrintStream old = System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
         int rc;
         try {
-            rc = new CommandLine(new ExperimentCommand()).execute("--model", "/nonexistent", "--data", "/nonexistent.txt");
+            rc = new CommandLine(cmd).execute(args);
         } finally {
             System.setErr(old);
         }
-        assertEquals(2, rc);
-        String msg = buf.toString(StandardCharsets.UTF_8);
-        assertTrue(msg.contains("is not built yet") && msg.contains("saelab harvest") && msg.contains("--source shards:"), msg);
+        String printed = buf.toString(StandardCharsets.UTF_8);
+        System.err.print(printed);
+        return new Object[] {rc, printed};
+    }
+
+    @Test
+    void tinyModelExperimentFromTheCommandLine(@TempDir Path dir) throws Exception {
+        GemmaConfig config = GemmaConfig.tiny();
+        Path model = Files.createDirectories(dir.resolve("model"));
+        RandomGemma2Checkpoint.write(model, RandomGemma2Checkpoint.Spec.of(config, Dtype.F32, 3).withStd(0.3, 0.3), b -> { });
+        SyntheticTokenizer.write(model, config.vocabSize(), 3);
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 40; i++) text.append("the sparse autoencoder reads the residual stream of layer ").append(i).append(" and writes features\n");
+        Path data = Files.writeString(dir.resolve("tiny.txt"), text);
+        Path out = dir.resolve("exp");
+        ExperimentCommand cmd = new ExperimentCommand();
+        Object[] r = execute(cmd, "--model", model.toString(), "--data", data.toString(), "--layer", "1", "--context", "16", "--heldout-tokens", "32",
+                "--m", "64", "--k", "4", "--steps", "8", "--batch", "32", "--seeds", "2", "--phases", "2", "--variants", "topk,adaptive", "--out", out.toString());
+        String printed = (String) r[1];
+        assertEquals(0, r[0], printed);
+        assertEquals(out.resolve("report.html"), cmd.lastReport);
+        String page = Files.readString(out.resolve("report.html"));
+        assertTrue(page.contains("<th>KL-div score</th>") && !page.contains("<th>Hungarian cos</th>"), "model columns, no ground truth");
+        JsonNode root = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertEquals(4, root.get("runs").size());
+        for (JsonNode run : root.get("runs")) {
+            double kl = run.get("final").get("kl_div_score").asDouble(), ce = run.get("final").get("ce_loss_score").asDouble();
+            assertTrue(Double.isFinite(kl) && kl <= 1 && Double.isFinite(ce), run.get("final").toString());
+        }
+        // --tokens defaulted to one pass over 8 × 32 rows without <bos>: ⌈256 / 15⌉ = 18 sequences of 16 tokens.
+        assertEquals(32 + 18 * 16, root.get("config").get("model").get("harvest_tokens").asLong());
+        assertTrue(printed.contains("harvest: done:") && printed.contains("KL-div score") && printed.contains("[4/4] adaptive"), printed);
+    }
+
+    @Test
+    void modelDefaultsAreTheSeedExperimentsAndFlagsAreChecked() {
+        ExperimentCommand cmd = new ExperimentCommand();
+        new CommandLine(cmd).parseArgs("--model", "/models/gemma-2-2b", "--data", "docs.txt");
+        var cfg = cmd.config();
+        assertEquals(ModelData.SEED_STEPS, cfg.steps());
+        assertEquals(2048, cfg.batch());
+        assertEquals(16384, cfg.m());
+        assertEquals(320, cfg.k());
+        assertEquals(12, cfg.model().layer());
+        assertEquals(128, cfg.model().context());
+        assertEquals(8192, cfg.model().heldOutRows());
+        // 2441 × 2048 rows without <bos>: ⌈4,999,168 / 127⌉ = 39,364 sequences of 128.
+        assertEquals(39_364L * 128, cfg.model().tokens());
+        assertEquals(2e-4, Variant.select(java.util.List.of("topk")).getFirst().modelLr(16384), 1e-15);
+        assertEquals(3e-4 * 2, Variant.select(java.util.List.of("standard")).getFirst().modelLr(4096), 1e-15);
+        for (String[] bad : new String[][] {{"--layer", "3"}, {"--model", "/m"}, {"--model", "/m", "--data", "d.txt", "--eval-rows", "100"}}) {
+            Object[] r = execute(new ExperimentCommand(), bad);
+            assertEquals(2, r[0], String.join(" ", bad));
+            assertTrue(((String) r[1]).contains("--"), (String) r[1]);
+        }
     }
 }

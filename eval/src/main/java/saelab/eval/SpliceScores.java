@@ -87,6 +87,33 @@ public record SpliceScores(double klScore, double ceScore,
                 batch * (length - 1), batch * (length - 2));
     }
 
+    /**
+     * Several measurements over disjoint sets of sequences (a held-out set too large for one
+     * forward pass) as one over all of them: each raw mean weighted by its token count, the
+     * scores computed from the pooled means, as SAEBench scores its means over all batches.
+     */
+    public static SpliceScores pooled(java.util.List<SpliceScores> parts) {
+        if (parts.isEmpty()) throw new IllegalArgumentException("nothing to pool");
+        double klSae = 0, klAblation = 0, ceClean = 0, ceSae = 0, ceAblation = 0;
+        long klTokens = 0, ceTokens = 0;
+        for (SpliceScores s : parts) {
+            klSae += s.klSae * s.klTokens;
+            klAblation += s.klAblation * s.klTokens;
+            ceClean += s.ceClean * s.ceTokens;
+            ceSae += s.ceSae * s.ceTokens;
+            ceAblation += s.ceAblation * s.ceTokens;
+            klTokens += s.klTokens;
+            ceTokens += s.ceTokens;
+        }
+        klSae /= klTokens;
+        klAblation /= klTokens;
+        ceClean /= ceTokens;
+        ceSae /= ceTokens;
+        ceAblation /= ceTokens;
+        return new SpliceScores(ratio(klAblation - klSae, klAblation), ratio(ceAblation - ceSae, ceAblation - ceClean),
+                klSae, klAblation, ceClean, ceSae, ceAblation, Math.toIntExact(klTokens), Math.toIntExact(ceTokens));
+    }
+
     private static float[] logits(ForwardResult r) {
         if (r.logitRows() != r.batch() * r.length()) {
             throw new IllegalStateException("expected logits at every position, got " + r.logitRows() + " rows");

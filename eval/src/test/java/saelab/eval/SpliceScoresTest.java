@@ -103,6 +103,27 @@ class SpliceScoresTest {
     }
 
     @Test
+    void pooledChunksEqualOneMeasurementOverAllSequences() {
+        java.util.function.UnaryOperator<float[]> halve = x -> {
+            float[] out = x.clone();
+            for (int i = 0; i < out.length; i++) out[i] *= 0.5f;
+            return out;
+        };
+        SpliceScores all = measure(halve);
+        SpliceScores first = SpliceScores.measure(model, java.util.Arrays.copyOfRange(ids, 0, LENGTH), 1, LAYER, halve);
+        SpliceScores rest = SpliceScores.measure(model, java.util.Arrays.copyOfRange(ids, LENGTH, BATCH * LENGTH), BATCH - 1, LAYER, halve);
+        SpliceScores pooled = SpliceScores.pooled(java.util.List.of(first, rest));
+        assertEquals(all.klTokens(), pooled.klTokens());
+        assertEquals(all.ceTokens(), pooled.ceTokens());
+        // Token-weighted means of the same per-token values: equal up to the passes' own run-to-run
+        // agreement (TOL relative; the values are O(1) nats) and double rounding far below it.
+        double[][] pairs = {{all.klSae(), pooled.klSae()}, {all.klAblation(), pooled.klAblation()}, {all.ceClean(), pooled.ceClean()},
+                {all.ceSae(), pooled.ceSae()}, {all.ceAblation(), pooled.ceAblation()}, {all.klScore(), pooled.klScore()}, {all.ceScore(), pooled.ceScore()}};
+        for (double[] p : pairs) assertEquals(p[0], p[1], TOL * Math.max(1, Math.abs(p[0])), all + " vs " + pooled);
+        assertTrue(all.klSae() > 1e-4, "halving the residual moves the logits, so the comparison is not of zeros: " + all);
+    }
+
+    @Test
     void divisionByZeroIsNaN() {
         assertTrue(Double.isNaN(SpliceScores.ratio(0.5, 0.0)));
         assertEquals(0.25, SpliceScores.ratio(0.5, 2.0));

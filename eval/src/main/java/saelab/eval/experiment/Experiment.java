@@ -7,6 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
+import saelab.train.sae.SaeParams;
+import saelab.train.source.ActivationSource;
 import saelab.train.source.SyntheticConfig;
 import saelab.train.source.SyntheticSource;
 import saelab.train.trainer.SaeTrainer;
@@ -33,13 +36,34 @@ public final class Experiment {
         public Snapshot last() { return phases.getLast(); }
     }
 
-    public record Result(ExperimentConfig config, SyntheticConfig synthetic, List<RunResult> runs, double seconds) {
+    /**
+     * @param synthetic the synthetic source's settings (null on a model)
+     * @param model     the harvest and model metrics of a model experiment (null on synthetic data)
+     */
+    public record Result(ExperimentConfig config, SyntheticConfig synthetic, ModelExperiment.Info model, List<RunResult> runs, double seconds) {
+        public Result(ExperimentConfig config, SyntheticConfig synthetic, List<RunResult> runs, double seconds) {
+            this(config, synthetic, null, runs, seconds);
+        }
+
+        public boolean onModel() { return model != null; }
+
         /** Runs of one variant, in seed order. */
         public List<RunResult> of(String variant) { return runs.stream().filter(r -> r.variant().equals(variant)).toList(); }
     }
 
-    /** @param err progress lines (null for none) */
+    /** Measures a run's SAE after each phase; {@code last} marks the end of training; {@code status} goes on the run's progress line. */
+    interface Evaluator {
+        Snapshot measure(TrainConfig cfg, SaeParams p, long step, boolean last, Consumer<String> status);
+    }
+
+    /**
+     * Runs the experiment: on the synthetic source, or with {@code e.model()} set on the model's
+     * activations ({@link ModelExperiment}, with its default model metrics).
+     *
+     * @param err progress lines (null for none)
+     */
     public static Result run(ExperimentConfig e, PrintStream err) {
+        if (e.onModel()) return ModelExperiment.run(e, err, ModelMetric.defaults());
         long begin = System.nanoTime();
         SyntheticSource src = new SyntheticSource(SyntheticConfig.small(e.dataSeed()));
         Snapshot.HeldOut held = Snapshot.HeldOut.of(src, e.evalRows());
@@ -48,13 +72,18 @@ public final class Experiment {
         for (Variant v : e.variants()) {
             for (long seed : e.seeds()) {
                 n++;
-                runs.add(runOne(e, v, seed, src, held, err, String.format(Locale.ROOT, "[%d/%d] %-15s seed %d", n, total, v.id(), seed), begin));
+                runs.add(runOne(e, v, seed, src, (cfg, p, step, last, status) -> Snapshot.measure(cfg, p, step, held, e.recoveryBar()), err,
+                        label(n, total, v, seed), begin));
             }
         }
         return new Result(e, src.config(), runs, (System.nanoTime() - begin) / 1e9);
     }
 
-    static RunResult runOne(ExperimentConfig e, Variant v, long seed, SyntheticSource src, Snapshot.HeldOut held, PrintStream err,
+    static String label(int n, int total, Variant v, long seed) {
+        return String.format(Locale.ROOT, "[%d/%d] %-15s seed %d", n, total, v.id(), seed);
+    }
+
+    static RunResult runOne(ExperimentConfig e, Variant v, long seed, ActivationSource src, Evaluator eval, PrintStream err,
                             String label, long expBegin) {
         TrainConfig cfg = v.trainConfig(e, src.dim(), seed);
         Path dir = e.out().resolve("runs").resolve(v.id() + "-seed" + seed);
@@ -73,7 +102,7 @@ public final class Experiment {
             TrainingRun.Options o = new TrainingRun.Options(dir, stop, listener);
             t = i == 1 ? TrainingRun.start(cfg, src, o) : TrainingRun.resume(src, o);
             long t1 = System.nanoTime();
-            phases.add(Snapshot.measure(cfg, t.params(), t.step(), held, e.recoveryBar()));
+            phases.add(eval.measure(cfg, t.params(), t.step(), i == e.phases(), line::status));
             trainSec += (t1 - t0) / 1e9;
             evalSec += (System.nanoTime() - t1) / 1e9;
         }
@@ -114,11 +143,23 @@ public final class Experiment {
                     "#".repeat(filled), ".".repeat(20 - filled), s.loss(), s.l0(), s.explainedVariance(), clock(now)), false);
         }
 
+        /** A status in place of the step counter (evaluation that takes a while). */
+        void status(String text) {
+            if (err == null) return;
+            long now = System.nanoTime();
+            if (now - lastDraw < 500_000_000L) return;
+            lastDraw = now;
+            draw(String.format(Locale.ROOT, "%s  %s  (%s elapsed)", label, text, clock(now)), false);
+        }
+
         void done(Snapshot last, double train, double eval) {
             if (err == null) return;
-            draw(String.format(Locale.ROOT, "%s  done: train %.1fs, eval %.1fs  EV %.3f  L0 %.1f  Hungarian cos %.3f  absorption %.3f  (%s elapsed)",
-                    label, train, eval, last.get(Snapshot.EV), last.get(Snapshot.L0), last.get(Snapshot.HUNGARIAN), last.get(Snapshot.ABSORPTION),
-                    clock(System.nanoTime())), true);
+            String quality = last.has(Snapshot.HUNGARIAN)
+                    ? String.format(Locale.ROOT, "Hungarian cos %.3f  absorption %.3f", last.get(Snapshot.HUNGARIAN), last.get(Snapshot.ABSORPTION))
+                    : last.has(SpliceMetric.KL_SCORE) ? String.format(Locale.ROOT, "KL-div score %.4f  CE-loss score %.4f",
+                    last.get(SpliceMetric.KL_SCORE), last.get(SpliceMetric.CE_SCORE)) : String.format(Locale.ROOT, "co-firing |cos| %.4f", last.get(Snapshot.COFIRE_COS));
+            draw(String.format(Locale.ROOT, "%s  done: train %.1fs, eval %.1fs  EV %.3f  L0 %.1f  %s  (%s elapsed)",
+                    label, train, eval, last.get(Snapshot.EV), last.get(Snapshot.L0), quality, clock(System.nanoTime())), true);
         }
 
         private String clock(long now) {

@@ -12,10 +12,13 @@ import saelab.train.trainer.TrainConfig;
 
 /**
  * Everything measured about one SAE at one point of training, on the held-out batch: a flat
- * map of named numbers (the keys below, as written to results.json) and the co-firing n_ij
- * histogram.
+ * map of named numbers (the keys below, as written to results.json), the co-firing n_ij
+ * histogram, and the latent density histogram (log10 firing frequency of each latent; see
+ * {@link #densityBinEdges()}). On a model there is no ground truth: the ground-truth and
+ * absorption keys are absent (not zero), and the final snapshot carries the model metrics
+ * ({@link ModelMetric}) instead.
  */
-public record Snapshot(Map<String, Double> metrics, long[] coFiringHistogram) {
+public record Snapshot(Map<String, Double> metrics, long[] coFiringHistogram, long[] densityHistogram) {
 
     public static final String STEP = "step", P = "p", LAMBDA2 = "lambda2", THRESHOLD = "threshold",
             EV = "explained_variance", EV_LEGACY = "explained_variance_legacy", MSE = "mse", COSINE = "cosine_similarity",
@@ -31,24 +34,52 @@ public record Snapshot(Map<String, Double> metrics, long[] coFiringHistogram) {
     /** Parent/child pairs seen together fewer times are left out of the absorption mean. */
     public static final int ABSORPTION_MIN_SAMPLES = 10;
 
+    /** Latent density histogram: {@link #DENSITY_BINS} equal bins of log10 frequency over [−{@link #DENSITY_DECADES}, 0], then dead latents. */
+    public static final int DENSITY_DECADES = 6, DENSITY_BINS = 4 * DENSITY_DECADES;
+
     /** The held-out batch and its truth. */
     public record HeldOut(SyntheticSource source, SyntheticSource.Batch batch) {
         public static HeldOut of(SyntheticSource s, int rows) { return new HeldOut(s, s.batchAt(ExperimentConfig.HELD_OUT_INDEX, rows)); }
     }
 
+    /** On the synthetic source: every metric, ground truth and absorption included. */
     public static Snapshot measure(TrainConfig cfg, SaeParams p, long step, HeldOut h, double bar) {
         SyntheticSource src = h.source();
         SyntheticSource.Batch b = h.batch();
         int rows = b.rows(), d = cfg.dIn(), m = cfg.dSae(), n = src.config().features();
+        return measure(cfg, p, step, b.x(), rows, (o, codes, wDec) -> {
+            GroundTruthMetrics gt = GroundTruthMetrics.of(src.directions(), n, wDec, m, d, bar);
+            SyntheticAbsorption ab = SyntheticAbsorption.of(rows, b.rowStart(), b.feature(), n, codes.k(), codes.idx(), codes.val(),
+                    src::parentOf, gt.bestLatent(), ABSORPTION_MIN_SAMPLES);
+            o.put(MMC_TRUE, gt.meanMaxCosTrue());
+            o.put(MMC_LEARNED, gt.meanMaxCosLearned());
+            o.put(HUNGARIAN, gt.hungarianMeanCos());
+            o.put(RECOVERED, gt.recoveredFraction());
+            o.put(LATENTS_PER_FEATURE, gt.latentsPerFeature());
+            o.put(SPLIT, gt.splitFraction());
+            o.put(ABSORPTION, ab.meanRate());
+            o.put(ABSORPTION_PAIRS, (double) ab.pairs());
+        });
+    }
+
+    /** Without ground truth (held-out model activations, BOS rows already left out): reconstruction, sparsity, separation. */
+    public static Snapshot measure(TrainConfig cfg, SaeParams p, long step, float[] x, int rows) {
+        return measure(cfg, p, step, x, rows, null);
+    }
+
+    /** Adds the ground-truth metrics, which need the codes and the decoder. */
+    private interface Truth {
+        void put(Map<String, Double> o, Codes codes, float[] wDec);
+    }
+
+    private static Snapshot measure(TrainConfig cfg, SaeParams p, long step, float[] x, int rows, Truth truth) {
+        int d = cfg.dIn(), m = cfg.dSae();
         double prog = (double) step / cfg.steps();
-        Codes codes = Codes.of(cfg, p, b.x(), rows);
+        Codes codes = Codes.of(cfg, p, x, rows);
         float[] xHat = codes.decode(p);
-        ReconstructionMetrics rec = ReconstructionMetrics.of(b.x(), xHat, rows, d, null);
+        ReconstructionMetrics rec = ReconstructionMetrics.of(x, xHat, rows, d, null);
         SparsityMetrics sp = SparsityMetrics.of(rows, codes.k(), m, codes.idx(), codes.val(), DENSE_FRACTION);
         float[] wDec = p.wDec().data();
-        GroundTruthMetrics gt = GroundTruthMetrics.of(src.directions(), n, wDec, m, d, bar);
-        SyntheticAbsorption ab = SyntheticAbsorption.of(rows, b.rowStart(), b.feature(), n, codes.k(), codes.idx(), codes.val(),
-                src::parentOf, gt.bestLatent(), ABSORPTION_MIN_SAMPLES);
         Separation sep = Separation.of(codes, wDec, d);
         Map<String, Double> o = new LinkedHashMap<>();
         o.put(STEP, (double) step);
@@ -66,19 +97,28 @@ public record Snapshot(Map<String, Double> metrics, long[] coFiringHistogram) {
         o.put(DEAD, (double) sp.dead());
         o.put(DENSE, (double) sp.dense());
         o.put(ACTIVE, (double) (m - sp.dead()));
-        o.put(MMC_TRUE, gt.meanMaxCosTrue());
-        o.put(MMC_LEARNED, gt.meanMaxCosLearned());
-        o.put(HUNGARIAN, gt.hungarianMeanCos());
-        o.put(RECOVERED, gt.recoveredFraction());
-        o.put(LATENTS_PER_FEATURE, gt.latentsPerFeature());
-        o.put(SPLIT, gt.splitFraction());
-        o.put(ABSORPTION, ab.meanRate());
-        o.put(ABSORPTION_PAIRS, (double) ab.pairs());
+        if (truth != null) truth.put(o, codes, wDec);
         o.put(COFIRE_PAIRS, (double) sep.coFiringPairs());
         o.put(COFIRE_COS, sep.coFirePairAbsCos());
         o.put(COFIRE_COS_WEIGHTED, sep.coFirePairAbsCosWeighted());
         o.put(ALL_COS, sep.allPairAbsCos());
-        return new Snapshot(o, sep.histogram());
+        return new Snapshot(o, sep.histogram(), sp.log10DensityHistogram(DENSITY_BINS, DENSITY_DECADES));
+    }
+
+    /** This snapshot with more metrics (the final snapshot's model metrics). */
+    public Snapshot with(Map<String, Double> more) {
+        Map<String, Double> o = new LinkedHashMap<>(metrics);
+        o.putAll(more);
+        return new Snapshot(o, coFiringHistogram, densityHistogram);
+    }
+
+    public boolean has(String key) { return metrics.containsKey(key); }
+
+    /** The lower edges of the density bins in log10 frequency: −6, −5.75, …, −0.25. */
+    public static double[] densityBinEdges() {
+        double[] e = new double[DENSITY_BINS];
+        for (int i = 0; i < DENSITY_BINS; i++) e[i] = -DENSITY_DECADES + (double) i * DENSITY_DECADES / DENSITY_BINS;
+        return e;
     }
 
     public double get(String key) {

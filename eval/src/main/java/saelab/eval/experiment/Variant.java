@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import saelab.model.harvest.HarvestManifest;
 import saelab.tensor.kernels.CoFiring;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.schedule.Schedule;
@@ -61,12 +62,25 @@ public record Variant(String id, String description, TrainConfig.Architecture ar
         return new PenaltyConfig(penalty, Schedule.parse(lambda2), Schedule.parse(threshold), PenaltyConfig.OverlapTarget.ACTIVATION, normalization);
     }
 
-    /** The train config for one seed, with the cli's defaults (warm-up steps/10, lr decay from 80%, AuxK 1/32, clip 1). */
+    /** {@link #lr} is for synthetic data: the preset's lr at m = 16384 times this (the cli's TrainPreset). */
+    public static final double SYNTHETIC_LR_FACTOR = 15;
+    /** On model data a latent counts as dead after this many tokens without firing (dictionary_learning's 10M, as saelab train). */
+    public static final long MODEL_DEAD_TOKENS = 10_000_000L;
+
+    /** The learning rate on model activations: the baseline's at m = 16384 (TopK 2e-4, ReLU 3e-4), scaled by √(16384/m). */
+    public double modelLr(int m) { return lr / SYNTHETIC_LR_FACTOR * Math.sqrt(16384.0 / m); }
+
+    /**
+     * The train config for one seed, with the cli's defaults (warm-up steps/10, lr decay from 80%, AuxK 1/32, clip 1); on a
+     * model, the model lr, dead after 10M tokens, and the harvest's hook and model name for cfg.json.
+     */
     public TrainConfig trainConfig(ExperimentConfig e, int d, long seed) {
         long warm = Math.min(1000, e.steps() / 10);
-        return new TrainConfig(architecture, d, e.m(), e.k(), lr, e.steps(), e.batch(), seed, warm, Math.round(0.8 * e.steps()),
-                1.0 / 32, 50L * e.batch(), Math.max(1, d / 2), architecture == TrainConfig.Architecture.STANDARD ? l1 : 0.04, warm,
-                penaltyConfig(), 1.0, e.logEvery(), 0, e.sourceSpec(), "synthetic", e.sourceSpec());
+        boolean model = e.onModel();
+        return new TrainConfig(architecture, d, e.m(), e.k(), model ? modelLr(e.m()) : lr, e.steps(), e.batch(), seed, warm,
+                Math.round(0.8 * e.steps()), 1.0 / 32, model ? MODEL_DEAD_TOKENS : 50L * e.batch(), Math.max(1, d / 2),
+                architecture == TrainConfig.Architecture.STANDARD ? l1 : 0.04, warm, penaltyConfig(), 1.0, e.logEvery(), 0, e.sourceSpec(),
+                model ? HarvestManifest.hookName(e.model().layer()) : "synthetic", model ? e.model().modelName() : e.sourceSpec());
     }
 
     @Override public String toString() { return id; }

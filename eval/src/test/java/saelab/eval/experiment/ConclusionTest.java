@@ -56,6 +56,34 @@ class ConclusionTest {
         assertFalse(t.contains("static"), "static was not run, so it is not mentioned: " + t);
     }
 
+    /** A model run: no ground truth (no Hungarian cos, no absorption), the CE-loss score beside EV. */
+    static Map<String, SeedSpread> onModel(double cofire, double ev, double ceScore, double spread) {
+        Map<String, SeedSpread> m = new LinkedHashMap<>();
+        m.put(Snapshot.COFIRE_COS, SeedSpread.of(cofire - spread, cofire, cofire + spread));
+        m.put(Snapshot.EV, SeedSpread.of(ev - spread, ev, ev + spread));
+        m.put(SpliceMetric.CE_SCORE, SeedSpread.of(ceScore - spread, ceScore, ceScore + spread));
+        return m;
+    }
+
+    @Test
+    void onAModelTheVerdictRestsOnWhatWasMeasured() {
+        Map<String, Map<String, SeedSpread>> s = new LinkedHashMap<>();
+        s.put(Variant.TOPK, onModel(0.20, 0.75, 0.98, 0.005));
+        s.put(Variant.STATIC, onModel(0.10, 0.75, 0.90, 0.005));
+        s.put(Variant.ADAPTIVE, onModel(0.10, 0.751, 0.981, 0.005));
+        String t = Conclusion.text(s);
+        assertTrue(t.contains("Against the TopK baseline: the adaptive SAE beat it on separation at comparable reconstruction."), t);
+        assertTrue(t.contains("Absorption: not measured on this data"), t);
+        assertFalse(t.contains("Hungarian"), t);
+        // Against static: separation ties, and the CE-loss score is better, so no win on separation.
+        assertTrue(t.contains("Against the static orthogonal SAE: the adaptive SAE did not beat it on separation at comparable reconstruction."), t);
+        assertTrue(t.contains("CE-loss score 0.9810 ± 0.0124 vs 0.9000 ± 0.0124 (higher is better, adaptive better)."), t);
+        s.put(Variant.ADAPTIVE, onModel(0.05, 0.75, 0.90, 0.005));
+        assertTrue(Conclusion.text(s).contains("Against the TopK baseline: the adaptive SAE did not beat it on separation at comparable reconstruction. "
+                + "Separation: co-firing pair |cos| 0.0500"), "a worse CE-loss score is worse reconstruction: " + Conclusion.text(s));
+        assertTrue(Conclusion.text(s).contains("(the adaptive SAE reconstructs worse"), Conclusion.text(s));
+    }
+
     @Test
     void betterSeparationBoughtWithWorseReconstructionIsNotAWin() {
         Map<String, Map<String, SeedSpread>> s = new LinkedHashMap<>();

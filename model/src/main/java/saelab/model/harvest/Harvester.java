@@ -5,7 +5,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import saelab.model.GemmaConfig;
 import saelab.model.gemma2.Gemma2Model;
@@ -40,6 +39,7 @@ public final class Harvester {
 
     /** Runs (or resumes, or finds finished) the harvest; returns the final manifest. */
     public static HarvestManifest run(HarvestSettings s, Listener listener) {
+        Documents.Format.of(s.data()); // a data file of unknown format is refused before anything is written
         GemmaConfig config = GemmaConfig.read(s.model());
         if (s.layer() >= config.numHiddenLayers()) {
             throw new HarvestException("--layer " + s.layer() + ": " + s.model() + " has layers 0.." + (config.numHiddenLayers() - 1));
@@ -135,9 +135,9 @@ public final class Harvester {
         long startRow = kept.tokens(), endRow = s.tokens();
         GemmaTokenizer tokenizer = GemmaTokenizer.load(s.model());
         HarvestManifest manifest = kept;
-        try (Gemma2Model model = Gemma2Model.load(s.model()); Documents docs = Documents.open(s.data())) {
-            int bos = model.config().bosTokenId(), hidden = model.config().hiddenSize();
-            SequencePacker packer = new SequencePacker(tokenized(docs, tokenizer, bos), context, bos);
+        try (Gemma2Model model = Gemma2Model.load(s.model());
+             PackedSequences packer = PackedSequences.open(s.data(), tokenizer, context, model.config().bosTokenId())) {
+            int hidden = model.config().hiddenSize();
             long sequenceIndex = startRow / context;
             boolean exhausted = packer.skip(sequenceIndex) < sequenceIndex;
             List<HarvestManifest.Shard> shards = new ArrayList<>(kept.shards());
@@ -196,22 +196,5 @@ public final class Harvester {
         updated.write(s.out());
         listener.shardWritten(shard, updated);
         return updated;
-    }
-
-    /** Token ids of each document, always beginning with {@code <bos>} (whatever the tokenizer's template adds). */
-    private static Iterator<int[]> tokenized(Documents docs, GemmaTokenizer tokenizer, int bos) {
-        return new Iterator<>() {
-            @Override public boolean hasNext() {
-                return docs.hasNext();
-            }
-
-            @Override public int[] next() {
-                int[] body = tokenizer.encode(docs.next(), false);
-                int[] ids = new int[body.length + 1];
-                ids[0] = bos;
-                System.arraycopy(body, 0, ids, 1, body.length);
-                return ids;
-            }
-        };
     }
 }

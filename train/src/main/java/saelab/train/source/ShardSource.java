@@ -32,6 +32,10 @@ import saelab.tensor.kernels.Bf16;
  * <p>With {@code skipPositionZero} (the default, SAEBench's convention) the row at position 0 of
  * every sequence is left out: it is always {@code <bos>}, whose residual is an outlier many times
  * the norm of the others (an attention sink) and would dominate the SAE's reconstruction loss.
+ *
+ * <p>{@code firstRow}/{@code endRow} restrict the stream to the harvest rows [firstRow, endRow)
+ * (global row numbers, as in the manifest), so one harvest can hold a held-out set beside the
+ * training rows; shards wholly outside the range are never opened. The default is every row.
  */
 public final class ShardSource implements ActivationSource, AutoCloseable {
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -40,10 +44,18 @@ public final class ShardSource implements ActivationSource, AutoCloseable {
     /**
      * @param bufferRows rows held for shuffling (memory: bufferRows × dim floats); larger mixes
      *                   sequences better, SAELens uses a few hundred thousand
+     * @param firstRow   the first harvest row delivered
+     * @param endRow     rows from here on are left out (Long.MAX_VALUE: none)
      */
-    public record Options(int bufferRows, long seed, boolean skipPositionZero) {
+    public record Options(int bufferRows, long seed, boolean skipPositionZero, long firstRow, long endRow) {
         public Options {
             if (bufferRows < 1) throw new IllegalArgumentException("bufferRows must be >= 1, got " + bufferRows);
+            if (firstRow < 0 || endRow <= firstRow) throw new IllegalArgumentException("need 0 <= firstRow < endRow, got rows [" + firstRow + ", " + endRow + ")");
+        }
+
+        /** Every row of the harvest. */
+        public Options(int bufferRows, long seed, boolean skipPositionZero) {
+            this(bufferRows, seed, skipPositionZero, 0, Long.MAX_VALUE);
         }
 
         /** 65,536 rows (576 MiB at dim 2304), seed 0, position-0 rows skipped. */
@@ -52,7 +64,12 @@ public final class ShardSource implements ActivationSource, AutoCloseable {
         }
 
         public Options withSeed(long s) {
-            return new Options(bufferRows, s, skipPositionZero);
+            return new Options(bufferRows, s, skipPositionZero, firstRow, endRow);
+        }
+
+        /** Only harvest rows [from, to). */
+        public Options withRows(long from, long to) {
+            return new Options(bufferRows, seed, skipPositionZero, from, to);
         }
     }
 
@@ -61,18 +78,19 @@ public final class ShardSource implements ActivationSource, AutoCloseable {
     private final Options options;
     private final int dim;
     private final long rowsPerEpoch;
+    private final int[] shardsInRange;  // manifest indices of the shards holding rows of the range
     private UniformRandomProvider rng;
     private long nextIndex;          // the batch index nextBatch would deliver, for batchAt
     private final float[] buffer;
     private int buffered;            // rows in the buffer: slots [0, buffered)
 
-    // The epoch's input: shards in order[shardAt], the open one read from row rowAt.
+    // The epoch's input: shards in order[shardAt], the open one read from row rowAt up to rowEnd.
     private int[] order;
     private int shardAt;
     private SafetensorsFile open;
     private MemorySegment activations, positions;
     private Dtype positionType;
-    private int rowAt, rowsInOpen;
+    private int rowAt, rowEnd;
     private long epoch = -1;
 
     public ShardSource(Path dir, Options options) {
@@ -81,10 +99,20 @@ public final class ShardSource implements ActivationSource, AutoCloseable {
         this.manifest = HarvestManifest.read(dir);
         this.dim = manifest.hiddenSize();
         long kept = 0;
-        for (HarvestManifest.Shard s : manifest.shards()) kept += checkShard(s);
+        java.util.List<Integer> inRange = new java.util.ArrayList<>();
+        for (int i = 0; i < manifest.shards().size(); i++) {
+            HarvestManifest.Shard s = manifest.shards().get(i);
+            if (rowFrom(s) >= rowTo(s)) continue;
+            inRange.add(i);
+            kept += checkShard(s);
+        }
+        this.shardsInRange = inRange.stream().mapToInt(Integer::intValue).toArray();
         if (kept == 0) {
-            throw new HarvestException(dir.resolve(HarvestManifest.FILE_NAME) + ": the harvest has no rows to train on ("
-                    + manifest.tokens() + " tokens" + (options.skipPositionZero() ? ", all at position 0" : "") + ")");
+            boolean whole = options.firstRow() == 0 && options.endRow() == Long.MAX_VALUE;
+            String why = whole ? "(" + manifest.tokens() + " tokens" + (options.skipPositionZero() ? ", all at position 0" : "") + ")"
+                    : "in rows [" + options.firstRow() + ", " + options.endRow() + ") (the harvest holds rows [0, " + manifest.tokens() + ")"
+                    + (options.skipPositionZero() ? "; position-0 rows are skipped" : "") + ")";
+            throw new HarvestException(dir.resolve(HarvestManifest.FILE_NAME) + ": the harvest has no rows to train on " + why);
         }
         this.rowsPerEpoch = kept;
         this.rng = RandomSource.XO_RO_SHI_RO_128_PP.create(options.seed());
@@ -168,8 +196,10 @@ public final class ShardSource implements ActivationSource, AutoCloseable {
 
     private void startEpoch() {
         epoch++;
-        order = PermutationSampler.natural(manifest.shards().size());
-        PermutationSampler.shuffle(rng, order);
+        int[] shuffled = PermutationSampler.natural(shardsInRange.length);
+        PermutationSampler.shuffle(rng, shuffled);
+        order = new int[shuffled.length];
+        for (int i = 0; i < order.length; i++) order[i] = shardsInRange[shuffled[i]];
         shardAt = -1;
         closeOpen();
         int capacity = buffer.length / dim;
@@ -179,7 +209,7 @@ public final class ShardSource implements ActivationSource, AutoCloseable {
     /** Reads the epoch's next kept input row into buffer slot {@code slot}; false when the epoch's input is used up. */
     private boolean readInput(int slot) {
         while (true) {
-            while (open == null || rowAt == rowsInOpen) {
+            while (open == null || rowAt == rowEnd) {
                 if (shardAt + 1 >= order.length) {
                     closeOpen();
                     return false;
@@ -211,8 +241,18 @@ public final class ShardSource implements ActivationSource, AutoCloseable {
         TensorView p = open.tensor(HarvestManifest.POSITION);
         positions = p.data();
         positionType = p.dtype();
-        rowAt = 0;
-        rowsInOpen = s.rows();
+        rowAt = rowFrom(s);
+        rowEnd = rowTo(s);
+    }
+
+    /** The first row of shard {@code s} (shard-local) inside the range. */
+    private int rowFrom(HarvestManifest.Shard s) {
+        return (int) Math.min(s.rows(), Math.max(0, options.firstRow() - s.firstRow()));
+    }
+
+    /** One past the last row of shard {@code s} (shard-local) inside the range. */
+    private int rowTo(HarvestManifest.Shard s) {
+        return (int) Math.max(0, Math.min(s.rows(), options.endRow() - s.firstRow()));
     }
 
     private void closeOpen() {
@@ -241,9 +281,11 @@ public final class ShardSource implements ActivationSource, AutoCloseable {
                 throw new HarvestException(file + ": tensor 'position' is " + p.dtype() + Arrays.toString(p.shape())
                         + ", expected I32 or I64 [" + s.rows() + "]");
             }
-            if (!options.skipPositionZero()) return s.rows();
+            int from = rowFrom(s), to = rowTo(s);
+            if (!options.skipPositionZero()) return to - from;
             long kept = 0;
-            for (long v : p.toLongArray()) if (v != 0) kept++;
+            long[] pos = p.toLongArray();
+            for (int r = from; r < to; r++) if (pos[r] != 0) kept++;
             return kept;
         } catch (SafetensorsException e) {
             throw new HarvestException(e.getMessage(), e);

@@ -133,6 +133,46 @@ class ShardSourceProperties {
         }
     }
 
+    @Property(tries = 60, seed = "8102")
+    void aRowRangeDeliversExactlyTheRowsInsideItPerEpoch(@ForAll @Size(min = 1, max = 5) List<@IntRange(min = 1, max = 40) Integer> shardRows,
+                                                          @ForAll @IntRange(min = 2, max = 6) int context,
+                                                          @ForAll @IntRange(min = 0, max = 200) int from, @ForAll @IntRange(min = 1, max = 200) int length,
+                                                          @ForAll @IntRange(min = 1, max = 50) int bufferRows, @ForAll long seed) throws Exception {
+        Path dir = writeHarvest(tempDir(), shardRows, context, Dtype.F32);
+        long total = shardRows.stream().mapToLong(Integer::longValue).sum();
+        List<Long> kept = new ArrayList<>();
+        for (long g = from; g < Math.min(total, (long) from + length); g++) if (g % context != 0) kept.add(g);
+        ShardSource.Options o = new ShardSource.Options(bufferRows, seed, true).withRows(from, (long) from + length);
+        try (ShardSource src = new ShardSource(dir, o)) {
+            assertFalse(kept.isEmpty(), "the constructor refuses a range without rows");
+            long e = kept.size();
+            assertEquals(e, src.rowsPerEpoch());
+            long[] rows = draw(src, 2 * e, seed);
+            long[] expected = kept.stream().mapToLong(Long::longValue).toArray();
+            for (int epoch = 0; epoch < 2; epoch++) {
+                long[] block = Arrays.copyOfRange(rows, (int) (epoch * e), (int) ((epoch + 1) * e));
+                Arrays.sort(block);
+                assertArrayEquals(expected, block, "epoch " + epoch + " is a permutation of the rows in [" + from + ", " + (from + length) + ")");
+            }
+        } catch (HarvestException ex) {
+            assertTrue(kept.isEmpty() && ex.getMessage().contains("no rows to train on in rows [" + from), ex.getMessage());
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    @Example
+    void theWholeRangeIsTheDefaultStream() throws Exception {
+        Path dir = writeHarvest(tempDir(), List.of(30, 25, 40), 7, Dtype.F32);
+        try (ShardSource a = new ShardSource(dir, new ShardSource.Options(16, 5, true));
+             ShardSource b = new ShardSource(dir, new ShardSource.Options(16, 5, true).withRows(0, 95))) {
+            assertArrayEquals(draw(a, 200, 1), draw(b, 200, 1), "a range covering every row changes nothing");
+        } finally {
+            deleteTree(dir);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new ShardSource.Options(16, 5, true).withRows(10, 10));
+    }
+
     @Example
     void sameSeedSameStreamOtherSeedAnotherAndTheBufferMixesShards() throws Exception {
         Path dir = writeHarvest(tempDir(), List.of(100, 100, 100), 10, Dtype.F32);

@@ -1,0 +1,54 @@
+package saelab.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import saelab.model.AtomicFiles;
+
+/** What the probe and absorption commands share: the layer from the SAE's hook name, default output paths, atomic JSON. */
+final class ProbeSupport {
+    private ProbeSupport() {}
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
+    private static final Pattern HOOK = Pattern.compile("blocks\\.(\\d+)\\.hook_resid_post");
+
+    /** --layer if given, else L of the SAE's cfg.json hook_name "blocks.L.hook_resid_post", else an error saying so. */
+    static int layer(Integer given, Path sae) {
+        if (given != null) return given;
+        Path cfg = sae.resolve("cfg.json");
+        String hook = "";
+        try {
+            JsonNode node = JSON.readTree(cfg.toFile());
+            hook = node.path("hook_name").asText("");
+        } catch (IOException e) {
+            throw new UncheckedIOException(cfg + ": cannot read: " + e.getMessage(), e);
+        }
+        Matcher m = HOOK.matcher(hook);
+        if (!m.matches()) throw new IllegalArgumentException(cfg + ": hook_name '" + hook + "' does not name a layer (blocks.L.hook_resid_post): give --layer");
+        return Integer.parseInt(m.group(1));
+    }
+
+    static Path defaultOut(String kind) {
+        return Path.of("runs", kind + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
+    }
+
+    /** Writes value as indented JSON, atomically (temporary file, then rename), creating the folder. */
+    static void writeJson(Path out, Object value) {
+        try {
+            Path parent = out.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            AtomicFiles.write(out, JSON.writeValueAsBytes(value));
+        } catch (IOException e) {
+            throw new UncheckedIOException(out + ": cannot write: " + e.getMessage(), e);
+        }
+    }
+}

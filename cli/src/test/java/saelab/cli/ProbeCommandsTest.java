@@ -1,0 +1,103 @@
+package saelab.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import saelab.model.GemmaConfig;
+import saelab.model.safetensors.Dtype;
+import saelab.model.safetensors.SafetensorsWriter;
+import saelab.model.safetensors.TensorData;
+import saelab.model.synthetic.RandomGemma2Checkpoint;
+import saelab.model.synthetic.SyntheticTokenizer;
+import saelab.model.tokenizer.GemmaTokenizer;
+
+/** `saelab probe` and `saelab absorption` end to end on a tiny random model and a random ReLU SAE. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ProbeCommandsTest {
+    static final int M = 40;
+    @TempDir
+    static Path dir;
+    Path model, sae;
+    int d;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        model = dir.resolve("model");
+        GemmaConfig config = GemmaConfig.tiny();
+        d = config.hiddenSize();
+        RandomGemma2Checkpoint.write(model, RandomGemma2Checkpoint.Spec.of(config, Dtype.F32, 2), b -> { });
+        SyntheticTokenizer.write(model, config.vocabSize(), 2);
+        sae = dir.resolve("sae");
+        Files.createDirectories(sae);
+        SplittableRandom r = new SplittableRandom(3);
+        float[] wEnc = new float[d * M], wDec = new float[M * d];
+        for (int i = 0; i < wEnc.length; i++) { wEnc[i] = (float) (0.3 * r.nextGaussian()); wDec[i] = (float) r.nextGaussian(); }
+        SafetensorsWriter.write(sae.resolve("sae_weights.safetensors"), Map.of(
+                "W_enc", TensorData.f32(new long[] {d, M}, wEnc), "b_enc", TensorData.f32(new long[] {M}, new float[M]),
+                "W_dec", TensorData.f32(new long[] {M, d}, wDec), "b_dec", TensorData.f32(new long[] {d}, new float[d])));
+        Files.writeString(sae.resolve("cfg.json"), "{\"architecture\": \"standard\", \"d_in\": " + d + ", \"d_sae\": " + M
+                + ", \"hook_name\": \"blocks.1.hook_resid_post\", \"apply_b_dec_to_input\": true}");
+    }
+
+    static int run(String... args) {
+        return new CommandLine(new Main()).execute(args);
+    }
+
+    @Test
+    void probeWritesTheTableAsJson() throws Exception {
+        Path data = dir.resolve("data.jsonl");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 40; i++) lines.add("{\"text\": \"the " + (i % 2 == 0 ? "quick fox" : "lazy dog") + " number " + i + "\", \"label\": " + (i % 2) + "}");
+        Files.write(data, lines);
+        Path out = dir.resolve("probe.json");
+        assertEquals(0, run("probe", "--model", model.toString(), "--sae", sae.toString(), "--data", data.toString(), "--out", out.toString()));
+        JsonNode j = new ObjectMapper().readTree(out.toFile());
+        assertEquals(1, j.get("layer").asInt(), "layer from the SAE's hook_name");
+        assertEquals(8, j.get("test").asInt());
+        assertEquals("[1,2,5,10,20,40]", j.get("ks").toString());
+        // "quick fox" vs "lazy dog": the words differ between the classes, so the pooled residual separates them.
+        assertEquals(1.0, j.get("residualAccuracy").get(5).asDouble(), 0.13);
+        assertEquals(1, j.get("tasks").size());
+    }
+
+    @Test
+    void absorptionRunsOnTheSyntheticVocabulary() throws Exception {
+        GemmaTokenizer tok = GemmaTokenizer.load(model);
+        List<String> words = new ArrayList<>();
+        for (int id = 0; id < tok.vocabSize(); id++) {
+            String t = tok.token(id);
+            if (t.length() > 1 && t.startsWith("▁") && t.substring(1).chars().allMatch(Character::isLetter)) words.add(t.substring(1));
+        }
+        Path list = dir.resolve("words.txt");
+        Files.write(list, words);
+        Path out = dir.resolve("absorption.json");
+        assertEquals(0, run("absorption", "--model", model.toString(), "--sae", sae.toString(), "--words", list.toString(), "--out", out.toString()));
+        JsonNode j = new ObjectMapper().readTree(out.toFile());
+        assertEquals(j.get("train").asInt() + j.get("test").asInt(), j.get("wordsUsed").asInt());
+        assertTrue(j.get("letters").size() > 0);
+        for (JsonNode l : j.get("letters")) {
+            assertTrue(l.get("fullAbsorptions").asInt() <= l.get("probeTruePositives").asInt());
+        }
+    }
+
+    @Test
+    void badInputExitsWithOne() throws Exception {
+        Path data = dir.resolve("bad.jsonl");
+        Files.writeString(data, "{\"text\": \"a\", \"label\": 0}\nnot json\n");
+        assertEquals(1, run("probe", "--model", model.toString(), "--sae", sae.toString(), "--data", data.toString(), "--out", dir.resolve("x.json").toString()));
+        assertFalse(Files.exists(dir.resolve("x.json")));
+        assertEquals(1, run("absorption", "--model", model.toString(), "--sae", sae.toString(), "--words", dir.resolve("missing.txt").toString()));
+    }
+}

@@ -1,0 +1,150 @@
+package saelab.eval.experiment;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import saelab.eval.report.SeedSpread;
+import saelab.model.harvest.HarvestManifest;
+import saelab.train.penalty.PenaltyConfig;
+
+/**
+ * results.json: the configuration (with the synthetic source, or the model, data and harvest),
+ * every run's final and per-phase numbers with its co-firing and latent density histograms, its
+ * training curve, the per-variant summary over seeds, and the conclusion. Metrics a run did not
+ * measure are absent; NaN and infinities are written as null. Written atomically.
+ */
+final class ResultsJson {
+    private ResultsJson() {}
+
+    static void write(Experiment.Result r, Map<String, Map<String, SeedSpread>> summary, String conclusion, Path file) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = json.createObjectNode();
+        ExperimentConfig c = r.config();
+        ObjectNode cfg = root.putObject("config");
+        cfg.put("source", c.sourceSpec());
+        if (r.synthetic() != null) cfg.put("synthetic", r.synthetic().toString());
+        if (r.onModel()) model(cfg.putObject("model"), r);
+        cfg.put("steps", c.steps());
+        cfg.put("batch", c.batch());
+        cfg.put("m", c.m());
+        cfg.put("k", c.k());
+        cfg.put("phases", c.phases());
+        cfg.put("eval_rows", r.onModel() ? r.model().heldOutRows() : c.evalRows());
+        if (!r.onModel()) {
+            cfg.put("held_out_batch_index", ExperimentConfig.HELD_OUT_INDEX);
+            cfg.put("recovery_bar", c.recoveryBar());
+        }
+        ArrayNode seeds = cfg.putArray("seeds");
+        c.seeds().forEach(seeds::add);
+        ArrayNode vs = cfg.putArray("variants");
+        for (Variant v : c.variants()) {
+            ObjectNode o = vs.addObject();
+            o.put("id", v.id());
+            o.put("description", v.description());
+            o.put("architecture", v.architecture().saeLensName());
+            o.put("penalty", PenaltyConfig.name(v.penalty()));
+            o.put("lambda2", v.lambda2());
+            o.put("threshold", v.threshold());
+            o.put("lr", c.onModel() ? v.modelLr(c.m()) : v.lr());
+            if (v.l1() > 0) o.put("l1", v.l1());
+        }
+        root.put("wall_seconds", r.seconds());
+        ArrayNode runs = root.putArray("runs");
+        for (Experiment.RunResult run : r.runs()) {
+            ObjectNode o = runs.addObject();
+            o.put("variant", run.variant());
+            o.put("seed", run.seed());
+            o.put("dir", run.dir().toString());
+            o.put("train_seconds", run.trainSeconds());
+            num(o, "penalty_active_fraction", ExperimentReport.penaltyActiveFraction(run));
+            num(o, "penalty_share_mean", ExperimentReport.penaltyShare(run));
+            o.put("eval_seconds", run.evalSeconds());
+            putMetrics(o.putObject("final"), run.last().metrics());
+            ArrayNode ph = o.putArray("phases");
+            for (Snapshot s : run.phases()) {
+                ObjectNode p = ph.addObject();
+                putMetrics(p, s.metrics());
+                ArrayNode h = p.putArray("cofiring_histogram");
+                for (long v : s.coFiringHistogram()) h.add(v);
+                ArrayNode d = p.putArray("density_histogram");
+                for (long v : s.densityHistogram()) d.add(v);
+            }
+            ArrayNode cv = o.putArray("curve");
+            for (Experiment.CurvePoint p : run.curve()) {
+                ObjectNode q = cv.addObject();
+                q.put("step", p.step());
+                num(q, "loss", p.loss());
+                num(q, "recon_loss", p.recon());
+                num(q, "sparsity_term", p.sparsityTerm());
+                num(q, "penalty_term", p.penaltyTerm());
+                num(q, "lambda2", p.lambda2());
+                num(q, "threshold", p.threshold());
+                num(q, "l0", p.l0());
+                num(q, "explained_variance", p.explainedVariance());
+                q.put("active_latents", p.activeLatents());
+                q.put("dead_latents", p.deadLatents());
+            }
+        }
+        ArrayNode bins = root.putArray("cofiring_histogram_bins");
+        Separation.binLabels().forEach(bins::add);
+        ObjectNode density = root.putObject("density_histogram_bins");
+        density.put("what", "latents by log10 firing frequency on the held-out rows: one count per bin starting at each edge (width "
+                + (double) Snapshot.DENSITY_DECADES / Snapshot.DENSITY_BINS + "), then the dead latents");
+        ArrayNode edges = density.putArray("log10_lower_edges");
+        for (double e : Snapshot.densityBinEdges()) edges.add(e);
+        ObjectNode sum = root.putObject("summary");
+        summary.forEach((variant, m) -> {
+            ObjectNode o = sum.putObject(variant);
+            m.forEach((k, s) -> {
+                ObjectNode q = o.putObject(k);
+                num(q, "mean", s.mean());
+                num(q, "ci95_half_width", s.halfWidth95());
+                q.put("n", s.n());
+            });
+        });
+        root.put("conclusion", conclusion);
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "results", ".tmp");
+        try {
+            json.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void model(ObjectNode o, Experiment.Result r) {
+        ModelData md = r.config().model();
+        HarvestManifest m = r.model().manifest();
+        o.put("model", md.model().toString());
+        o.put("model_config_sha256", m.modelConfigSha256());
+        o.put("data", md.data().toString());
+        o.put("data_sha256", m.data().sha256());
+        o.put("layer", md.layer());
+        o.put("hook_name", m.hookName());
+        o.put("context", md.context());
+        o.put("harvest_dir", r.model().harvestDir().toString());
+        o.put("harvest_dtype", HarvestManifest.dtypeName(m.dtype()));
+        o.put("harvest_tokens", m.tokens());
+        o.put("harvested_now_tokens", r.model().harvestedNow());
+        o.put("harvest_seconds", r.model().harvestSeconds());
+        o.put("held_out_sequences", r.model().heldOutSequences());
+        o.put("held_out_rows", md.heldOutRows());
+        o.put("held_out_rows_without_bos", r.model().heldOutRows());
+        o.put("training_rows_first", md.heldOutRows());
+        o.put("training_rows_end", md.harvestTokens());
+        ArrayNode metrics = o.putArray("model_metrics");
+        r.model().metrics().forEach(x -> metrics.add(x.name()));
+    }
+
+    private static void putMetrics(ObjectNode o, Map<String, Double> m) { m.forEach((k, v) -> num(o, k, v)); }
+
+    /** NaN and infinities are not JSON: written as null. */
+    private static void num(ObjectNode o, String k, double v) {
+        if (Double.isFinite(v)) o.put(k, v); else o.putNull(k);
+    }
+}

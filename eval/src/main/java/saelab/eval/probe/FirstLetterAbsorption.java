@@ -1,0 +1,315 @@
+package saelab.eval.probe;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.IntConsumer;
+import saelab.model.gemma2.Gemma2Model;
+import saelab.model.tokenizer.GemmaTokenizer;
+import saelab.tensor.kernels.Parallel;
+
+/**
+ * SAEBench's first-letter absorption (David Chanin's metric with Demian Till's absorption
+ * fraction), on single-token words ({@link WordList#singleTokenWords}).
+ *
+ * <p><b>Activations.</b> Each word is put in the prompt {@value #TEMPLATE} ({word} replaced, the
+ * leading space makes the word the token "▁word"), tokenized with {@code <bos>} first; the
+ * residual after layer L at the word's position (1) is the word's activation. SAEBench uses the
+ * same sentence after 10 in-context examples ("\n cat has the first letter: C\n…"); saelab leaves
+ * the examples out so a prompt is 7 tokens, not about 70 (a deviation: the probe reads the word
+ * before the model has seen the task). Words are shuffled with the seed and 20% held out (SAEBench:
+ * train_test_fraction 0.8).
+ *
+ * <p><b>Ground-truth probe</b>, per letter ℓ (one-vs-rest over the letters present): logistic
+ * regression on the train residuals, positives weighted by n_neg/n_pos (SAEBench's pos_weight),
+ * λ = 1e-4 · 26 · n_train: the optimum of SAEBench's objective (BCE averaged over the samples and
+ * 26 outputs, Adam weight decay 1e-4); the bias is not penalised. The word is "classified ℓ"
+ * when its score x·w + b &gt; 0; the probe's F1 on the test words decides whether ℓ counts.
+ *
+ * <p><b>Main latents</b> (k-sparse probing with feature splitting): latents ranked by (mean on
+ * ℓ-words − mean on the others) over the train words, largest first (SAEBench ranks by the
+ * weights of an L1-regularised probe over all latents, trained with Adam; the class-mean
+ * difference is the deterministic ranking its sparse-probing eval uses). For k = 1..10 a
+ * logistic regression on the top k latents (scikit-learn's C = 1, class_weight "balanced") is
+ * scored by F1 on the test words; k grows while F1 rises by more than 0.03 over the previous
+ * best (f1_jump_threshold), and the main latents are the top k at the last rise.
+ *
+ * <p><b>Absorption</b>, over the probe's true positives of ℓ among the test words (x of an
+ * ℓ-word with probe score &gt; 0), with p̂ = w/‖w‖, cos_j = cos(W_dec[j], p̂), a_j the latents,
+ * latent projection a_j·cos_j and probe projection x·p̂:
+ * <ul>
+ *   <li><i>full absorption</i>: every main latent is silent (a_j &lt; 1e-8), the latent with the
+ *       largest projection has cos_j ≥ 0.025, x·p̂ &gt; 0, and that latent's projection is ≥ 0.4
+ *       of x·p̂. Absorption rate of ℓ = full absorptions / true positives.</li>
+ *   <li><i>absorption fraction</i>: main = Σ_main a_j·cos_j; absorbers = the ≤ 3 non-main latents
+ *       with cos_j ≥ 0.1 and a_j·cos_j &gt; 0 with the largest projections, total A. 0 when main ≥
+ *       x·p̂ or A/x·p̂ &lt; 0.4; else 1 when main ≤ 0; else min(A, x·p̂ − main) / (that + main).
+ *       Mean absorption fraction of ℓ = sum / true positives.</li>
+ * </ul>
+ * A letter is included in the means when its probe F1 on the test words exceeds 0.6
+ * (min_GT_probe_f1) and it has a true positive. SAEBench refuses to report with fewer than 20
+ * such letters; saelab reports anyway and says how many there were.
+ */
+public final class FirstLetterAbsorption {
+    private FirstLetterAbsorption() {}
+
+    public static final String TEMPLATE = " {word} has the first letter:";
+    /** The word's token position in the prompt: right after {@code <bos>}. */
+    public static final int WORD_POSITION = 1;
+    static final double SILENT = 1e-8;
+
+    /**
+     * Every threshold, SAEBench's values in {@link #defaults}.
+     *
+     * @param maxWords             0: all single-token words; else a seeded sample of this many
+     * @param probeWeightDecay     SAEBench's probe weight decay (1e-4): λ = decay · 26 · n_train
+     * @param maxK                 largest k of the k-sparse probes (10)
+     * @param f1Jump               F1 rise that adds a split latent (0.03)
+     * @param minProbeF1           probe F1 a letter needs to count (0.6)
+     * @param fullAbsorptionCos    cos with the probe the top latent needs (0.025)
+     * @param fractionCos          cos with the probe an absorbing latent needs in the fraction (0.1)
+     * @param projectionProportion share of x·p̂ the absorbing latent(s) must carry (0.4)
+     * @param maxAbsorbers         absorbing latents summed in the fraction (3)
+     */
+    public record Settings(int layer, long seed, double testFraction, int maxWords, int batch, double probeWeightDecay,
+                           int maxK, double f1Jump, double minProbeF1, double fullAbsorptionCos, double fractionCos,
+                           double projectionProportion, int maxAbsorbers) {
+        public static Settings defaults(int layer, long seed) {
+            return new Settings(layer, seed, 0.2, 0, 16, 1e-4, 10, 0.03, 0.6, 0.025, 0.1, 0.4, 3);
+        }
+
+        public Settings withMaxWords(int n) {
+            return new Settings(layer, seed, testFraction, n, batch, probeWeightDecay, maxK, f1Jump, minProbeF1, fullAbsorptionCos,
+                    fractionCos, projectionProportion, maxAbsorbers);
+        }
+    }
+
+    /** The words probed, their letters (0 = a), residuals at the word [n × d] and SAE latents there. */
+    public record WordActivations(List<String> words, int[] letters, float[] residuals, int d, SparseRows latents) {}
+
+    /**
+     * One letter's outcome.
+     *
+     * @param kSparseF1          test F1 of the k-sparse probe per k = 1.. (up to where the rise stopped, inclusive)
+     * @param mainLatents        the main latents (split features), best first
+     * @param probeTruePositives test ℓ-words the probe classifies as ℓ: the denominator of both rates
+     * @param absorbedWords      the words counted as full absorption
+     * @param absorbingLatents   per absorbed word, the latent with the largest projection
+     */
+    public record LetterResult(char letter, int trainWords, int testWords, double probeF1, int probeTruePositives,
+                               double[] kSparseF1, int[] mainLatents, int fullAbsorptions, double absorptionRate,
+                               double meanAbsorptionFraction, boolean included, List<String> absorbedWords, int[] absorbingLatents) {}
+
+    /**
+     * @param meanAbsorptionRate     mean over included letters of the full-absorption rate (SAEBench's mean_full_absorption_score)
+     * @param meanAbsorptionFraction mean over included letters of the mean absorption fraction (mean_absorption_fraction_score)
+     * @param meanMainLatents        mean number of main latents per included letter (mean_num_split_features)
+     */
+    public record Result(String sae, int layer, long seed, String template, WordList.Selection selection, int wordsUsed,
+                         int train, int test, List<LetterResult> letters, int lettersIncluded, double meanAbsorptionRate,
+                         double meanAbsorptionFraction, double meanMainLatents) {}
+
+    /** Prompts, model passes, SAE latents, then {@link #evaluate}. */
+    public static Result run(Gemma2Model model, GemmaTokenizer tokenizer, SaeLatents sae, WordList.Selection selection,
+                             Settings s, IntConsumer progress) {
+        WordActivations acts = collect(model, tokenizer, sae, selection, s, progress);
+        return evaluate(sae, selection, acts, s);
+    }
+
+    /** The words kept (in list order, after the --max-words sample) and their prompts' ids, <bos> first. */
+    public record Prompts(List<String> words, List<int[]> ids) {}
+
+    /**
+     * The prompt of each selected word; a seeded sample of {@code maxWords} of them when that is
+     * set. A word whose prompt does not keep it as the token at {@link #WORD_POSITION} (BPE
+     * without a pre-tokenizer could merge across its end) is left out.
+     */
+    public static Prompts prompts(GemmaTokenizer tokenizer, WordList.Selection selection, Settings s) {
+        List<String> words = selection.words();
+        int[] ids = selection.tokenIds();
+        int[] pick = new int[words.size()];
+        for (int i = 0; i < pick.length; i++) pick[i] = i;
+        if (s.maxWords() > 0 && s.maxWords() < words.size()) {
+            pick = SparseProbing.split(words.size(), 1 - (double) s.maxWords() / words.size(), s.seed() ^ 0x5eedL)[0];
+            Arrays.sort(pick);
+        }
+        List<String> kept = new ArrayList<>();
+        List<int[]> prompts = new ArrayList<>();
+        for (int i : pick) {
+            int[] p = tokenizer.encode(TEMPLATE.replace("{word}", words.get(i)));
+            if (p.length > WORD_POSITION && p[WORD_POSITION] == ids[i]) {
+                prompts.add(p);
+                kept.add(words.get(i));
+            }
+        }
+        return new Prompts(List.copyOf(kept), List.copyOf(prompts));
+    }
+
+    /** The residual at each word's position in its prompt, and its latents. {@code progress} counts words done. */
+    public static WordActivations collect(Gemma2Model model, GemmaTokenizer tokenizer, SaeLatents sae, WordList.Selection selection,
+                                          Settings s, IntConsumer progress) {
+        int d = model.config().hiddenSize();
+        if (sae.dIn() != d) throw new IllegalArgumentException("the SAE reads d_in = " + sae.dIn() + " but the model's hidden size is " + d);
+        Prompts pr = prompts(tokenizer, selection, s);
+        List<String> kept = pr.words();
+        List<int[]> prompts = pr.ids();
+        int n = kept.size();
+        float[] residuals = new float[n * d];
+        ResidualPasses.run(model, s.layer(), prompts, s.batch(),
+                (index, residual, rowOffset, length) -> System.arraycopy(residual, (rowOffset + WORD_POSITION) * d, residuals, index * d, d),
+                progress);
+        SparseRows.Builder b = new SparseRows.Builder(sae.dSae());
+        int chunk = 256;
+        for (int from = 0; from < n; from += chunk) {
+            int rows = Math.min(chunk, n - from);
+            float[] f = sae.encode(Arrays.copyOfRange(residuals, from * d, (from + rows) * d), rows);
+            for (int r = 0; r < rows; r++) b.add(f, r * sae.dSae());
+        }
+        int[] letters = new int[n];
+        for (int i = 0; i < n; i++) letters[i] = Character.toLowerCase(kept.get(i).charAt(0)) - 'a';
+        return new WordActivations(List.copyOf(kept), letters, residuals, d, b.build());
+    }
+
+    /** Probes, main latents and absorption from collected activations. */
+    public static Result evaluate(SaeLatents sae, WordList.Selection selection, WordActivations a, Settings s) {
+        int n = a.words().size(), d = a.d();
+        int[][] split = SparseProbing.split(n, s.testFraction(), s.seed());
+        int[] train = split[0], test = split[1];
+        float[] xTrain = SparseProbing.gatherDense(a.residuals(), d, train, identity(d));
+        List<Integer> present = new ArrayList<>();
+        for (int l = 0; l < 26; l++) {
+            int inTrain = count(a.letters(), train, l), inTest = count(a.letters(), test, l);
+            if (inTrain > 0 && inTrain < train.length && inTest > 0) present.add(l);
+        }
+        LetterResult[] results = new LetterResult[present.size()];
+        // Letters are independent: fit them in parallel (each fit is single-threaded float64).
+        Parallel.forRange(present.size(), q -> results[q] = letter(present.get(q), sae, a, train, test, xTrain, s));
+        List<LetterResult> letters = List.of(results);
+        int included = 0;
+        double rate = 0, fraction = 0, mains = 0;
+        for (LetterResult r : letters) {
+            if (!r.included()) continue;
+            included++;
+            rate += r.absorptionRate();
+            fraction += r.meanAbsorptionFraction();
+            mains += r.mainLatents().length;
+        }
+        return new Result(sae.description(), s.layer(), s.seed(), TEMPLATE, selection, n, train.length, test.length, letters, included,
+                included == 0 ? Double.NaN : rate / included, included == 0 ? Double.NaN : fraction / included,
+                included == 0 ? Double.NaN : mains / included);
+    }
+
+    private static LetterResult letter(int l, SaeLatents sae, WordActivations a, int[] train, int[] test, float[] xTrain, Settings s) {
+        int d = a.d();
+        boolean[] yTrain = new boolean[train.length], yTest = new boolean[test.length];
+        for (int i = 0; i < train.length; i++) yTrain[i] = a.letters()[train[i]] == l;
+        for (int i = 0; i < test.length; i++) yTest[i] = a.letters()[test[i]] == l;
+        double[] posWeight = new double[train.length];
+        int pos = count(a.letters(), train, l);
+        for (int i = 0; i < train.length; i++) posWeight[i] = yTrain[i] ? (double) (train.length - pos) / pos : 1;
+        LogisticRegression probe = LogisticRegression.fit(xTrain, train.length, d, yTrain, posWeight,
+                s.probeWeightDecay() * 26 * train.length, LogisticRegression.DEFAULT_TOLERANCE, LogisticRegression.DEFAULT_MAX_ITERATIONS);
+        boolean[] probeSays = new boolean[test.length];
+        for (int i = 0; i < test.length; i++) probeSays[i] = probe.decision(a.residuals(), test[i], d) > 0;
+        double probeF1 = f1(probeSays, yTest);
+
+        // k-sparse probing on the latents, with feature splitting.
+        int[] ranked = SparseProbing.rank(a.latents().meanDifference(train, yTrain), s.maxK(), false);
+        double[] balanced = LogisticRegression.balancedWeights(yTrain);
+        List<Double> f1s = new ArrayList<>();
+        int[] main = new int[0];
+        double best = -100;
+        for (int k = 1; k <= ranked.length; k++) {
+            int[] cols = Arrays.copyOf(ranked, k);
+            float[] kTrain = a.latents().gather(train, cols), kTest = a.latents().gather(test, cols);
+            LogisticRegression kp = LogisticRegression.fit(kTrain, train.length, k, yTrain, balanced, 1.0,
+                    LogisticRegression.DEFAULT_TOLERANCE, LogisticRegression.DEFAULT_MAX_ITERATIONS);
+            boolean[] says = new boolean[test.length];
+            for (int i = 0; i < test.length; i++) says[i] = kp.decision(kTest, i, k) > 0;
+            double f = f1(says, yTest);
+            f1s.add(f);
+            if (f > best + s.f1Jump()) { best = f; main = cols; } else break;
+        }
+
+        // Absorption over the probe's true positives.
+        double[] p = probe.weights().clone();
+        double norm = Math.sqrt(Lbfgs.dot(p, p));
+        for (int e = 0; e < d; e++) p[e] /= norm;
+        double[] cos = sae.decoderCosines(p);
+        boolean[] isMain = new boolean[sae.dSae()];
+        for (int j : main) isMain[j] = true;
+        int tp = 0, full = 0;
+        double fractionSum = 0;
+        List<String> absorbed = new ArrayList<>();
+        List<Integer> absorbers = new ArrayList<>();
+        for (int i = 0; i < test.length; i++) {
+            if (!yTest[i] || !probeSays[i]) continue;
+            tp++;
+            int w = test[i];
+            double probeProj = 0;
+            for (int e = 0; e < d; e++) probeProj += a.residuals()[w * d + e] * p[e];
+            float[] f = a.latents().dense(w);
+            int top = 0;
+            for (int j = 1; j < f.length; j++) if (f[j] * cos[j] > f[top] * cos[top]) top = j;
+            if (isFullAbsorption(f, main, cos, top, probeProj, s)) {
+                full++;
+                absorbed.add(a.words().get(w));
+                absorbers.add(top);
+            }
+            fractionSum += absorptionFraction(f, isMain, main, cos, probeProj, s);
+        }
+        boolean included = probeF1 > s.minProbeF1() && tp > 0;
+        return new LetterResult((char) ('a' + l), pos, count(a.letters(), test, l), probeF1, tp,
+                f1s.stream().mapToDouble(Double::doubleValue).toArray(), main, full,
+                tp == 0 ? Double.NaN : (double) full / tp, tp == 0 ? Double.NaN : fractionSum / tp, included,
+                List.copyOf(absorbed), absorbers.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /** SAEBench's {@code _is_full_absorption}. */
+    static boolean isFullAbsorption(float[] f, int[] main, double[] cos, int top, double probeProj, Settings s) {
+        for (int j : main) if (f[j] >= SILENT) return false;
+        if (cos[top] < s.fullAbsorptionCos()) return false;
+        if (probeProj <= 0) return false; // SAEBench rejects < 0; at exactly 0 its ratio is undefined
+        return f[top] * cos[top] / probeProj >= s.projectionProportion();
+    }
+
+    /** SAEBench's absorption_fraction of one word. */
+    static double absorptionFraction(float[] f, boolean[] isMain, int[] main, double[] cos, double probeProj, Settings s) {
+        double mainProj = 0;
+        for (int j : main) mainProj += f[j] * cos[j];
+        List<Double> candidates = new ArrayList<>();
+        for (int j = 0; j < f.length; j++) {
+            double proj = f[j] * cos[j];
+            if (!isMain[j] && cos[j] >= s.fractionCos() && proj > 0) candidates.add(proj);
+        }
+        candidates.sort((x, y) -> Double.compare(y, x));
+        double absorbers = 0;
+        for (int q = 0; q < Math.min(s.maxAbsorbers(), candidates.size()); q++) absorbers += candidates.get(q);
+        if (mainProj >= probeProj || absorbers / probeProj < s.projectionProportion()) return 0;
+        if (mainProj <= 0) return 1;
+        double absorbed = Math.min(absorbers, probeProj - mainProj);
+        return Math.max(0, Math.min(1, absorbed / (absorbed + mainProj)));
+    }
+
+    static double f1(boolean[] predicted, boolean[] actual) {
+        int tp = 0, fp = 0, fn = 0;
+        for (int i = 0; i < actual.length; i++) {
+            if (predicted[i] && actual[i]) tp++;
+            else if (predicted[i]) fp++;
+            else if (actual[i]) fn++;
+        }
+        return tp == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
+    }
+
+    private static int count(int[] letters, int[] rows, int l) {
+        int c = 0;
+        for (int r : rows) if (letters[r] == l) c++;
+        return c;
+    }
+
+    private static int[] identity(int d) {
+        int[] c = new int[d];
+        for (int i = 0; i < d; i++) c[i] = i;
+        return c;
+    }
+}

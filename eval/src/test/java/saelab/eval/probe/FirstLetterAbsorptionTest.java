@@ -1,0 +1,187 @@
+package saelab.eval.probe;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import saelab.model.GemmaConfig;
+import saelab.model.gemma2.Gemma2Model;
+import saelab.model.safetensors.Dtype;
+import saelab.model.synthetic.RandomGemma2Checkpoint;
+import saelab.model.synthetic.SyntheticTokenizer;
+import saelab.model.tokenizer.GemmaTokenizer;
+import saelab.train.sae.SaeParams;
+
+/**
+ * First-letter absorption on a tiny random Gemma-2 whose embedding is planted: the embedding of
+ * a word token "▁word" has A/√h on coordinate letter(word) (0..25), so the residual after layer 0
+ * holds ≈ A there (the embedding is scaled by √h; each sublayer adds an output of RMS ≈ 1 per
+ * coordinate, far below A = 20), and the words of a chosen set S (half of the test words of the
+ * letter ℓ with the most test words) also carry C = 40 on a flag coordinate 26. Constructed SAEs
+ * read these coordinates, so what fires on which word is known by construction.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FirstLetterAbsorptionTest {
+    static final int LAYER = 0, FLAG = 26, ABSORBER = 27, M = 32, VOCAB = 8192;
+    static final double A = 20, C = 40;
+    static final long SEED = 4;
+
+    @TempDir
+    static Path dir;
+    Gemma2Model model;
+    GemmaTokenizer tokenizer;
+    WordList.Selection selection;
+    FirstLetterAbsorption.Settings settings = FirstLetterAbsorption.Settings.defaults(LAYER, SEED);
+    int letter; // ℓ
+    Set<String> absorbedSet = new HashSet<>();
+    List<String> testWordsOfLetter = new ArrayList<>();
+    int d;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        GemmaConfig t = GemmaConfig.tiny();
+        GemmaConfig config = new GemmaConfig(VOCAB, t.hiddenSize(), t.intermediateSize(), t.numHiddenLayers(), t.numAttentionHeads(),
+                t.numKeyValueHeads(), t.headDim(), t.queryPreAttnScalar(), t.rmsNormEps(), t.ropeTheta(), t.attnLogitSoftcapping(),
+                t.finalLogitSoftcapping(), t.slidingWindow(), t.maxPositionEmbeddings(), t.hiddenActivation(), t.tieWordEmbeddings(),
+                t.bosTokenId(), t.eosTokenIds(), t.padTokenId(), t.torchDtype());
+        d = config.hiddenSize();
+        RandomGemma2Checkpoint.write(dir, RandomGemma2Checkpoint.Spec.of(config, Dtype.F32, 8), bytes -> { });
+        SyntheticTokenizer.write(dir, VOCAB, 8);
+        tokenizer = GemmaTokenizer.load(dir);
+
+        // The word list: every "▁letters" token of the vocabulary, plus words that must be left out.
+        List<String> list = new ArrayList<>();
+        for (int id = 0; id < VOCAB; id++) {
+            String tok = tokenizer.token(id);
+            if (tok.length() > 1 && tok.startsWith("▁") && tok.substring(1).chars().allMatch(ch -> ch >= 'a' && ch <= 'z')) list.add(tok.substring(1));
+        }
+        int singles = list.size();
+        list.add("can't");
+        list.add("qqqxqqqzqqqj");
+        list.add(list.get(0));
+        Path words = dir.resolve("words.txt");
+        Files.write(words, list);
+        selection = WordList.singleTokenWords(WordList.read(words), tokenizer);
+        // A vocabulary token is not always what BPE produces for its text (merge order): those
+        // words count as not single-token, as does the made-up one.
+        assertEquals(1, selection.notAlphabetic());
+        assertEquals(1, selection.duplicates());
+        assertEquals(singles + 1, selection.words().size() + selection.notSingleToken());
+        assertTrue(selection.words().size() > 60, selection.words().size() + " single-token words");
+        for (String w : selection.words()) assertEquals(1, tokenizer.encode(" " + w, false).length, w);
+
+        // Which words are test words is fixed by the word list and the seed alone: choose S from them.
+        FirstLetterAbsorption.Prompts prompts = FirstLetterAbsorption.prompts(tokenizer, selection, settings);
+        int[] test = SparseProbing.split(prompts.words().size(), settings.testFraction(), SEED)[1];
+        int[] perLetter = new int[26];
+        for (int i : test) perLetter[prompts.words().get(i).charAt(0) - 'a']++;
+        for (int l = 0; l < 26; l++) if (perLetter[l] > perLetter[letter]) letter = l;
+        for (int i : test) if (prompts.words().get(i).charAt(0) - 'a' == letter) testWordsOfLetter.add(prompts.words().get(i));
+        assertTrue(testWordsOfLetter.size() >= 4, "letter " + (char) ('a' + letter) + " has " + testWordsOfLetter.size() + " test words");
+        absorbedSet.addAll(testWordsOfLetter.subList(0, testWordsOfLetter.size() / 2));
+
+        float[] emb = new float[VOCAB * d];
+        SplittableRandom r = new SplittableRandom(12);
+        double scale = Math.sqrt(d);
+        for (int i = 0; i < emb.length; i++) emb[i] = (float) (0.02 * r.nextGaussian());
+        for (int q = 0; q < selection.words().size(); q++) {
+            String w = selection.words().get(q);
+            int id = selection.tokenIds()[q];
+            emb[id * d + (w.charAt(0) - 'a')] += (float) (A / scale);
+            if (absorbedSet.contains(w)) emb[id * d + FLAG] += (float) (C / scale);
+        }
+        TinyModels.replaceEmbedding(dir, emb);
+        model = Gemma2Model.load(dir);
+    }
+
+    @AfterAll
+    void tearDown() {
+        if (model != null) model.close();
+    }
+
+    /**
+     * Latent l < 26 reads coordinate l with bias −A/2 (fires ≈ A/2 on letter-l words) and decodes
+     * to e_l. With {@code absorb}: latent ℓ also reads −2·flag (silent on S), and latent ABSORBER
+     * reads the flag with bias −C/2 (fires ≈ C/2 on S only) and decodes to e_ℓ.
+     */
+    SaeLatents sae(boolean absorb) {
+        float[] wEnc = new float[d * M], bEnc = new float[M], wDec = new float[M * d], bDec = new float[d];
+        for (int l = 0; l < 26; l++) {
+            wEnc[l * M + l] = 1;
+            bEnc[l] = (float) (-A / 2);
+            wDec[l * d + l] = 1;
+        }
+        if (absorb) {
+            wEnc[FLAG * M + letter] = -2;
+            wEnc[FLAG * M + ABSORBER] = 1;
+            bEnc[ABSORBER] = (float) (-C / 2);
+        } else {
+            bEnc[ABSORBER] = -1e6f;
+        }
+        wDec[ABSORBER * d + letter] = 1;
+        for (int j = ABSORBER + 1; j < M; j++) { bEnc[j] = -1e6f; wDec[j * d + 40 + j - ABSORBER] = 1; } // never fire
+        return SaeLatents.relu(SaeParams.of(d, M, wEnc, bEnc, wDec, bDec));
+    }
+
+    FirstLetterAbsorption.LetterResult letterResult(FirstLetterAbsorption.Result res, int l) {
+        return res.letters().stream().filter(x -> x.letter() == 'a' + l).findFirst().orElseThrow();
+    }
+
+    @Test
+    void theAbsorbedHalfOfOneLetterGivesTheExactRate() {
+        FirstLetterAbsorption.Result res = FirstLetterAbsorption.run(model, tokenizer, sae(true), selection, settings, done -> { });
+        var lr = letterResult(res, letter);
+        System.out.printf("absorption: %d words (%d test), letter %s: %d absorbed of %d true positives, rate %.3f; %d letters included%n",
+                res.wordsUsed(), res.test(), lr.letter(), lr.fullAbsorptions(), lr.probeTruePositives(), lr.absorptionRate(), res.lettersIncluded());
+        // The planted probe direction is clean: every test word of ℓ is a true positive.
+        assertEquals(testWordsOfLetter.size(), lr.testWords());
+        assertEquals(testWordsOfLetter.size(), lr.probeTruePositives());
+        assertEquals(1.0, lr.probeF1(), 0.0);
+        assertArrayEquals(new int[] {letter}, lr.mainLatents(), "main latent of ℓ: its own");
+        assertEquals(absorbedSet, new HashSet<>(lr.absorbedWords()));
+        for (int j : lr.absorbingLatents()) assertEquals(ABSORBER, j);
+        double expected = (double) absorbedSet.size() / testWordsOfLetter.size();
+        assertEquals(expected, lr.absorptionRate(), 0.0);
+        // S words: main silent, the absorber carries the whole projection → fraction 1; others 0.
+        assertEquals(expected, lr.meanAbsorptionFraction(), 1e-12);
+        for (var other : res.letters()) {
+            if (other.letter() == 'a' + letter) continue;
+            assertEquals(0, other.fullAbsorptions(), "letter " + other.letter());
+            if (other.probeTruePositives() > 0) assertEquals(0.0, other.absorptionRate());
+        }
+        assertTrue(res.lettersIncluded() > 0);
+        double mean = res.letters().stream().filter(FirstLetterAbsorption.LetterResult::included).mapToDouble(FirstLetterAbsorption.LetterResult::absorptionRate).average().orElseThrow();
+        assertEquals(mean, res.meanAbsorptionRate(), 1e-15);
+        assertEquals(res.wordsUsed(), res.train() + res.test());
+    }
+
+    @Test
+    void nothingAbsorbedGivesZero() {
+        FirstLetterAbsorption.Result res = FirstLetterAbsorption.run(model, tokenizer, sae(false), selection, settings, done -> { });
+        assertEquals(testWordsOfLetter.size(), letterResult(res, letter).probeTruePositives());
+        for (var l : res.letters()) {
+            assertEquals(0, l.fullAbsorptions(), "letter " + l.letter());
+            if (l.probeTruePositives() > 0) assertEquals(0.0, l.meanAbsorptionFraction(), "letter " + l.letter());
+        }
+        assertEquals(0.0, res.meanAbsorptionRate());
+        assertEquals(1.0, res.meanMainLatents(), "one main latent per letter");
+    }
+
+    @Test
+    void maxWordsSamplesDeterministically() {
+        var s = settings.withMaxWords(10);
+        var a = FirstLetterAbsorption.prompts(tokenizer, selection, s);
+        assertTrue(a.words().size() <= 10 && a.words().size() >= 8, "10 sampled, a few may fail the template check: " + a.words().size());
+        assertEquals(a.words(), FirstLetterAbsorption.prompts(tokenizer, selection, s).words());
+    }
+}
