@@ -30,6 +30,7 @@ public final class TornadoBackend implements Backend {
     public static final long DEFAULT_MIN_VOLUME = 1 << 15;
 
     private final String device;
+    private final boolean hostCpu;
     private final long minVolume;
     private final Map<GemmPlan.Key, GemmPlan> gemms = lru();
     private final Map<TopKPlan.Key, TopKPlan> topKs = lru();
@@ -38,8 +39,9 @@ public final class TornadoBackend implements Backend {
     /** Calls that ran on the device (not handed to the CPU), per operation: tests check that work really moved. */
     long gemmOnDevice, topKOnDevice, coFiringOnDevice;
 
-    TornadoBackend(String device, long minVolume) {
-        this.device = device;
+    TornadoBackend(TornadoBackendProvider.Device device, long minVolume) {
+        this.device = device.description();
+        this.hostCpu = device.hostCpu();
         this.minVolume = minVolume;
     }
 
@@ -54,6 +56,10 @@ public final class TornadoBackend implements Backend {
 
     @Override public String device() {
         return device;
+    }
+
+    @Override public boolean onHostCpu() {
+        return hostCpu;
     }
 
     @Override public synchronized void sgemm(Gemm.Form form, int m, int n, int k, float[] a, int aOff, int lda,

@@ -5,6 +5,7 @@ import saelab.tensor.backend.BackendProvider;
 import saelab.tensor.backend.BackendUnavailableException;
 import saelab.tensor.backend.Backends;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
 import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
 
 /**
@@ -21,16 +22,20 @@ public final class TornadoBackendProvider implements BackendProvider {
         return TornadoBackend.open(TornadoBackend.DEFAULT_MIN_VOLUME);
     }
 
-    /** The default device's description, or why there is none. */
-    static String probe() throws BackendUnavailableException {
+    /** TornadoVM's default device: what to call it, and whether it is the host CPU (PoCL and the like). */
+    record Device(String description, boolean hostCpu) {}
+
+    /** The default device, or why there is none. */
+    static Device probe() throws BackendUnavailableException {
         // By default TornadoVM silently runs a kernel it failed to compile as plain sequential Java
         // ("bailout"); a backend must fail loudly instead. Read when its runtime starts, i.e. below.
         if (System.getProperty("tornado.recover.bailout") == null) System.setProperty("tornado.recover.bailout", "False");
         try {
             TornadoDevice dev = TornadoRuntimeProvider.getTornadoRuntime().getDefaultDevice();
             if (dev == null) throw new BackendUnavailableException("TornadoVM found no device (tornado --devices lists them)");
-            return dev.getTornadoVMBackend() + " " + dev.getPhysicalDevice().getDeviceName()
-                    + " [" + dev.getPlatformName() + "] via TornadoVM";
+            return new Device(dev.getTornadoVMBackend() + " " + dev.getPhysicalDevice().getDeviceName()
+                    + " [" + dev.getPlatformName() + "] via TornadoVM",
+                    dev.getDeviceType() == TornadoDeviceType.CPU);
         } catch (BackendUnavailableException e) {
             throw e;
         } catch (RuntimeException | LinkageError e) {

@@ -23,6 +23,15 @@ public interface Backend {
         return false;
     }
 
+    /**
+     * True when the device is this machine's own CPU behind another runtime (an OpenCL CPU driver
+     * such as PoCL): right for verifying kernels, slower than the Vector API backend, so "auto"
+     * passes it over (naming it selects it all the same).
+     */
+    default boolean onHostCpu() {
+        return false;
+    }
+
     /** {@link Gemm#sgemm(Gemm.Form, int, int, int, float[], int, int, float[], int, int, float[], int, int, boolean)}. */
     void sgemm(Gemm.Form form, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                float[] c, int cOff, int ldc, boolean accumulate);

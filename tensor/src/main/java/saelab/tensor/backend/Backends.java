@@ -43,8 +43,8 @@ public final class Backends {
 
     /**
      * Resolves a {@code --backend} value. "cpu" is the Vector API backend; a provider's name opens
-     * that provider or throws with its reason; "auto" opens the first provider that works and
-     * otherwise falls back to the CPU. Either way {@code say} is told what was chosen and, for
+     * that provider or throws with its reason; "auto" opens the first provider that works on a
+     * device other than this machine's CPU and otherwise falls back to the CPU. Either way {@code say} is told what was chosen and, for
      * "auto", why the others were passed over. Does not {@link #use} the result.
      */
     public static Backend select(String choice, Consumer<String> say) throws BackendUnavailableException {
@@ -55,7 +55,11 @@ public final class Backends {
             StringBuilder passed = new StringBuilder();
             for (BackendProvider p : providers) {
                 try {
-                    return chosen(p.open(), "", say);
+                    Backend b = p.open();
+                    if (!b.onHostCpu()) return chosen(b, "", say);
+                    passed.append("; ").append(p.name()).append(" passed over: its device (").append(b.device())
+                            .append(") is this machine's CPU, slower than the Vector API; --backend ").append(p.name())
+                            .append(" selects it anyway");
                 } catch (BackendUnavailableException | RuntimeException | LinkageError e) {
                     passed.append("; ").append(p.name()).append(" not usable: ").append(e.getMessage());
                 }

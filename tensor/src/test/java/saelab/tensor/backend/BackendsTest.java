@@ -33,11 +33,41 @@ class BackendsTest {
         }
     }
 
+    /** Opens on a device that is the host CPU under another runtime, as TornadoVM on PoCL does. */
+    public static final class HostCpu implements BackendProvider {
+        @Override public String name() { return "hostcpu"; }
+        @Override public Backend open() {
+            Backend recording = Backends.cpu();
+            return new Backend() {
+                @Override public String name() { return "hostcpu"; }
+                @Override public String device() { return "OpenCL CPU device"; }
+                @Override public boolean onHostCpu() { return true; }
+                @Override public void sgemm(Gemm.Form f, int m, int n, int k, float[] a, int ao, int lda, float[] b, int bo, int ldb, float[] c, int co, int ldc, boolean acc) {
+                    recording.sgemm(f, m, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, acc);
+                }
+                @Override public void bf16GemmNT(int m, int n, int k, float[] a, int ao, int lda, MemorySegment b, long bo, long ldb, float[] c, int co, int ldc, boolean acc) {
+                    recording.bf16GemmNT(m, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, acc);
+                }
+                @Override public void topKRows(float[] x, int off, int ld, int rows, int cols, int k, int[] oi, float[] ov) {
+                    recording.topKRows(x, off, ld, rows, cols, k, oi, ov);
+                }
+                @Override public CoFiring.Summary activationOverlap(int rows, int k, int m, int[] idx, float[] val, double t, CoFiring.Normalization nz, float[] g, long[] h, boolean all) {
+                    return recording.activationOverlap(rows, k, m, idx, val, t, nz, g, h, all);
+                }
+                @Override public CoFiring.Summary decoderOverlap(int rows, int k, int m, int[] idx, float[] val, double t, CoFiring.Normalization nz, float[] w, int d, float[] g, long[] h, boolean all) {
+                    return recording.decoderOverlap(rows, k, m, idx, val, t, nz, w, d, g, h, all);
+                }
+            };
+        }
+    }
+
     /** Opens a backend that logs each call and delegates to the CPU. */
     public static final class Recording implements BackendProvider {
         static final List<String> CALLS = new ArrayList<>();
+        static boolean refuse;
         @Override public String name() { return "recording"; }
         @Override public Backend open() {
+            if (refuse) throw new IllegalStateException("refusing on purpose");
             Backend cpu = Backends.cpu();
             return new Backend() {
                 @Override public String name() { return "recording"; }
@@ -64,6 +94,7 @@ class BackendsTest {
     @AfterEach void backToCpu() {
         Backends.use(Backends.cpu());
         Recording.CALLS.clear();
+        Recording.refuse = false;
     }
 
     @Test void cpuIsTheDefaultAndLeavesFacadesOnTheirOwnCode() throws Exception {
@@ -71,7 +102,7 @@ class BackendsTest {
         List<String> said = new ArrayList<>();
         assertSame(Backends.cpu(), Backends.select("cpu", said::add));
         assertTrue(said.getFirst().startsWith("backend: cpu (Vector API"), said.toString());
-        assertEquals(List.of("cpu", "broken", "recording"), Backends.available());
+        assertEquals(List.of("cpu", "broken", "hostcpu", "recording"), Backends.available());
     }
 
     @Test void facadesDispatchEveryHotOperationToTheSelectedBackend() throws Exception {
@@ -112,9 +143,25 @@ class BackendsTest {
     @Test void autoPassesOverABrokenProviderAndSaysWhy() throws Exception {
         List<String> said = new ArrayList<>();
         Backend b = Backends.select("auto", said::add);
-        // "broken" comes first in the services file and refuses; "recording" opens.
+        // "broken" comes first in the services file and refuses; "hostcpu" opens on the host's CPU
+        // and is passed over; "recording" opens.
         assertEquals("recording", b.name());
         assertEquals(List.of("backend: recording (test double)"), said);
+    }
+
+    @Test void autoFallsBackToTheCpuNamingEveryBackendItPassedOver() throws Exception {
+        Recording.refuse = true;
+        List<String> said = new ArrayList<>();
+        assertSame(Backends.cpu(), Backends.select("auto", said::add));
+        String line = said.getFirst();
+        assertTrue(line.startsWith("backend: cpu (Vector API"), line);
+        assertTrue(line.contains("broken not usable: no device here"), line);
+        assertTrue(line.contains("hostcpu passed over: its device (OpenCL CPU device) is this machine's CPU"), line);
+        assertTrue(line.contains("recording not usable: refusing on purpose"), line);
+    }
+
+    @Test void aHostCpuDeviceIsUsedOnlyWhenNamed() throws Exception {
+        assertEquals("hostcpu", Backends.select("hostcpu", null).name());
     }
 
     @Test void namingABrokenBackendFailsWithItsReason() {
@@ -131,7 +178,7 @@ class BackendsTest {
 
     @Test void unknownNamesListTheChoices() {
         var e = assertThrows(BackendUnavailableException.class, () -> Backends.select("cuda", null));
-        assertTrue(e.getMessage().contains("cpu, broken, recording or auto"), e.getMessage());
+        assertTrue(e.getMessage().contains("cpu, broken, hostcpu, recording or auto"), e.getMessage());
     }
 
     private static float[] rand(Random r, int n) {
