@@ -46,51 +46,71 @@ public final class BenchGemmaCommand implements Callable<Integer> {
             fileBytes = files.filter(p -> p.toString().endsWith(".safetensors")).mapToLong(BenchGemmaCommand::size).sum();
         }
         long t0 = System.nanoTime();
-        try (Gemma2Model gemma = Gemma2Model.load(model)) {
+        try (ProcessMemory memory = new ProcessMemory(20);
+             Gemma2Model gemma = Gemma2Model.load(model)) {
             GemmaConfig c = gemma.config();
             System.out.printf("model %s: %d layers, hidden %d, vocab %d; safetensors %.3f GB; loaded in %.1f s%n",
                     model, c.numHiddenLayers(), c.hiddenSize(), c.vocabSize(), fileBytes / 1e9, (System.nanoTime() - t0) / 1e9);
+            String tooLarge = HeapCheck.tooLarge("the logits of a " + tokens + "-token pass", 4L * tokens * c.vocabSize());
+            if (tooLarge != null) {
+                System.err.println("bench gemma: " + tooLarge);
+                return 2;
+            }
             int[] ids = new SplittableRandom(1).ints(tokens, 0, c.vocabSize()).toArray();
             ids[0] = c.bosTokenId();
             double gemmRate = bf16GemmRate(c);
             System.out.printf("bf16 GEMM %dx%dx%d: %.1f GFLOP/s (the floor below is the FLOPs at this rate)%n",
                     tokens, c.hiddenSize(), c.intermediateSize(), gemmRate / 1e9);
-            System.out.printf("%-22s %10s %10s %12s %12s %10s%n", "pass", "best s", "tokens/s", "GFLOP", "floor s", "ratio");
+            System.out.printf("%-22s %10s %10s %12s %12s %10s %14s%n", "pass", "best s", "tokens/s", "GFLOP", "floor s", "ratio", "heap MB/pass");
             report("to layer " + layer, time(() -> gemma.forward(ids, 1, Hooks.none().capture(layer).stopAfter(layer))),
                     flops(c, layer + 1, false), gemmRate);
             report("to logits", time(() -> gemma.forward(ids, 1, Hooks.none())), flops(c, c.numHiddenLayers(), true), gemmRate);
             int prompt = Math.min(16, tokens), steps = 8;
-            double decode = time(() -> {
+            decodeSeconds = Double.MAX_VALUE;
+            time(() -> {
                 var cache = gemma.newCache(1, prompt + steps);
                 gemma.extend(cache, java.util.Arrays.copyOf(ids, prompt));
                 long t = System.nanoTime();
                 for (int i = 0; i < steps; i++) gemma.extend(cache, new int[] {ids[prompt + i]});
-                decodeSeconds = (System.nanoTime() - t) / 1e9 / steps;
+                decodeSeconds = Math.min(decodeSeconds, (System.nanoTime() - t) / 1e9 / steps);
             });
-            System.out.printf("decode (KV cache)      %10.3f s/token = %.2f tokens/s; reads %.3f GB of weights per token: %.1f GB/s%n",
-                    decodeSeconds, 1 / decodeSeconds, fileBytes / 1e9, fileBytes / 1e9 / decodeSeconds);
-            long peak = peakRssBytes();
-            System.out.printf("peak RSS %.3f GB = %.2f × the safetensors size (goal ≤ 1.15)%n", peak / 1e9, (double) peak / fileBytes);
+            System.out.printf("decode (KV cache)      %10.3f s/token = %.2f tokens/s; reads %.3f GB of weights per token: %.1f GB/s; "
+                            + "heap %.1f MB per %d-token prefill + %d steps%n",
+                    decodeSeconds, 1 / decodeSeconds, fileBytes / 1e9, fileBytes / 1e9 / decodeSeconds,
+                    allocatedPerPass / 1e6, prompt, steps);
+            long peak = ProcessMemory.read().peakTotal();
+            System.out.printf("peak RSS %.3f GB = %.3f × the safetensors size (goal ≤ 1.15)%n", peak / 1e9, (double) peak / fileBytes);
+            System.out.printf("  sampled peaks: RssFile %.3f GB (mapped checkpoint, %.3f × its size), RssAnon %.3f GB (heap, JVM, buffers); "
+                            + "max heap %.2f GB%n",
+                    memory.peakFile() / 1e9, (double) memory.peakFile() / fileBytes, memory.peakAnon() / 1e9,
+                    Runtime.getRuntime().maxMemory() / 1e9);
         }
         return 0;
     }
 
-    private double decodeSeconds; // of the last decode pass timed
+    private double decodeSeconds; // best of the decode passes timed
+    private double allocatedPerPass; // heap bytes allocated by all threads, mean over the timed passes of the last time()
+
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
 
     private double time(Runnable pass) {
         for (int i = 0; i < warmup; i++) pass.run();
         double best = Double.MAX_VALUE;
+        long allocated = THREADS.getTotalThreadAllocatedBytes();
         for (int i = 0; i < reps; i++) {
             long t = System.nanoTime();
             pass.run();
             best = Math.min(best, (System.nanoTime() - t) / 1e9);
         }
+        allocatedPerPass = (double) (THREADS.getTotalThreadAllocatedBytes() - allocated) / reps;
         return best;
     }
 
     private void report(String name, double seconds, double flops, double gemmRate) {
         double floor = flops / gemmRate;
-        System.out.printf("%-22s %10.3f %10.1f %12.1f %12.3f %10.2f%n", name, seconds, tokens / seconds, flops / 1e9, floor, seconds / floor);
+        System.out.printf("%-22s %10.3f %10.1f %12.1f %12.3f %10.2f %14.1f%n",
+                name, seconds, tokens / seconds, flops / 1e9, floor, seconds / floor, allocatedPerPass / 1e6);
     }
 
     /** Multiply-adds ×2 of the projections of {@code layers} layers (and the unembedding), plus attention's q·k and p·v. */
@@ -120,14 +140,6 @@ public final class BenchGemmaCommand implements Callable<Integer> {
             }
             return 2.0 * m * n * k / best;
         }
-    }
-
-    /** VmHWM of /proc/self/status: the process's peak resident set, mapped file pages included. */
-    static long peakRssBytes() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-        }
-        return -1;
     }
 
     private static long size(Path p) {

@@ -49,6 +49,13 @@ public final class CompleteCommand implements Callable<Integer> {
             int vocab = gemma.config().vocabSize();
             int[] promptIds = tokenizer.encode(prompt);
             System.err.printf("complete: loaded %s in %.1f s; prompt: %d tokens%n", model, (System.nanoTime() - t0) / 1e9, promptIds.length);
+            var c = gemma.config();
+            long cacheBytes = 2L * 4 * c.numHiddenLayers() * c.numKeyValueHeads() * c.headDim() * (promptIds.length + maxTokens);
+            String tooLarge = HeapCheck.tooLarge("the KV cache for " + promptIds.length + " + " + maxTokens + " positions", cacheBytes);
+            if (tooLarge != null) {
+                System.err.println("complete: " + tooLarge);
+                return 2;
+            }
             KvCache cache = gemma.newCache(1, promptIds.length + maxTokens);
 
             long t1 = System.nanoTime();

@@ -3,6 +3,7 @@ package saelab.model.gemma2;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import saelab.model.GemmaConfig;
 import saelab.model.safetensors.TensorStore;
@@ -32,6 +33,13 @@ public final class Gemma2Model implements AutoCloseable {
     private final int hidden, heads, kvHeads, headDim, ffn, vocab;
     private final float embeddingScale, attentionScale, eps;
     private final Float attentionCap, finalCap;
+    /**
+     * The work buffers of the last pass, kept for the next: a 128-token pass of gemma-2-2b needs
+     * 15 MB of them, and allocating them afresh every pass (every token when generating) only
+     * feeds the garbage collector, which answers by growing the heap. Taken out while a pass runs,
+     * so concurrent passes each get their own.
+     */
+    private final AtomicReference<Activations> spareActivations = new AtomicReference<>();
 
     private Gemma2Model(Path checkpoint, GemmaConfig config, TensorStore store) {
         this.checkpoint = checkpoint;
@@ -140,7 +148,7 @@ public final class Gemma2Model implements AutoCloseable {
         VectorOps.scale(embeddingScale, x, 0, x.length);
 
         RotaryEmbedding.Table angles = rotary.table(start, length);
-        Activations a = new Activations(rows);
+        Activations a = borrowActivations(rows);
         Map<Integer, float[]> captured = new LinkedHashMap<>();
         int last = hooks.stopAfter() >= 0 ? hooks.stopAfter() : layers - 1;
         for (int l = 0; l <= last; l++) {
@@ -158,6 +166,7 @@ public final class Gemma2Model implements AutoCloseable {
             }
         }
         cache.advance(length);
+        spareActivations.set(a);
         if (last < layers - 1) return new ForwardResult(batch, length, vocab, null, 0, captured);
 
         int logitRows = lastPositionOnly ? batch : rows;
@@ -172,11 +181,23 @@ public final class Gemma2Model implements AutoCloseable {
         return new ForwardResult(batch, length, vocab, logits, logitRows, captured);
     }
 
-    /** Work buffers for one pass, each [rows × its width]. */
+    /**
+     * The spare work buffers if they hold {@code rows} rows, else new ones for exactly {@code rows}.
+     * The pass hands them back when it ends, so a model keeps the buffers of its largest pass so
+     * far: no more than that pass itself needed at its peak.
+     */
+    private Activations borrowActivations(int rows) {
+        Activations spare = spareActivations.getAndSet(null);
+        return spare != null && spare.rows >= rows ? spare : new Activations(rows);
+    }
+
+    /** Work buffers for a pass of up to {@code rows} rows, each [rows × its width]; a pass uses a prefix. */
     private final class Activations {
+        final int rows;
         final float[] normed, q, k, v, attended, projected, gate, up;
 
         Activations(int rows) {
+            this.rows = rows;
             normed = new float[rows * hidden];
             q = new float[rows * heads * headDim];
             k = new float[rows * kvHeads * headDim];

@@ -1,5 +1,6 @@
 package saelab.model.gemma2;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -58,6 +59,23 @@ class GenerationAndHooksTest {
         }
         assertEquals(total, cache.length());
         assertThrows(IllegalArgumentException.class, () -> model.extend(cache, new int[] {1, 1}), "the cache is full");
+    }
+
+    @Test
+    void workBuffersLeftFromALargerPassChangeNothing() {
+        int[][] small = TestCheckpoints.randomIds(1, 5, config.vocabSize(), 31);
+        int[][] large = TestCheckpoints.randomIds(3, 16, config.vocabSize(), 32);
+        try (Gemma2Model fresh = Gemma2Model.load(dir)) {
+            float[] expected = fresh.forward(small, Hooks.none()).logits();
+            float[] expectedStep = fresh.extend(fresh.newCache(1, 1), new int[] {small[0][0]});
+            // The shared model has run larger passes (this one at least): the small pass and a decode step
+            // now use a prefix of bigger buffers holding another pass's values. Same kernels on the same
+            // shapes, so the results must be identical to the bit, not merely close.
+            model.forward(large, Hooks.none());
+            assertArrayEquals(expected, model.forward(small, Hooks.none()).logits());
+            model.forward(large, Hooks.none().stopAfter(1));
+            assertArrayEquals(expectedStep, model.extend(model.newCache(1, 1), new int[] {small[0][0]}));
+        }
     }
 
     @Test
