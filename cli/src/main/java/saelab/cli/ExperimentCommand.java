@@ -3,6 +3,7 @@ package saelab.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -16,10 +17,14 @@ import picocli.CommandLine.Option;
 import saelab.eval.experiment.Experiment;
 import saelab.eval.experiment.ExperimentConfig;
 import saelab.eval.experiment.ExperimentReport;
+import saelab.eval.experiment.FirstLetterAbsorptionMetric;
 import saelab.eval.experiment.ModelData;
 import saelab.eval.experiment.ModelExperiment;
 import saelab.eval.experiment.ModelMetric;
+import saelab.eval.experiment.SparseProbingMetric;
 import saelab.eval.experiment.Variant;
+import saelab.eval.probe.LabelledTexts;
+import saelab.eval.probe.WordList;
 import saelab.model.GemmaConfig;
 import saelab.model.gemma2.CheckpointException;
 import saelab.model.harvest.HarvestException;
@@ -47,8 +52,11 @@ import saelab.tensor.kernels.Parallel;
                 + "first, then the training tokens; resumable; a re-run with the same --out reuses it, a larger --tokens extends it, "
                 + "another model, data file, layer, context or dtype is refused). Each run trains from those shards and is evaluated on "
                 + "the held-out activations (no ground truth here), and its final SAE also by splicing it into the model: SAEBench's "
-                + "KL-div and CE-loss scores, with the raw KL and CE beside them. At the seed's sizes this is a job of many hours on 2 cores; "
-                + "size it with --tokens, --steps, --batch, --m, --k, --seeds, --variants.",
+                + "KL-div and CE-loss scores, with the raw KL and CE beside them; with --probe-data, SAEBench's sparse probing (top-k latents "
+                + "vs top-k residual dimensions); and, when a word list is found (--words), SAEBench's first-letter absorption, which then "
+                + "enters the conclusion. What does not depend on the SAE (the model's passes over the probing texts and words, the residual "
+                + "baseline, the letter probes) is computed once, before the first run trains. At the seed's sizes this is a job of many hours "
+                + "on 2 cores; size it with --tokens, --steps, --batch, --m, --k, --seeds, --variants.",
                 ""})
 public final class ExperimentCommand implements Callable<Integer> {
 
@@ -102,6 +110,21 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--dtype", paramLabel = "f32|bf16", converter = HarvestCommand.ActivationDtype.class,
             description = "With --model: activation dtype of the harvest (default f32; bf16 halves the disk: 5M tokens × 2304 × 4 B = 46 GB in f32).")
     Dtype dtype;
+    @Option(names = "--probe-data", paramLabel = "FILE.jsonl",
+            description = "With --model: sparse probing of each run's final SAE on these labelled texts, one {\"text\": …, \"label\": …} per line "
+                    + "(as saelab probe, seed " + SparseProbingMetric.SEED + "): test accuracy of the top-k latents for k = 1, 2, 5, 10, 20, 50 beside "
+                    + "the top-k residual dimensions. Without it the report says sparse probing was not run.")
+    Path probeData;
+    @Option(names = "--words", paramLabel = "FILE",
+            description = "With --model: word list of the first-letter absorption, one word per line (default: /usr/share/dict/words, else "
+                    + "the cache of scripts/fetch-word-list.sh; with neither, absorption is not run and the report says how to get a list).")
+    Path words;
+    @Option(names = "--absorption-words", paramLabel = "N",
+            description = "With --model: first-letter absorption on a seeded sample of at most N single-token words (default ${DEFAULT-VALUE}, "
+                    + "≈ 150 per letter; 0 = all).")
+    int absorptionWords = FirstLetterAbsorptionMetric.DEFAULT_MAX_WORDS;
+    @Option(names = "--no-absorption", description = "With --model: do not run the first-letter absorption.")
+    boolean noAbsorption;
     @Option(names = "--threads", description = "Kernel threads (default: all cores).")
     Integer threads;
     @Option(names = "--quiet", description = "No progress lines.")
@@ -152,11 +175,38 @@ public final class ExperimentCommand implements Callable<Integer> {
 
     /**
      * What a --model run measures with the model on each final SAE, beside the core metrics: the
-     * splice scores. Sparse probing and first-letter absorption (eval/probe) join this list, each
-     * as a {@link ModelMetric} taking its own inputs (labelled texts, word list) in its constructor.
+     * splice scores, sparse probing (with --probe-data) and first-letter absorption (when a word
+     * list resolves and --no-absorption is not given); a metric not run says so in the report.
+     * Input files are read here, before the harvest, so a bad one stops the run at once.
      */
     List<ModelMetric> modelMetrics() {
-        return ModelMetric.defaults();
+        List<ModelMetric> metrics = new ArrayList<>(ModelMetric.defaults());
+        if (probeData != null) {
+            metrics.add(new SparseProbingMetric(probeData, LabelledTexts.read(probeData)));
+        } else {
+            metrics.add(ModelMetric.notRun("sparse probing", "Sparse probing", "Sparse probing was not run. To run it, give the experiment "
+                    + "--probe-data FILE.jsonl (one {\"text\": …, \"label\": …} per line, at least two labels): each run's final SAE is then "
+                    + "probed on those texts (top-k latents vs top-k residual dimensions, k = 1 … 50). A run's SAE can also be probed afterwards: "
+                    + "saelab probe --model " + model + " --sae runs/<variant>-seed<s> --data FILE.jsonl."));
+        }
+        if (noAbsorption) {
+            metrics.add(ModelMetric.notRun("first-letter absorption", "First-letter absorption", "First-letter absorption was not run "
+                    + "(--no-absorption). Without that flag it runs on a word list (--words FILE, else /usr/share/dict/words, else the cache of "
+                    + "scripts/fetch-word-list.sh); a run's SAE can also be measured afterwards: saelab absorption --model " + model
+                    + " --sae runs/<variant>-seed<s>."));
+            return metrics;
+        }
+        Path list;
+        try {
+            list = WordList.resolve(words);
+        } catch (IllegalArgumentException e) {
+            if (words != null) throw e;
+            metrics.add(ModelMetric.notRun("first-letter absorption", "First-letter absorption", "First-letter absorption was not run: "
+                    + e.getMessage() + "."));
+            return metrics;
+        }
+        metrics.add(new FirstLetterAbsorptionMetric(list, absorptionWords));
+        return metrics;
     }
 
     ExperimentConfig config() {
@@ -169,11 +219,18 @@ public final class ExperimentCommand implements Callable<Integer> {
             if (tokens != null) misplaced.add("--tokens");
             if (heldOutTokens != null) misplaced.add("--heldout-tokens");
             if (dtype != null) misplaced.add("--dtype");
+            if (probeData != null) misplaced.add("--probe-data");
+            if (words != null) misplaced.add("--words");
+            if (absorptionWords != FirstLetterAbsorptionMetric.DEFAULT_MAX_WORDS) misplaced.add("--absorption-words");
+            if (noAbsorption) misplaced.add("--no-absorption");
             if (!misplaced.isEmpty()) throw new IllegalArgumentException(String.join(", ", misplaced) + ": only with --model DIR --data FILE");
         } else {
             if (evalRows != null) misplaced.add("--eval-rows (use --heldout-tokens)");
             if (bar != null) misplaced.add("--recovery-bar (there is no ground truth on a model)");
             if (!misplaced.isEmpty()) throw new IllegalArgumentException(String.join(", ", misplaced) + ": only on synthetic data, not with --model");
+            if (noAbsorption && words != null) throw new IllegalArgumentException("--words and --no-absorption contradict each other: give one");
+            if (absorptionWords < 0) throw new IllegalArgumentException("--absorption-words must be ≥ 0 (0: all), got " + absorptionWords);
+            if (probeData != null && !Files.isRegularFile(probeData)) throw new IllegalArgumentException("--probe-data " + probeData + ": no such file");
         }
         long st = steps != null ? steps : quick ? 60 : onModel ? ModelData.SEED_STEPS : DEFAULT_STEPS;
         int sd = quick && seeds == 3 ? 2 : seeds;

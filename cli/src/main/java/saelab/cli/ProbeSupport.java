@@ -5,13 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import saelab.model.AtomicFiles;
+import saelab.eval.probe.ProbeJson;
 
 /** What the probe and absorption commands share: the layer from the SAE's hook name, default output paths, atomic JSON. */
 final class ProbeSupport {
@@ -43,12 +42,6 @@ final class ProbeSupport {
 
     /** Writes value as indented JSON, atomically (temporary file, then rename), creating the folder. */
     static void writeJson(Path out, Object value) {
-        try {
-            Path parent = out.toAbsolutePath().getParent();
-            if (parent != null) Files.createDirectories(parent);
-            AtomicFiles.write(out, JSON.writeValueAsBytes(value));
-        } catch (IOException e) {
-            throw new UncheckedIOException(out + ": cannot write: " + e.getMessage(), e);
-        }
+        ProbeJson.write(out, value);
     }
 }

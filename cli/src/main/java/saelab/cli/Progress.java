@@ -2,6 +2,7 @@ package saelab.cli;
 
 import java.io.PrintStream;
 import java.util.Locale;
+import saelab.eval.StatusLine;
 import saelab.train.trainer.StepStats;
 import saelab.train.trainer.TrainConfig;
 import saelab.train.trainer.TrainingRun;
@@ -11,13 +12,11 @@ import saelab.train.trainer.TrainingRun;
  * redrawn in place; into a pipe or log file, a plain line every few seconds, so logs stay readable.
  */
 final class Progress {
-    private static final boolean TERMINAL = System.console() != null && System.console().isTerminal();
-    private static final long REDRAW_NANOS = TERMINAL ? 200_000_000L : 5_000_000_000L;
-    private final PrintStream err;
+    private static final long REDRAW_NANOS = 200_000_000L, PLAIN_NANOS = 5_000_000_000L;
+    private final StatusLine line;
     private long lastDraw;
-    private String lastLine = "";
 
-    Progress(PrintStream err) { this.err = err; }
+    Progress(PrintStream err) { this.line = new StatusLine(err, PLAIN_NANOS); }
 
     TrainingRun.Listener listener(TrainConfig cfg) {
         return (s, tokens, seconds) -> {
@@ -28,17 +27,13 @@ final class Progress {
             int width = 24, filled = (int) (width * (s.step() + 1) / cfg.steps());
             String bar = "#".repeat(filled) + ".".repeat(width - filled);
             String pen = cfg.penalty().active() ? String.format(Locale.ROOT, " pen %.3g", s.penaltyTerm()) : "";
-            String line = String.format(Locale.ROOT, "step %d/%d [%s] %s tok/s  loss %.4g%s  L0 %.1f  EV %.3f  dead %d",
-                    s.step() + 1, cfg.steps(), bar, human(tokens / Math.max(seconds, 1e-9)), s.loss(), pen, s.l0(), s.explainedVariance(), s.deadLatents());
-            if (TERMINAL) err.print("\r" + line + " ".repeat(Math.max(0, lastLine.length() - line.length())));
-            else err.println(line);
-            err.flush();
-            lastLine = line;
+            line.show(String.format(Locale.ROOT, "step %d/%d [%s] %s tok/s  loss %.4g%s  L0 %.1f  EV %.3f  dead %d",
+                    s.step() + 1, cfg.steps(), bar, human(tokens / Math.max(seconds, 1e-9)), s.loss(), pen, s.l0(), s.explainedVariance(), s.deadLatents()), last);
         };
     }
 
     void finish() {
-        if (TERMINAL && !lastLine.isEmpty()) err.println();
+        line.finish();
     }
 
     private static String human(double v) {

@@ -1,6 +1,8 @@
 package saelab.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -13,12 +15,18 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine;
+import java.util.ArrayList;
+import java.util.List;
+import saelab.eval.experiment.FirstLetterAbsorptionMetric;
 import saelab.eval.experiment.ModelData;
+import saelab.eval.experiment.ModelMetric;
+import saelab.eval.experiment.SparseProbingMetric;
 import saelab.eval.experiment.Variant;
 import saelab.model.GemmaConfig;
 import saelab.model.safetensors.Dtype;
 import saelab.model.synthetic.RandomGemma2Checkpoint;
 import saelab.model.synthetic.SyntheticTokenizer;
+import saelab.model.tokenizer.GemmaTokenizer;
 
 class ExperimentCommandTest {
 
@@ -72,24 +80,62 @@ class ExperimentCommandTest {
         StringBuilder text = new StringBuilder();
         for (int i = 0; i < 40; i++) text.append("the sparse autoencoder reads the residual stream of layer ").append(i).append(" and writes features\n");
         Path data = Files.writeString(dir.resolve("tiny.txt"), text);
+        // The word list: the whole words of the tiny synthetic vocabulary (a few dozen), first-letter absorption's input.
+        GemmaTokenizer tokenizer = GemmaTokenizer.load(model);
+        List<String> vocabulary = new ArrayList<>();
+        for (int id = 0; id < tokenizer.vocabSize(); id++) {
+            String t = tokenizer.token(id);
+            if (t.length() > 1 && t.startsWith("▁") && t.substring(1).chars().allMatch(c -> c >= 'a' && c <= 'z')) vocabulary.add(t.substring(1));
+        }
+        Path words = Files.write(dir.resolve("words.txt"), vocabulary);
         Path out = dir.resolve("exp");
         ExperimentCommand cmd = new ExperimentCommand();
         Object[] r = execute(cmd, "--model", model.toString(), "--data", data.toString(), "--layer", "1", "--context", "16", "--heldout-tokens", "32",
-                "--m", "64", "--k", "4", "--steps", "8", "--batch", "32", "--seeds", "2", "--phases", "2", "--variants", "topk,adaptive", "--out", out.toString());
+                "--m", "64", "--k", "4", "--steps", "8", "--batch", "32", "--seeds", "2", "--phases", "2", "--variants", "topk,adaptive", "--out", out.toString(),
+                "--words", words.toString(), "--absorption-words", "25");
         String printed = (String) r[1];
         assertEquals(0, r[0], printed);
         assertEquals(out.resolve("report.html"), cmd.lastReport);
         String page = Files.readString(out.resolve("report.html"));
         assertTrue(page.contains("<th>KL-div score</th>") && !page.contains("<th>Hungarian cos</th>"), "model columns, no ground truth");
+        assertTrue(page.contains("<th>first-letter absorption</th>") && page.contains("<h2>First-letter absorption</h2>"), "absorption ran: --words");
+        assertTrue(page.contains("Sparse probing was not run. To run it, give the experiment --probe-data FILE.jsonl"), "no --probe-data: says how");
+        assertFalse(page.contains("<th>probe top-1 acc</th>"));
         JsonNode root = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         assertEquals(4, root.get("runs").size());
         for (JsonNode run : root.get("runs")) {
             double kl = run.get("final").get("kl_div_score").asDouble(), ce = run.get("final").get("ce_loss_score").asDouble();
             assertTrue(Double.isFinite(kl) && kl <= 1 && Double.isFinite(ce), run.get("final").toString());
+            assertTrue(run.get("final").has("first_letter_absorption_rate"), run.get("final").toString());
         }
+        JsonNode absorption = root.get("model_metrics").get("first-letter absorption");
+        assertEquals(words.toAbsolutePath().toString(), absorption.get("word_list").asText());
+        assertEquals(25, absorption.get("words_used").asInt(), "--absorption-words caps the words");
+        assertFalse(root.get("model_metrics").get("sparse probing").get("run").asBoolean());
+        assertEquals("[\"splice\",\"first-letter absorption\"]", root.get("config").get("model").get("model_metrics").toString());
+        assertTrue(printed.contains("first-letter absorption: " + words.toAbsolutePath()) && printed.contains("sparse probing: not run"), printed);
         // --tokens defaulted to one pass over 8 × 32 rows without <bos>: ⌈256 / 15⌉ = 18 sequences of 16 tokens.
         assertEquals(32 + 18 * 16, root.get("config").get("model").get("harvest_tokens").asLong());
         assertTrue(printed.contains("harvest: done:") && printed.contains("KL-div score") && printed.contains("[4/4] adaptive"), printed);
+    }
+
+    @Test
+    void theModelMetricsFollowTheFlags(@TempDir Path dir) throws Exception {
+        Path probe = Files.writeString(dir.resolve("p.jsonl"), "{\"text\": \"a\", \"label\": 0}\n{\"text\": \"b\", \"label\": 1}\n");
+        ExperimentCommand cmd = new ExperimentCommand();
+        new CommandLine(cmd).parseArgs("--model", "/m", "--data", "d.txt", "--probe-data", probe.toString(), "--no-absorption");
+        cmd.config();
+        List<ModelMetric> metrics = cmd.modelMetrics();
+        assertEquals(List.of("splice", "sparse probing", "first-letter absorption"), metrics.stream().map(ModelMetric::name).toList());
+        assertTrue(metrics.get(1) instanceof SparseProbingMetric);
+        assertFalse(metrics.get(2).ran(), "--no-absorption");
+        ExperimentCommand missing = new ExperimentCommand();
+        new CommandLine(missing).parseArgs("--model", "/m", "--data", "d.txt", "--words", dir.resolve("none.txt").toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, missing::modelMetrics);
+        assertTrue(e.getMessage().contains("none.txt: no such word list file"), e.getMessage());
+        ExperimentCommand capped = new ExperimentCommand();
+        new CommandLine(capped).parseArgs("--model", "/m", "--data", "d.txt", "--words", probe.toString(), "--absorption-words", "7");
+        assertTrue(capped.modelMetrics().get(2).ran() && capped.modelMetrics().get(2) instanceof FirstLetterAbsorptionMetric);
     }
 
     @Test
@@ -108,7 +154,9 @@ class ExperimentCommandTest {
         assertEquals(39_364L * 128, cfg.model().tokens());
         assertEquals(2e-4, Variant.select(java.util.List.of("topk")).getFirst().modelLr(16384), 1e-15);
         assertEquals(3e-4 * 2, Variant.select(java.util.List.of("standard")).getFirst().modelLr(4096), 1e-15);
-        for (String[] bad : new String[][] {{"--layer", "3"}, {"--model", "/m"}, {"--model", "/m", "--data", "d.txt", "--eval-rows", "100"}}) {
+        for (String[] bad : new String[][] {{"--layer", "3"}, {"--model", "/m"}, {"--model", "/m", "--data", "d.txt", "--eval-rows", "100"},
+                {"--probe-data", "p.jsonl"}, {"--no-absorption"}, {"--model", "/m", "--data", "d.txt", "--no-absorption", "--words", "w.txt"},
+                {"--model", "/m", "--data", "d.txt", "--probe-data", "/no/such/file.jsonl"}}) {
             Object[] r = execute(new ExperimentCommand(), bad);
             assertEquals(2, r[0], String.join(" ", bad));
             assertTrue(((String) r[1]).contains("--"), (String) r[1]);

@@ -10,8 +10,9 @@ import saelab.eval.report.SeedSpread;
  * The report's plain-language verdict, computed from the per-variant spreads over seeds: does
  * the adaptive SAE beat the static orthogonal SAE and the TopK baseline on separation
  * (Hungarian-matched cosine, higher is better; |cos| of co-firing decoder pairs, lower is
- * better) and on absorption (lower is better), at comparable reconstruction (explained
- * variance)? Two variants differ significantly on a metric only when their 95% t-intervals do
+ * better) and on absorption (lower is better: the synthetic absorption, or on a model the
+ * first-letter absorption rate and fraction when they were measured), at comparable reconstruction
+ * (explained variance, and on a model the CE-loss score)? Two variants differ significantly on a metric only when their 95% t-intervals do
  * not overlap; otherwise the text says "no significant difference".
  */
 public final class Conclusion {
@@ -26,6 +27,9 @@ public final class Conclusion {
     public static final Metric COFIRE = new Metric(Snapshot.COFIRE_COS, "co-firing pair |cos|", false, 4);
     public static final Metric ABSORPTION = new Metric(Snapshot.ABSORPTION, "absorption rate", false, 3);
     public static final Metric EV = new Metric(Snapshot.EV, "explained variance", true, 3);
+    /** On a model: SAEBench's first-letter absorption (rate and fraction), when it was run. */
+    public static final Metric FIRST_LETTER = new Metric(FirstLetterAbsorptionMetric.RATE, "first-letter absorption rate", false, 3);
+    public static final Metric FIRST_LETTER_FRACTION = new Metric(FirstLetterAbsorptionMetric.FRACTION, "first-letter absorption fraction", false, 3);
     /** On a model: the CE-loss score as a second reconstruction check. */
     public static final Metric CE_SCORE = new Metric(SpliceMetric.CE_SCORE, "CE-loss score", true, 4);
 
@@ -68,10 +72,26 @@ public final class Conclusion {
 
     static String against(Map<String, SeedSpread> a, Map<String, SeedSpread> b, String base) {
         // On a model there is no ground truth: no Hungarian cos and no synthetic absorption. The
-        // verdict then rests on what was measured, and the reconstruction check adds the CE-loss score.
+        // verdict then rests on what was measured: absorption is the first-letter absorption when it
+        // was run (rate and fraction combined as separation's two metrics are), and the
+        // reconstruction check adds the CE-loss score.
         Verdict h = a.containsKey(HUNGARIAN.key()) ? compare(a.get(HUNGARIAN.key()), b.get(HUNGARIAN.key()), true) : null;
         Verdict c = compare(a.get(COFIRE.key()), b.get(COFIRE.key()), false);
-        Verdict ab = a.containsKey(ABSORPTION.key()) ? compare(a.get(ABSORPTION.key()), b.get(ABSORPTION.key()), false) : null;
+        Verdict ab = null;
+        String absorption = "not measured on this data";
+        if (a.containsKey(ABSORPTION.key())) {
+            ab = compare(a.get(ABSORPTION.key()), b.get(ABSORPTION.key()), false);
+            absorption = phrase(ABSORPTION, a, b, ab);
+        } else if (a.containsKey(FIRST_LETTER.key())) {
+            if (measured(a, FIRST_LETTER) && measured(b, FIRST_LETTER)) {
+                Verdict rate = compare(a.get(FIRST_LETTER.key()), b.get(FIRST_LETTER.key()), false);
+                Verdict fraction = compare(a.get(FIRST_LETTER_FRACTION.key()), b.get(FIRST_LETTER_FRACTION.key()), false);
+                ab = combine(rate, fraction);
+                absorption = phrase(FIRST_LETTER, a, b, rate) + "; " + phrase(FIRST_LETTER_FRACTION, a, b, fraction);
+            } else {
+                absorption = "first-letter absorption was run but no letter's probe qualified (F1 > 0.6 with a true positive), so it has no value";
+            }
+        }
         Verdict ev = compare(a.get(EV.key()), b.get(EV.key()), true);
         Verdict ce = a.containsKey(CE_SCORE.key()) ? compare(a.get(CE_SCORE.key()), b.get(CE_SCORE.key()), true) : null;
         Verdict sep = h == null ? c : combine(h, c);
@@ -89,12 +109,18 @@ public final class Conclusion {
         }
         s.append(" Separation: ");
         if (h != null) s.append(phrase(HUNGARIAN, a, b, h)).append("; ");
-        s.append(phrase(COFIRE, a, b, c)).append(". Absorption: ").append(ab != null ? phrase(ABSORPTION, a, b, ab) : "not measured on this data")
+        s.append(phrase(COFIRE, a, b, c)).append(". Absorption: ").append(absorption)
                 .append(". Reconstruction: ").append(phrase(EV, a, b, ev));
         if (ce != null) s.append("; ").append(phrase(CE_SCORE, a, b, ce));
         s.append(comparable ? " (comparable)" : !recon
                 ? " (the adaptive SAE reconstructs worse, so this is not a comparison at equal reconstruction)" : "").append('.');
         return s.toString();
+    }
+
+    /** Whether a metric has a value (a mean that is a number) in this variant's summary. */
+    static boolean measured(Map<String, SeedSpread> v, Metric m) {
+        SeedSpread s = v.get(m.key());
+        return s != null && !Double.isNaN(s.mean());
     }
 
     /** Separation is better when one of its metrics is and none is worse; worse likewise; else no clear difference. */

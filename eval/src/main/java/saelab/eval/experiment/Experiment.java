@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import saelab.eval.StatusLine;
 import saelab.train.sae.SaeParams;
 import saelab.train.source.ActivationSource;
 import saelab.train.source.SyntheticConfig;
@@ -83,10 +84,15 @@ public final class Experiment {
         return String.format(Locale.ROOT, "[%d/%d] %-15s seed %d", n, total, v.id(), seed);
     }
 
+    /** Where a run's checkpoint and log go: {@code out/runs/<variant>-seed<s>}. */
+    static Path runDir(ExperimentConfig e, Variant v, long seed) {
+        return e.out().resolve("runs").resolve(v.id() + "-seed" + seed);
+    }
+
     static RunResult runOne(ExperimentConfig e, Variant v, long seed, ActivationSource src, Evaluator eval, PrintStream err,
                             String label, long expBegin) {
         TrainConfig cfg = v.trainConfig(e, src.dim(), seed);
-        Path dir = e.out().resolve("runs").resolve(v.id() + "-seed" + seed);
+        Path dir = runDir(e, v, seed);
         List<CurvePoint> curve = new ArrayList<>();
         List<Snapshot> phases = new ArrayList<>();
         Line line = new Line(err, label, cfg.steps(), expBegin);
@@ -120,17 +126,16 @@ public final class Experiment {
         private final PrintStream err;
         private final String label;
         private final long steps, expBegin;
+        private final StatusLine line;
         private long lastDraw;
-        private int width;
-        private long lastPlain;
-        /** Redraw in place only on a terminal. */
-        private static final boolean TERMINAL = System.console() != null && System.console().isTerminal();
 
         Line(PrintStream err, String label, long steps, long expBegin) {
             this.err = err;
             this.label = label;
             this.steps = steps;
             this.expBegin = expBegin;
+            // Into a pipe or log: each run's result, and a status line every 10 s at most.
+            this.line = err == null ? null : new StatusLine(err, 10_000_000_000L);
         }
 
         void update(StepStats s) {
@@ -158,6 +163,9 @@ public final class Experiment {
                     ? String.format(Locale.ROOT, "Hungarian cos %.3f  absorption %.3f", last.get(Snapshot.HUNGARIAN), last.get(Snapshot.ABSORPTION))
                     : last.has(SpliceMetric.KL_SCORE) ? String.format(Locale.ROOT, "KL-div score %.4f  CE-loss score %.4f",
                     last.get(SpliceMetric.KL_SCORE), last.get(SpliceMetric.CE_SCORE)) : String.format(Locale.ROOT, "co-firing |cos| %.4f", last.get(Snapshot.COFIRE_COS));
+            if (last.has(FirstLetterAbsorptionMetric.RATE) && !Double.isNaN(last.get(FirstLetterAbsorptionMetric.RATE))) {
+                quality += String.format(Locale.ROOT, "  first-letter absorption %.3f", last.get(FirstLetterAbsorptionMetric.RATE));
+            }
             draw(String.format(Locale.ROOT, "%s  done: train %.1fs, eval %.1fs  EV %.3f  L0 %.1f  %s  (%s elapsed)",
                     label, train, eval, last.get(Snapshot.EV), last.get(Snapshot.L0), quality, clock(System.nanoTime())), true);
         }
@@ -168,19 +176,7 @@ public final class Experiment {
         }
 
         private void draw(String text, boolean end) {
-            if (!TERMINAL) {
-                // Into a pipe or log: each run's result, and a status line every 10 s at most.
-                long now = System.nanoTime();
-                if (end || now - lastPlain > 10_000_000_000L) {
-                    err.println(text);
-                    lastPlain = now;
-                }
-                return;
-            }
-            err.print("\r" + text + " ".repeat(Math.max(0, width - text.length())));
-            width = text.length();
-            if (end) err.println();
-            err.flush();
+            line.show(text, end);
         }
     }
 

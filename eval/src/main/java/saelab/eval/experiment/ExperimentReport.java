@@ -191,7 +191,9 @@ public final class ExperimentReport {
         ExperimentConfig c = r.config();
         ModelData md = c.model();
         ModelExperiment.Info info = r.model();
-        String metrics = info.metrics().stream().map(ModelMetric::name).collect(Collectors.joining(", "));
+        String metrics = info.metrics().stream().filter(ModelMetric::ran).map(ModelMetric::name).collect(Collectors.joining(", "));
+        String notRun = info.metrics().stream().filter(m -> !m.ran()).map(ModelMetric::name).collect(Collectors.joining(", "));
+        if (!notRun.isEmpty()) metrics += (metrics.isEmpty() ? "none; not run: " : "; not run: ") + notRun;
         return String.format(Locale.ROOT, "%d variants × %d seeds (%s), each trained for %d steps of %d rows (m = %d latents, TopK k = %d) on the residual "
                         + "stream of %s (%s, d = %d), harvested from %s in sequences of %d tokens, each beginning with <bos>: %d training tokens "
                         + "(harvest rows [%d, %d); <bos> rows skipped), shuffled with data seed %d, the same stream for every run. "

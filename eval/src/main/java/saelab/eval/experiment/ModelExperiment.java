@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import saelab.eval.StatusLine;
 import saelab.model.gemma2.Gemma2Model;
 import saelab.model.harvest.HarvestException;
 import saelab.model.harvest.HarvestManifest;
@@ -28,8 +29,10 @@ import saelab.train.source.ShardSource;
  *       shuffled with the experiment's data seed, the same stream for every run), and is
  *       measured after each phase on the held-out rows that are not {@code <bos>}: reconstruction,
  *       sparsity, latent density and separation ({@link Snapshot}; no ground truth here).</li>
- *   <li>After the last phase the model metrics ({@link ModelMetric}: the splice scores by default)
- *       measure the final SAE with the model, loaded once for all runs.</li>
+ *   <li>The model is loaded once for all runs, and each model metric ({@link ModelMetric}: the splice
+ *       scores by default; sparse probing and first-letter absorption when asked) does its work that
+ *       does not depend on the SAE ({@link ModelMetric#prepare}: residual passes, probes on residuals)
+ *       before the first run trains. After the last phase of each run they measure its final SAE.</li>
  * </ol>
  */
 public final class ModelExperiment {
@@ -60,6 +63,7 @@ public final class ModelExperiment {
         List<Experiment.RunResult> runs = new ArrayList<>();
         int total = e.variants().size() * e.seeds().size(), n = 0;
         try (Gemma2Model model = Gemma2Model.load(md.model())) {
+            prepare(e, model, metrics, err);
             for (Variant v : e.variants()) {
                 for (long seed : e.seeds()) {
                     n++;
@@ -69,7 +73,7 @@ public final class ModelExperiment {
                         runs.add(Experiment.runOne(e, v, seed, src, (cfg, p, step, last, status) -> {
                             Snapshot s = Snapshot.measure(cfg, p, step, held.x(), held.rows());
                             if (!last) return s;
-                            ModelMetric.Context ctx = new ModelMetric.Context(e, model, held, status);
+                            ModelMetric.Context ctx = new ModelMetric.Context(e, model, held, Experiment.runDir(e, v, seed), status);
                             Map<String, Double> more = new LinkedHashMap<>();
                             for (ModelMetric metric : metrics) {
                                 status.accept("eval: " + metric.name() + "...");
@@ -82,6 +86,28 @@ public final class ModelExperiment {
             }
         }
         return new Experiment.Result(e, null, info, runs, (System.nanoTime() - begin) / 1e9);
+    }
+
+    /** Each metric's once-per-experiment work ({@link ModelMetric#prepare}), with a status line and its log lines on err. */
+    static void prepare(ExperimentConfig e, Gemma2Model model, List<ModelMetric> metrics, PrintStream err) {
+        for (ModelMetric metric : metrics) {
+            if (!metric.ran()) {
+                if (err != null) err.println(metric.name() + ": not run (see the report)");
+                continue;
+            }
+            StatusLine line = err == null ? null : new StatusLine(err, 5_000_000_000L);
+            long t0 = System.nanoTime();
+            metric.prepare(e, model, text -> {
+                if (line != null) line.show(metric.name() + ": " + text, false);
+            }, text -> {
+                if (line == null) return;
+                line.finish();
+                err.println(metric.name() + ": " + text);
+            });
+            if (line != null) line.finish();
+            double s = (System.nanoTime() - t0) / 1e9;
+            if (err != null && s >= 1) err.printf(Locale.ROOT, "%s: prepared in %.1f s%n", metric.name(), s);
+        }
     }
 
     /**

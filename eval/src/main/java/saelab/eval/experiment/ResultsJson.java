@@ -15,7 +15,9 @@ import saelab.train.penalty.PenaltyConfig;
 /**
  * results.json: the configuration (with the synthetic source, or the model, data and harvest),
  * every run's final and per-phase numbers with its co-firing and latent density histograms, its
- * training curve, the per-variant summary over seeds, and the conclusion. Metrics a run did not
+ * training curve, the per-variant summary over seeds, on a model what each model metric holds for
+ * the whole experiment ("model_metrics": e.g. the residual baseline of sparse probing, the letter
+ * probes of first-letter absorption), and the conclusion. Metrics a run did not
  * measure are absent; NaN and infinities are written as null. Written atomically.
  */
 final class ResultsJson {
@@ -107,6 +109,14 @@ final class ResultsJson {
                 q.put("n", s.n());
             });
         });
+        if (r.onModel()) {
+            ObjectNode metrics = root.putObject("model_metrics");
+            for (ModelMetric m : r.model().metrics()) {
+                ObjectNode o = json.createObjectNode();
+                m.results(o);
+                if (!o.isEmpty()) metrics.set(m.name(), o);
+            }
+        }
         root.put("conclusion", conclusion);
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "results", ".tmp");
         try {
@@ -138,7 +148,7 @@ final class ResultsJson {
         o.put("training_rows_first", md.heldOutRows());
         o.put("training_rows_end", md.harvestTokens());
         ArrayNode metrics = o.putArray("model_metrics");
-        r.model().metrics().forEach(x -> metrics.add(x.name()));
+        r.model().metrics().stream().filter(ModelMetric::ran).forEach(x -> metrics.add(x.name()));
     }
 
     private static void putMetrics(ObjectNode o, Map<String, Double> m) { m.forEach((k, v) -> num(o, k, v)); }

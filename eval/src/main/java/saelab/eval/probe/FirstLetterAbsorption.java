@@ -49,6 +49,11 @@ import saelab.tensor.kernels.Parallel;
  * A letter is included in the means when its probe F1 on the test words exceeds 0.6
  * (min_GT_probe_f1) and it has a true positive. SAEBench refuses to report with fewer than 20
  * such letters; saelab reports anyway and says how many there were.
+ *
+ * <p>What does not depend on the SAE can be computed once for several SAEs measured on the same
+ * words: the words' residuals ({@link #residuals}, then {@link #encode} per SAE) and the letter
+ * probes ({@link #probes}, then {@link #evaluate(SaeLatents, WordList.Selection, WordActivations, Settings, Probes)}
+ * per SAE); the numbers are those of {@link #run}.
  */
 public final class FirstLetterAbsorption {
     private FirstLetterAbsorption() {}
@@ -84,8 +89,13 @@ public final class FirstLetterAbsorption {
         }
     }
 
+    /** The words probed, their letters (0 = a), and the residuals at the word [n × d]: what does not depend on the SAE. */
+    public record WordResiduals(List<String> words, int[] letters, float[] residuals, int d) {}
+
     /** The words probed, their letters (0 = a), residuals at the word [n × d] and SAE latents there. */
-    public record WordActivations(List<String> words, int[] letters, float[] residuals, int d, SparseRows latents) {}
+    public record WordActivations(List<String> words, int[] letters, float[] residuals, int d, SparseRows latents) {
+        public WordResiduals wordResiduals() { return new WordResiduals(words, letters, residuals, d); }
+    }
 
     /**
      * One letter's outcome.
@@ -150,28 +160,54 @@ public final class FirstLetterAbsorption {
                                           Settings s, IntConsumer progress) {
         int d = model.config().hiddenSize();
         if (sae.dIn() != d) throw new IllegalArgumentException("the SAE reads d_in = " + sae.dIn() + " but the model's hidden size is " + d);
+        return encode(residuals(model, tokenizer, selection, s, progress), sae);
+    }
+
+    /** The residual at each word's position in its prompt (no SAE): one pass of the model serves every SAE. */
+    public static WordResiduals residuals(Gemma2Model model, GemmaTokenizer tokenizer, WordList.Selection selection, Settings s, IntConsumer progress) {
+        int d = model.config().hiddenSize();
         Prompts pr = prompts(tokenizer, selection, s);
         List<String> kept = pr.words();
-        List<int[]> prompts = pr.ids();
         int n = kept.size();
         float[] residuals = new float[n * d];
-        ResidualPasses.run(model, s.layer(), prompts, s.batch(),
+        ResidualPasses.run(model, s.layer(), pr.ids(), s.batch(),
                 (index, residual, rowOffset, length) -> System.arraycopy(residual, (rowOffset + WORD_POSITION) * d, residuals, index * d, d),
                 progress);
+        int[] letters = new int[n];
+        for (int i = 0; i < n; i++) letters[i] = Character.toLowerCase(kept.get(i).charAt(0)) - 'a';
+        return new WordResiduals(kept, letters, residuals, d);
+    }
+
+    /** The SAE's latents at each word. */
+    public static WordActivations encode(WordResiduals w, SaeLatents sae) {
+        int d = w.d(), n = w.words().size();
+        if (sae.dIn() != d) throw new IllegalArgumentException("the SAE reads d_in = " + sae.dIn() + " but the residuals have d = " + d);
         SparseRows.Builder b = new SparseRows.Builder(sae.dSae());
         int chunk = 256;
         for (int from = 0; from < n; from += chunk) {
             int rows = Math.min(chunk, n - from);
-            float[] f = sae.encode(Arrays.copyOfRange(residuals, from * d, (from + rows) * d), rows);
+            float[] f = sae.encode(Arrays.copyOfRange(w.residuals(), from * d, (from + rows) * d), rows);
             for (int r = 0; r < rows; r++) b.add(f, r * sae.dSae());
         }
-        int[] letters = new int[n];
-        for (int i = 0; i < n; i++) letters[i] = Character.toLowerCase(kept.get(i).charAt(0)) - 'a';
-        return new WordActivations(List.copyOf(kept), letters, residuals, d, b.build());
+        return new WordActivations(w.words(), w.letters(), w.residuals(), d, b.build());
     }
 
-    /** Probes, main latents and absorption from collected activations. */
-    public static Result evaluate(SaeLatents sae, WordList.Selection selection, WordActivations a, Settings s) {
+    /**
+     * One letter's ground-truth probe, which does not depend on the SAE.
+     *
+     * @param trainPositives train words of the letter
+     * @param testPositives  test words of the letter
+     * @param probeSays      per test word (in {@link Probes#test()} order), whether the probe classifies it as this letter
+     * @param direction      the probe's unit direction p̂ = w/‖w‖ [d]
+     */
+    public record LetterProbe(int letter, int trainPositives, int testPositives, LogisticRegression probe, boolean[] probeSays,
+                              double probeF1, double[] direction) {}
+
+    /** The train/test split of the words and the probe of each letter present in both (with a negative in train). */
+    public record Probes(int[] train, int[] test, List<LetterProbe> letters) {}
+
+    /** The split and the letter probes: the residual side of {@link #evaluate}, computed once for any number of SAEs. */
+    public static Probes probes(WordResiduals a, Settings s) {
         int n = a.words().size(), d = a.d();
         int[][] split = SparseProbing.split(n, s.testFraction(), s.seed());
         int[] train = split[0], test = split[1];
@@ -181,9 +217,25 @@ public final class FirstLetterAbsorption {
             int inTrain = count(a.letters(), train, l), inTest = count(a.letters(), test, l);
             if (inTrain > 0 && inTrain < train.length && inTest > 0) present.add(l);
         }
-        LetterResult[] results = new LetterResult[present.size()];
+        LetterProbe[] probes = new LetterProbe[present.size()];
         // Letters are independent: fit them in parallel (each fit is single-threaded float64).
-        Parallel.forRange(present.size(), q -> results[q] = letter(present.get(q), sae, a, train, test, xTrain, s));
+        Parallel.forRange(present.size(), q -> probes[q] = probe(present.get(q), a, train, test, xTrain, s));
+        return new Probes(train, test, List.of(probes));
+    }
+
+    /** Probes, main latents and absorption from collected activations. */
+    public static Result evaluate(SaeLatents sae, WordList.Selection selection, WordActivations a, Settings s) {
+        return evaluate(sae, selection, a, s, probes(a.wordResiduals(), s));
+    }
+
+    /** Main latents and absorption of an SAE, with the letter probes computed once on the same words ({@link #probes}). */
+    public static Result evaluate(SaeLatents sae, WordList.Selection selection, WordActivations a, Settings s, Probes probes) {
+        int n = a.words().size();
+        if (probes.train().length + probes.test().length != n) {
+            throw new IllegalArgumentException("the letter probes were fitted on " + (probes.train().length + probes.test().length) + " words, not these " + n);
+        }
+        LetterResult[] results = new LetterResult[probes.letters().size()];
+        Parallel.forRange(results.length, q -> results[q] = letter(probes.letters().get(q), sae, a, probes.train(), probes.test(), s));
         List<LetterResult> letters = List.of(results);
         int included = 0;
         double rate = 0, fraction = 0, mains = 0;
@@ -194,12 +246,12 @@ public final class FirstLetterAbsorption {
             fraction += r.meanAbsorptionFraction();
             mains += r.mainLatents().length;
         }
-        return new Result(sae.description(), s.layer(), s.seed(), TEMPLATE, selection, n, train.length, test.length, letters, included,
+        return new Result(sae.description(), s.layer(), s.seed(), TEMPLATE, selection, n, probes.train().length, probes.test().length, letters, included,
                 included == 0 ? Double.NaN : rate / included, included == 0 ? Double.NaN : fraction / included,
                 included == 0 ? Double.NaN : mains / included);
     }
 
-    private static LetterResult letter(int l, SaeLatents sae, WordActivations a, int[] train, int[] test, float[] xTrain, Settings s) {
+    private static LetterProbe probe(int l, WordResiduals a, int[] train, int[] test, float[] xTrain, Settings s) {
         int d = a.d();
         boolean[] yTrain = new boolean[train.length], yTest = new boolean[test.length];
         for (int i = 0; i < train.length; i++) yTrain[i] = a.letters()[train[i]] == l;
@@ -211,7 +263,19 @@ public final class FirstLetterAbsorption {
                 s.probeWeightDecay() * 26 * train.length, LogisticRegression.DEFAULT_TOLERANCE, LogisticRegression.DEFAULT_MAX_ITERATIONS);
         boolean[] probeSays = new boolean[test.length];
         for (int i = 0; i < test.length; i++) probeSays[i] = probe.decision(a.residuals(), test[i], d) > 0;
-        double probeF1 = f1(probeSays, yTest);
+        double[] p = probe.weights().clone();
+        double norm = Math.sqrt(Lbfgs.dot(p, p));
+        for (int e = 0; e < d; e++) p[e] /= norm;
+        return new LetterProbe(l, pos, count(a.letters(), test, l), probe, probeSays, f1(probeSays, yTest), p);
+    }
+
+    private static LetterResult letter(LetterProbe lp, SaeLatents sae, WordActivations a, int[] train, int[] test, Settings s) {
+        int d = a.d(), l = lp.letter();
+        boolean[] yTrain = new boolean[train.length], yTest = new boolean[test.length];
+        for (int i = 0; i < train.length; i++) yTrain[i] = a.letters()[train[i]] == l;
+        for (int i = 0; i < test.length; i++) yTest[i] = a.letters()[test[i]] == l;
+        boolean[] probeSays = lp.probeSays();
+        double probeF1 = lp.probeF1();
 
         // k-sparse probing on the latents, with feature splitting.
         int[] ranked = SparseProbing.rank(a.latents().meanDifference(train, yTrain), s.maxK(), false);
@@ -232,9 +296,7 @@ public final class FirstLetterAbsorption {
         }
 
         // Absorption over the probe's true positives.
-        double[] p = probe.weights().clone();
-        double norm = Math.sqrt(Lbfgs.dot(p, p));
-        for (int e = 0; e < d; e++) p[e] /= norm;
+        double[] p = lp.direction();
         double[] cos = sae.decoderCosines(p);
         boolean[] isMain = new boolean[sae.dSae()];
         for (int j : main) isMain[j] = true;
@@ -259,7 +321,7 @@ public final class FirstLetterAbsorption {
             fractionSum += absorptionFraction(f, isMain, main, cos, probeProj, s);
         }
         boolean included = probeF1 > s.minProbeF1() && tp > 0;
-        return new LetterResult((char) ('a' + l), pos, count(a.letters(), test, l), probeF1, tp,
+        return new LetterResult((char) ('a' + l), lp.trainPositives(), lp.testPositives(), probeF1, tp,
                 f1s.stream().mapToDouble(Double::doubleValue).toArray(), main, full,
                 tp == 0 ? Double.NaN : (double) full / tp, tp == 0 ? Double.NaN : fractionSum / tp, included,
                 List.copyOf(absorbed), absorbers.stream().mapToInt(Integer::intValue).toArray());

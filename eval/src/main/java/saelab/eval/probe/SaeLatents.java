@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import saelab.train.checkpoint.SaeCheckpoint;
 import saelab.train.sae.SaeParams;
 import saelab.train.sae.SparseEncoder;
+import saelab.train.trainer.TrainConfig;
 
 /**
  * An SAE's encoder as the probes read it: latents f = TopK_k(ReLU(pre)) or ReLU(pre), with pre =
@@ -30,6 +31,11 @@ public final class SaeLatents {
 
     public static SaeLatents relu(SaeParams params) {
         return new SaeLatents(params, 0, "relu, d=" + params.dIn() + ", m=" + params.dSae());
+    }
+
+    /** The latents of an SAE as saelab trained it: TopK with the config's k, or ReLU for the standard (L1) architecture. */
+    public static SaeLatents of(TrainConfig cfg, SaeParams params) {
+        return cfg.architecture() == TrainConfig.Architecture.TOPK ? topK(params, cfg.k()) : relu(params);
     }
 
     /** Reads an SAELens checkpoint folder; refuses architectures and input scalings it does not implement, naming them. */

@@ -26,6 +26,12 @@ import saelab.model.tokenizer.GemmaTokenizer;
  * sorted order). More labels make one task per label, that label against all others
  * (one-vs-rest, no subsampling of the rest; SAEBench instead draws balanced binary subsets per
  * class), and the reported accuracy for a k is the unweighted mean over the tasks.
+ *
+ * <p>What does not depend on the SAE can be computed once for several SAEs probed on the same
+ * texts: the model's pass ({@link #residuals}, then {@link #pool(TextResiduals, SaeLatents)} per
+ * SAE) and the residual side of the probing ({@link #baseline}, then
+ * {@link #evaluate(String, Pooled, int[], List, Settings, Baseline)} per SAE); the numbers are
+ * those of {@link #run}.
  */
 public final class SparseProbing {
     private SparseProbing() {}
@@ -51,7 +57,7 @@ public final class SparseProbing {
         }
     }
 
-    /** Mean-pooled features of n texts: latents [n × m] (sparse), residuals [n × d] (dense), and the tokens pooled over. */
+    /** Mean-pooled features of n texts: latents [n × m] (sparse; null when pooled without an SAE), residuals [n × d] (dense), and the tokens pooled over. */
     public record Pooled(int n, SparseRows latents, float[] residuals, int d, long tokens) {}
 
     /**
@@ -78,8 +84,11 @@ public final class SparseProbing {
     /** Mean-pooled latents and residuals of each text, <bos> excluded. */
     public static Pooled pool(Gemma2Model model, GemmaTokenizer tokenizer, SaeLatents sae, int layer, List<String> texts,
                               int context, int batch, IntConsumer progress) {
-        int d = model.config().hiddenSize();
-        if (sae.dIn() != d) throw new IllegalArgumentException("the SAE reads d_in = " + sae.dIn() + " but the model's hidden size is " + d);
+        return pool(model, sae, layer, tokenize(tokenizer, texts, context), batch, progress);
+    }
+
+    /** Each text's token ids, {@code <bos>} first, cut to {@code context}; a text with no token after {@code <bos>} is refused. */
+    public static List<int[]> tokenize(GemmaTokenizer tokenizer, List<String> texts, int context) {
         List<int[]> sequences = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
             int[] ids = tokenizer.encode(texts.get(i));
@@ -87,22 +96,76 @@ public final class SparseProbing {
             if (ids.length < 2) throw new IllegalArgumentException("text " + (i + 1) + " (in file order) has no tokens after <bos>: \"" + texts.get(i) + "\"");
             sequences.add(ids);
         }
-        int n = texts.size(), m = sae.dSae();
+        return sequences;
+    }
+
+    /**
+     * Mean-pooled latents and residuals of each tokenized text, {@code <bos>} excluded. With
+     * {@code sae} null only the residuals are pooled ({@link Pooled#latents()} is null): the
+     * residual baseline, which does not depend on the SAE.
+     */
+    public static Pooled pool(Gemma2Model model, SaeLatents sae, int layer, List<int[]> sequences, int batch, IntConsumer progress) {
+        int d = model.config().hiddenSize();
+        if (sae != null && sae.dIn() != d) throw new IllegalArgumentException("the SAE reads d_in = " + sae.dIn() + " but the model's hidden size is " + d);
+        int n = sequences.size();
         float[] residuals = new float[n * d];
         float[][] pooledLatents = new float[n][];
         long[] tokens = new long[1];
         ResidualPasses.run(model, layer, sequences, batch, (index, residual, rowOffset, length) -> {
             int rows = length - 1; // <bos> excluded
             float[] x = Arrays.copyOfRange(residual, (rowOffset + 1) * d, (rowOffset + length) * d);
-            float[] f = sae.encode(x, rows);
-            pooledLatents[index] = meanRows(f, rows, m);
-            float[] r = meanRows(x, rows, d);
-            System.arraycopy(r, 0, residuals, index * d, d);
+            if (sae != null) pooledLatents[index] = meanRows(sae.encode(x, rows), rows, sae.dSae());
+            System.arraycopy(meanRows(x, rows, d), 0, residuals, index * d, d);
             tokens[0] += rows;
         }, progress);
+        return new Pooled(n, sae == null ? null : sparse(pooledLatents, sae.dSae()), residuals, d, tokens[0]);
+    }
+
+    /**
+     * The residual rows of each text after layer L, {@code <bos>} excluded: what the SAE reads.
+     * Kept so that several SAEs can be probed on the same texts with one pass of the model
+     * ({@link #pool(TextResiduals, SaeLatents)}); they take tokens × d floats.
+     *
+     * @param rows per text, its residual rows [tokens × d] in token order
+     */
+    public record TextResiduals(List<float[]> rows, int d) {
+        public long tokens() { return rows.stream().mapToLong(r -> r.length / d).sum(); }
+    }
+
+    /** One pass of the model over the tokenized texts, keeping every residual row ({@link TextResiduals}). */
+    public static TextResiduals residuals(Gemma2Model model, int layer, List<int[]> sequences, int batch, IntConsumer progress) {
+        int d = model.config().hiddenSize();
+        float[][] rows = new float[sequences.size()][];
+        ResidualPasses.run(model, layer, sequences, batch,
+                (index, residual, rowOffset, length) -> rows[index] = Arrays.copyOfRange(residual, (rowOffset + 1) * d, (rowOffset + length) * d),
+                progress);
+        return new TextResiduals(List.of(rows), d);
+    }
+
+    /**
+     * Mean-pooled latents and residuals from kept residual rows: the same numbers as
+     * {@link #pool(Gemma2Model, SaeLatents, int, List, int, IntConsumer)}; with {@code sae} null the residuals only.
+     */
+    public static Pooled pool(TextResiduals r, SaeLatents sae) {
+        int d = r.d(), n = r.rows().size();
+        if (sae != null && sae.dIn() != d) throw new IllegalArgumentException("the SAE reads d_in = " + sae.dIn() + " but the residuals have d = " + d);
+        float[] residuals = new float[n * d];
+        float[][] pooledLatents = new float[n][];
+        long tokens = 0;
+        for (int i = 0; i < n; i++) {
+            float[] x = r.rows().get(i);
+            int rows = x.length / d;
+            if (sae != null) pooledLatents[i] = meanRows(sae.encode(x, rows), rows, sae.dSae());
+            System.arraycopy(meanRows(x, rows, d), 0, residuals, i * d, d);
+            tokens += rows;
+        }
+        return new Pooled(n, sae == null ? null : sparse(pooledLatents, sae.dSae()), residuals, d, tokens);
+    }
+
+    private static SparseRows sparse(float[][] rows, int m) {
         SparseRows.Builder b = new SparseRows.Builder(m);
-        for (float[] row : pooledLatents) b.add(row, 0);
-        return new Pooled(n, b.build(), residuals, d, tokens[0]);
+        for (float[] row : rows) b.add(row, 0);
+        return b.build();
     }
 
     /** Column means of a [rows × width] array, accumulated in double. */
@@ -116,46 +179,95 @@ public final class SparseProbing {
 
     /** The probing itself, on pooled features (what {@link #run} does after the model). */
     public static Result evaluate(String sae, Pooled pooled, int[] labels, List<String> classes, Settings s) {
-        int n = pooled.n();
+        return evaluate(sae, pooled, labels, classes, s, baseline(pooled, labels, classes, s, pooled.latents().m()));
+    }
+
+    /**
+     * The residual side of {@link #evaluate}, which does not depend on the SAE (only on its width
+     * m, which caps k): the split, the tasks, and per task the residual dimensions ranked and the
+     * test accuracy per k. Computed once, it serves every SAE probed on the same pooled texts.
+     *
+     * @param positives         per task, the index into classes of its positive class
+     * @param rankedDimensions  per task, the residual dimensions by |class-mean difference|, largest first
+     * @param residualAccuracy  per task, test accuracy per k on those dimensions
+     * @param meanResidualAccuracy per k, the mean over tasks
+     */
+    public record Baseline(int[] ks, int[] train, int[] test, List<Integer> positives, List<int[]> rankedDimensions,
+                           List<double[]> residualAccuracy, double[] meanResidualAccuracy) {}
+
+    /** The residual baseline for SAEs of {@code m} latents; refuses a train split without (or with only) positives of a task. */
+    public static Baseline baseline(Pooled pooled, int[] labels, List<String> classes, Settings s, int m) {
+        int n = pooled.n(), d = pooled.d();
         if (labels.length != n) throw new IllegalArgumentException(labels.length + " labels for " + n + " texts");
         int[][] split = split(n, s.testFraction(), s.seed());
         int[] train = split[0], test = split[1];
-        int m = pooled.latents().m(), d = pooled.d();
         int[] ks = cappedKs(Math.min(m, d));
         List<Integer> positives = new ArrayList<>();
         if (classes.size() == 2) positives.add(1);
         else for (int c = 0; c < classes.size(); c++) positives.add(c);
-
-        List<Task> tasks = new ArrayList<>();
+        List<int[]> ranked = new ArrayList<>();
+        List<double[]> accuracy = new ArrayList<>();
+        double[] mean = new double[ks.length];
         for (int c : positives) {
-            boolean[] yTrain = new boolean[train.length], yTest = new boolean[test.length];
-            int trainPos = 0, testPos = 0;
-            for (int i = 0; i < train.length; i++) if (yTrain[i] = labels[train[i]] == c) trainPos++;
-            for (int i = 0; i < test.length; i++) if (yTest[i] = labels[test[i]] == c) testPos++;
+            boolean[] yTrain = classOf(labels, train, c), yTest = classOf(labels, test, c);
+            int trainPos = count(yTrain);
             if (trainPos == 0 || trainPos == train.length) {
                 throw new IllegalArgumentException("the train split (seed " + s.seed() + ") holds " + (trainPos == 0 ? "no" : "only")
                         + " texts labelled '" + classes.get(c) + "': add data or change --seed");
             }
-            int[] latentRank = topByAbs(pooled.latents().meanDifference(train, yTrain), ks[ks.length - 1]);
             int[] dimRank = topByAbs(denseMeanDifference(pooled.residuals(), d, train, yTrain), ks[ks.length - 1]);
-            double[] saeAcc = new double[ks.length], resAcc = new double[ks.length];
+            double[] acc = new double[ks.length];
+            for (int q = 0; q < ks.length; q++) {
+                int[] dims = Arrays.copyOf(dimRank, ks[q]);
+                acc[q] = probeAccuracy(gatherDense(pooled.residuals(), d, train, dims), gatherDense(pooled.residuals(), d, test, dims),
+                        dims.length, yTrain, yTest, s.l2());
+                mean[q] += acc[q] / positives.size();
+            }
+            ranked.add(dimRank);
+            accuracy.add(acc);
+        }
+        return new Baseline(ks, train, test, List.copyOf(positives), List.copyOf(ranked), List.copyOf(accuracy), mean);
+    }
+
+    /** The SAE side of {@link #evaluate}, beside a residual baseline computed once on the same pooled texts. */
+    public static Result evaluate(String sae, Pooled pooled, int[] labels, List<String> classes, Settings s, Baseline b) {
+        int n = pooled.n();
+        if (labels.length != n) throw new IllegalArgumentException(labels.length + " labels for " + n + " texts");
+        int[] ks = cappedKs(Math.min(pooled.latents().m(), pooled.d()));
+        if (!Arrays.equals(ks, b.ks()) || b.train().length + b.test().length != n) {
+            throw new IllegalArgumentException("the residual baseline was computed for k " + Arrays.toString(b.ks()) + " on "
+                    + (b.train().length + b.test().length) + " texts, these latents need k " + Arrays.toString(ks) + " on " + n);
+        }
+        int[] train = b.train(), test = b.test();
+        List<Task> tasks = new ArrayList<>();
+        double[] saeMean = new double[ks.length];
+        for (int t = 0; t < b.positives().size(); t++) {
+            int c = b.positives().get(t);
+            boolean[] yTrain = classOf(labels, train, c), yTest = classOf(labels, test, c);
+            int[] latentRank = topByAbs(pooled.latents().meanDifference(train, yTrain), ks[ks.length - 1]);
+            double[] saeAcc = new double[ks.length];
             for (int q = 0; q < ks.length; q++) {
                 int[] cols = Arrays.copyOf(latentRank, ks[q]);
                 saeAcc[q] = probeAccuracy(pooled.latents().gather(train, cols), pooled.latents().gather(test, cols), cols.length, yTrain, yTest, s.l2());
-                int[] dims = Arrays.copyOf(dimRank, ks[q]);
-                resAcc[q] = probeAccuracy(gatherDense(pooled.residuals(), d, train, dims), gatherDense(pooled.residuals(), d, test, dims),
-                        dims.length, yTrain, yTest, s.l2());
+                saeMean[q] += saeAcc[q] / b.positives().size();
             }
-            tasks.add(new Task(classes.get(c), trainPos, train.length, testPos, test.length, saeAcc, resAcc, latentRank, dimRank));
+            tasks.add(new Task(classes.get(c), count(yTrain), train.length, count(yTest), test.length, saeAcc, b.residualAccuracy().get(t),
+                    latentRank, b.rankedDimensions().get(t)));
         }
-        double[] saeMean = new double[ks.length], resMean = new double[ks.length];
-        for (Task t : tasks) {
-            for (int q = 0; q < ks.length; q++) {
-                saeMean[q] += t.saeAccuracy()[q] / tasks.size();
-                resMean[q] += t.residualAccuracy()[q] / tasks.size();
-            }
-        }
-        return new Result(sae, s.layer(), s.seed(), classes, n, train.length, test.length, pooled.tokens(), ks, saeMean, resMean, List.copyOf(tasks));
+        return new Result(sae, s.layer(), s.seed(), classes, n, train.length, test.length, pooled.tokens(), ks, saeMean,
+                b.meanResidualAccuracy().clone(), List.copyOf(tasks));
+    }
+
+    private static boolean[] classOf(int[] labels, int[] rows, int c) {
+        boolean[] y = new boolean[rows.length];
+        for (int i = 0; i < rows.length; i++) y[i] = labels[rows[i]] == c;
+        return y;
+    }
+
+    private static int count(boolean[] y) {
+        int n = 0;
+        for (boolean v : y) if (v) n++;
+        return n;
     }
 
     /** {1, 2, 5, 10, 20, 50} capped at {@code columns}, duplicates removed. */

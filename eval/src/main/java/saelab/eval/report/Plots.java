@@ -28,10 +28,20 @@ public final class Plots {
 
     /** One line per named series, sharing the x axis (e.g. training step). */
     public static Path lines(Path png, String title, String xLabel, String yLabel, Map<String, double[][]> series, boolean logY) throws IOException {
+        return lines(png, title, xLabel, yLabel, series, false, logY, false);
+    }
+
+    /** Lines with a choice of log axes, and with a marker on each point (for a few points, e.g. accuracy at k = 1, 2, 5, …). */
+    public static Path lines(Path png, String title, String xLabel, String yLabel, Map<String, double[][]> series, boolean logX, boolean logY,
+                             boolean markers) throws IOException {
         XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
         style(c);
+        c.getStyler().setXAxisLogarithmic(logX);
         c.getStyler().setYAxisLogarithmic(logY);
-        series.forEach((name, xy) -> c.addSeries(name, xy[0], xy[1]).setMarker(SeriesMarkers.NONE));
+        series.forEach((name, xy) -> {
+            var s = c.addSeries(name, xy[0], xy[1]);
+            if (!markers) s.setMarker(SeriesMarkers.NONE);
+        });
         return write(c, png);
     }
 
@@ -62,9 +72,15 @@ public final class Plots {
      * cannot draw a log axis), and the axis title says so.
      */
     public static Path histograms(Path png, String title, String xLabel, String yLabel, List<String> bins, Map<String, double[]> series, boolean logY) throws IOException {
+        return histograms(png, title, xLabel, yLabel, bins, series, logY, false);
+    }
+
+    /** Bars side by side, with the legend inside the plot (top right: for counts that fall off to the right) or outside it. */
+    public static Path histograms(Path png, String title, String xLabel, String yLabel, List<String> bins, Map<String, double[]> series, boolean logY,
+                                  boolean legendOutside) throws IOException {
         String yTitle = logY ? "log10(1 + " + yLabel + ")" : yLabel;
         CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel).yAxisTitle(yTitle).build();
-        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        c.getStyler().setLegendPosition(legendOutside ? Styler.LegendPosition.OutsideE : Styler.LegendPosition.InsideNE);
         c.getStyler().setOverlapped(false);
         c.getStyler().setXAxisLabelRotation(45);
         c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);

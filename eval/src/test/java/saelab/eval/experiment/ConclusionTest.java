@@ -84,6 +84,36 @@ class ConclusionTest {
         assertTrue(Conclusion.text(s).contains("(the adaptive SAE reconstructs worse"), Conclusion.text(s));
     }
 
+    /** A model run with first-letter absorption: rate and fraction beside the rest. */
+    static Map<String, SeedSpread> withFirstLetter(double cofire, double rate, double fraction, double spread) {
+        Map<String, SeedSpread> m = onModel(cofire, 0.75, 0.95, spread);
+        m.put(FirstLetterAbsorptionMetric.RATE, SeedSpread.of(rate - spread, rate, rate + spread));
+        m.put(FirstLetterAbsorptionMetric.FRACTION, SeedSpread.of(fraction - spread, fraction, fraction + spread));
+        return m;
+    }
+
+    @Test
+    void onAModelFirstLetterAbsorptionIsTheAbsorptionWithTheSameIntervals() {
+        Map<String, Map<String, SeedSpread>> s = new LinkedHashMap<>();
+        s.put(Variant.TOPK, withFirstLetter(0.20, 0.30, 0.40, 0.005));
+        s.put(Variant.STATIC, withFirstLetter(0.15, 0.12, 0.20, 0.005));
+        s.put(Variant.ADAPTIVE, withFirstLetter(0.10, 0.10, 0.20, 0.005));
+        String t = Conclusion.text(s);
+        // TopK: both absorption numbers lower and separated, separation better → a win on both.
+        assertTrue(t.contains("Against the TopK baseline: the adaptive SAE beat it on separation and absorption at comparable reconstruction."), t);
+        assertTrue(t.contains("Absorption: first-letter absorption rate 0.100 ± 0.012 vs 0.300 ± 0.012 (lower is better, adaptive better); "
+                + "first-letter absorption fraction 0.200 ± 0.012 vs 0.400 ± 0.012 (lower is better, adaptive better)."), t);
+        // Static: the rate is lower but the intervals (±0.012) overlap, the fraction ties: no win on absorption.
+        assertTrue(t.contains("Against the static orthogonal SAE: the adaptive SAE did not beat it on both separation and absorption"), t);
+        assertTrue(t.contains("first-letter absorption rate 0.100 ± 0.012 vs 0.120 ± 0.012 (lower is better, no significant difference)"), t);
+        assertFalse(t.contains("not measured"), t);
+        // Run, but no letter's probe qualified: the means are NaN, and the text says so instead of comparing.
+        s.put(Variant.ADAPTIVE, withFirstLetter(0.10, Double.NaN, Double.NaN, 0.005));
+        String none = Conclusion.text(s);
+        assertTrue(none.contains("Absorption: first-letter absorption was run but no letter's probe qualified"), none);
+        assertTrue(none.contains("Against the TopK baseline: the adaptive SAE beat it on separation at comparable reconstruction."), none);
+    }
+
     @Test
     void betterSeparationBoughtWithWorseReconstructionIsNotAWin() {
         Map<String, Map<String, SeedSpread>> s = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package saelab.eval.experiment;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,6 +20,12 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import saelab.eval.ReconstructionMetrics;
 import saelab.eval.SpliceScores;
+import saelab.eval.probe.FirstLetterAbsorption;
+import saelab.eval.probe.LabelledTexts;
+import saelab.eval.probe.SaeLatents;
+import saelab.eval.probe.SparseProbing;
+import saelab.eval.probe.TinyModels;
+import saelab.eval.probe.WordList;
 import saelab.eval.report.SeedSpread;
 import saelab.model.GemmaConfig;
 import saelab.model.gemma2.Gemma2Model;
@@ -28,35 +35,71 @@ import saelab.model.safetensors.Dtype;
 import saelab.model.safetensors.SafetensorsFile;
 import saelab.model.synthetic.RandomGemma2Checkpoint;
 import saelab.model.synthetic.SyntheticTokenizer;
+import saelab.model.tokenizer.GemmaTokenizer;
 import saelab.train.checkpoint.SaeCheckpoint;
 
 /**
  * The model experiment end to end at a tiny size: a random gemma-2 "tiny" checkpoint (4 layers,
- * hidden 64, vocabulary 512) with a synthetic tokenizer, a few hundred short documents, layer 1,
- * context 16, 3 variants × 2 seeds of 16 steps × 32 rows, m 128, k 8, 2 phases, 4 held-out sequences.
+ * hidden 64) with a synthetic tokenizer of 8192 tokens, a few hundred short documents, layer 1,
+ * context 16, 3 variants × 2 seeds of 16 steps × 32 rows, m 128, k 8, 2 phases, 4 held-out
+ * sequences; with the splice scores, sparse probing on 64 labelled texts, and first-letter
+ * absorption on a sample of the vocabulary's whole words, whose embeddings are planted with
+ * their first letter so that the letter probes work (as in FirstLetterAbsorptionTest).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ModelExperimentTest {
     static final String[] WORDS = {"the", "sparse", "autoencoder", "finds", "features", "in", "a", "model's", "residual",
             "stream", "of", "gemma", "tokens", "and", "layers", "reads", "writes", "42", "café", "quickly"};
-    static final int LAYER = 1, CONTEXT = 16, STEPS = 16, BATCH = 32;
+    static final int LAYER = 1, CONTEXT = 16, STEPS = 16, BATCH = 32, VOCAB = 8192, ABSORPTION_WORDS = 80;
+    /**
+     * Planted on a word's first-letter coordinate: the residual after layer 1 holds ≈ 20 there (the
+     * embedding is scaled by √h), far above the random embedding (std 0.3·√h ≈ 2.4) and the four
+     * post-normed sublayer outputs added to it (RMS ≈ 1 each).
+     */
+    static final double LETTER_AMPLITUDE = 20;
     static final long HELD_OUT_TOKENS = 60; // rounded up to 4 sequences = 64 rows
     static final List<String> VARIANTS = List.of("topk", "standard", "adaptive");
 
     @TempDir
     static Path dir;
-    Path checkpoint, data, out;
+    Path checkpoint, data, out, words, probeData;
     ExperimentConfig cfg;
     Experiment.Result result;
     Path html;
     JsonNode root;
 
     static Path tinyCheckpoint(Path dir) {
-        GemmaConfig config = GemmaConfig.tiny();
+        GemmaConfig config = TinyModels.withVocab(GemmaConfig.tiny(), VOCAB);
         // Weights large enough (std 0.3) that zeroing the residual moves the logits clearly.
         RandomGemma2Checkpoint.write(dir, RandomGemma2Checkpoint.Spec.of(config, Dtype.F32, 7).withStd(0.3, 0.3), b -> { });
         SyntheticTokenizer.write(dir, config.vocabSize(), 7);
         return dir;
+    }
+
+    /** Writes the vocabulary's whole words to {@code list} and adds {@link #LETTER_AMPLITUDE}/√h to each one's first-letter coordinate of its embedding. */
+    static Path plantFirstLetters(Path model, Path list) throws Exception {
+        GemmaTokenizer tokenizer = GemmaTokenizer.load(model);
+        Files.write(list, TinyModels.vocabularyWords(tokenizer));
+        WordList.Selection selection = WordList.singleTokenWords(WordList.read(list), tokenizer);
+        int d = GemmaConfig.tiny().hiddenSize();
+        float[] emb = TinyModels.embedding(model);
+        for (int q = 0; q < selection.words().size(); q++) {
+            emb[selection.tokenIds()[q] * d + selection.words().get(q).charAt(0) - 'a'] += (float) (LETTER_AMPLITUDE / Math.sqrt(d));
+        }
+        TinyModels.replaceEmbedding(model, emb);
+        return list;
+    }
+
+    /** 64 texts: label "fox" for those that mention "the quick fox", "dog" for "the lazy dog", among random words. */
+    static Path labelledTexts(Path file) throws Exception {
+        SplittableRandom r = new SplittableRandom(11);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            StringBuilder sb = new StringBuilder(i % 2 == 0 ? "the quick fox" : "the lazy dog");
+            for (int w = r.nextInt(6); w > 0; w--) sb.append(' ').append(WORDS[r.nextInt(WORDS.length)]);
+            lines.add("{\"text\": \"" + sb + "\", \"label\": \"" + (i % 2 == 0 ? "fox" : "dog") + "\"}");
+        }
+        return Files.write(file, lines);
     }
 
     /** Documents of 1 to 40 words, one per line. */
@@ -80,11 +123,14 @@ class ModelExperimentTest {
     @BeforeAll
     void runTheTinyExperiment() throws Exception {
         checkpoint = tinyCheckpoint(Files.createDirectories(dir.resolve("model")));
+        words = plantFirstLetters(checkpoint, dir.resolve("words.txt"));
+        probeData = labelledTexts(dir.resolve("probe.jsonl"));
         data = documents(dir.resolve("docs.txt"), 60);
         out = dir.resolve("exp");
         cfg = tiny(out, checkpoint, data, LAYER, ModelData.oneEpochTokens(STEPS, BATCH, CONTEXT));
         long t0 = System.nanoTime();
-        result = Experiment.run(cfg, System.err);
+        result = ModelExperiment.run(cfg, System.err, List.of(new SpliceMetric(), new SparseProbingMetric(probeData, LabelledTexts.read(probeData)),
+                new FirstLetterAbsorptionMetric(words, ABSORPTION_WORDS)));
         html = ExperimentReport.write(result, out);
         System.err.printf("tiny model experiment: %.1f s%n", (System.nanoTime() - t0) / 1e9);
         root = new ObjectMapper().readTree(out.resolve("results.json").toFile());
@@ -119,7 +165,9 @@ class ModelExperimentTest {
         JsonNode m = root.get("config").get("model");
         assertEquals(LAYER, m.get("layer").asInt());
         assertEquals(64, m.get("held_out_rows").asInt());
-        assertTrue(root.get("conclusion").asText().contains("Absorption: not measured on this data"), root.get("conclusion").asText());
+        String conclusion = root.get("conclusion").asText();
+        assertTrue(conclusion.contains("Absorption: first-letter absorption rate ") && conclusion.contains("; first-letter absorption fraction ")
+                && !conclusion.contains("not measured"), "the conclusion reads the first-letter absorption: " + conclusion);
     }
 
     @Test
@@ -144,7 +192,8 @@ class ModelExperimentTest {
                 assertEquals((ceZero - ceSae) / (ceZero - ceClean), f.get(SpliceMetric.CE_SCORE).asDouble(), 1e-12);
                 assertTrue(f.get(SpliceMetric.KL_SCORE).asDouble() <= 1, v + " KL score " + f);
             }
-            for (String key : List.of(SpliceMetric.KL_SCORE, SpliceMetric.CE_SCORE, Snapshot.EV, Snapshot.COFIRE_COS)) {
+            for (String key : List.of(SpliceMetric.KL_SCORE, SpliceMetric.CE_SCORE, Snapshot.EV, Snapshot.COFIRE_COS, SparseProbingMetric.key(1),
+                    SparseProbingMetric.key(5), FirstLetterAbsorptionMetric.RATE, FirstLetterAbsorptionMetric.FRACTION)) {
                 ExperimentReport.Column col = ExperimentReport.summaryColumns(result).stream().filter(c -> c.key().equals(key)).findFirst().orElseThrow();
                 String cell = "<td>" + SeedSpread.of(of.stream().mapToDouble(n -> n.get("final").get(key).asDouble()).toArray()).format(col.digits()) + "</td>";
                 assertTrue(page.contains(cell), v + " " + key + ": " + cell + " not in report.html");
@@ -194,6 +243,84 @@ class ModelExperimentTest {
         assertEquals(rec.explainedVariance(), f.get(Snapshot.EV).asDouble(), 1e-12);
         assertEquals(rec.mse(), f.get(Snapshot.MSE).asDouble(), 1e-12);
         assertEquals(kept, root.get("config").get("model").get("held_out_rows_without_bos").asInt());
+    }
+
+    /** The final snapshot of one run in results.json. */
+    JsonNode finalOf(String variant, long seed) {
+        for (JsonNode run : root.get("runs")) if (run.get("variant").asText().equals(variant) && run.get("seed").asLong() == seed) return run.get("final");
+        throw new AssertionError("no run " + variant + " seed " + seed);
+    }
+
+    @Test
+    void probingAndAbsorptionOfASavedCheckpointAreWhatTheReportSays() throws Exception {
+        // Independently of the experiment's code path (residuals computed once and reused): the
+        // library's own run from each saved checkpoint, model passes and probes done afresh, with
+        // saelab probe's and saelab absorption's settings. Both paths run the same forward passes on
+        // the same batches and the same float64 fits, so the numbers agree exactly.
+        JsonNode probing = root.get("model_metrics").get("sparse probing"), absorption = root.get("model_metrics").get("first-letter absorption");
+        GemmaTokenizer tokenizer = GemmaTokenizer.load(checkpoint);
+        WordList.Selection selection = WordList.singleTokenWords(WordList.read(words), tokenizer);
+        try (Gemma2Model model = Gemma2Model.load(checkpoint)) {
+            for (String[] run : new String[][] {{"topk", "1"}, {"standard", "0"}}) {
+                Path ck = out.resolve("runs").resolve(run[0] + "-seed" + run[1]);
+                SaeLatents latents = SaeLatents.read(ck);
+                JsonNode f = finalOf(run[0], Long.parseLong(run[1]));
+                SparseProbing.Result p = SparseProbing.run(model, tokenizer, latents, LabelledTexts.read(probeData),
+                        SparseProbing.Settings.defaults(LAYER, SparseProbingMetric.SEED), done -> { });
+                assertArrayEquals(new int[] {1, 2, 5, 10, 20, 50}, p.ks(), "k capped at min(m 128, d 64)");
+                for (int q = 0; q < p.ks().length; q++) {
+                    assertEquals(p.saeAccuracy()[q], f.get(SparseProbingMetric.key(p.ks()[q])).asDouble(), 0.0, run[0] + " top-" + p.ks()[q]);
+                    assertEquals(p.residualAccuracy()[q], probing.get("residual_accuracy").get(q).asDouble(), 0.0, "residual top-" + p.ks()[q]);
+                }
+                // "the quick fox" vs "the lazy dog": the residual separates the labels.
+                assertEquals(1.0, p.residualAccuracy()[p.ks().length - 1], 0.0, java.util.Arrays.toString(p.residualAccuracy()));
+                if (run[0].equals("topk")) {
+                    // Residual rows too many to keep (a budget of 0 floats): the texts go through the model again per SAE, same numbers.
+                    SparseProbingMetric again = new SparseProbingMetric(probeData, LabelledTexts.read(probeData), 0);
+                    again.prepare(cfg, model, text -> { }, text -> { });
+                    SaeCheckpoint.Loaded loaded = SaeCheckpoint.read(ck);
+                    var numbers = again.measure(new ModelMetric.Context(cfg, model, null, Files.createDirectories(dir.resolve("again")), text -> { }),
+                            loaded.training(), loaded.params());
+                    for (int k : p.ks()) assertEquals(f.get(SparseProbingMetric.key(k)).asDouble(), numbers.get(SparseProbingMetric.key(k)), 0.0);
+                }
+                JsonNode perRun = new ObjectMapper().readTree(ck.resolve(SparseProbingMetric.FILE).toFile());
+                assertEquals(p.saeAccuracy()[0], perRun.get("saeAccuracy").get(0).asDouble(), 0.0);
+
+                FirstLetterAbsorption.Result a = FirstLetterAbsorption.run(model, tokenizer, latents, selection,
+                        FirstLetterAbsorption.Settings.defaults(LAYER, FirstLetterAbsorptionMetric.SEED).withMaxWords(ABSORPTION_WORDS), done -> { });
+                assertTrue(a.lettersIncluded() >= 3, "the planted letters make probes that count: " + a.lettersIncluded());
+                assertEquals(a.wordsUsed(), absorption.get("words_used").asInt());
+                assertEquals(a.letters().size(), absorption.get("letters").size());
+                assertEquals(a.meanAbsorptionRate(), f.get(FirstLetterAbsorptionMetric.RATE).asDouble(), 0.0, run[0]);
+                assertEquals(a.meanAbsorptionFraction(), f.get(FirstLetterAbsorptionMetric.FRACTION).asDouble(), 0.0, run[0]);
+                assertEquals(a.meanMainLatents(), f.get(FirstLetterAbsorptionMetric.MAIN_LATENTS).asDouble(), 0.0, run[0]);
+                for (FirstLetterAbsorption.LetterResult l : a.letters()) {
+                    JsonNode rate = f.get(FirstLetterAbsorptionMetric.rateKey(l.letter()));
+                    if (Double.isNaN(l.absorptionRate())) assertTrue(rate.isNull(), "no true positive: null, not a number");
+                    else assertEquals(l.absorptionRate(), rate.asDouble(), 0.0, "letter " + l.letter());
+                }
+                perRun = new ObjectMapper().readTree(ck.resolve(FirstLetterAbsorptionMetric.FILE).toFile());
+                assertEquals(a.lettersIncluded(), perRun.get("lettersIncluded").asInt());
+            }
+        }
+        String page = Files.readString(html);
+        for (String s : List.of("<h2>Sparse probing</h2>", "<h2>First-letter absorption</h2>", "<th>probe top-1 acc</th>", "<th>probe top-5 acc</th>",
+                "<th>first-letter absorption</th>", "<th>absorption fraction</th>", "<th>residual dims</th>", "<th>topk latents</th>", "<th>adaptive rate</th>")) {
+            assertTrue(page.contains(s), s + " in report.html");
+        }
+        assertTrue(Files.size(out.resolve("plots/sparse-probing.png")) > 0);
+        // The per-letter plot is drawn when some letter's rate is above 0 for TopK or adaptive (the variants it shows here).
+        boolean anyAbsorbed = false;
+        for (JsonNode run : root.get("runs")) {
+            if (run.get("variant").asText().equals("standard")) continue;
+            for (var e : run.get("final").properties()) {
+                anyAbsorbed |= e.getKey().startsWith(FirstLetterAbsorptionMetric.RATE + "_") && e.getValue().asDouble() > 0;
+            }
+        }
+        assertEquals(anyAbsorbed, Files.exists(out.resolve("plots/first-letter-absorption.png")));
+        assertEquals(!anyAbsorbed, page.contains("No plot of the rate per letter: it is 0 for every letter"));
+        // The residual baseline's row at k = 1 in the report is the number in results.json.
+        assertTrue(page.contains(String.format(java.util.Locale.ROOT, "<td>1</td><td>%.3f</td>", probing.get("residual_accuracy").get(0).asDouble())));
     }
 
     @Test

@@ -49,22 +49,14 @@ class FirstLetterAbsorptionTest {
 
     @BeforeAll
     void setUp() throws Exception {
-        GemmaConfig t = GemmaConfig.tiny();
-        GemmaConfig config = new GemmaConfig(VOCAB, t.hiddenSize(), t.intermediateSize(), t.numHiddenLayers(), t.numAttentionHeads(),
-                t.numKeyValueHeads(), t.headDim(), t.queryPreAttnScalar(), t.rmsNormEps(), t.ropeTheta(), t.attnLogitSoftcapping(),
-                t.finalLogitSoftcapping(), t.slidingWindow(), t.maxPositionEmbeddings(), t.hiddenActivation(), t.tieWordEmbeddings(),
-                t.bosTokenId(), t.eosTokenIds(), t.padTokenId(), t.torchDtype());
+        GemmaConfig config = TinyModels.withVocab(GemmaConfig.tiny(), VOCAB);
         d = config.hiddenSize();
         RandomGemma2Checkpoint.write(dir, RandomGemma2Checkpoint.Spec.of(config, Dtype.F32, 8), bytes -> { });
         SyntheticTokenizer.write(dir, VOCAB, 8);
         tokenizer = GemmaTokenizer.load(dir);
 
         // The word list: every "▁letters" token of the vocabulary, plus words that must be left out.
-        List<String> list = new ArrayList<>();
-        for (int id = 0; id < VOCAB; id++) {
-            String tok = tokenizer.token(id);
-            if (tok.length() > 1 && tok.startsWith("▁") && tok.substring(1).chars().allMatch(ch -> ch >= 'a' && ch <= 'z')) list.add(tok.substring(1));
-        }
+        List<String> list = new ArrayList<>(TinyModels.vocabularyWords(tokenizer));
         int singles = list.size();
         list.add("can't");
         list.add("qqqxqqqzqqqj");
