@@ -18,6 +18,7 @@ import saelab.model.tokenizer.TokenizerException;
 
 /** SAEBench's first-letter absorption of an SAE. */
 @Command(name = "absorption", mixinStandardHelpOptions = true,
+        header = "First-letter absorption (SAEBench): how often an SAE's main latents for a letter are absorbed by another.",
         description = {
                 "First-letter absorption (SAEBench): how often an SAE's main latents for",
                 "'starts with letter L' stay silent on an L-word while another latent aligned",

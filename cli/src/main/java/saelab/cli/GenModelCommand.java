@@ -14,6 +14,7 @@ import saelab.model.synthetic.SyntheticTokenizer;
 
 /** Writes a random-weight Gemma-2 checkpoint with the real layout, for tests and benchmarks. */
 @Command(name = "gen-model", mixinStandardHelpOptions = true,
+        header = "Writes a Gemma-2 checkpoint with random weights (config.json, tokenizer.json, safetensors shards).",
         description = {"Writes a Gemma-2 checkpoint with random weights: config.json, tokenizer.json and the",
                 "weights (sharded with model.safetensors.index.json when over --max-shard-bytes, 2 GB by default",
                 "as gemma-2-2b's 3 shards)."})

@@ -17,6 +17,7 @@ import saelab.model.tokenizer.TokenizerException;
 
 /** Harvests residual-stream activations of a Gemma-2 checkpoint into safetensors shards, resumably. */
 @Command(name = "harvest", mixinStandardHelpOptions = true,
+        header = "Runs text through a Gemma-2 checkpoint to layer L and writes the residual stream as safetensors shards.",
         description = {
                 "Runs text through a Gemma-2 checkpoint to layer L and writes the residual",
                 "stream after it (blocks.L.hook_resid_post), one row per token, as",

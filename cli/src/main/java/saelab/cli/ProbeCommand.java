@@ -18,6 +18,7 @@ import saelab.model.tokenizer.TokenizerException;
 
 /** SAEBench's sparse probing of an SAE on local labelled texts. */
 @Command(name = "probe", mixinStandardHelpOptions = true,
+        header = "Sparse probing (SAEBench): test accuracy of k SAE latents vs k residual dimensions on labelled texts.",
         description = {
                 "Sparse probing (SAEBench): how well k SAE latents, chosen by class-mean",
                 "difference, predict a label, beside k raw residual dimensions.",
