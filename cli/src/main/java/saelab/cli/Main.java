@@ -21,7 +21,8 @@ public final class Main implements Runnable {
             defaultValue = "${env:SAELAB_BACKEND:-auto}",
             description = "Where the hot kernels (GEMM, bf16 GEMM, TopK, co-firing penalty) run: cpu (Vector API), "
                     + "tornado (TornadoVM GPU/OpenCL backend; needs TORNADOVM_HOME, see README 'GPU users') or auto "
-                    + "(tornado when present and working, else cpu; says which). Default: $SAELAB_BACKEND or auto.")
+                    + "(tornado when present and working on a device other than this machine's CPU, else cpu; says which). "
+                    + "Default: $SAELAB_BACKEND or auto.")
     String backend;
 
     public static void main(String[] args) {
