@@ -6,7 +6,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import saelab.model.GemmaConfig;
+import saelab.model.safetensors.Dtype;
 import saelab.model.safetensors.TensorStore;
+import saelab.model.safetensors.TensorView;
 import saelab.tensor.kernels.Parallel;
 import saelab.tensor.kernels.VectorOps;
 
@@ -70,11 +72,34 @@ public final class Gemma2Model implements AutoCloseable {
         GemmaConfig config = GemmaConfig.read(dir);
         TensorStore store = TensorStore.open(dir);
         try {
+            requireHeapForFloatWeights(dir, store, Runtime.getRuntime().maxMemory());
             return new Gemma2Model(dir, config, store);
         } catch (RuntimeException e) {
             store.close();
             throw e;
         }
+    }
+
+    /** Heap kept free beside float weights for activations, logits and the collector's room. */
+    static final long HEAP_HEADROOM = 256L << 20;
+
+    /**
+     * BF16 weights stay in the mapped file, but F32 and F16 ones are read into float arrays on the
+     * heap (a float32 gemma-2-2b is 10.5 GB): refuse up front, saying how much heap it takes,
+     * rather than fail with an OutOfMemoryError halfway through loading.
+     */
+    static void requireHeapForFloatWeights(Path dir, TensorStore store, long maxHeap) {
+        long bytes = 0;
+        for (String name : store.names()) {
+            TensorView t = store.tensor(name);
+            if (t.dtype() == Dtype.F32 || t.dtype() == Dtype.F16) bytes += 4 * t.numel();
+        }
+        if (bytes == 0 || bytes + HEAP_HEADROOM <= maxHeap) return;
+        long suggestGb = (bytes + (1L << 30) + (1L << 30) - 1) >> 30;
+        throw new CheckpointException(String.format("%s: its F32/F16 weights are read into float arrays and need %.2f GB "
+                + "of Java heap (bf16 weights stay in the mapped file), more than this JVM's maximum of %.2f GB; "
+                + "raise it with -Xmx%dg (./saelab: SAELAB_JAVA_OPTS=-Xmx%dg) or use a bf16 checkpoint",
+                dir, bytes / 1e9, maxHeap / 1e9, suggestGb, suggestGb));
     }
 
     public GemmaConfig config() {

@@ -46,4 +46,26 @@ class CheckpointValidationTest {
         var e = assertThrows(CheckpointException.class, () -> Gemma2Model.load(dir));
         assertTrue(e.getMessage().contains("'lm_head.weight' is missing (expected [30, 8]"), e.getMessage());
     }
+
+    @Test
+    void floatWeightsThatCannotFitTheHeapAreRefusedWithTheHeapTheyNeed(@TempDir Path dir) {
+        Path f32 = dir.resolve("f32"), bf16 = dir.resolve("bf16");
+        RandomGemma2Checkpoint.write(f32, RandomGemma2Checkpoint.Spec.of(CONFIG, Dtype.F32, 1), b -> { });
+        RandomGemma2Checkpoint.write(bf16, RandomGemma2Checkpoint.Spec.of(CONFIG, Dtype.BF16, 1), b -> { });
+        long bytes = 0;
+        try (TensorStore store = TensorStore.open(f32)) {
+            for (String n : store.names()) bytes += 4 * store.tensor(n).numel();
+        }
+        long need = bytes + Gemma2Model.HEAP_HEADROOM;
+        try (TensorStore store = TensorStore.open(f32)) {
+            Gemma2Model.requireHeapForFloatWeights(f32, store, need); // exactly enough
+            var e = assertThrows(CheckpointException.class, () -> Gemma2Model.requireHeapForFloatWeights(f32, store, need - 1));
+            assertTrue(e.getMessage().startsWith(f32 + ": its F32/F16 weights are read into float arrays"), e.getMessage());
+            // the weights plus 1 GB, rounded up to whole GB
+            assertTrue(e.getMessage().contains("SAELAB_JAVA_OPTS=-Xmx2g"), e.getMessage());
+        }
+        try (TensorStore store = TensorStore.open(bf16)) {
+            Gemma2Model.requireHeapForFloatWeights(bf16, store, 0); // bf16 stays mapped: no heap needed
+        }
+    }
 }
