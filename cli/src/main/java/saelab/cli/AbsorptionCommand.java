@@ -87,6 +87,15 @@ public final class AbsorptionCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE.json", description = "Results JSON (default: runs/absorption-<time>.json).")
     Path out;
 
+    /** The ranking a flag names, or an error that names the flag. */
+    static FirstLetterAbsorption.MainLatentRanking ranking(String flag, String value) {
+        try {
+            return FirstLetterAbsorption.MainLatentRanking.ofFlag(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public Integer call() {
         try {
@@ -99,6 +108,9 @@ public final class AbsorptionCommand implements Callable<Integer> {
     }
 
     private int absorption() {
+        // The flags first: a typo should not wait for the word list and the SAE.
+        if (iclExamples < 0) throw new IllegalArgumentException("--icl-examples must be ≥ 0, got " + iclExamples);
+        FirstLetterAbsorption.MainLatentRanking ranking = ranking("--main-latents", mainLatents);
         int l = ProbeSupport.layer(layer, sae);
         Path list = WordList.resolve(words);
         SaeLatents latents = SaeLatents.read(sae);
@@ -107,9 +119,8 @@ public final class AbsorptionCommand implements Callable<Integer> {
         System.err.printf("absorption: %s: %d words, %d single-token (%d not alphabetic, %d several tokens, %d duplicate tokens)%n",
                 list, sel.read(), sel.words().size(), sel.notAlphabetic(), sel.notSingleToken(), sel.duplicates());
         if (sel.words().size() < 10) throw new IllegalArgumentException(list + ": only " + sel.words().size() + " single-token words: too few to probe");
-        if (iclExamples < 0) throw new IllegalArgumentException("--icl-examples must be ≥ 0, got " + iclExamples);
         FirstLetterAbsorption.Settings s = FirstLetterAbsorption.Settings.defaults(l, seed).withMaxWords(maxWords).withBatch(batch)
-                .withMainLatents(FirstLetterAbsorption.MainLatentRanking.ofFlag(mainLatents)).withIclExamples(iclExamples);
+                .withMainLatents(ranking).withIclExamples(iclExamples);
         System.err.printf("absorption: SAE %s (%s); layer %d%n", sae, latents.description(), l);
         FirstLetterAbsorption.Result r;
         try (Gemma2Model gemma = Gemma2Model.load(model)) {

@@ -215,7 +215,7 @@ public final class ExperimentCommand implements Callable<Integer> {
             return metrics;
         }
         metrics.add(new FirstLetterAbsorptionMetric(list, absorptionWords,
-                absorptionMainLatents == null ? FirstLetterAbsorption.MainLatentRanking.L1_PROBE : FirstLetterAbsorption.MainLatentRanking.ofFlag(absorptionMainLatents),
+                absorptionMainLatents == null ? FirstLetterAbsorption.MainLatentRanking.L1_PROBE : AbsorptionCommand.ranking("--absorption-main-latents", absorptionMainLatents),
                 absorptionIclExamples == null ? FirstLetterAbsorption.DEFAULT_ICL_EXAMPLES : absorptionIclExamples));
         return metrics;
     }
@@ -244,7 +244,7 @@ public final class ExperimentCommand implements Callable<Integer> {
             if (noAbsorption && words != null) throw new IllegalArgumentException("--words and --no-absorption contradict each other: give one");
             if (absorptionWords < 0) throw new IllegalArgumentException("--absorption-words must be ≥ 0 (0: all), got " + absorptionWords);
             if (absorptionIclExamples != null && absorptionIclExamples < 0) throw new IllegalArgumentException("--absorption-icl-examples must be ≥ 0, got " + absorptionIclExamples);
-            if (absorptionMainLatents != null) FirstLetterAbsorption.MainLatentRanking.ofFlag(absorptionMainLatents); // fails early, with the choices
+            if (absorptionMainLatents != null) AbsorptionCommand.ranking("--absorption-main-latents", absorptionMainLatents); // fails early, with the choices
             if (noAbsorption && (absorptionMainLatents != null || absorptionIclExamples != null)) {
                 throw new IllegalArgumentException("--absorption-main-latents / --absorption-icl-examples and --no-absorption contradict each other: give one");
             }

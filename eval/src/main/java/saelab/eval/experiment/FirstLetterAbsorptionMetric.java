@@ -73,6 +73,12 @@ public final class FirstLetterAbsorptionMetric implements ModelMetric {
         this.iclExamples = iclExamples;
     }
 
+    /** How the main latents are ranked. */
+    public FirstLetterAbsorption.MainLatentRanking mainLatents() { return mainLatents; }
+
+    /** In-context examples before each word. */
+    public int iclExamples() { return iclExamples; }
+
     public static String rateKey(char letter) { return RATE + "_" + letter; }
 
     public static String fractionKey(char letter) { return FRACTION + "_" + letter; }

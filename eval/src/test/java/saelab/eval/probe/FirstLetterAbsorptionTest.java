@@ -215,7 +215,7 @@ class FirstLetterAbsorptionTest {
         assertEquals("\n dog has the first letter: D\n emu has the first letter: E\n cat has the first letter:", text);
 
         // The captured residual is the row of the word's token in a pass of that prompt alone.
-        var res = FirstLetterAbsorption.residuals(model, tokenizer, selection, s, done -> { });
+        var res = iclResiduals();
         assertEquals(icl.words(), res.words());
         for (int q : new int[] {0, icl.words().size() / 2, icl.words().size() - 1}) {
             int[] ids = icl.ids().get(q);
@@ -234,15 +234,55 @@ class FirstLetterAbsorptionTest {
     @Test
     void withSaeBenchsIclExamplesThePlantedAbsorptionIsStillExact() {
         var s = settings.withIclExamples(FirstLetterAbsorption.SAEBENCH_ICL_EXAMPLES);
-        FirstLetterAbsorption.Result res = FirstLetterAbsorption.run(model, tokenizer, sae(true), selection, s, done -> { });
+        SaeLatents sae = sae(true);
+        FirstLetterAbsorption.Result res = FirstLetterAbsorption.evaluate(sae, selection, FirstLetterAbsorption.encode(iclResiduals(), sae), s);
         assertEquals(10, res.iclExamples());
         assumeSameWords(res);
         assertExactRate(res);
+    }
+
+    private FirstLetterAbsorption.WordResiduals iclResiduals;
+
+    /** The words' residuals in SAEBench's ICL prompts: model passes shared by the two ICL tests. */
+    synchronized FirstLetterAbsorption.WordResiduals iclResiduals() {
+        if (iclResiduals == null) {
+            iclResiduals = FirstLetterAbsorption.residuals(model, tokenizer, selection,
+                    settings.withIclExamples(FirstLetterAbsorption.SAEBENCH_ICL_EXAMPLES).withBatch(64), done -> { });
+        }
+        return iclResiduals;
     }
 
     /** The planted set S was chosen from the bare prompts' test words: the ICL prompts must keep the same words for it to apply. */
     void assumeSameWords(FirstLetterAbsorption.Result res) {
         assertEquals(FirstLetterAbsorption.prompts(tokenizer, selection, settings).words().size(), res.wordsUsed(),
                 "every word keeps its token in its ICL prompt, so the split (and S) is the bare prompts'");
+    }
+
+    /**
+     * Latent 0 fires 1.0 on every positive and nothing else (a clean but small feature); latent 1
+     * fires 50 on 60% of the positives and 20% of the negatives (class-mean difference 20 vs 1).
+     * Mean-diff ranks the loud noisy latent first; the L1 probe, as SAEBench's, the clean one (its
+     * weight must be large to use a value of 1), and it gives no weight to latent 2, which never fires.
+     */
+    @Test
+    void theL1ProbeRanksTheCleanLatentFirstWhereMeanDiffPicksTheLoudOne() {
+        int n = 100, m = 3;
+        SparseRows.Builder b = new SparseRows.Builder(m);
+        boolean[] y = new boolean[n];
+        int[] rows = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = i < 30;
+            rows[i] = i;
+            float[] row = new float[m];
+            if (y[i]) row[0] = 1;
+            if (y[i] ? i % 10 < 6 : i % 10 < 2) row[1] = 50;
+            b.add(row, 0);
+        }
+        SparseRows x = b.build();
+        var s = settings.withMainLatents(FirstLetterAbsorption.MainLatentRanking.MEAN_DIFF);
+        assertArrayEquals(new int[] {1, 0, 2}, FirstLetterAbsorption.rankLatents(x, rows, y, s).latents());
+        var l1 = FirstLetterAbsorption.rankLatents(x, rows, y, s.withMainLatents(FirstLetterAbsorption.MainLatentRanking.L1_PROBE));
+        assertTrue(l1.converged());
+        assertEquals(0, l1.latents()[0]);
     }
 }
