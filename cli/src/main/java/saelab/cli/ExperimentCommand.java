@@ -23,6 +23,7 @@ import saelab.eval.experiment.ModelExperiment;
 import saelab.eval.experiment.ModelMetric;
 import saelab.eval.experiment.SparseProbingMetric;
 import saelab.eval.experiment.Variant;
+import saelab.eval.probe.FirstLetterAbsorption;
 import saelab.eval.probe.LabelledTexts;
 import saelab.eval.probe.WordList;
 import saelab.model.GemmaConfig;
@@ -123,6 +124,14 @@ public final class ExperimentCommand implements Callable<Integer> {
             description = "With --model: first-letter absorption on a seeded sample of at most N single-token words (default ${DEFAULT-VALUE}, "
                     + "≈ 150 per letter; 0 = all).")
     int absorptionWords = FirstLetterAbsorptionMetric.DEFAULT_MAX_WORDS;
+    @Option(names = "--absorption-main-latents", paramLabel = "RANKING",
+            description = "With --model: how the absorption ranks each letter's latents for its k-sparse probes: l1-probe (SAEBench: an "
+                    + "L1-regularised logistic regression on all latents) or mean-diff (class-mean difference) (default: l1-probe).")
+    String absorptionMainLatents;
+    @Option(names = "--absorption-icl-examples", paramLabel = "N",
+            description = "With --model: in-context examples before each absorption word (default " + FirstLetterAbsorption.DEFAULT_ICL_EXAMPLES
+                    + "; SAEBench uses 10, about 12× the model time of the absorption's passes).")
+    Integer absorptionIclExamples;
     @Option(names = "--no-absorption", description = "With --model: do not run the first-letter absorption.")
     boolean noAbsorption;
     @Option(names = "--threads", description = "Kernel threads (default: all cores).")
@@ -205,7 +214,9 @@ public final class ExperimentCommand implements Callable<Integer> {
                     + e.getMessage() + "."));
             return metrics;
         }
-        metrics.add(new FirstLetterAbsorptionMetric(list, absorptionWords));
+        metrics.add(new FirstLetterAbsorptionMetric(list, absorptionWords,
+                absorptionMainLatents == null ? FirstLetterAbsorption.MainLatentRanking.L1_PROBE : AbsorptionCommand.ranking("--absorption-main-latents", absorptionMainLatents),
+                absorptionIclExamples == null ? FirstLetterAbsorption.DEFAULT_ICL_EXAMPLES : absorptionIclExamples));
         return metrics;
     }
 
@@ -223,6 +234,8 @@ public final class ExperimentCommand implements Callable<Integer> {
             if (words != null) misplaced.add("--words");
             if (absorptionWords != FirstLetterAbsorptionMetric.DEFAULT_MAX_WORDS) misplaced.add("--absorption-words");
             if (noAbsorption) misplaced.add("--no-absorption");
+            if (absorptionMainLatents != null) misplaced.add("--absorption-main-latents");
+            if (absorptionIclExamples != null) misplaced.add("--absorption-icl-examples");
             if (!misplaced.isEmpty()) throw new IllegalArgumentException(String.join(", ", misplaced) + ": only with --model DIR --data FILE");
         } else {
             if (evalRows != null) misplaced.add("--eval-rows (use --heldout-tokens)");
@@ -230,6 +243,11 @@ public final class ExperimentCommand implements Callable<Integer> {
             if (!misplaced.isEmpty()) throw new IllegalArgumentException(String.join(", ", misplaced) + ": only on synthetic data, not with --model");
             if (noAbsorption && words != null) throw new IllegalArgumentException("--words and --no-absorption contradict each other: give one");
             if (absorptionWords < 0) throw new IllegalArgumentException("--absorption-words must be ≥ 0 (0: all), got " + absorptionWords);
+            if (absorptionIclExamples != null && absorptionIclExamples < 0) throw new IllegalArgumentException("--absorption-icl-examples must be ≥ 0, got " + absorptionIclExamples);
+            if (absorptionMainLatents != null) AbsorptionCommand.ranking("--absorption-main-latents", absorptionMainLatents); // fails early, with the choices
+            if (noAbsorption && (absorptionMainLatents != null || absorptionIclExamples != null)) {
+                throw new IllegalArgumentException("--absorption-main-latents / --absorption-icl-examples and --no-absorption contradict each other: give one");
+            }
             if (probeData != null && !Files.isRegularFile(probeData)) throw new IllegalArgumentException("--probe-data " + probeData + ": no such file");
         }
         long st = steps != null ? steps : quick ? 60 : onModel ? ModelData.SEED_STEPS : DEFAULT_STEPS;

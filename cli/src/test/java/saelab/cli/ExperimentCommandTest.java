@@ -22,6 +22,7 @@ import saelab.eval.experiment.ModelData;
 import saelab.eval.experiment.ModelMetric;
 import saelab.eval.experiment.SparseProbingMetric;
 import saelab.eval.experiment.Variant;
+import saelab.eval.probe.FirstLetterAbsorption;
 import saelab.model.GemmaConfig;
 import saelab.model.safetensors.Dtype;
 import saelab.model.synthetic.RandomGemma2Checkpoint;
@@ -136,6 +137,16 @@ class ExperimentCommandTest {
         ExperimentCommand capped = new ExperimentCommand();
         new CommandLine(capped).parseArgs("--model", "/m", "--data", "d.txt", "--words", probe.toString(), "--absorption-words", "7");
         assertTrue(capped.modelMetrics().get(2).ran() && capped.modelMetrics().get(2) instanceof FirstLetterAbsorptionMetric);
+        var defaults = (FirstLetterAbsorptionMetric) capped.modelMetrics().get(2);
+        assertEquals(FirstLetterAbsorption.MainLatentRanking.L1_PROBE, defaults.mainLatents());
+        assertEquals(FirstLetterAbsorption.DEFAULT_ICL_EXAMPLES, defaults.iclExamples());
+        ExperimentCommand saeBench = new ExperimentCommand();
+        new CommandLine(saeBench).parseArgs("--model", "/m", "--data", "d.txt", "--words", probe.toString(),
+                "--absorption-main-latents", "mean-diff", "--absorption-icl-examples", "10");
+        saeBench.config();
+        var chosen = (FirstLetterAbsorptionMetric) saeBench.modelMetrics().get(2);
+        assertEquals(FirstLetterAbsorption.MainLatentRanking.MEAN_DIFF, chosen.mainLatents());
+        assertEquals(10, chosen.iclExamples());
     }
 
     @Test
@@ -156,7 +167,10 @@ class ExperimentCommandTest {
         assertEquals(3e-4 * 2, Variant.select(java.util.List.of("standard")).getFirst().modelLr(4096), 1e-15);
         for (String[] bad : new String[][] {{"--layer", "3"}, {"--model", "/m"}, {"--model", "/m", "--data", "d.txt", "--eval-rows", "100"},
                 {"--probe-data", "p.jsonl"}, {"--no-absorption"}, {"--model", "/m", "--data", "d.txt", "--no-absorption", "--words", "w.txt"},
-                {"--model", "/m", "--data", "d.txt", "--probe-data", "/no/such/file.jsonl"}}) {
+                {"--model", "/m", "--data", "d.txt", "--probe-data", "/no/such/file.jsonl"}, {"--absorption-icl-examples", "10"},
+                {"--model", "/m", "--data", "d.txt", "--absorption-main-latents", "l2"},
+                {"--model", "/m", "--data", "d.txt", "--absorption-icl-examples", "-1"},
+                {"--model", "/m", "--data", "d.txt", "--no-absorption", "--absorption-main-latents", "mean-diff"}}) {
             Object[] r = execute(new ExperimentCommand(), bad);
             assertEquals(2, r[0], String.join(" ", bad));
             assertTrue(((String) r[1]).contains("--"), (String) r[1]);

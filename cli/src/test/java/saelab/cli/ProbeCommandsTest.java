@@ -90,6 +90,16 @@ class ProbeCommandsTest {
         for (JsonNode l : j.get("letters")) {
             assertTrue(l.get("fullAbsorptions").asInt() <= l.get("probeTruePositives").asInt());
         }
+        assertEquals("l1-probe", j.get("mainLatentRanking").asText(), "SAEBench's ranking by default");
+        assertEquals(0, j.get("iclExamples").asInt());
+        // The other ranking and SAEBench's prompts, on a sample: the JSON says which were used.
+        Path other = dir.resolve("absorption-icl.json");
+        assertEquals(0, run("absorption", "--model", model.toString(), "--sae", sae.toString(), "--words", list.toString(), "--max-words", "15",
+                "--main-latents", "mean-diff", "--icl-examples", "2", "--out", other.toString()));
+        JsonNode k = new ObjectMapper().readTree(other.toFile());
+        assertEquals("mean-diff", k.get("mainLatentRanking").asText());
+        assertEquals(2, k.get("iclExamples").asInt());
+        assertTrue(k.get("wordsUsed").asInt() >= 12 && k.get("wordsUsed").asInt() <= 15, k.get("wordsUsed").toString());
     }
 
     @Test
@@ -99,5 +109,18 @@ class ProbeCommandsTest {
         assertEquals(1, run("probe", "--model", model.toString(), "--sae", sae.toString(), "--data", data.toString(), "--out", dir.resolve("x.json").toString()));
         assertFalse(Files.exists(dir.resolve("x.json")));
         assertEquals(1, run("absorption", "--model", model.toString(), "--sae", sae.toString(), "--words", dir.resolve("missing.txt").toString()));
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            Path list = Files.write(dir.resolve("few.txt"), List.of("a"));
+            assertEquals(1, run("absorption", "--model", model.toString(), "--sae", sae.toString(), "--words", list.toString(), "--main-latents", "l2"));
+            assertEquals(1, run("absorption", "--model", model.toString(), "--sae", sae.toString(), "--words", list.toString(), "--icl-examples", "-1"));
+        } finally {
+            System.setErr(old);
+        }
+        String said = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(said.contains("--main-latents: main-latent ranking must be l1-probe or mean-diff, got 'l2'"), said);
+        assertTrue(said.contains("--icl-examples must be ≥ 0, got -1"), said);
     }
 }

@@ -25,8 +25,10 @@ import saelab.train.trainer.TrainConfig;
 /**
  * SAEBench's first-letter absorption ({@link FirstLetterAbsorption}) of each run's final SAE, with
  * {@code saelab absorption}'s settings (seed {@value #SEED}, SAEBench's thresholds) and at most
- * {@code maxWords} single-token words of the word list, so that {@code saelab absorption --sae
- * OUT/runs/<run> --max-words N} reproduces a run's numbers. The residual side is computed once per
+ * {@code maxWords} single-token words of the word list, the main latents ranked as told (default:
+ * SAEBench's L1 probe) and the ICL examples told (default {@value FirstLetterAbsorption#DEFAULT_ICL_EXAMPLES};
+ * SAEBench 10, ≈ 12× the model time), so that {@code saelab absorption --sae OUT/runs/<run>
+ * --max-words N --main-latents R --icl-examples E} reproduces a run's numbers. The residual side is computed once per
  * experiment ({@link #prepare}): the words' residuals (one pass of the model) and the letter
  * probes, the same for every SAE. Per run: the mean full-absorption rate and absorption fraction
  * over the letters whose probe reaches F1 > 0.6, the mean number of main latents, and the rate
@@ -45,17 +47,37 @@ public final class FirstLetterAbsorptionMetric implements ModelMetric {
 
     private final Path wordFile;
     private final int maxWords;
+    private final FirstLetterAbsorption.MainLatentRanking mainLatents;
+    private final int iclExamples;
     private FirstLetterAbsorption.Settings settings;
     private WordList.Selection selection;
     private FirstLetterAbsorption.WordResiduals words;
     private FirstLetterAbsorption.Probes probes;
 
-    /** @param maxWords 0: every single-token word of the list */
+    /** With the default main-latent ranking (L1 probe) and ICL examples ({@value FirstLetterAbsorption#DEFAULT_ICL_EXAMPLES}). */
     public FirstLetterAbsorptionMetric(Path wordFile, int maxWords) {
+        this(wordFile, maxWords, FirstLetterAbsorption.MainLatentRanking.L1_PROBE, FirstLetterAbsorption.DEFAULT_ICL_EXAMPLES);
+    }
+
+    /**
+     * @param maxWords    0: every single-token word of the list
+     * @param mainLatents how each letter's latents are ranked for the k-sparse probes
+     * @param iclExamples in-context examples before each word (SAEBench: 10)
+     */
+    public FirstLetterAbsorptionMetric(Path wordFile, int maxWords, FirstLetterAbsorption.MainLatentRanking mainLatents, int iclExamples) {
         if (maxWords < 0) throw new IllegalArgumentException("--absorption-words must be ≥ 0 (0: all), got " + maxWords);
+        if (iclExamples < 0) throw new IllegalArgumentException("--absorption-icl-examples must be ≥ 0, got " + iclExamples);
         this.wordFile = wordFile.toAbsolutePath().normalize();
         this.maxWords = maxWords;
+        this.mainLatents = mainLatents;
+        this.iclExamples = iclExamples;
     }
+
+    /** How the main latents are ranked. */
+    public FirstLetterAbsorption.MainLatentRanking mainLatents() { return mainLatents; }
+
+    /** In-context examples before each word. */
+    public int iclExamples() { return iclExamples; }
 
     public static String rateKey(char letter) { return RATE + "_" + letter; }
 
@@ -72,7 +94,8 @@ public final class FirstLetterAbsorptionMetric implements ModelMetric {
             throw new IllegalArgumentException(wordFile + ": only " + selection.words().size() + " of its " + selection.read()
                     + " words are one token of " + md.modelName() + "'s tokenizer: too few to probe first letters (give another --words, or --no-absorption)");
         }
-        settings = FirstLetterAbsorption.Settings.defaults(md.layer(), SEED).withMaxWords(maxWords);
+        settings = FirstLetterAbsorption.Settings.defaults(md.layer(), SEED).withMaxWords(maxWords).withMainLatents(mainLatents)
+                .withIclExamples(iclExamples);
         int n = maxWords > 0 ? Math.min(maxWords, selection.words().size()) : selection.words().size();
         words = FirstLetterAbsorption.residuals(model, tokenizer, selection, settings,
                 done -> progress.accept(String.format(Locale.ROOT, "residuals of word %d of %d", done, n)));
@@ -131,6 +154,8 @@ public final class FirstLetterAbsorptionMetric implements ModelMetric {
         o.put("train", probes.train().length);
         o.put("test", probes.test().length);
         o.put("template", FirstLetterAbsorption.TEMPLATE);
+        o.put("icl_examples", settings.iclExamples());
+        o.put("main_latent_ranking", settings.mainLatents().flag());
         o.put("seed", settings.seed());
         o.put("layer", settings.layer());
         o.put("min_probe_f1", settings.minProbeF1());
@@ -151,17 +176,21 @@ public final class FirstLetterAbsorptionMetric implements ModelMetric {
         h.heading("First-letter absorption");
         List<FirstLetterAbsorption.LetterProbe> in = probes.letters().stream().filter(this::included).toList();
         h.paragraph(String.format(Locale.ROOT, "SAEBench's first-letter absorption on %s: %d words, %d of them one token (\"▁word\"), %d used (%s"
-                        + "%d train / %d test, seed %d), each in the prompt \"<bos>%s\", residual after layer %d at the word. Per letter a logistic "
+                        + "%d train / %d test, seed %d), each in the prompt \"<bos>%s\"%s, residual after layer %d at the word. Per letter a logistic "
                         + "probe on the residuals (computed once: it does not depend on the SAE); main latents by k-sparse probing on the latents "
-                        + "(k grows while test F1 rises by > %.2f); full absorption = main latents silent on a test word the probe gets right while "
+                        + "(ranked by %s; k grows while test F1 rises by > %.2f); full absorption = main latents silent on a test word the probe gets right while "
                         + "another latent with cos ≥ %.3f to the probe carries ≥ %.1f of its projection; absorption fraction as SAEBench. Means over "
                         + "the %d letters whose probe F1 exceeds %.1f (SAEBench asks for 20 such letters; the table marks those left out). Lower is better. "
                         + "Every number is in results.json, each run's per letter in runs/<variant>-seed<s>/%s; `saelab absorption --model %s "
-                        + "--sae runs/<variant>-seed<s> --words %s --max-words %d` reproduces a run.",
+                        + "--sae runs/<variant>-seed<s> --words %s --max-words %d --main-latents %s --icl-examples %d` reproduces a run.",
                 wordFile, selection.read(), selection.words().size(), words.words().size(), maxWords > 0 ? "a seeded sample of at most " + maxWords + "; " : "",
-                probes.train().length, probes.test().length, settings.seed(), FirstLetterAbsorption.TEMPLATE, settings.layer(),
+                probes.train().length, probes.test().length, settings.seed(), FirstLetterAbsorption.TEMPLATE,
+                settings.iclExamples() == 0 ? " (no in-context examples; SAEBench puts 10 before it)"
+                        : " after " + settings.iclExamples() + " in-context examples (SAEBench's format)", settings.layer(),
+                settings.mainLatents() == FirstLetterAbsorption.MainLatentRanking.L1_PROBE
+                        ? "the weights of an L1-regularised probe on all latents, as SAEBench" : "class-mean difference (SAEBench: an L1 probe's weights)",
                 settings.f1Jump(), settings.fullAbsorptionCos(), settings.projectionProportion(), in.size(), settings.minProbeF1(), FILE,
-                r.config().model().model(), wordFile, maxWords));
+                r.config().model().model(), wordFile, maxWords, settings.mainLatents().flag(), settings.iclExamples()));
         List<String> header = new ArrayList<>(List.of("letter", "test words", "probe F1"));
         r.config().variants().forEach(v -> header.add(v.id() + " rate"));
         List<List<String>> rows = new ArrayList<>();

@@ -14,11 +14,16 @@ import saelab.tensor.kernels.Parallel;
  *
  * <p><b>Activations.</b> Each word is put in the prompt {@value #TEMPLATE} ({word} replaced, the
  * leading space makes the word the token "▁word"), tokenized with {@code <bos>} first; the
- * residual after layer L at the word's position (1) is the word's activation. SAEBench uses the
- * same sentence after 10 in-context examples ("\n cat has the first letter: C\n…"); saelab leaves
- * the examples out so a prompt is 7 tokens, not about 70 (a deviation: the probe reads the word
- * before the model has seen the task). Words are shuffled with the seed and 20% held out (SAEBench:
- * train_test_fraction 0.8).
+ * residual after layer L at the word's token is the word's activation. With {@code iclExamples} N
+ * &gt; 0 the prompt is SAEBench's ({@link #iclPrompt}): N other words with their answers first,
+ * "\n cat has the first letter: C\n … \n word has the first letter:", and the word is read as many
+ * tokens from the end as in the bare prompt (6 with gemma-2's tokenizer: SAEBench's
+ * prompt_token_pos −6), checked per prompt. SAEBench uses N = 10;
+ * saelab's default is {@value #DEFAULT_ICL_EXAMPLES} (a deviation: the probe then reads the word
+ * before the model has seen the task), because ten examples make a prompt ≈ 87 tokens instead of
+ * 7 and the model passes ≈ 12× longer on a CPU. With examples, saelab's one prompt per word serves
+ * both the probes and the absorption count (SAEBench builds fresh prompts for the latter). Words
+ * are shuffled with the seed and 20% held out (SAEBench: train_test_fraction 0.8).
  *
  * <p><b>Ground-truth probe</b>, per letter ℓ (one-vs-rest over the letters present): logistic
  * regression on the train residuals, positives weighted by n_neg/n_pos (SAEBench's pos_weight),
@@ -26,13 +31,14 @@ import saelab.tensor.kernels.Parallel;
  * 26 outputs, Adam weight decay 1e-4); the bias is not penalised. The word is "classified ℓ"
  * when its score x·w + b &gt; 0; the probe's F1 on the test words decides whether ℓ counts.
  *
- * <p><b>Main latents</b> (k-sparse probing with feature splitting): latents ranked by (mean on
- * ℓ-words − mean on the others) over the train words, largest first (SAEBench ranks by the
- * weights of an L1-regularised probe over all latents, trained with Adam; the class-mean
- * difference is the deterministic ranking its sparse-probing eval uses). For k = 1..10 a
- * logistic regression on the top k latents (scikit-learn's C = 1, class_weight "balanced") is
- * scored by F1 on the test words; k grows while F1 rises by more than 0.03 over the previous
- * best (f1_jump_threshold), and the main latents are the top k at the last rise.
+ * <p><b>Main latents</b> (k-sparse probing with feature splitting): latents ranked per letter by
+ * {@link #rankLatents}: by default as SAEBench (k_sparse_probing.train_k_sparse_probes), by the
+ * signed weights of an L1-regularised logistic regression on all latents of the train words,
+ * solved exactly in float64 ({@link L1LogisticRegression}) where SAEBench runs 50 epochs of Adam;
+ * or ({@link MainLatentRanking#MEAN_DIFF}) by class-mean difference, the ranking of saelab's sparse
+ * probing. For k = 1..10 a logistic regression on the top k latents (scikit-learn's C = 1,
+ * class_weight "balanced") is scored by F1 on the test words; k grows while F1 rises by more than
+ * 0.03 over the previous best (f1_jump_threshold), and the main latents are the top k at the last rise.
  *
  * <p><b>Absorption</b>, over the probe's true positives of ℓ among the test words (x of an
  * ℓ-word with probe score &gt; 0), with p̂ = w/‖w‖, cos_j = cos(W_dec[j], p̂), a_j the latents,
@@ -63,6 +69,35 @@ public final class FirstLetterAbsorption {
     public static final int WORD_POSITION = 1;
     static final double SILENT = 1e-8;
 
+    /** How each letter's latents are ranked before the k-sparse probes take the top k. */
+    public enum MainLatentRanking {
+        /** SAEBench: the weights of an L1-regularised logistic regression on all latents ({@link L1LogisticRegression}), largest first. */
+        L1_PROBE("l1-probe"),
+        /** The class-mean difference (mean on ℓ-words − mean on the others), largest first: no fit, the ranking of saelab's sparse probing. */
+        MEAN_DIFF("mean-diff");
+
+        private final String flag;
+
+        MainLatentRanking(String flag) { this.flag = flag; }
+
+        /** The value on the command line. */
+        public String flag() { return flag; }
+
+        public static MainLatentRanking ofFlag(String v) {
+            for (MainLatentRanking r : values()) if (r.flag.equals(v)) return r;
+            throw new IllegalArgumentException("main-latent ranking must be l1-probe or mean-diff, got '" + v + "'");
+        }
+    }
+
+    /** SAEBench's ICL examples per prompt (max_icl_examples). saelab's default is {@value #DEFAULT_ICL_EXAMPLES}: see the class comment. */
+    public static final int SAEBENCH_ICL_EXAMPLES = 10;
+    /**
+     * Default ICL examples: none. Ten make a prompt ≈ 87 tokens instead of 7, so the model passes
+     * cost about 12× (gemma-2-2b to layer 12 at ≈ 115 tokens/s on 2 cores: ≈ 50 min instead of
+     * ≈ 4 min for 4000 words).
+     */
+    public static final int DEFAULT_ICL_EXAMPLES = 0;
+
     /**
      * Every threshold, SAEBench's values in {@link #defaults}.
      *
@@ -75,17 +110,43 @@ public final class FirstLetterAbsorption {
      * @param fractionCos          cos with the probe an absorbing latent needs in the fraction (0.1)
      * @param projectionProportion share of x·p̂ the absorbing latent(s) must carry (0.4)
      * @param maxAbsorbers         absorbing latents summed in the fraction (3)
+     * @param mainLatents          how latents are ranked for the k-sparse probes (L1 probe)
+     * @param l1Decay              SAEBench's k_sparse_probe_l1_decay (0.01): λ1 = decay · n_train
+     * @param l1WeightDecay        the L1 probe's Adam weight decay in SAEBench (1e-6): λ2 = decay · 26 · n_train
+     * @param iclExamples          in-context examples before the word ({@value #DEFAULT_ICL_EXAMPLES}; SAEBench 10)
      */
     public record Settings(int layer, long seed, double testFraction, int maxWords, int batch, double probeWeightDecay,
                            int maxK, double f1Jump, double minProbeF1, double fullAbsorptionCos, double fractionCos,
-                           double projectionProportion, int maxAbsorbers) {
+                           double projectionProportion, int maxAbsorbers, MainLatentRanking mainLatents, double l1Decay,
+                           double l1WeightDecay, int iclExamples) {
+        public Settings {
+            if (iclExamples < 0) throw new IllegalArgumentException("ICL examples must be ≥ 0, got " + iclExamples);
+            if (mainLatents == null) throw new IllegalArgumentException("no main-latent ranking given");
+        }
+
         public static Settings defaults(int layer, long seed) {
-            return new Settings(layer, seed, 0.2, 0, 16, 1e-4, 10, 0.03, 0.6, 0.025, 0.1, 0.4, 3);
+            return new Settings(layer, seed, 0.2, 0, 16, 1e-4, 10, 0.03, 0.6, 0.025, 0.1, 0.4, 3,
+                    MainLatentRanking.L1_PROBE, 0.01, 1e-6, DEFAULT_ICL_EXAMPLES);
         }
 
         public Settings withMaxWords(int n) {
             return new Settings(layer, seed, testFraction, n, batch, probeWeightDecay, maxK, f1Jump, minProbeF1, fullAbsorptionCos,
-                    fractionCos, projectionProportion, maxAbsorbers);
+                    fractionCos, projectionProportion, maxAbsorbers, mainLatents, l1Decay, l1WeightDecay, iclExamples);
+        }
+
+        public Settings withBatch(int b) {
+            return new Settings(layer, seed, testFraction, maxWords, b, probeWeightDecay, maxK, f1Jump, minProbeF1, fullAbsorptionCos,
+                    fractionCos, projectionProportion, maxAbsorbers, mainLatents, l1Decay, l1WeightDecay, iclExamples);
+        }
+
+        public Settings withMainLatents(MainLatentRanking r) {
+            return new Settings(layer, seed, testFraction, maxWords, batch, probeWeightDecay, maxK, f1Jump, minProbeF1, fullAbsorptionCos,
+                    fractionCos, projectionProportion, maxAbsorbers, r, l1Decay, l1WeightDecay, iclExamples);
+        }
+
+        public Settings withIclExamples(int n) {
+            return new Settings(layer, seed, testFraction, maxWords, batch, probeWeightDecay, maxK, f1Jump, minProbeF1, fullAbsorptionCos,
+                    fractionCos, projectionProportion, maxAbsorbers, mainLatents, l1Decay, l1WeightDecay, n);
         }
     }
 
@@ -105,17 +166,20 @@ public final class FirstLetterAbsorption {
      * @param probeTruePositives test ℓ-words the probe classifies as ℓ: the denominator of both rates
      * @param absorbedWords      the words counted as full absorption
      * @param absorbingLatents   per absorbed word, the latent with the largest projection
+     * @param rankingConverged   the L1 probe that ranked the latents met its stopping rule (always true for mean-diff)
      */
     public record LetterResult(char letter, int trainWords, int testWords, double probeF1, int probeTruePositives,
                                double[] kSparseF1, int[] mainLatents, int fullAbsorptions, double absorptionRate,
-                               double meanAbsorptionFraction, boolean included, List<String> absorbedWords, int[] absorbingLatents) {}
+                               double meanAbsorptionFraction, boolean included, List<String> absorbedWords, int[] absorbingLatents,
+                               boolean rankingConverged) {}
 
     /**
      * @param meanAbsorptionRate     mean over included letters of the full-absorption rate (SAEBench's mean_full_absorption_score)
      * @param meanAbsorptionFraction mean over included letters of the mean absorption fraction (mean_absorption_fraction_score)
      * @param meanMainLatents        mean number of main latents per included letter (mean_num_split_features)
      */
-    public record Result(String sae, int layer, long seed, String template, WordList.Selection selection, int wordsUsed,
+    public record Result(String sae, int layer, long seed, String template, int iclExamples, String mainLatentRanking,
+                         WordList.Selection selection, int wordsUsed,
                          int train, int test, List<LetterResult> letters, int lettersIncluded, double meanAbsorptionRate,
                          double meanAbsorptionFraction, double meanMainLatents) {}
 
@@ -126,17 +190,26 @@ public final class FirstLetterAbsorption {
         return evaluate(sae, selection, acts, s);
     }
 
-    /** The words kept (in list order, after the --max-words sample) and their prompts' ids, <bos> first. */
-    public record Prompts(List<String> words, List<int[]> ids) {}
+    /**
+     * The words kept (in list order, after the --max-words sample), their prompts' ids (&lt;bos&gt;
+     * first) and, per prompt, the position of the word under test (the residual read there).
+     */
+    public record Prompts(List<String> words, List<int[]> ids, int[] positions) {}
 
     /**
      * The prompt of each selected word; a seeded sample of {@code maxWords} of them when that is
-     * set. A word whose prompt does not keep it as the token at {@link #WORD_POSITION} (BPE
-     * without a pre-tokenizer could merge across its end) is left out.
+     * set. Without ICL examples the prompt is {@code <bos>}{@value #TEMPLATE} and the word is at
+     * {@link #WORD_POSITION}; with them it is {@link #iclPrompt} and the word sits as many tokens
+     * before the end as in the bare prompt. A word is left out when its prompt does not hold its
+     * token there followed by exactly the bare prompt's tail (BPE without a pre-tokenizer could
+     * merge across the word's edges).
      */
     public static Prompts prompts(GemmaTokenizer tokenizer, WordList.Selection selection, Settings s) {
         List<String> words = selection.words();
         int[] ids = selection.tokenIds();
+        if (s.iclExamples() > 0 && s.iclExamples() >= words.size()) {
+            throw new IllegalArgumentException(s.iclExamples() + " ICL examples need more than that many single-token words; the list has " + words.size());
+        }
         int[] pick = new int[words.size()];
         for (int i = 0; i < pick.length; i++) pick[i] = i;
         if (s.maxWords() > 0 && s.maxWords() < words.size()) {
@@ -145,14 +218,49 @@ public final class FirstLetterAbsorption {
         }
         List<String> kept = new ArrayList<>();
         List<int[]> prompts = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
         for (int i : pick) {
-            int[] p = tokenizer.encode(TEMPLATE.replace("{word}", words.get(i)));
-            if (p.length > WORD_POSITION && p[WORD_POSITION] == ids[i]) {
-                prompts.add(p);
-                kept.add(words.get(i));
+            int[] bare = tokenizer.encode(TEMPLATE.replace("{word}", words.get(i)));
+            if (bare.length <= WORD_POSITION || bare[WORD_POSITION] != ids[i]) continue;
+            int[] p = bare;
+            int position = WORD_POSITION;
+            if (s.iclExamples() > 0) {
+                p = tokenizer.encode(iclPrompt(words.get(i), iclExamples(words, i, s)));
+                position = p.length - (bare.length - WORD_POSITION);
+                if (position < 1 || !Arrays.equals(p, position, p.length, bare, WORD_POSITION, bare.length)) continue;
             }
+            prompts.add(p);
+            positions.add(position);
+            kept.add(words.get(i));
         }
-        return new Prompts(List.copyOf(kept), List.copyOf(prompts));
+        return new Prompts(List.copyOf(kept), List.copyOf(prompts), positions.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /**
+     * SAEBench's prompt with in-context examples (prompting.create_icl_prompt with
+     * prepend_separator_to_first_example): "\n" + for each example "{TEMPLATE(example)} X\n" (X its
+     * first letter, upper case) + TEMPLATE(word); the tokenizer puts {@code <bos>} before it.
+     */
+    public static String iclPrompt(String word, List<String> examples) {
+        StringBuilder b = new StringBuilder("\n");
+        for (String ex : examples) b.append(TEMPLATE.replace("{word}", ex)).append(' ').append(Character.toUpperCase(ex.charAt(0))).append('\n');
+        return b.append(TEMPLATE.replace("{word}", word)).toString();
+    }
+
+    /**
+     * The ICL examples of word {@code index}: {@code iclExamples} distinct other words of the list,
+     * drawn with a generator seeded by (seed, index), so a word's prompt does not depend on
+     * --max-words. SAEBench draws them with Python's random from the word's own split (probe data)
+     * or from the whole vocabulary (absorption prompts); saelab draws from the whole list for both.
+     */
+    static List<String> iclExamples(List<String> words, int index, Settings s) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(s.seed() * 0x9E3779B97F4A7C15L + index);
+        java.util.LinkedHashSet<Integer> chosen = new java.util.LinkedHashSet<>();
+        while (chosen.size() < s.iclExamples()) {
+            int j = r.nextInt(words.size());
+            if (j != index && !words.get(j).equals(words.get(index))) chosen.add(j);
+        }
+        return chosen.stream().map(words::get).toList();
     }
 
     /** The residual at each word's position in its prompt, and its latents. {@code progress} counts words done. */
@@ -171,7 +279,7 @@ public final class FirstLetterAbsorption {
         int n = kept.size();
         float[] residuals = new float[n * d];
         ResidualPasses.run(model, s.layer(), pr.ids(), s.batch(),
-                (index, residual, rowOffset, length) -> System.arraycopy(residual, (rowOffset + WORD_POSITION) * d, residuals, index * d, d),
+                (index, residual, rowOffset, length) -> System.arraycopy(residual, (rowOffset + pr.positions()[index]) * d, residuals, index * d, d),
                 progress);
         int[] letters = new int[n];
         for (int i = 0; i < n; i++) letters[i] = Character.toLowerCase(kept.get(i).charAt(0)) - 'a';
@@ -246,7 +354,7 @@ public final class FirstLetterAbsorption {
             fraction += r.meanAbsorptionFraction();
             mains += r.mainLatents().length;
         }
-        return new Result(sae.description(), s.layer(), s.seed(), TEMPLATE, selection, n, probes.train().length, probes.test().length, letters, included,
+        return new Result(sae.description(), s.layer(), s.seed(), TEMPLATE, s.iclExamples(), s.mainLatents().flag(), selection, n, probes.train().length, probes.test().length, letters, included,
                 included == 0 ? Double.NaN : rate / included, included == 0 ? Double.NaN : fraction / included,
                 included == 0 ? Double.NaN : mains / included);
     }
@@ -278,7 +386,8 @@ public final class FirstLetterAbsorption {
         double probeF1 = lp.probeF1();
 
         // k-sparse probing on the latents, with feature splitting.
-        int[] ranked = SparseProbing.rank(a.latents().meanDifference(train, yTrain), s.maxK(), false);
+        Ranking ranking = rankLatents(a.latents(), train, yTrain, s);
+        int[] ranked = ranking.latents();
         double[] balanced = LogisticRegression.balancedWeights(yTrain);
         List<Double> f1s = new ArrayList<>();
         int[] main = new int[0];
@@ -324,7 +433,45 @@ public final class FirstLetterAbsorption {
         return new LetterResult((char) ('a' + l), lp.trainPositives(), lp.testPositives(), probeF1, tp,
                 f1s.stream().mapToDouble(Double::doubleValue).toArray(), main, full,
                 tp == 0 ? Double.NaN : (double) full / tp, tp == 0 ? Double.NaN : fractionSum / tp, included,
-                List.copyOf(absorbed), absorbers.stream().mapToInt(Integer::intValue).toArray());
+                List.copyOf(absorbed), absorbers.stream().mapToInt(Integer::intValue).toArray(), ranking.converged());
+    }
+
+    /** The top {@code maxK} latents of a letter, best first, and whether the fit that ranked them converged. */
+    record Ranking(int[] latents, boolean converged) {}
+
+    /**
+     * SAEBench's k-sparse probing selection ({@link MainLatentRanking#L1_PROBE}): an L1 logistic
+     * regression on all latents of the train words, positives weighted n_neg/n_pos, λ1 = l1Decay ·
+     * n_train and λ2 = l1WeightDecay · 26 · n_train (SAEBench's loss, BCE averaged over samples and
+     * 26 outputs plus l1_decay · mean over outputs of ‖w‖₁, times 26·n_train); latents ranked by
+     * signed weight, largest first (SAEBench's {@code topk}, not by |w|: a latent with a negative
+     * weight does not stand for the letter). Weights the L1 term sets exactly to 0 tie; ties are
+     * broken by class-mean difference, then index (SAEBench's Adam leaves them tiny and noisy
+     * instead). {@link MainLatentRanking#MEAN_DIFF}: the class-mean difference alone.
+     */
+    static Ranking rankLatents(SparseRows latents, int[] train, boolean[] yTrain, Settings s) {
+        double[] meanDiff = latents.meanDifference(train, yTrain);
+        if (s.mainLatents() == MainLatentRanking.MEAN_DIFF) return new Ranking(SparseProbing.rank(meanDiff, s.maxK(), false), true);
+        int n = train.length, pos = 0;
+        for (boolean y : yTrain) if (y) pos++;
+        double[] weight = new double[n];
+        for (int i = 0; i < n; i++) weight[i] = yTrain[i] ? (double) (n - pos) / pos : 1;
+        L1LogisticRegression fit = L1LogisticRegression.fit(latents, train, yTrain, weight, s.l1Decay() * n, s.l1WeightDecay() * 26 * n,
+                L1LogisticRegression.DEFAULT_TOLERANCE, L1LogisticRegression.DEFAULT_MAX_ITERATIONS);
+        double[] w = fit.weights();
+        int k = Math.min(s.maxK(), w.length);
+        int[] top = new int[k];
+        boolean[] taken = new boolean[w.length];
+        for (int q = 0; q < k; q++) {
+            int best = -1;
+            for (int j = 0; j < w.length; j++) {
+                if (taken[j]) continue;
+                if (best < 0 || w[j] > w[best] || w[j] == w[best] && meanDiff[j] > meanDiff[best]) best = j;
+            }
+            taken[best] = true;
+            top[q] = best;
+        }
+        return new Ranking(top, fit.converged());
     }
 
     /** SAEBench's {@code _is_full_absorption}. */

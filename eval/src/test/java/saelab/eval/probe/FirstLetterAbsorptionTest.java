@@ -14,6 +14,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import saelab.model.gemma2.Hooks;
 import saelab.model.GemmaConfig;
 import saelab.model.gemma2.Gemma2Model;
 import saelab.model.safetensors.Dtype;
@@ -129,9 +132,16 @@ class FirstLetterAbsorptionTest {
         return res.letters().stream().filter(x -> x.letter() == 'a' + l).findFirst().orElseThrow();
     }
 
-    @Test
-    void theAbsorbedHalfOfOneLetterGivesTheExactRate() {
-        FirstLetterAbsorption.Result res = FirstLetterAbsorption.run(model, tokenizer, sae(true), selection, settings, done -> { });
+    @ParameterizedTest
+    @EnumSource(FirstLetterAbsorption.MainLatentRanking.class)
+    void theAbsorbedHalfOfOneLetterGivesTheExactRate(FirstLetterAbsorption.MainLatentRanking ranking) {
+        FirstLetterAbsorption.Result res = FirstLetterAbsorption.run(model, tokenizer, sae(true), selection, settings.withMainLatents(ranking), done -> { });
+        assertExactRate(res);
+        assertEquals(ranking.flag(), res.mainLatentRanking());
+    }
+
+    /** The planted SAE absorbs exactly the words of S: rate |S| / test words of ℓ, nothing elsewhere. */
+    void assertExactRate(FirstLetterAbsorption.Result res) {
         var lr = letterResult(res, letter);
         System.out.printf("absorption: %d words (%d test), letter %s: %d absorbed of %d true positives, rate %.3f; %d letters included%n",
                 res.wordsUsed(), res.test(), lr.letter(), lr.fullAbsorptions(), lr.probeTruePositives(), lr.absorptionRate(), res.lettersIncluded());
@@ -155,11 +165,13 @@ class FirstLetterAbsorptionTest {
         double mean = res.letters().stream().filter(FirstLetterAbsorption.LetterResult::included).mapToDouble(FirstLetterAbsorption.LetterResult::absorptionRate).average().orElseThrow();
         assertEquals(mean, res.meanAbsorptionRate(), 1e-15);
         assertEquals(res.wordsUsed(), res.train() + res.test());
+        for (var l : res.letters()) assertTrue(l.rankingConverged(), "letter " + l.letter() + ": the ranking's fit converged");
     }
 
-    @Test
-    void nothingAbsorbedGivesZero() {
-        FirstLetterAbsorption.Result res = FirstLetterAbsorption.run(model, tokenizer, sae(false), selection, settings, done -> { });
+    @ParameterizedTest
+    @EnumSource(FirstLetterAbsorption.MainLatentRanking.class)
+    void nothingAbsorbedGivesZero(FirstLetterAbsorption.MainLatentRanking ranking) {
+        FirstLetterAbsorption.Result res = FirstLetterAbsorption.run(model, tokenizer, sae(false), selection, settings.withMainLatents(ranking), done -> { });
         assertEquals(testWordsOfLetter.size(), letterResult(res, letter).probeTruePositives());
         for (var l : res.letters()) {
             assertEquals(0, l.fullAbsorptions(), "letter " + l.letter());
@@ -175,5 +187,102 @@ class FirstLetterAbsorptionTest {
         var a = FirstLetterAbsorption.prompts(tokenizer, selection, s);
         assertTrue(a.words().size() <= 10 && a.words().size() >= 8, "10 sampled, a few may fail the template check: " + a.words().size());
         assertEquals(a.words(), FirstLetterAbsorption.prompts(tokenizer, selection, s).words());
+    }
+
+    @Test
+    void iclPromptsReadTheWordUnderTestAtItsOwnToken() {
+        var s = settings.withIclExamples(FirstLetterAbsorption.SAEBENCH_ICL_EXAMPLES);
+        var icl = FirstLetterAbsorption.prompts(tokenizer, selection, s);
+        var bare = FirstLetterAbsorption.prompts(tokenizer, selection, settings);
+        assertTrue(icl.words().size() >= bare.words().size() * 9 / 10, icl.words().size() + " of " + bare.words().size() + " words keep their token in the ICL prompt");
+        for (int q = 0; q < icl.words().size(); q++) {
+            String word = icl.words().get(q);
+            int index = selection.words().indexOf(word);
+            List<String> examples = FirstLetterAbsorption.iclExamples(selection.words(), index, s);
+            assertEquals(10, new HashSet<>(examples).size(), "10 distinct examples");
+            assertFalse(examples.contains(word), "the word under test is not its own example");
+            assertEquals(examples, FirstLetterAbsorption.iclExamples(selection.words(), index, s), "drawn deterministically");
+            int[] ids = icl.ids().get(q);
+            assertArrayEquals(tokenizer.encode(FirstLetterAbsorption.iclPrompt(word, examples)), ids);
+            int pos = icl.positions()[q];
+            int[] plain = tokenizer.encode(FirstLetterAbsorption.TEMPLATE.replace("{word}", word));
+            // The word's token, then exactly the bare prompt's tail: the word is the last of the examples' words.
+            assertEquals(selection.tokenIds()[index], ids[pos], word);
+            assertEquals(ids.length - (plain.length - FirstLetterAbsorption.WORD_POSITION), pos, word);
+            assertTrue(pos > 10 * 2, "after the examples: position " + pos);
+        }
+        String text = FirstLetterAbsorption.iclPrompt("cat", List.of("dog", "emu"));
+        assertEquals("\n dog has the first letter: D\n emu has the first letter: E\n cat has the first letter:", text);
+
+        // The captured residual is the row of the word's token in a pass of that prompt alone.
+        var res = iclResiduals();
+        assertEquals(icl.words(), res.words());
+        for (int q : new int[] {0, icl.words().size() / 2, icl.words().size() - 1}) {
+            int[] ids = icl.ids().get(q);
+            float[] r = model.forward(ids, 1, Hooks.none().capture(LAYER).stopAfter(LAYER)).residual(LAYER);
+            int pos = icl.positions()[q];
+            for (int e = 0; e < d; e++) {
+                float want = r[pos * d + e];
+                // Same kernels, batch of equal-length prompts vs one: rows are computed independently, up to summation order.
+                assertEquals(want, res.residuals()[q * d + e], 1e-4f * (1 + Math.abs(want)), res.words().get(q) + " coordinate " + e);
+            }
+            // The letter coordinate carries the planted ≈ A: it is the word's own row, not an example's.
+            assertEquals(A, res.residuals()[q * d + (res.words().get(q).charAt(0) - 'a')], A / 4, res.words().get(q));
+        }
+    }
+
+    @Test
+    void withSaeBenchsIclExamplesThePlantedAbsorptionIsStillExact() {
+        var s = settings.withIclExamples(FirstLetterAbsorption.SAEBENCH_ICL_EXAMPLES);
+        SaeLatents sae = sae(true);
+        FirstLetterAbsorption.Result res = FirstLetterAbsorption.evaluate(sae, selection, FirstLetterAbsorption.encode(iclResiduals(), sae), s);
+        assertEquals(10, res.iclExamples());
+        assumeSameWords(res);
+        assertExactRate(res);
+    }
+
+    private FirstLetterAbsorption.WordResiduals iclResiduals;
+
+    /** The words' residuals in SAEBench's ICL prompts: model passes shared by the two ICL tests. */
+    synchronized FirstLetterAbsorption.WordResiduals iclResiduals() {
+        if (iclResiduals == null) {
+            iclResiduals = FirstLetterAbsorption.residuals(model, tokenizer, selection,
+                    settings.withIclExamples(FirstLetterAbsorption.SAEBENCH_ICL_EXAMPLES).withBatch(64), done -> { });
+        }
+        return iclResiduals;
+    }
+
+    /** The planted set S was chosen from the bare prompts' test words: the ICL prompts must keep the same words for it to apply. */
+    void assumeSameWords(FirstLetterAbsorption.Result res) {
+        assertEquals(FirstLetterAbsorption.prompts(tokenizer, selection, settings).words().size(), res.wordsUsed(),
+                "every word keeps its token in its ICL prompt, so the split (and S) is the bare prompts'");
+    }
+
+    /**
+     * Latent 0 fires 1.0 on every positive and nothing else (a clean but small feature); latent 1
+     * fires 50 on 60% of the positives and 20% of the negatives (class-mean difference 20 vs 1).
+     * Mean-diff ranks the loud noisy latent first; the L1 probe, as SAEBench's, the clean one (its
+     * weight must be large to use a value of 1), and it gives no weight to latent 2, which never fires.
+     */
+    @Test
+    void theL1ProbeRanksTheCleanLatentFirstWhereMeanDiffPicksTheLoudOne() {
+        int n = 100, m = 3;
+        SparseRows.Builder b = new SparseRows.Builder(m);
+        boolean[] y = new boolean[n];
+        int[] rows = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = i < 30;
+            rows[i] = i;
+            float[] row = new float[m];
+            if (y[i]) row[0] = 1;
+            if (y[i] ? i % 10 < 6 : i % 10 < 2) row[1] = 50;
+            b.add(row, 0);
+        }
+        SparseRows x = b.build();
+        var s = settings.withMainLatents(FirstLetterAbsorption.MainLatentRanking.MEAN_DIFF);
+        assertArrayEquals(new int[] {1, 0, 2}, FirstLetterAbsorption.rankLatents(x, rows, y, s).latents());
+        var l1 = FirstLetterAbsorption.rankLatents(x, rows, y, s.withMainLatents(FirstLetterAbsorption.MainLatentRanking.L1_PROBE));
+        assertTrue(l1.converged());
+        assertEquals(0, l1.latents()[0]);
     }
 }
