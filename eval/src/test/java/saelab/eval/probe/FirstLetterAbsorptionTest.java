@@ -76,7 +76,7 @@ class FirstLetterAbsorptionTest {
         for (String w : selection.words()) assertEquals(1, tokenizer.encode(" " + w, false).length, w);
 
         // Which words are test words is fixed by the word list and the seed alone: choose S from them.
-        FirstLetterAbsorption.Prompts prompts = FirstLetterAbsorption.prompts(tokenizer, selection, settings);
+        AbsorptionPrompts.Prompts prompts = AbsorptionPrompts.prompts(tokenizer, selection, settings);
         int[] test = SparseProbing.split(prompts.words().size(), settings.testFraction(), SEED)[1];
         int[] perLetter = new int[26];
         for (int i : test) perLetter[prompts.words().get(i).charAt(0) - 'a']++;
@@ -184,26 +184,26 @@ class FirstLetterAbsorptionTest {
     @Test
     void maxWordsSamplesDeterministically() {
         var s = settings.withMaxWords(10);
-        var a = FirstLetterAbsorption.prompts(tokenizer, selection, s);
+        var a = AbsorptionPrompts.prompts(tokenizer, selection, s);
         assertTrue(a.words().size() <= 10 && a.words().size() >= 8, "10 sampled, a few may fail the template check: " + a.words().size());
-        assertEquals(a.words(), FirstLetterAbsorption.prompts(tokenizer, selection, s).words());
+        assertEquals(a.words(), AbsorptionPrompts.prompts(tokenizer, selection, s).words());
     }
 
     @Test
     void iclPromptsReadTheWordUnderTestAtItsOwnToken() {
         var s = settings.withIclExamples(FirstLetterAbsorption.SAEBENCH_ICL_EXAMPLES);
-        var icl = FirstLetterAbsorption.prompts(tokenizer, selection, s);
-        var bare = FirstLetterAbsorption.prompts(tokenizer, selection, settings);
+        var icl = AbsorptionPrompts.prompts(tokenizer, selection, s);
+        var bare = AbsorptionPrompts.prompts(tokenizer, selection, settings);
         assertTrue(icl.words().size() >= bare.words().size() * 9 / 10, icl.words().size() + " of " + bare.words().size() + " words keep their token in the ICL prompt");
         for (int q = 0; q < icl.words().size(); q++) {
             String word = icl.words().get(q);
             int index = selection.words().indexOf(word);
-            List<String> examples = FirstLetterAbsorption.iclExamples(selection.words(), index, s);
+            List<String> examples = AbsorptionPrompts.iclExamples(selection.words(), index, s);
             assertEquals(10, new HashSet<>(examples).size(), "10 distinct examples");
             assertFalse(examples.contains(word), "the word under test is not its own example");
-            assertEquals(examples, FirstLetterAbsorption.iclExamples(selection.words(), index, s), "drawn deterministically");
+            assertEquals(examples, AbsorptionPrompts.iclExamples(selection.words(), index, s), "drawn deterministically");
             int[] ids = icl.ids().get(q);
-            assertArrayEquals(tokenizer.encode(FirstLetterAbsorption.iclPrompt(word, examples)), ids);
+            assertArrayEquals(tokenizer.encode(AbsorptionPrompts.iclPrompt(word, examples)), ids);
             int pos = icl.positions()[q];
             int[] plain = tokenizer.encode(FirstLetterAbsorption.TEMPLATE.replace("{word}", word));
             // The word's token, then exactly the bare prompt's tail: the word is the last of the examples' words.
@@ -211,7 +211,7 @@ class FirstLetterAbsorptionTest {
             assertEquals(ids.length - (plain.length - FirstLetterAbsorption.WORD_POSITION), pos, word);
             assertTrue(pos > 10 * 2, "after the examples: position " + pos);
         }
-        String text = FirstLetterAbsorption.iclPrompt("cat", List.of("dog", "emu"));
+        String text = AbsorptionPrompts.iclPrompt("cat", List.of("dog", "emu"));
         assertEquals("\n dog has the first letter: D\n emu has the first letter: E\n cat has the first letter:", text);
 
         // The captured residual is the row of the word's token in a pass of that prompt alone.
@@ -254,7 +254,7 @@ class FirstLetterAbsorptionTest {
 
     /** The planted set S was chosen from the bare prompts' test words: the ICL prompts must keep the same words for it to apply. */
     void assumeSameWords(FirstLetterAbsorption.Result res) {
-        assertEquals(FirstLetterAbsorption.prompts(tokenizer, selection, settings).words().size(), res.wordsUsed(),
+        assertEquals(AbsorptionPrompts.prompts(tokenizer, selection, settings).words().size(), res.wordsUsed(),
                 "every word keeps its token in its ICL prompt, so the split (and S) is the bare prompts'");
     }
 
