@@ -31,8 +31,13 @@ final class ProgressLine {
         lastPrint = now;
         double seconds = (now - start) / 1e9, rate = done / Math.max(seconds, 1e-9);
         String left = done > 0 && done < total ? String.format(", %.0f s left", (total - done) / rate) : "";
-        out.printf("%s: %.2f / %.2f %s (%.0f%%), %.2f %s/s%s%n", label, done / unitScale, total / unitScale, unit,
+        out.printf("%s: %s / %s %s (%.0f%%), %.2f %s/s%s%n", label, amount(done), amount(total), unit,
                 100 * done / total, rate / unitScale, unit, left);
+    }
+
+    /** Plain counts (texts, words) as whole numbers; scaled amounts (k tokens, GB) with two decimals. */
+    private String amount(double raw) {
+        return unitScale == 1 ? String.format("%.0f", raw) : String.format("%.2f", raw / unitScale);
     }
 
     double seconds() {
