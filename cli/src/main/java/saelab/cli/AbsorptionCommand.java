@@ -1,20 +1,16 @@
 package saelab.cli;
 
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import saelab.eval.probe.FirstLetterAbsorption;
+import saelab.eval.probe.ProbeJson;
 import saelab.eval.probe.SaeLatents;
 import saelab.eval.probe.WordList;
-import saelab.model.GemmaConfig;
-import saelab.model.gemma2.CheckpointException;
 import saelab.model.gemma2.Gemma2Model;
-import saelab.model.safetensors.SafetensorsException;
 import saelab.model.tokenizer.GemmaTokenizer;
-import saelab.model.tokenizer.TokenizerException;
 
 /** SAEBench's first-letter absorption of an SAE. */
 @Command(name = "absorption", mixinStandardHelpOptions = true,
@@ -98,13 +94,7 @@ public final class AbsorptionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try {
-            return absorption();
-        } catch (IllegalArgumentException | UncheckedIOException | SafetensorsException | CheckpointException
-                 | TokenizerException | GemmaConfig.ConfigException e) {
-            System.err.println("absorption: " + e.getMessage());
-            return 1;
-        }
+        return ProbeSupport.reportingErrors("absorption", this::absorption);
     }
 
     private int absorption() {
@@ -129,7 +119,7 @@ public final class AbsorptionCommand implements Callable<Integer> {
             r = FirstLetterAbsorption.run(gemma, tokenizer, latents, sel, s, progress::update);
         }
         Path file = out != null ? out : ProbeSupport.defaultOut("absorption");
-        ProbeSupport.writeJson(file, r);
+        ProbeJson.write(file, r);
         System.out.printf(Locale.ROOT, "first-letter absorption: %d words (%d train / %d test), template \"%s\", %d ICL examples, main latents by %s%n",
                 r.wordsUsed(), r.train(), r.test(), r.template(), r.iclExamples(), r.mainLatentRanking());
         System.out.printf("%6s  %6s  %8s  %6s  %5s  %8s  %6s  %9s%n", "letter", "test", "probe F1", "TP", "main", "absorbed", "rate", "fraction");

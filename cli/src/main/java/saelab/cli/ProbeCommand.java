@@ -1,20 +1,16 @@
 package saelab.cli;
 
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import saelab.eval.probe.LabelledTexts;
+import saelab.eval.probe.ProbeJson;
 import saelab.eval.probe.SaeLatents;
 import saelab.eval.probe.SparseProbing;
-import saelab.model.GemmaConfig;
-import saelab.model.gemma2.CheckpointException;
 import saelab.model.gemma2.Gemma2Model;
-import saelab.model.safetensors.SafetensorsException;
 import saelab.model.tokenizer.GemmaTokenizer;
-import saelab.model.tokenizer.TokenizerException;
 
 /** SAEBench's sparse probing of an SAE on local labelled texts. */
 @Command(name = "probe", mixinStandardHelpOptions = true,
@@ -63,13 +59,7 @@ public final class ProbeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try {
-            return probe();
-        } catch (IllegalArgumentException | UncheckedIOException | SafetensorsException | CheckpointException
-                 | TokenizerException | GemmaConfig.ConfigException e) {
-            System.err.println("probe: " + e.getMessage());
-            return 1;
-        }
+        return ProbeSupport.reportingErrors("probe", this::probe);
     }
 
     private int probe() {
@@ -85,7 +75,7 @@ public final class ProbeCommand implements Callable<Integer> {
             r = SparseProbing.run(gemma, tokenizer, latents, texts, s, progress::update);
         }
         Path file = out != null ? out : ProbeSupport.defaultOut("probe");
-        ProbeSupport.writeJson(file, r);
+        ProbeJson.write(file, r);
         System.out.printf(Locale.ROOT, "sparse probing: %d train / %d test texts, %d tokens pooled, %d task(s), seed %d%n",
                 r.train(), r.test(), r.tokens(), r.tasks().size(), r.seed());
         System.out.printf("%6s  %12s  %16s%n", "k", "SAE latents", "residual dims");

@@ -2,23 +2,39 @@ package saelab.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.function.IntSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import saelab.eval.probe.ProbeJson;
+import saelab.model.GemmaConfig;
+import saelab.model.gemma2.CheckpointException;
+import saelab.model.safetensors.SafetensorsException;
+import saelab.model.tokenizer.TokenizerException;
 
-/** What the probe and absorption commands share: the layer from the SAE's hook name, default output paths, atomic JSON. */
+/** What the probe and absorption commands share: their error reporting, the layer from the SAE's hook name, default output paths. */
 final class ProbeSupport {
     private ProbeSupport() {}
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-            .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern HOOK = Pattern.compile("blocks\\.(\\d+)\\.hook_resid_post");
+
+    /**
+     * Runs a command's body; an error from bad input (flags, files, checkpoints, tokenizer, model
+     * config) becomes one line "command: message" on stderr and exit status 1.
+     */
+    static int reportingErrors(String command, IntSupplier body) {
+        try {
+            return body.getAsInt();
+        } catch (IllegalArgumentException | UncheckedIOException | SafetensorsException | CheckpointException
+                 | TokenizerException | GemmaConfig.ConfigException e) {
+            System.err.println(command + ": " + e.getMessage());
+            return 1;
+        }
+    }
 
     /** --layer if given, else L of the SAE's cfg.json hook_name "blocks.L.hook_resid_post", else an error saying so. */
     static int layer(Integer given, Path sae) {
@@ -38,10 +54,5 @@ final class ProbeSupport {
 
     static Path defaultOut(String kind) {
         return Path.of("runs", kind + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
-    }
-
-    /** Writes value as indented JSON, atomically (temporary file, then rename), creating the folder. */
-    static void writeJson(Path out, Object value) {
-        ProbeJson.write(out, value);
     }
 }
