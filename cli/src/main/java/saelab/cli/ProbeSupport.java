@@ -14,6 +14,7 @@ import saelab.model.GemmaConfig;
 import saelab.model.gemma2.CheckpointException;
 import saelab.model.safetensors.SafetensorsException;
 import saelab.model.tokenizer.TokenizerException;
+import saelab.train.checkpoint.SaeCheckpoint;
 
 /** What the probe and absorption commands share: their error reporting, the layer from the SAE's hook name, default output paths. */
 final class ProbeSupport {
@@ -39,7 +40,7 @@ final class ProbeSupport {
     /** --layer if given, else L of the SAE's cfg.json hook_name "blocks.L.hook_resid_post", else an error saying so. */
     static int layer(Integer given, Path sae) {
         if (given != null) return given;
-        Path cfg = sae.resolve("cfg.json");
+        Path cfg = sae.resolve(SaeCheckpoint.CONFIG);
         String hook = "";
         try {
             JsonNode node = JSON.readTree(cfg.toFile());
