@@ -288,27 +288,20 @@ public final class FirstLetterAbsorption {
 
     private static LetterProbe probe(int l, WordResiduals a, int[] train, int[] test, float[] xTrain, Settings s) {
         int d = a.d();
-        boolean[] yTrain = new boolean[train.length], yTest = new boolean[test.length];
-        for (int i = 0; i < train.length; i++) yTrain[i] = a.letters()[train[i]] == l;
-        for (int i = 0; i < test.length; i++) yTest[i] = a.letters()[test[i]] == l;
-        double[] posWeight = new double[train.length];
-        int pos = count(a.letters(), train, l);
-        for (int i = 0; i < train.length; i++) posWeight[i] = yTrain[i] ? (double) (train.length - pos) / pos : 1;
-        LogisticRegression probe = LogisticRegression.fit(xTrain, train.length, d, yTrain, posWeight,
+        boolean[] yTrain = SparseProbing.classOf(a.letters(), train, l), yTest = SparseProbing.classOf(a.letters(), test, l);
+        LogisticRegression probe = LogisticRegression.fit(xTrain, train.length, d, yTrain, LogisticRegression.positiveWeights(yTrain),
                 s.probeWeightDecay() * 26 * train.length, LogisticRegression.DEFAULT_TOLERANCE, LogisticRegression.DEFAULT_MAX_ITERATIONS);
         boolean[] probeSays = new boolean[test.length];
         for (int i = 0; i < test.length; i++) probeSays[i] = probe.decision(a.residuals(), test[i], d) > 0;
         double[] p = probe.weights().clone();
         double norm = Math.sqrt(Lbfgs.dot(p, p));
         for (int e = 0; e < d; e++) p[e] /= norm;
-        return new LetterProbe(l, pos, count(a.letters(), test, l), probe, probeSays, f1(probeSays, yTest), p);
+        return new LetterProbe(l, SparseProbing.count(yTrain), SparseProbing.count(yTest), probe, probeSays, f1(probeSays, yTest), p);
     }
 
     private static LetterResult letter(LetterProbe lp, SaeLatents sae, WordActivations a, int[] train, int[] test, Settings s) {
         int d = a.d(), l = lp.letter();
-        boolean[] yTrain = new boolean[train.length], yTest = new boolean[test.length];
-        for (int i = 0; i < train.length; i++) yTrain[i] = a.letters()[train[i]] == l;
-        for (int i = 0; i < test.length; i++) yTest[i] = a.letters()[test[i]] == l;
+        boolean[] yTrain = SparseProbing.classOf(a.letters(), train, l), yTest = SparseProbing.classOf(a.letters(), test, l);
         boolean[] probeSays = lp.probeSays();
         double probeF1 = lp.probeF1();
 
@@ -379,11 +372,8 @@ public final class FirstLetterAbsorption {
     static Ranking rankLatents(SparseRows latents, int[] train, boolean[] yTrain, Settings s) {
         double[] meanDiff = latents.meanDifference(train, yTrain);
         if (s.mainLatents() == MainLatentRanking.MEAN_DIFF) return new Ranking(SparseProbing.rank(meanDiff, s.maxK(), false), true);
-        int n = train.length, pos = 0;
-        for (boolean y : yTrain) if (y) pos++;
-        double[] weight = new double[n];
-        for (int i = 0; i < n; i++) weight[i] = yTrain[i] ? (double) (n - pos) / pos : 1;
-        L1LogisticRegression fit = L1LogisticRegression.fit(latents, train, yTrain, weight, s.l1Decay() * n, s.l1WeightDecay() * 26 * n,
+        int n = train.length;
+        L1LogisticRegression fit = L1LogisticRegression.fit(latents, train, yTrain, LogisticRegression.positiveWeights(yTrain), s.l1Decay() * n, s.l1WeightDecay() * 26 * n,
                 L1LogisticRegression.DEFAULT_TOLERANCE, L1LogisticRegression.DEFAULT_MAX_ITERATIONS);
         double[] w = fit.weights();
         int k = Math.min(s.maxK(), w.length);

@@ -92,6 +92,18 @@ public record LogisticRegression(double[] weights, double bias, int iterations, 
     }
 
     /**
+     * PyTorch's {@code BCEWithLogitsLoss(pos_weight = n_neg/n_pos)} as sample weights, which
+     * SAEBench's absorption probes use: s_i = n_neg/n_pos for a positive, 1 for a negative.
+     */
+    public static double[] positiveWeights(boolean[] y) {
+        int pos = 0;
+        for (boolean v : y) if (v) pos++;
+        double[] s = new double[y.length];
+        for (int i = 0; i < y.length; i++) s[i] = y[i] ? (double) (y.length - pos) / pos : 1;
+        return s;
+    }
+
+    /**
      * scikit-learn's {@code class_weight="balanced"}: s_i = n / (2·n_{y_i}), so that each class
      * carries half the total weight.
      */

@@ -258,13 +258,14 @@ public final class SparseProbing {
                 b.meanResidualAccuracy().clone(), List.copyOf(tasks));
     }
 
-    private static boolean[] classOf(int[] labels, int[] rows, int c) {
+    /** Per row of {@code rows}, whether its label is {@code c}. */
+    static boolean[] classOf(int[] labels, int[] rows, int c) {
         boolean[] y = new boolean[rows.length];
         for (int i = 0; i < rows.length; i++) y[i] = labels[rows[i]] == c;
         return y;
     }
 
-    private static int count(boolean[] y) {
+    static int count(boolean[] y) {
         int n = 0;
         for (boolean v : y) if (v) n++;
         return n;
