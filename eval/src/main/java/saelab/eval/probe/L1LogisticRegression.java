@@ -185,13 +185,10 @@ public record L1LogisticRegression(double[] weights, double bias, int iterations
             }
         }
 
-        /** f given z: Σ s_i·[log(1 + e^z) − y·z] + (λ2/2)‖w‖², log1p-stable. */
+        /** f given z: Σ s_i·[log(1 + e^z) − y·z] + (λ2/2)‖w‖². */
         double smooth(double[] u, double[] z) {
             double f = 0;
-            for (int i = 0; i < rows.length; i++) {
-                double zi = z[i];
-                f += s[i] * (Math.max(zi, 0) + Math.log1p(Math.exp(-Math.abs(zi))) - (y[i] ? zi : 0));
-            }
+            for (int i = 0; i < rows.length; i++) f += s[i] * LogisticRegression.logLoss(z[i], y[i]);
             return f + 0.5 * l2 * Lbfgs.dot(u, u);
         }
 

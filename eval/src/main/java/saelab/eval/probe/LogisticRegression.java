@@ -50,7 +50,6 @@ public record LogisticRegression(double[] weights, double bias, int iterations, 
 
     /**
      * F(w, b) at params = [w_0 … w_{d−1}, b], with ∇F written into gradient (same layout).
-     * log(1 + e^z) is evaluated as max(z, 0) + log1p(e^{−|z|}) so that no exponential overflows.
      */
     static double objective(float[] x, int n, int d, boolean[] y, double[] s, double l2, double[] params, double[] gradient) {
         java.util.Arrays.fill(gradient, 0);
@@ -60,7 +59,7 @@ public record LogisticRegression(double[] weights, double bias, int iterations, 
             double z = b;
             for (int j = 0; j < d; j++) z += x[row + j] * params[j];
             double label = y[i] ? 1 : 0;
-            f += s[i] * (Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - label * z);
+            f += s[i] * logLoss(z, y[i]);
             double r = s[i] * (sigmoid(z) - label);
             if (r == 0) continue;
             for (int j = 0; j < d; j++) gradient[j] += r * x[row + j];
@@ -71,6 +70,14 @@ public record LogisticRegression(double[] weights, double bias, int iterations, 
             gradient[j] += l2 * params[j];
         }
         return f;
+    }
+
+    /**
+     * log(1 + e^z) − y·z, the loss of one point at score z, evaluated as max(z, 0) + log1p(e^{−|z|})
+     * − y·z so that no exponential overflows.
+     */
+    static double logLoss(double z, boolean y) {
+        return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - (y ? z : 0);
     }
 
     static double sigmoid(double z) {
