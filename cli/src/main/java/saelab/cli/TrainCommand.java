@@ -171,7 +171,11 @@ public final class TrainCommand implements Callable<Integer> {
     /** The saved form of the source the options name (after the config file), as {@link Sources#open} takes it. */
     private String sourceSpec() {
         applyConfigFile();
-        return Sources.spec(source(), dataSeed, new Sources.ModelArgs(data, layer, context));
+        return Sources.spec(source(), dataSeed, modelArgs());
+    }
+
+    private Sources.ModelArgs modelArgs() {
+        return new Sources.ModelArgs(data, layer, context);
     }
 
     /** The config for the source {@code src}, already open as {@code probe} (only its dim and names are read). */
@@ -246,8 +250,8 @@ public final class TrainCommand implements Callable<Integer> {
         m.put("data-seed", dataSeed);
         m.put("source", Sources.userForm(source()));
         m.put("data", model ? data.toAbsolutePath().normalize().toString() : null);
-        m.put("layer", model ? (Object) (layer != null ? layer : ModelSource.DEFAULT_LAYER) : null);
-        m.put("context", model ? (Object) (context != null ? context : ModelSource.DEFAULT_CONTEXT) : null);
+        m.put("layer", model ? (Object) modelArgs().layerOrDefault() : null);
+        m.put("context", model ? (Object) modelArgs().contextOrDefault() : null);
         m.put("l1", c.l1());
         m.put("l1-warmup", c.l1WarmupSteps());
         m.put("warmup", c.warmupSteps());
