@@ -159,19 +159,29 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Resolves the config file, the preset, defaults and flags into a config; public for the sweep. */
     TrainConfig config() {
-        applyConfigFile();
-        TrainPreset p = TrainPreset.parse(preset);
-        String src = Sources.spec(source(), dataSeed, new Sources.ModelArgs(data, layer, context));
-        boolean synthetic = src.startsWith("synthetic");
+        String src = sourceSpec();
         ActivationSource probe = Sources.open(src);
         try {
-            return config(p, src, synthetic, probe);
+            return config(src, probe);
         } finally {
             if (probe instanceof AutoCloseable c) close(c);
         }
     }
 
-    private TrainConfig config(TrainPreset p, String src, boolean synthetic, ActivationSource probe) {
+    /** The saved form of the source the options name (after the config file), as {@link Sources#open} takes it. */
+    private String sourceSpec() {
+        applyConfigFile();
+        return Sources.spec(source(), dataSeed, modelArgs());
+    }
+
+    private Sources.ModelArgs modelArgs() {
+        return new Sources.ModelArgs(data, layer, context);
+    }
+
+    /** The config for the source {@code src}, already open as {@code probe} (only its dim and names are read). */
+    private TrainConfig config(String src, ActivationSource probe) {
+        TrainPreset p = TrainPreset.parse(preset);
+        boolean synthetic = src.startsWith("synthetic");
         int d = probe.dim();
         boolean small = src.startsWith("synthetic:small");
         int mm = m != null ? m : synthetic ? (small ? 1024 : 16384) : 16384;
@@ -240,8 +250,8 @@ public final class TrainCommand implements Callable<Integer> {
         m.put("data-seed", dataSeed);
         m.put("source", Sources.userForm(source()));
         m.put("data", model ? data.toAbsolutePath().normalize().toString() : null);
-        m.put("layer", model ? (Object) (layer != null ? layer : ModelSource.DEFAULT_LAYER) : null);
-        m.put("context", model ? (Object) (context != null ? context : ModelSource.DEFAULT_CONTEXT) : null);
+        m.put("layer", model ? (Object) modelArgs().layerOrDefault() : null);
+        m.put("context", model ? (Object) modelArgs().contextOrDefault() : null);
         m.put("l1", c.l1());
         m.put("l1-warmup", c.l1WarmupSteps());
         m.put("warmup", c.warmupSteps());
@@ -263,15 +273,25 @@ public final class TrainCommand implements Callable<Integer> {
         Progress progress = quiet ? null : new Progress(err);
         TrainConfig cfg;
         Path dir;
+        ActivationSource src;
         if (resume != null) {
             dir = resume;
             cfg = SaeCheckpoint.read(dir).training();
             if (cfg == null) throw new IllegalArgumentException(dir + " holds no saelab training config; cannot resume");
+            src = Sources.open(cfg.source());
         } else {
-            cfg = config();
+            // One source serves both the config (its dim and names) and the training: a model
+            // source loads the checkpoint and allocates its window, which is not worth doing twice.
+            String spec = sourceSpec();
+            src = Sources.open(spec);
+            try {
+                cfg = config(spec, src);
+            } catch (RuntimeException e) {
+                if (src instanceof AutoCloseable c) close(c);
+                throw e;
+            }
             dir = outDir();
         }
-        ActivationSource src = Sources.open(cfg.source());
         try {
             if (!quiet && src instanceof ModelSource ms) ms.setListener(windowProgress(ms, err));
             TrainingRun.Options options = new TrainingRun.Options(dir, 0, progress == null ? null : progress.listener(cfg));
