@@ -204,9 +204,7 @@ public final class FirstLetterAbsorptionMetric implements ModelMetric {
         h.table(header, rows);
         if (in.isEmpty()) return;
         // The variants of the co-firing histograms (TopK, static, adaptive), as there: every variant's bars per letter are unreadable.
-        List<String> all = r.config().variants().stream().map(Variant::id).toList();
-        List<String> drawn = ExperimentPlots.HISTOGRAM_VARIANTS.stream().filter(all::contains).toList();
-        if (drawn.isEmpty()) drawn = all.subList(0, Math.min(3, all.size()));
+        List<String> drawn = ExperimentPlots.histogramVariants(r);
         List<String> bins = in.stream().map(p -> String.valueOf((char) ('a' + p.letter()))).toList();
         Map<String, double[]> series = new LinkedHashMap<>();
         double max = 0;
