@@ -3,12 +3,11 @@ package saelab.eval.experiment;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.function.Consumer;
 import saelab.eval.StatusLine;
+import saelab.eval.report.SeedSpread;
 import saelab.train.sae.SaeParams;
 import saelab.train.source.ActivationSource;
 import saelab.train.source.SyntheticConfig;
@@ -180,10 +179,8 @@ public final class Experiment {
         }
     }
 
-    /** Per-variant values of a final metric, one per seed. */
-    public static Map<String, double[]> finals(Result r, String key) {
-        Map<String, double[]> m = new LinkedHashMap<>();
-        for (Variant v : r.config().variants()) m.put(v.id(), r.of(v.id()).stream().mapToDouble(x -> x.last().get(key)).toArray());
-        return m;
+    /** A final metric of one variant: its spread over the seeds. */
+    public static SeedSpread finalSpread(Result r, String variant, String key) {
+        return SeedSpread.of(r.of(variant).stream().mapToDouble(x -> x.last().get(key)).toArray());
     }
 }

@@ -16,7 +16,6 @@ import saelab.eval.probe.SaeLatents;
 import saelab.eval.probe.WordList;
 import saelab.eval.report.HtmlReport;
 import saelab.eval.report.Plots;
-import saelab.eval.report.SeedSpread;
 import saelab.model.gemma2.Gemma2Model;
 import saelab.model.tokenizer.GemmaTokenizer;
 import saelab.train.sae.SaeParams;
@@ -198,7 +197,7 @@ public final class FirstLetterAbsorptionMetric implements ModelMetric {
             char c = (char) ('a' + p.letter());
             List<String> row = new ArrayList<>(List.of(included(p) ? String.valueOf(c) : c + " (left out)", Integer.toString(p.testPositives()),
                     String.format(Locale.ROOT, "%.3f", p.probeF1())));
-            for (Variant v : r.config().variants()) row.add(SeedSpread.of(Experiment.finals(r, rateKey(c)).get(v.id())).format(3));
+            for (Variant v : r.config().variants()) row.add(Experiment.finalSpread(r, v.id(), rateKey(c)).format(3));
             rows.add(row);
         }
         h.table(header, rows);
@@ -211,7 +210,7 @@ public final class FirstLetterAbsorptionMetric implements ModelMetric {
         for (String v : drawn) {
             double[] rate = new double[bins.size()];
             for (int i = 0; i < rate.length; i++) {
-                rate[i] = SeedSpread.of(Experiment.finals(r, rateKey(bins.get(i).charAt(0))).get(v)).mean();
+                rate[i] = Experiment.finalSpread(r, v, rateKey(bins.get(i).charAt(0))).mean();
                 max = Math.max(max, rate[i]);
             }
             series.put(v, rate);
