@@ -3,12 +3,11 @@ package saelab.eval.experiment;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.function.Consumer;
 import saelab.eval.StatusLine;
+import saelab.eval.report.SeedSpread;
 import saelab.train.sae.SaeParams;
 import saelab.train.source.ActivationSource;
 import saelab.train.source.SyntheticConfig;
@@ -123,14 +122,12 @@ public final class Experiment {
 
     /** One progress line per run, redrawn in place at most every half second. */
     private static final class Line {
-        private final PrintStream err;
         private final String label;
         private final long steps, expBegin;
         private final StatusLine line;
         private long lastDraw;
 
         Line(PrintStream err, String label, long steps, long expBegin) {
-            this.err = err;
             this.label = label;
             this.steps = steps;
             this.expBegin = expBegin;
@@ -139,26 +136,26 @@ public final class Experiment {
         }
 
         void update(StepStats s) {
-            if (err == null) return;
+            if (line == null) return;
             long now = System.nanoTime();
             if (now - lastDraw < 500_000_000L && s.step() + 1 < steps) return;
             lastDraw = now;
             int filled = (int) (20 * (s.step() + 1) / steps);
-            draw(String.format(Locale.ROOT, "%s  step %d/%d [%s%s]  loss %.4g  L0 %.1f  EV %.3f  (%s elapsed)", label, s.step() + 1, steps,
+            line.show(String.format(Locale.ROOT, "%s  step %d/%d [%s%s]  loss %.4g  L0 %.1f  EV %.3f  (%s elapsed)", label, s.step() + 1, steps,
                     "#".repeat(filled), ".".repeat(20 - filled), s.loss(), s.l0(), s.explainedVariance(), clock(now)), false);
         }
 
         /** A status in place of the step counter (evaluation that takes a while). */
         void status(String text) {
-            if (err == null) return;
+            if (line == null) return;
             long now = System.nanoTime();
             if (now - lastDraw < 500_000_000L) return;
             lastDraw = now;
-            draw(String.format(Locale.ROOT, "%s  %s  (%s elapsed)", label, text, clock(now)), false);
+            line.show(String.format(Locale.ROOT, "%s  %s  (%s elapsed)", label, text, clock(now)), false);
         }
 
         void done(Snapshot last, double train, double eval) {
-            if (err == null) return;
+            if (line == null) return;
             String quality = last.has(Snapshot.HUNGARIAN)
                     ? String.format(Locale.ROOT, "Hungarian cos %.3f  absorption %.3f", last.get(Snapshot.HUNGARIAN), last.get(Snapshot.ABSORPTION))
                     : last.has(SpliceMetric.KL_SCORE) ? String.format(Locale.ROOT, "KL-div score %.4f  CE-loss score %.4f",
@@ -166,7 +163,7 @@ public final class Experiment {
             if (last.has(FirstLetterAbsorptionMetric.RATE) && !Double.isNaN(last.get(FirstLetterAbsorptionMetric.RATE))) {
                 quality += String.format(Locale.ROOT, "  first-letter absorption %.3f", last.get(FirstLetterAbsorptionMetric.RATE));
             }
-            draw(String.format(Locale.ROOT, "%s  done: train %.1fs, eval %.1fs  EV %.3f  L0 %.1f  %s  (%s elapsed)",
+            line.show(String.format(Locale.ROOT, "%s  done: train %.1fs, eval %.1fs  EV %.3f  L0 %.1f  %s  (%s elapsed)",
                     label, train, eval, last.get(Snapshot.EV), last.get(Snapshot.L0), quality, clock(System.nanoTime())), true);
         }
 
@@ -174,16 +171,10 @@ public final class Experiment {
             long s = (now - expBegin) / 1_000_000_000L;
             return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
         }
-
-        private void draw(String text, boolean end) {
-            line.show(text, end);
-        }
     }
 
-    /** Per-variant values of a final metric, one per seed. */
-    public static Map<String, double[]> finals(Result r, String key) {
-        Map<String, double[]> m = new LinkedHashMap<>();
-        for (Variant v : r.config().variants()) m.put(v.id(), r.of(v.id()).stream().mapToDouble(x -> x.last().get(key)).toArray());
-        return m;
+    /** A final metric of one variant: its spread over the seeds. */
+    public static SeedSpread finalSpread(Result r, String variant, String key) {
+        return SeedSpread.of(r.of(variant).stream().mapToDouble(x -> x.last().get(key)).toArray());
     }
 }

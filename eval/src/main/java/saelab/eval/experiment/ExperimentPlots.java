@@ -24,6 +24,13 @@ final class ExperimentPlots {
     /** The three variants whose co-firing histograms are drawn side by side per phase. */
     static final List<String> HISTOGRAM_VARIANTS = List.of(Variant.TOPK, Variant.STATIC, Variant.ADAPTIVE);
 
+    /** The variants drawn where every variant's bars side by side would be unreadable: those of {@link #HISTOGRAM_VARIANTS} that ran, else the first three. */
+    static List<String> histogramVariants(Experiment.Result r) {
+        List<String> all = r.config().variants().stream().map(Variant::id).toList();
+        List<String> drawn = HISTOGRAM_VARIANTS.stream().filter(all::contains).toList();
+        return drawn.isEmpty() ? all.subList(0, Math.min(3, all.size())) : drawn;
+    }
+
     static final Map<String, String> CAPTIONS = Map.ofEntries(
             Map.entry("pareto-l0-ev.png", "Each run's held-out L0 against explained variance: up and left is better."),
             Map.entry("pareto-l0-ce.png", "Each run's held-out L0 against its CE-loss score (1: the model's loss unchanged by the splice, 0: no better than zeroing the residual): up and left is better."),
@@ -67,8 +74,7 @@ final class ExperimentPlots {
         }
         out.add(new Plot(Plots.lines(dir.resolve("active-latents.png"), "Active latents per training batch (mean over seeds)", "step",
                 "latents firing in the batch", curves(r, all, p -> p.activeLatents()), false), "active-latents.png"));
-        List<String> hv = HISTOGRAM_VARIANTS.stream().filter(all::contains).toList();
-        if (hv.isEmpty()) hv = all.subList(0, Math.min(3, all.size()));
+        List<String> hv = histogramVariants(r);
         for (int i = 0; i < r.config().phases(); i++) {
             Map<String, double[]> h = new LinkedHashMap<>();
             long step = 0;

@@ -92,11 +92,8 @@ public final class ExperimentReport {
     public static Map<String, Map<String, SeedSpread>> summary(Experiment.Result r) {
         Map<String, Map<String, SeedSpread>> s = new LinkedHashMap<>();
         for (Variant v : r.config().variants()) {
-            List<Experiment.RunResult> runs = r.of(v.id());
             Map<String, SeedSpread> m = new LinkedHashMap<>();
-            for (String key : runs.getFirst().last().metrics().keySet()) {
-                m.put(key, SeedSpread.of(runs.stream().mapToDouble(x -> x.last().get(key)).toArray()));
-            }
+            for (String key : r.of(v.id()).getFirst().last().metrics().keySet()) m.put(key, Experiment.finalSpread(r, v.id(), key));
             s.put(v.id(), m);
         }
         return s;

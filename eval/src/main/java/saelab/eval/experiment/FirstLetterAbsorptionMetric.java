@@ -16,7 +16,6 @@ import saelab.eval.probe.SaeLatents;
 import saelab.eval.probe.WordList;
 import saelab.eval.report.HtmlReport;
 import saelab.eval.report.Plots;
-import saelab.eval.report.SeedSpread;
 import saelab.model.gemma2.Gemma2Model;
 import saelab.model.tokenizer.GemmaTokenizer;
 import saelab.train.sae.SaeParams;
@@ -198,22 +197,20 @@ public final class FirstLetterAbsorptionMetric implements ModelMetric {
             char c = (char) ('a' + p.letter());
             List<String> row = new ArrayList<>(List.of(included(p) ? String.valueOf(c) : c + " (left out)", Integer.toString(p.testPositives()),
                     String.format(Locale.ROOT, "%.3f", p.probeF1())));
-            for (Variant v : r.config().variants()) row.add(SeedSpread.of(Experiment.finals(r, rateKey(c)).get(v.id())).format(3));
+            for (Variant v : r.config().variants()) row.add(Experiment.finalSpread(r, v.id(), rateKey(c)).format(3));
             rows.add(row);
         }
         h.table(header, rows);
         if (in.isEmpty()) return;
         // The variants of the co-firing histograms (TopK, static, adaptive), as there: every variant's bars per letter are unreadable.
-        List<String> all = r.config().variants().stream().map(Variant::id).toList();
-        List<String> drawn = ExperimentPlots.HISTOGRAM_VARIANTS.stream().filter(all::contains).toList();
-        if (drawn.isEmpty()) drawn = all.subList(0, Math.min(3, all.size()));
+        List<String> drawn = ExperimentPlots.histogramVariants(r);
         List<String> bins = in.stream().map(p -> String.valueOf((char) ('a' + p.letter()))).toList();
         Map<String, double[]> series = new LinkedHashMap<>();
         double max = 0;
         for (String v : drawn) {
             double[] rate = new double[bins.size()];
             for (int i = 0; i < rate.length; i++) {
-                rate[i] = SeedSpread.of(Experiment.finals(r, rateKey(bins.get(i).charAt(0))).get(v)).mean();
+                rate[i] = Experiment.finalSpread(r, v, rateKey(bins.get(i).charAt(0))).mean();
                 max = Math.max(max, rate[i]);
             }
             series.put(v, rate);

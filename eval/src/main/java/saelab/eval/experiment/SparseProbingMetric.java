@@ -16,7 +16,6 @@ import saelab.eval.probe.SaeLatents;
 import saelab.eval.probe.SparseProbing;
 import saelab.eval.report.HtmlReport;
 import saelab.eval.report.Plots;
-import saelab.eval.report.SeedSpread;
 import saelab.model.gemma2.Gemma2Model;
 import saelab.model.tokenizer.GemmaTokenizer;
 import saelab.train.sae.SaeParams;
@@ -172,7 +171,7 @@ public final class SparseProbingMetric implements ModelMetric {
         List<List<String>> rows = new ArrayList<>();
         for (int q = 0; q < ks.length; q++) {
             List<String> row = new ArrayList<>(List.of(Integer.toString(ks[q]), String.format(Locale.ROOT, "%.3f", baseline.meanResidualAccuracy()[q])));
-            for (Variant v : r.config().variants()) row.add(SeedSpread.of(Experiment.finals(r, key(ks[q])).get(v.id())).format(3));
+            for (Variant v : r.config().variants()) row.add(Experiment.finalSpread(r, v.id(), key(ks[q])).format(3));
             rows.add(row);
         }
         h.table(header, rows);
@@ -182,7 +181,7 @@ public final class SparseProbingMetric implements ModelMetric {
         series.put("residual dims", new double[][] {xs, baseline.meanResidualAccuracy().clone()});
         for (Variant v : r.config().variants()) {
             double[] ys = new double[ks.length];
-            for (int q = 0; q < ks.length; q++) ys[q] = SeedSpread.of(Experiment.finals(r, key(ks[q])).get(v.id())).mean();
+            for (int q = 0; q < ks.length; q++) ys[q] = Experiment.finalSpread(r, v.id(), key(ks[q])).mean();
             series.put(v.id(), new double[][] {xs, ys});
         }
         Path png = Plots.lines(plotDir.resolve("sparse-probing.png"), "Sparse probing: test accuracy of k latents vs k residual dimensions", "k (log)",
