@@ -194,7 +194,7 @@ public final class ModelSource implements ActivationSource, AutoCloseable {
     public void batchAt(long index, float[] x, int rows) {
         requireRoom(x, rows);
         if (index < 0) {
-            fill(options.seed() * 0x9E3779B97F4A7C15L + index, 0, x, rows);
+            fill(Seeds.stream(options.seed(), index), 0, x, rows);
             return;
         }
         long first = Math.multiplyExact(index, (long) rows);
@@ -239,7 +239,7 @@ public final class ModelSource implements ActivationSource, AutoCloseable {
         lastEpoch = epoch;
         int n = cachedSequences * keep;
         if (perm == null || permSeed != streamSeed || permEpoch != epoch || permWindow != w || perm.length != n) {
-            UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(mix(mix(streamSeed, epoch), w));
+            UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(Seeds.mixed(Seeds.mixed(streamSeed, epoch), w));
             perm = PermutationSampler.natural(n);
             PermutationSampler.shuffle(rng, perm);
             permSeed = streamSeed;
@@ -287,14 +287,6 @@ public final class ModelSource implements ActivationSource, AutoCloseable {
         }
         cachedWindow = w;
         cachedSequences = n;
-    }
-
-    /** SplitMix64's finalizer over a combination: well-spread seeds from nearby inputs. */
-    private static long mix(long a, long b) {
-        long z = a * 0x9E3779B97F4A7C15L + b;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 
     @Override

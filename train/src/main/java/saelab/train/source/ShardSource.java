@@ -162,7 +162,7 @@ public final class ShardSource implements ActivationSource, AutoCloseable {
     @Override
     public void batchAt(long index, float[] x, int rows) {
         if (index < 0) {
-            try (ShardSource side = new ShardSource(dir, options.withSeed(options.seed() * 0x9E3779B97F4A7C15L + index))) {
+            try (ShardSource side = new ShardSource(dir, options.withSeed(Seeds.stream(options.seed(), index)))) {
                 side.nextBatch(x, rows);
             }
             return;

@@ -146,7 +146,7 @@ public final class SyntheticSource implements ActivationSource {
         // The generator's two state words come from (seed, index) through SplitMix64's finaliser:
         // passing raw small numbers would give it a near-zero state (an all-zero state emits
         // zeros forever, and nextInt's rejection loop never ends).
-        long s0 = mix64(cfg.seed() * 0x9E3779B97F4A7C15L + index), s1 = mix64(s0 ^ 0xD1B54A32D192ED03L);
+        long s0 = Seeds.mix64(Seeds.stream(cfg.seed(), index)), s1 = Seeds.mix64(s0 ^ 0xD1B54A32D192ED03L);
         if (s0 == 0 && s1 == 0) s1 = 1;
         UniformRandomProvider r = RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {s0, s1});
         return sample(rows, r, ZigguratSampler.NormalizedGaussian.of(r));
@@ -155,12 +155,6 @@ public final class SyntheticSource implements ActivationSource {
     @Override public void batchAt(long index, float[] x, int rows) {
         Batch b = batchAt(index, rows);
         System.arraycopy(b.x(), 0, x, 0, rows * cfg.dim());
-    }
-
-    private static long mix64(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 
     private Batch sample(int rows, UniformRandomProvider rng, ContinuousSampler gauss) {
