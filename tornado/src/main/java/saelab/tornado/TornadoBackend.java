@@ -115,32 +115,18 @@ public final class TornadoBackend implements Backend {
         return coFiring(rows, k, m, idx, val, threshold, norm, w, d, null, gradW, nHistogram, allPairs);
     }
 
-    /** The host's O(B·k) part (as in CoFiring: counts, candidates, postings), then the device pass. */
+    /** The host's O(B·k) part ({@link CoFiring.Postings}, shared with the CPU pass), then the device pass. */
     private CoFiring.Summary coFiring(int rows, int k, int m, int[] idx, float[] val, double threshold,
                                       CoFiring.Normalization norm, float[] w, int d, float[] gradVal, float[] gradW,
                                       long[] histogram, boolean allPairs) {
-        if (idx.length < rows * k || val.length < rows * k) throw new IllegalArgumentException(
-                "codes hold " + Math.min(idx.length, val.length) + " slots, expected rows·k = " + rows * k);
-        if (!(threshold >= 0)) throw new IllegalArgumentException("threshold must be ≥ 0, got " + threshold);
-        for (int p = 0; p < rows * k; p++) {
-            if (idx[p] < 0 || idx[p] >= m) throw new IllegalArgumentException("slot " + p + " names latent " + idx[p] + ", outside [0, " + m + ")");
-        }
-        int[] count = CoFiring.counts(rows, k, m, idx, val);
-        boolean prune = !allPairs && norm == CoFiring.Normalization.BATCH && threshold > 0;
-        boolean[] candidate = new boolean[m];
-        for (int i = 0; i < m; i++) candidate[i] = !prune || (double) count[i] / rows > threshold;
-        int[] start = new int[m + 1];
-        for (int i = 0; i < m; i++) start[i + 1] = start[i] + count[i];
-        int[] post = new int[start[m]];
-        int[] fill = java.util.Arrays.copyOf(start, m);
-        for (int p = 0; p < rows * k; p++) if (val[p] > 0) post[fill[idx[p]]++] = p;
+        CoFiring.Postings ps = CoFiring.Postings.of(rows, k, m, idx, val, threshold, norm, allPairs);
         boolean decoder = w != null;
         boolean grad = decoder ? gradW != null : gradVal != null;
         int bins = histogram == null ? 0 : histogram.length;
         coFiringOnDevice++;
         CoFiringPlan.Key key = new CoFiringPlan.Key(rows, k, m, decoder ? d : 0, decoder, grad, bins, norm);
         return plan(coFirings, key, CoFiringPlan::new)
-                .run(idx, val, count, candidate, start, post, threshold, w, gradVal, gradW, histogram, prune);
+                .run(idx, val, ps, threshold, w, gradVal, gradW, histogram);
     }
 
     /** How many times GEMM's B operand crossed to the device, over the cached plans (tests check residency with it). */
