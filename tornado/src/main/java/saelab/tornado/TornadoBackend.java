@@ -64,8 +64,7 @@ public final class TornadoBackend implements Backend {
 
     @Override public synchronized void sgemm(Gemm.Form form, int m, int n, int k, float[] a, int aOff, int lda,
                                              float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
-        if (m <= 0 || n <= 0 || k <= 0 || (long) m * n * k < minVolume || (long) m * n > Integer.MAX_VALUE / 2
-                || (long) Math.max(m, n) * k > Integer.MAX_VALUE / 2) {
+        if (gemmStaysOnCpu(m, n, k)) {
             Backends.cpu().sgemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
@@ -76,14 +75,19 @@ public final class TornadoBackend implements Backend {
 
     @Override public synchronized void bf16GemmNT(int m, int n, int k, float[] a, int aOff, int lda, MemorySegment b,
                                                   long bByteOff, long ldb, float[] c, int cOff, int ldc, boolean accumulate) {
-        if (m <= 0 || n <= 0 || k <= 0 || (long) m * n * k < minVolume || (long) m * n > Integer.MAX_VALUE / 2
-                || (long) Math.max(m, n) * k > Integer.MAX_VALUE / 2) {
+        if (gemmStaysOnCpu(m, n, k)) {
             Backends.cpu().bf16GemmNT(m, n, k, a, aOff, lda, b, bByteOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
         gemmOnDevice++;
         plan(gemms, new GemmPlan.Key(Gemm.Form.NT, m, n, k, accumulate, true), GemmPlan::new)
                 .runBf16(a, aOff, lda, b, bByteOff, ldb, c, cOff, ldc);
+    }
+
+    /** Degenerate, too small to repay the transfers, or operands too large for the device arrays' int indices. */
+    private boolean gemmStaysOnCpu(int m, int n, int k) {
+        return m <= 0 || n <= 0 || k <= 0 || (long) m * n * k < minVolume || (long) m * n > Integer.MAX_VALUE / 2
+                || (long) Math.max(m, n) * k > Integer.MAX_VALUE / 2;
     }
 
     @Override public synchronized void topKRows(float[] x, int off, int ld, int rows, int cols, int k, int[] outIdx, float[] outVal) {
