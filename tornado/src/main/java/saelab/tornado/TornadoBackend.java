@@ -69,7 +69,7 @@ public final class TornadoBackend implements Backend {
             return;
         }
         gemmOnDevice++;
-        plan(gemms, new GemmPlan.Key(form, m, n, k, accumulate, false), GemmPlan::new)
+        gemms.computeIfAbsent(new GemmPlan.Key(form, m, n, k, accumulate, false), GemmPlan::new)
                 .run(a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     }
 
@@ -80,7 +80,7 @@ public final class TornadoBackend implements Backend {
             return;
         }
         gemmOnDevice++;
-        plan(gemms, new GemmPlan.Key(Gemm.Form.NT, m, n, k, accumulate, true), GemmPlan::new)
+        gemms.computeIfAbsent(new GemmPlan.Key(Gemm.Form.NT, m, n, k, accumulate, true), GemmPlan::new)
                 .runBf16(a, aOff, lda, b, bByteOff, ldb, c, cOff, ldc);
     }
 
@@ -97,7 +97,7 @@ public final class TornadoBackend implements Backend {
             return;
         }
         topKOnDevice++;
-        plan(topKs, new TopKPlan.Key(rows, cols, k), TopKPlan::new).run(x, off, ld, outIdx, outVal);
+        topKs.computeIfAbsent(new TopKPlan.Key(rows, cols, k), TopKPlan::new).run(x, off, ld, outIdx, outVal);
     }
 
     @Override public synchronized CoFiring.Summary activationOverlap(int rows, int k, int m, int[] idx, float[] val,
@@ -129,7 +129,7 @@ public final class TornadoBackend implements Backend {
         int bins = histogram == null ? 0 : histogram.length;
         coFiringOnDevice++;
         CoFiringPlan.Key key = new CoFiringPlan.Key(rows, k, m, decoder ? d : 0, decoder, grad, bins, norm);
-        return plan(coFirings, key, CoFiringPlan::new)
+        return coFirings.computeIfAbsent(key, CoFiringPlan::new)
                 .run(idx, val, ps, threshold, w, gradVal, gradW, histogram);
     }
 
@@ -138,15 +138,6 @@ public final class TornadoBackend implements Backend {
         long n = 0;
         for (GemmPlan p : gemms.values()) n += p.bUploads;
         return n;
-    }
-
-    private static <K, P extends AutoCloseable> P plan(Map<K, P> cache, K key, java.util.function.Function<K, P> build) {
-        P p = cache.get(key);
-        if (p == null) {
-            p = build.apply(key);
-            cache.put(key, p);
-        }
-        return p;
     }
 
     private static <K, P extends AutoCloseable> Map<K, P> lru() {
