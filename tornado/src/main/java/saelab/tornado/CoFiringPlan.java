@@ -73,13 +73,14 @@ final class CoFiringPlan implements AutoCloseable {
     }
 
     /**
-     * One pass; {@code count}, {@code candidate} and the postings ({@code start}, {@code post}) are
-     * the host's O(B·k) preparation. Adds the gradient into gradValHost or gradWHost as CoFiring does.
+     * One pass; {@code ps} is the host's O(B·k) preparation (counts, candidates, postings). Adds the
+     * gradient into gradValHost or gradWHost as CoFiring does.
      */
-    CoFiring.Summary run(int[] codeIdx, float[] codeVal, int[] count, boolean[] candidate, int[] start, int[] post,
-                         double threshold, float[] wHost, float[] gradValHost, float[] gradWHost, long[] histogram,
-                         boolean pruned) {
+    CoFiring.Summary run(int[] codeIdx, float[] codeVal, CoFiring.Postings ps, double threshold, float[] wHost,
+                         float[] gradValHost, float[] gradWHost, long[] histogram) {
         int rows = key.rows(), k = key.k(), m = key.m(), d = key.d();
+        int[] count = ps.count(), start = ps.start(), post = ps.post();
+        boolean[] candidate = ps.candidate();
         Staging.pack(codeIdx, rows * k, idx.getSegment());
         Staging.pack(codeVal, rows * k, val.getSegment());
         for (int i = 0; i < m; i++) {
@@ -111,7 +112,7 @@ final class CoFiringPlan implements AutoCloseable {
             // Slots of skipped latents are not written by the device (their gradient is 0).
             for (int p = 0; p < rows * k; p++) if (codeVal[p] > 0 && candidate[codeIdx[p]]) gradValHost[p] += grad.get(p);
         }
-        return new CoFiring.Summary(penalty, pairs, penalized, pairs == 0 ? 0 : sumC / pairs, !pruned);
+        return new CoFiring.Summary(penalty, pairs, penalized, pairs == 0 ? 0 : sumC / pairs, !ps.pruned());
     }
 
     @Override public void close() {

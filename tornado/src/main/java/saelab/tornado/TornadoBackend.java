@@ -64,26 +64,30 @@ public final class TornadoBackend implements Backend {
 
     @Override public synchronized void sgemm(Gemm.Form form, int m, int n, int k, float[] a, int aOff, int lda,
                                              float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
-        if (m <= 0 || n <= 0 || k <= 0 || (long) m * n * k < minVolume || (long) m * n > Integer.MAX_VALUE / 2
-                || (long) Math.max(m, n) * k > Integer.MAX_VALUE / 2) {
+        if (gemmStaysOnCpu(m, n, k)) {
             Backends.cpu().sgemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
         gemmOnDevice++;
-        plan(gemms, new GemmPlan.Key(form, m, n, k, accumulate, false), GemmPlan::new)
+        gemms.computeIfAbsent(new GemmPlan.Key(form, m, n, k, accumulate, false), GemmPlan::new)
                 .run(a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     }
 
     @Override public synchronized void bf16GemmNT(int m, int n, int k, float[] a, int aOff, int lda, MemorySegment b,
                                                   long bByteOff, long ldb, float[] c, int cOff, int ldc, boolean accumulate) {
-        if (m <= 0 || n <= 0 || k <= 0 || (long) m * n * k < minVolume || (long) m * n > Integer.MAX_VALUE / 2
-                || (long) Math.max(m, n) * k > Integer.MAX_VALUE / 2) {
+        if (gemmStaysOnCpu(m, n, k)) {
             Backends.cpu().bf16GemmNT(m, n, k, a, aOff, lda, b, bByteOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
         gemmOnDevice++;
-        plan(gemms, new GemmPlan.Key(Gemm.Form.NT, m, n, k, accumulate, true), GemmPlan::new)
+        gemms.computeIfAbsent(new GemmPlan.Key(Gemm.Form.NT, m, n, k, accumulate, true), GemmPlan::new)
                 .runBf16(a, aOff, lda, b, bByteOff, ldb, c, cOff, ldc);
+    }
+
+    /** Degenerate, too small to repay the transfers, or operands too large for the device arrays' int indices. */
+    private boolean gemmStaysOnCpu(int m, int n, int k) {
+        return m <= 0 || n <= 0 || k <= 0 || (long) m * n * k < minVolume || (long) m * n > Integer.MAX_VALUE / 2
+                || (long) Math.max(m, n) * k > Integer.MAX_VALUE / 2;
     }
 
     @Override public synchronized void topKRows(float[] x, int off, int ld, int rows, int cols, int k, int[] outIdx, float[] outVal) {
@@ -93,7 +97,7 @@ public final class TornadoBackend implements Backend {
             return;
         }
         topKOnDevice++;
-        plan(topKs, new TopKPlan.Key(rows, cols, k), TopKPlan::new).run(x, off, ld, outIdx, outVal);
+        topKs.computeIfAbsent(new TopKPlan.Key(rows, cols, k), TopKPlan::new).run(x, off, ld, outIdx, outVal);
     }
 
     @Override public synchronized CoFiring.Summary activationOverlap(int rows, int k, int m, int[] idx, float[] val,
@@ -115,32 +119,18 @@ public final class TornadoBackend implements Backend {
         return coFiring(rows, k, m, idx, val, threshold, norm, w, d, null, gradW, nHistogram, allPairs);
     }
 
-    /** The host's O(B·k) part (as in CoFiring: counts, candidates, postings), then the device pass. */
+    /** The host's O(B·k) part ({@link CoFiring.Postings}, shared with the CPU pass), then the device pass. */
     private CoFiring.Summary coFiring(int rows, int k, int m, int[] idx, float[] val, double threshold,
                                       CoFiring.Normalization norm, float[] w, int d, float[] gradVal, float[] gradW,
                                       long[] histogram, boolean allPairs) {
-        if (idx.length < rows * k || val.length < rows * k) throw new IllegalArgumentException(
-                "codes hold " + Math.min(idx.length, val.length) + " slots, expected rows·k = " + rows * k);
-        if (!(threshold >= 0)) throw new IllegalArgumentException("threshold must be ≥ 0, got " + threshold);
-        for (int p = 0; p < rows * k; p++) {
-            if (idx[p] < 0 || idx[p] >= m) throw new IllegalArgumentException("slot " + p + " names latent " + idx[p] + ", outside [0, " + m + ")");
-        }
-        int[] count = CoFiring.counts(rows, k, m, idx, val);
-        boolean prune = !allPairs && norm == CoFiring.Normalization.BATCH && threshold > 0;
-        boolean[] candidate = new boolean[m];
-        for (int i = 0; i < m; i++) candidate[i] = !prune || (double) count[i] / rows > threshold;
-        int[] start = new int[m + 1];
-        for (int i = 0; i < m; i++) start[i + 1] = start[i] + count[i];
-        int[] post = new int[start[m]];
-        int[] fill = java.util.Arrays.copyOf(start, m);
-        for (int p = 0; p < rows * k; p++) if (val[p] > 0) post[fill[idx[p]]++] = p;
+        CoFiring.Postings ps = CoFiring.Postings.of(rows, k, m, idx, val, threshold, norm, allPairs);
         boolean decoder = w != null;
         boolean grad = decoder ? gradW != null : gradVal != null;
         int bins = histogram == null ? 0 : histogram.length;
         coFiringOnDevice++;
         CoFiringPlan.Key key = new CoFiringPlan.Key(rows, k, m, decoder ? d : 0, decoder, grad, bins, norm);
-        return plan(coFirings, key, CoFiringPlan::new)
-                .run(idx, val, count, candidate, start, post, threshold, w, gradVal, gradW, histogram, prune);
+        return coFirings.computeIfAbsent(key, CoFiringPlan::new)
+                .run(idx, val, ps, threshold, w, gradVal, gradW, histogram);
     }
 
     /** How many times GEMM's B operand crossed to the device, over the cached plans (tests check residency with it). */
@@ -148,15 +138,6 @@ public final class TornadoBackend implements Backend {
         long n = 0;
         for (GemmPlan p : gemms.values()) n += p.bUploads;
         return n;
-    }
-
-    private static <K, P extends AutoCloseable> P plan(Map<K, P> cache, K key, java.util.function.Function<K, P> build) {
-        P p = cache.get(key);
-        if (p == null) {
-            p = build.apply(key);
-            cache.put(key, p);
-        }
-        return p;
     }
 
     private static <K, P extends AutoCloseable> Map<K, P> lru() {

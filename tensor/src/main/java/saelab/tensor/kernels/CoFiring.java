@@ -123,16 +123,37 @@ public final class CoFiring {
         return count;
     }
 
-    private record Problem(int rows, int k, int m, int[] idx, float[] val, double threshold,
-                           Normalization norm, long[] histogram) {
-        Problem {
+    /**
+     * The O(B·k) preparation of a pass, shared with device backends: per-latent firing counts,
+     * which latents take part ({@code candidate}; all unless {@code pruned}, see {@link #run}), and
+     * the postings, for latent i the slots (b·k + s) where it fires in row order,
+     * {@code post[start[i] .. start[i+1])}.
+     */
+    public record Postings(int[] count, boolean[] candidate, int[] start, int[] post, boolean pruned) {
+        /** Checks the codes and threshold (each bad input named), then builds the postings. */
+        public static Postings of(int rows, int k, int m, int[] idx, float[] val, double threshold,
+                                  Normalization norm, boolean allPairs) {
             if (idx.length < rows * k || val.length < rows * k) throw new IllegalArgumentException(
                     "codes hold " + Math.min(idx.length, val.length) + " slots, expected rows·k = " + rows * k);
             if (!(threshold >= 0)) throw new IllegalArgumentException("threshold must be ≥ 0, got " + threshold);
             for (int p = 0; p < rows * k; p++) {
                 if (idx[p] < 0 || idx[p] >= m) throw new IllegalArgumentException("slot " + p + " names latent " + idx[p] + ", outside [0, " + m + ")");
             }
+            int[] count = counts(rows, k, m, idx, val);
+            boolean prune = !allPairs && norm == Normalization.BATCH && threshold > 0;
+            boolean[] candidate = new boolean[m];
+            for (int i = 0; i < m; i++) candidate[i] = !prune || (double) count[i] / rows > threshold;
+            int[] start = new int[m + 1];
+            for (int i = 0; i < m; i++) start[i + 1] = start[i] + count[i];
+            int[] post = new int[start[m]];
+            int[] fill = Arrays.copyOf(start, m);
+            for (int p = 0; p < rows * k; p++) if (val[p] > 0) post[fill[idx[p]]++] = p;
+            return new Postings(count, candidate, start, post, prune);
         }
+    }
+
+    private record Problem(int rows, int k, int m, int[] idx, float[] val, double threshold,
+                           Normalization norm, long[] histogram) {
 
         /** The competition weight for a pair that co-fired {@code both} times. */
         double weight(int both, int countI, int countJ) {
@@ -168,16 +189,10 @@ public final class CoFiring {
         int rows = pr.rows(), k = pr.k(), m = pr.m();
         int[] idx = pr.idx();
         float[] val = pr.val();
-        int[] count = counts(rows, k, m, idx, val);
-        boolean prune = !allPairs && pr.norm() == Normalization.BATCH && pr.threshold() > 0;
-        boolean[] candidate = new boolean[m];
-        for (int i = 0; i < m; i++) candidate[i] = !prune || (double) count[i] / rows > pr.threshold();
-        // Postings: for latent i, the slots (b·k + s) where it fires, in row order.
-        int[] start = new int[m + 1];
-        for (int i = 0; i < m; i++) start[i + 1] = start[i] + count[i];
-        int[] post = new int[start[m]];
-        int[] fill = Arrays.copyOf(start, m);
-        for (int p = 0; p < rows * k; p++) if (val[p] > 0) post[fill[idx[p]]++] = p;
+        Postings ps = Postings.of(rows, k, m, idx, val, pr.threshold(), pr.norm(), allPairs);
+        int[] count = ps.count(), start = ps.start(), post = ps.post();
+        boolean[] candidate = ps.candidate();
+        boolean prune = ps.pruned();
 
         int chunks = (m + CHUNK - 1) / CHUNK;
         double[] penalty = new double[chunks], sumC = new double[chunks];
