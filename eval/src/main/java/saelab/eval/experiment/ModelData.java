@@ -3,6 +3,7 @@ package saelab.eval.experiment;
 import java.nio.file.Path;
 import saelab.model.harvest.HarvestSettings;
 import saelab.model.safetensors.Dtype;
+import saelab.train.source.ModelSource;
 
 /**
  * Where a model experiment's activations come from: the residual after {@code layer} of the
@@ -26,7 +27,8 @@ public record ModelData(Path model, Path data, int layer, int context, long toke
                         int harvestBatch, int shardTokens) {
 
     /** The seed experiment's settings (method.md): gemma-2-2b layer 12, context 128, m 16384, k 320, 2441 steps × 2048 rows. */
-    public static final int SEED_LAYER = 12, SEED_CONTEXT = 128, SEED_M = 16384, SEED_K = 320, SEED_BATCH = 2048;
+    public static final int SEED_LAYER = ModelSource.DEFAULT_LAYER, SEED_CONTEXT = ModelSource.DEFAULT_CONTEXT,
+            SEED_M = 16384, SEED_K = 320, SEED_BATCH = 2048;
     public static final long SEED_STEPS = 2441, SEED_HELD_OUT_TOKENS = 8192;
 
     public ModelData {
