@@ -31,14 +31,20 @@ public final class AdamOptimizer {
     /** torch's defaults: β = (0.9, 0.999), ε = 1e-8. */
     public AdamOptimizer(List<Tensor> params) { this(params, 0.9, 0.999, 1e-8); }
 
+    /** The scalars of update t at learning rate lr, rounded to float as {@link #step} uses them. */
+    public record Coefficients(float beta1, float beta2, float stepSize, float invSqrtBc2, float eps) {}
+
+    /** θ ← θ − stepSize·m / (√v·invSqrtBc2 + ε) with stepSize = lr / (1 − β1^t), invSqrtBc2 = 1 / √(1 − β2^t). */
+    public Coefficients coefficients(double lr, long t) {
+        double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
+        return new Coefficients((float) beta1, (float) beta2, (float) (lr / bc1), (float) (1 / Math.sqrt(bc2)), (float) eps);
+    }
+
     /** One update with learning rate lr from the parameters' current gradients (absent: zero). */
     public void step(double lr) {
         t++;
-        double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
-        float b1 = (float) beta1, b2 = (float) beta2;
-        float stepSize = (float) (lr / bc1);
-        float invSqrtBc2 = (float) (1 / Math.sqrt(bc2));
-        float e = (float) eps;
+        Coefficients c = coefficients(lr, t);
+        float b1 = c.beta1(), b2 = c.beta2(), stepSize = c.stepSize(), invSqrtBc2 = c.invSqrtBc2(), e = c.eps();
         for (int i = 0; i < params.size(); i++) {
             Tensor p = params.get(i);
             float[] g = p.gradData();
@@ -52,6 +58,12 @@ public final class AdamOptimizer {
             }
         }
     }
+
+    /**
+     * Counts an update made elsewhere (a device step applying {@link #coefficients} to moments it
+     * holds); returns the new t. The host moments are then stale until copied back.
+     */
+    public long advance() { return ++t; }
 
     public long steps() { return t; }
 

@@ -1,0 +1,79 @@
+package saelab.train.trainer;
+
+import saelab.tensor.backend.Backend;
+import saelab.train.optim.AdamOptimizer;
+import saelab.train.sae.SaeParams;
+
+/**
+ * A whole TopK training step run where the parameters live: an accelerator that keeps W_enc,
+ * b_enc, W_dec, b_dec and Adam's two moments between steps, so that each step only the batch
+ * goes up and a few per-row and per-latent numbers come back. The host copies (the trainer's
+ * {@link SaeParams} and {@link AdamOptimizer}) go stale while it runs; the trainer downloads
+ * them only when someone reads them (checkpoints, evaluation, metrics) and uploads them again
+ * only after the host changed them (initialisation, restore).
+ *
+ * <p>The step is {@link TopKTrainer}'s host step without a co-firing penalty, term for term:
+ * the loss of {@link TopKLoss} (reconstruction, plus auxk_alpha·AuxK over the dead latents),
+ * its gradient, the decoder-gradient projection, global-norm clipping, Adam with
+ * {@link AdamOptimizer#coefficients} and unit-norm decoder rows. Only the order of floating-point
+ * sums may differ from the host's.
+ */
+public interface DeviceTopKStep extends AutoCloseable {
+
+    /** The device, in words (for the "engine:" line a command prints). */
+    String device();
+
+    /** Copies the host parameters and Adam's moments to the device (replacing what it held). */
+    void upload(SaeParams params, AdamOptimizer adam);
+
+    /**
+     * One step on {@code rows} rows of x: forward, loss, backward, clip, Adam, projection.
+     *
+     * @param in this step's learning rate and Adam step count, and the dead latents before it
+     */
+    Outcome step(float[] x, int rows, Inputs in);
+
+    /** Copies the device's parameters and Adam moments into the host ones (Adam's step count is the host's). */
+    void download(SaeParams params, AdamOptimizer adam);
+
+    /** Frees the device memory; the step cannot be used afterwards. */
+    @Override void close();
+
+    /**
+     * @param lr        this step's learning rate
+     * @param adamStep  Adam's t for this update (1 for the first)
+     * @param dead      latents dead before this step (the auxiliary loss's candidates)
+     * @param kAux      latents the auxiliary loss keeps per row, min(k_aux, dead count); 0: no auxiliary loss
+     */
+    record Inputs(double lr, long adamStep, boolean[] dead, int kAux) {}
+
+    /**
+     * What the step measured, before its update (as {@link StepStats} reports it).
+     *
+     * @param rowSquaredError ‖x_b − x̂_b‖² per row (the trainer derives recon and explained variance)
+     * @param auxk            AuxK, unweighted (0 when inactive)
+     * @param auxActive       whether the auxiliary term was part of the loss (dead latents, and a residual with variance)
+     * @param gradNorm        the global gradient norm before clipping
+     * @param kept            per row, kept slots with a value > 0 (the row's L0)
+     * @param fired           per latent, whether it fired (a kept value > 0) in this batch
+     */
+    record Outcome(float[] rowSquaredError, double auxk, boolean auxActive, double gradNorm, int[] kept, boolean[] fired) {}
+
+    /**
+     * Opens device steps; implementations are found with {@link java.util.ServiceLoader} (the
+     * tornado module provides one), so this module knows nothing of any accelerator.
+     */
+    interface Factory {
+        /**
+         * A step for this configuration on this backend, or a reason it cannot have one (wrong
+         * backend, a co-firing penalty, sizes beyond its kernels).
+         */
+        Opening open(TrainConfig cfg, Backend backend);
+    }
+
+    /** Exactly one of step and whyNot is non-null. */
+    record Opening(DeviceTopKStep step, String whyNot) {
+        public static Opening of(DeviceTopKStep step) { return new Opening(step, null); }
+        public static Opening no(String why) { return new Opening(null, why); }
+    }
+}
