@@ -2,6 +2,7 @@ package saelab.tornado;
 
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
 /**
@@ -27,9 +28,14 @@ final class GemmKernels {
     /**
      * Work-item (x, y) of group (gx, gy) computes C[gy·TS + y + w·RTS][gx·TS + x] for w < WPT:
      * x runs along C's rows so neighbouring work-items read and write neighbouring addresses.
+     * Nothing is computed or written when {@code gate[gateAt]} is 0: a task graph's order is fixed,
+     * so work a step may skip (the auxiliary loss without dead latents) is switched off by a flag
+     * uploaded with it. (As a zero trip count and a guard on the stores: an early return here made
+     * TornadoVM 5.2 drop the stores of acc1..acc3.)
      */
-    static void gemm(KernelContext ctx, FloatArray a, FloatArray b, FloatArray c,
+    static void gemm(KernelContext ctx, IntArray gate, int gateAt, FloatArray a, FloatArray b, FloatArray c,
                      int m, int n, int k, int transA, int transB, int accumulate) {
+        int open = gate.get(gateAt);
         int x = ctx.localIdx;
         int y = ctx.localIdy;
         int col = ctx.groupIdx * TS + x;
@@ -40,7 +46,7 @@ final class GemmKernels {
         float acc1 = 0f;
         float acc2 = 0f;
         float acc3 = 0f;
-        int tiles = (k + TS - 1) / TS;
+        int tiles = open * ((k + TS - 1) / TS);
         for (int t = 0; t < tiles; t++) {
             int p0 = t * TS;
             for (int w = 0; w < WPT; w++) {
@@ -74,7 +80,7 @@ final class GemmKernels {
             }
             ctx.localBarrier();
         }
-        if (col < n) {
+        if (col < n * open) {
             store(c, row0 + y, col, m, n, acc0, accumulate);
             store(c, row0 + y + RTS, col, m, n, acc1, accumulate);
             store(c, row0 + y + 2 * RTS, col, m, n, acc2, accumulate);

@@ -12,6 +12,7 @@ import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
 /**
@@ -37,6 +38,8 @@ final class GemmPlan implements AutoCloseable {
     private final FloatArray b;
     private final ShortArray bBits;
     private final FloatArray c;
+    /** The kernel's gate, always open here. */
+    private final IntArray on = IntArray.fromElements(1);
     private final TornadoExecutionPlan plan;
     private boolean bResident;
     /** How many times graph 0 ran: B crossed to the device. */
@@ -65,11 +68,12 @@ final class GemmPlan implements AutoCloseable {
         }
         upload.persistOnDevice(b);
         TaskGraph multiply = new TaskGraph(mul).consumeFromDevice(up, b);
+        multiply.transferToDevice(DataTransferMode.FIRST_EXECUTION, on);
         if (key.accumulate()) multiply.transferToDevice(DataTransferMode.EVERY_EXECUTION, a, c);
         else multiply.transferToDevice(DataTransferMode.EVERY_EXECUTION, a);
         int transA = key.form() == Gemm.Form.TN ? 1 : 0;
         int transB = key.form() == Gemm.Form.NT ? 1 : 0;
-        multiply.task("t", GemmKernels::gemm, new KernelContext(), a, b, c, m, n, k, transA, transB, key.accumulate() ? 1 : 0)
+        multiply.task("t", GemmKernels::gemm, new KernelContext(), on, 0, a, b, c, m, n, k, transA, transB, key.accumulate() ? 1 : 0)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, c);
         WorkerGrid tiles = new WorkerGrid2D(roundUp(n, GemmKernels.TS), ceilDiv(m, GemmKernels.TS) * GemmKernels.RTS);
         tiles.setLocalWork(GemmKernels.TS, GemmKernels.RTS, 1);

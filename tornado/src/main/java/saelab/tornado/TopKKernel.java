@@ -24,9 +24,13 @@ final class TopKKernel {
 
     static final int WG = 256;
     /** Largest k handled on the device (local memory holds the chosen pairs); larger k runs on the CPU. */
-    static final int KMAX = 1024;
+    static final int KMAX = 2048;
 
-    static void topK(KernelContext ctx, FloatArray x, IntArray outIdx, FloatArray outVal, int cols, int k) {
+    /** Nothing runs when {@code gate[gateAt]} is 0 (see {@link GemmKernels#gemm}). */
+    static void topK(KernelContext ctx, IntArray gate, int gateAt, FloatArray x, IntArray outIdx, FloatArray outVal, int cols, int k) {
+        if (gate.get(gateAt) == 0) {
+            return;
+        }
         int lid = ctx.localIdx;
         int row = ctx.groupIdx;
         int base = row * cols;

@@ -21,6 +21,8 @@ final class TopKPlan implements AutoCloseable {
     private final FloatArray x;
     private final IntArray idx;
     private final FloatArray val;
+    /** The kernel's gate, always open here. */
+    private final IntArray on = IntArray.fromElements(1);
     private final TornadoExecutionPlan plan;
 
     TopKPlan(Key key) {
@@ -30,8 +32,9 @@ final class TopKPlan implements AutoCloseable {
         val = new FloatArray(key.rows() * key.k());
         String name = "topk" + IDS.incrementAndGet();
         TaskGraph graph = new TaskGraph(name)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, on)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, x)
-                .task("t", TopKKernel::topK, new KernelContext(), x, idx, val, key.cols(), key.k())
+                .task("t", TopKKernel::topK, new KernelContext(), on, 0, x, idx, val, key.cols(), key.k())
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, idx, val);
         WorkerGrid groups = new WorkerGrid1D(key.rows() * TopKKernel.WG);
         groups.setLocalWork(TopKKernel.WG, 1, 1);

@@ -30,6 +30,9 @@ public final class TornadoBackendProvider implements BackendProvider {
         // By default TornadoVM silently runs a kernel it failed to compile as plain sequential Java
         // ("bailout"); a backend must fail loudly instead. Read when its runtime starts, i.e. below.
         if (System.getProperty("tornado.recover.bailout") == null) System.setProperty("tornado.recover.bailout", "False");
+        // TornadoVM's per-graph bytecode buffer (4 KB by default) overflows on the resident training
+        // step's 40 tasks, and the overflow surfaces only as that bailout; 64 KB holds it with room.
+        if (System.getProperty("tornado.tvm.maxbytecodesize") == null) System.setProperty("tornado.tvm.maxbytecodesize", "65536");
         try {
             TornadoDevice dev = TornadoRuntimeProvider.getTornadoRuntime().getDefaultDevice();
             if (dev == null) throw new BackendUnavailableException("TornadoVM found no device (tornado --devices lists them)");

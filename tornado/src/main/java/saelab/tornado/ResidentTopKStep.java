@@ -1,0 +1,310 @@
+package saelab.tornado;
+
+import static saelab.tornado.StepKernels.ALWAYS;
+import static saelab.tornado.StepKernels.AUX_ON;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicLong;
+import saelab.train.optim.AdamOptimizer;
+import saelab.train.sae.SaeParams;
+import saelab.train.trainer.DeviceTopKStep;
+import saelab.train.trainer.TrainConfig;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.WorkerGrid;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.WorkerGrid2D;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+/**
+ * A TopK SAE training step that runs entirely on a TornadoVM device, its parameters and Adam
+ * moments resident there from one step to the next.
+ *
+ * <p>The plan holds two task graphs over one set of device buffers. Graph 0 uploads the state
+ * (W_enc, b_enc, W_dec, b_dec and both Adam moments of each) and keeps it on the device; it runs
+ * only when the host hands over new state ({@link #upload}). Graph 1 is the step: it consumes
+ * that resident state, updates it in place and leaves it there. Per step the batch x, eight
+ * floats of coefficients, three gate flags and the dead-latent mask (m ints) go up; per-row
+ * squared errors and L0 counts, the firing flags (m ints) and four scalars come back. The state
+ * crosses back only when the host asks ({@link #download}).
+ *
+ * <p>The step, in graph order (what TopKTrainer's host path computes, without a penalty):
+ * <pre>
+ *   xc = x − b_dec; pre = xc·W_enc + b_enc                  (GEMM)
+ *   (idx, val) = TopK_k(pre), val = ReLU(val)               (one work-group per row)
+ *   x̂ = b_dec + Σ val·W_dec[idx]; err = x̂ − x; dx̂ = 2·err/B; dval = [val > 0]·dx̂·W_dec[idx]
+ *   auxiliary loss, when latents are dead: TopK_kAux of pre among dead latents, ê = Σ·W_dec,
+ *     denominator mean_b ‖e_b − ē‖², dê, dvalAux
+ *   S = dense codes, D = dense dpre (+ auxiliary dpre); gW_dec = Sᵀ·dx̂ (+ S_auxᵀ·dê);
+ *     gW_enc = xcᵀ·D; gb_enc = Σ_b D; gb_dec = Σ_b dx̂ − W_enc·gb_enc            (GEMMs)
+ *   gW_dec loses its component along each row; global-norm clip; Adam; W_dec rows to unit norm
+ * </pre>
+ * The backward goes through dense B×m code matrices rather than the host's posting lists: on a
+ * GPU two dense GEMMs are cheaper than sorting slots by latent, and they are what the
+ * forward's encoder GEMM costs anyway.
+ */
+final class ResidentTopKStep implements DeviceTopKStep {
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final String device;
+    private final int rows, d, m, k, kAux;
+    private final float clip, auxAlpha;
+    /** State: the parameters (SaeParams order) and Adam's first and second moments of each. */
+    private final FloatArray[] param = new FloatArray[4], first = new FloatArray[4], second = new FloatArray[4];
+    private final FloatArray x, hyper, rowErr, rowAuxErr, scal;
+    private final IntArray gates, dead, kept, fired;
+    private final TornadoExecutionPlan plan;
+    private TornadoExecutionResult last;
+    private AdamOptimizer adam;
+    private boolean closed;
+    /** Times the state crossed to the device and back (tests check that steps alone move none). */
+    long uploads, downloads;
+
+    ResidentTopKStep(TrainConfig cfg, String device) {
+        this.device = device;
+        rows = cfg.batch();
+        d = cfg.dIn();
+        m = cfg.dSae();
+        k = cfg.k();
+        kAux = Math.min(cfg.kAux(), m);
+        clip = (float) cfg.gradClip();
+        auxAlpha = (float) cfg.auxkAlpha();
+        int[] sizes = {d * m, m, m * d, d};
+        for (int p = 0; p < 4; p++) {
+            param[p] = new FloatArray(sizes[p]);
+            first[p] = new FloatArray(sizes[p]);
+            second[p] = new FloatArray(sizes[p]);
+        }
+        x = new FloatArray(rows * d);
+        hyper = new FloatArray(StepKernels.HYPER);
+        gates = new IntArray(StepKernels.GATES);
+        dead = new IntArray(m);
+        rowErr = new FloatArray(rows);
+        rowAuxErr = new FloatArray(rows);
+        kept = new IntArray(rows);
+        fired = new IntArray(m);
+        scal = new FloatArray(StepKernels.SCAL);
+
+        FloatArray wEnc = param[0], bEnc = param[1], wDec = param[2], bDec = param[3];
+        FloatArray gWEnc = new FloatArray(d * m), gBEnc = new FloatArray(m), gWDec = new FloatArray(m * d), gBDec = new FloatArray(d);
+        FloatArray xc = new FloatArray(rows * d), pre = new FloatArray(rows * m), val = new FloatArray(rows * k);
+        IntArray idx = new IntArray(rows * k);
+        FloatArray xHat = new FloatArray(rows * d), err = new FloatArray(rows * d), dxHat = new FloatArray(rows * d);
+        FloatArray dval = new FloatArray(rows * k), s = new FloatArray(rows * m), dPre = new FloatArray(rows * m);
+        IntArray idxAux = new IntArray(rows * kAux);
+        FloatArray valAux = new FloatArray(rows * kAux), dvalAux = new FloatArray(rows * kAux);
+        FloatArray eHat = new FloatArray(rows * d), dEHat = new FloatArray(rows * d);
+        FloatArray errMean = new FloatArray(d), rowVar = new FloatArray(rows), partial = new FloatArray(d + m + 2);
+
+        long id = IDS.incrementAndGet();
+        String up = "stateUp" + id, st = "step" + id;
+        Object[] state = {wEnc, bEnc, wDec, bDec, first[0], first[1], first[2], first[3], second[0], second[1], second[2], second[3]};
+        TaskGraph upload = new TaskGraph(up)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, state)
+                .task("t", StepKernels::keep, wEnc, bEnc, wDec, bDec, first[0], first[1], first[2], first[3],
+                        second[0], second[1], second[2], second[3], 1)
+                .persistOnDevice(state);
+
+        Grids g = new Grids(st);
+        TaskGraph step = new TaskGraph(st)
+                .consumeFromDevice(up, state)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, gWEnc, gBEnc, gWDec, gBDec, xc, pre, val, idx, xHat, err,
+                        dxHat, dval, s, dPre, idxAux, valAux, dvalAux, eHat, dEHat, errMean, rowVar, partial)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, hyper, gates, dead);
+        // Forward and the reconstruction's gradient.
+        step.task(g.flat("center", rows * d), StepKernels::center, new KernelContext(), x, bDec, xc, rows, d);
+        step.task(g.gemm("encode", rows, m), GemmKernels::gemm, new KernelContext(), gates, ALWAYS, xc, wEnc, pre, rows, m, d, 0, 0, 0);
+        step.task(g.flat("bias", rows * m), StepKernels::addBias, new KernelContext(), pre, bEnc, rows, m);
+        step.task(g.rowGroups("topk", rows), TopKKernel::topK, new KernelContext(), gates, ALWAYS, pre, idx, val, m, k);
+        step.task(g.flat("relu", rows), StepKernels::relu, new KernelContext(), val, kept, rows, k);
+        step.task(g.flat("decode", rows * d), StepKernels::decode, new KernelContext(), gates, ALWAYS, val, idx, wDec, bDec, 1, xHat, rows, k, d);
+        step.task(g.flat("residual", rows * d), StepKernels::residual, new KernelContext(), x, xHat, err, dxHat, rows, d);
+        step.task(g.flat("rowErr", rows), StepKernels::rowSumSquares, new KernelContext(), gates, ALWAYS, err, rowErr, 0, rows, d);
+        step.task(g.flat("dval", rows * k), StepKernels::valueGrad, new KernelContext(), gates, ALWAYS, dxHat, wDec, idx, val, dval, rows, k, d);
+        // The auxiliary loss (gated off when no latent is dead); S is its masked scratch.
+        step.task(g.flat("mask", rows * m), StepKernels::maskDead, new KernelContext(), gates, pre, dead, s, rows, m);
+        step.task(g.rowGroups("topkAux", rows), TopKKernel::topK, new KernelContext(), gates, AUX_ON, s, idxAux, valAux, m, kAux);
+        step.task(g.flat("reluAux", rows * kAux), StepKernels::auxRelu, new KernelContext(), gates, valAux, rows, kAux);
+        step.task(g.flat("decodeAux", rows * d), StepKernels::decode, new KernelContext(), gates, AUX_ON, valAux, idxAux, wDec, bDec, 0, eHat, rows, kAux, d);
+        step.task(g.flat("errMean", d), StepKernels::columnMean, new KernelContext(), gates, err, errMean, rows, d);
+        step.task(g.flat("rowVar", rows), StepKernels::rowCenteredSumSquares, new KernelContext(), gates, err, errMean, rowVar, rows, d);
+        step.task(g.single("auxFactor"), StepKernels::auxFactor, new KernelContext(), gates, rowVar, hyper, scal, rows);
+        step.task(g.flat("auxResidual", rows * d), StepKernels::auxResidual, new KernelContext(), gates, eHat, err, scal, dEHat, rows, d);
+        step.task(g.flat("rowAuxErr", rows), StepKernels::rowSumSquares, new KernelContext(), gates, AUX_ON, eHat, rowAuxErr, 0, rows, d);
+        step.task(g.flat("dvalAux", rows * kAux), StepKernels::valueGrad, new KernelContext(), gates, AUX_ON, dEHat, wDec, idxAux, valAux, dvalAux, rows, kAux, d);
+        // Dense codes, and the weight gradients as GEMMs over them.
+        step.task(g.flat("zeroS", rows * m), StepKernels::zero, new KernelContext(), gates, ALWAYS, s, rows * m);
+        step.task(g.flat("zeroD", rows * m), StepKernels::zero, new KernelContext(), gates, ALWAYS, dPre, rows * m);
+        step.task(g.flat("zeroFired", m), StepKernels::zeroInts, new KernelContext(), fired, m);
+        step.task(g.flat("scatter", rows * k), StepKernels::scatter, new KernelContext(), idx, val, dval, s, dPre, fired, rows, k, m);
+        step.task(g.gemm("gWDec", m, d), GemmKernels::gemm, new KernelContext(), gates, ALWAYS, s, dxHat, gWDec, m, d, rows, 1, 0, 0);
+        step.task(g.flat("zeroSAux", rows * m), StepKernels::zero, new KernelContext(), gates, AUX_ON, s, rows * m);
+        step.task(g.flat("scatterAux", rows * kAux), StepKernels::scatterAux, new KernelContext(), gates, idxAux, valAux, dvalAux, s, dPre, rows, kAux, m);
+        step.task(g.gemm("gWDecAux", m, d), GemmKernels::gemm, new KernelContext(), gates, AUX_ON, s, dEHat, gWDec, m, d, rows, 1, 0, 1);
+        step.task(g.gemm("gWEnc", d, m), GemmKernels::gemm, new KernelContext(), gates, ALWAYS, xc, dPre, gWEnc, d, m, rows, 1, 0, 0);
+        step.task(g.flat("gBEnc", m), StepKernels::columnSum, new KernelContext(), dPre, gBEnc, rows, m);
+        step.task(g.flat("gBDec", d), StepKernels::bDecGrad, new KernelContext(), dxHat, wEnc, gBEnc, gBDec, rows, d, m);
+        // Gradient surgery, clipping, Adam, projection.
+        step.task(g.flat("tangent", m), StepKernels::removeParallel, new KernelContext(), wDec, gWDec, m, d);
+        step.task(g.flat("normWEnc", d), StepKernels::rowSumSquares, new KernelContext(), gates, ALWAYS, gWEnc, partial, 0, d, m);
+        step.task(g.flat("normWDec", m), StepKernels::rowSumSquares, new KernelContext(), gates, ALWAYS, gWDec, partial, d, m, d);
+        step.task(g.flat("normBEnc", 1), StepKernels::rowSumSquares, new KernelContext(), gates, ALWAYS, gBEnc, partial, d + m, 1, m);
+        step.task(g.flat("normBDec", 1), StepKernels::rowSumSquares, new KernelContext(), gates, ALWAYS, gBDec, partial, d + m + 1, 1, d);
+        step.task(g.single("clip"), StepKernels::clipFactor, new KernelContext(), partial, hyper, scal, d + m + 2);
+        FloatArray[] grad = {gWEnc, gBEnc, gWDec, gBDec};
+        for (int p = 0; p < 4; p++) {
+            step.task(g.flat("adam" + p, sizes[p]), StepKernels::adam, new KernelContext(), param[p], grad[p], first[p], second[p],
+                    hyper, scal, sizes[p]);
+        }
+        step.task(g.flat("unitRows", m), StepKernels::normalizeRows, new KernelContext(), wDec, m, d);
+        step.transferToHost(DataTransferMode.EVERY_EXECUTION, rowErr, rowAuxErr, kept, fired, scal)
+                .persistOnDevice(state);
+
+        plan = new TornadoExecutionPlan(upload.snapshot(), step.snapshot());
+        plan.withGridScheduler(g.scheduler);
+    }
+
+    @Override public String device() {
+        return device;
+    }
+
+    @Override public void upload(SaeParams params, AdamOptimizer adam) {
+        open();
+        this.adam = adam;
+        float[][] host = hostArrays(params);
+        for (int p = 0; p < 4; p++) {
+            Staging.pack(host[p], host[p].length, param[p].getSegment());
+            Staging.pack(adam.firstMoment(p), host[p].length, first[p].getSegment());
+            Staging.pack(adam.secondMoment(p), host[p].length, second[p].getSegment());
+        }
+        plan.withGraph(0).execute();
+        last = null;
+        uploads++;
+    }
+
+    @Override public Outcome step(float[] xHost, int n, Inputs in) {
+        open();
+        if (adam == null) throw new IllegalStateException("upload the parameters before the first step");
+        if (n != rows) throw new IllegalArgumentException("this resident step was built for batches of " + rows + " rows, got " + n);
+        if (in.dead().length != m) throw new IllegalArgumentException("dead mask has " + in.dead().length + " latents, expected " + m);
+        if (in.kAux() < 0 || in.kAux() > kAux) throw new IllegalArgumentException("k_aux must be in [0, " + kAux + "], got " + in.kAux());
+        Staging.pack(xHost, rows * d, x.getSegment());
+        AdamOptimizer.Coefficients c = adam.coefficients(in.lr(), in.adamStep());
+        hyper.set(StepKernels.BETA1, c.beta1());
+        hyper.set(StepKernels.BETA2, c.beta2());
+        hyper.set(StepKernels.STEP_SIZE, c.stepSize());
+        hyper.set(StepKernels.INV_SQRT_BC2, c.invSqrtBc2());
+        hyper.set(StepKernels.EPS, c.eps());
+        hyper.set(StepKernels.CLIP, clip);
+        hyper.set(StepKernels.AUX_ALPHA, auxAlpha);
+        boolean aux = in.kAux() > 0;
+        gates.set(StepKernels.AUX_ON, aux ? 1 : 0);
+        gates.set(StepKernels.AUX_K, in.kAux());
+        gates.set(ALWAYS, 1);
+        for (int j = 0; j < m; j++) dead.set(j, in.dead()[j] ? 1 : 0);
+        last = plan.withGraph(1).execute();
+
+        float[] err = new float[rows];
+        MemorySegment.copy(rowErr.getSegment(), ValueLayout.JAVA_FLOAT, 0, err, 0, rows);
+        int[] l0 = new int[rows];
+        MemorySegment.copy(kept.getSegment(), ValueLayout.JAVA_INT, 0, l0, 0, rows);
+        boolean[] firedNow = new boolean[m];
+        for (int j = 0; j < m; j++) firedNow[j] = fired.get(j) == 1;
+        double denom = scal.get(StepKernels.AUX_DENOM);
+        boolean auxActive = aux && denom > 0;
+        double auxk = 0;
+        if (auxActive) {
+            double sum = 0;
+            for (int b = 0; b < rows; b++) sum += rowAuxErr.get(b);
+            auxk = sum / rows / denom;
+        }
+        return new Outcome(err, auxk, auxActive, scal.get(StepKernels.GRAD_NORM), l0, firedNow);
+    }
+
+    @Override public void download(SaeParams params, AdamOptimizer adam) {
+        open();
+        if (last != null) {
+            Object[] state = {param[0], param[1], param[2], param[3], first[0], first[1], first[2], first[3],
+                    second[0], second[1], second[2], second[3]};
+            last.transferToHost(state);
+        }
+        float[][] host = hostArrays(params);
+        for (int p = 0; p < 4; p++) {
+            int n = host[p].length;
+            MemorySegment.copy(param[p].getSegment(), ValueLayout.JAVA_FLOAT, 0, host[p], 0, n);
+            MemorySegment.copy(first[p].getSegment(), ValueLayout.JAVA_FLOAT, 0, adam.firstMoment(p), 0, n);
+            MemorySegment.copy(second[p].getSegment(), ValueLayout.JAVA_FLOAT, 0, adam.secondMoment(p), 0, n);
+        }
+        downloads++;
+    }
+
+    @Override public void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            plan.freeDeviceMemory();
+            plan.close();
+        } catch (Exception e) {
+            // Released with the device context at exit anyway.
+        }
+    }
+
+    private void open() {
+        if (closed) throw new IllegalStateException("this resident step was closed");
+    }
+
+    private float[][] hostArrays(SaeParams params) {
+        if (params.dIn() != d || params.dSae() != m) {
+            throw new IllegalArgumentException("parameters are " + params.dIn() + "×" + params.dSae() + ", this step holds " + d + "×" + m);
+        }
+        return new float[][] {params.wEnc().data(), params.bEnc().data(), params.wDec().data(), params.bDec().data()};
+    }
+
+    /** Task names and their launch grids. */
+    private static final class Grids {
+        final GridScheduler scheduler = new GridScheduler();
+        private final String graph;
+
+        Grids(String graph) {
+            this.graph = graph;
+        }
+
+        /** One work-item per element, in groups of 256. */
+        String flat(String task, int n) {
+            WorkerGrid w = new WorkerGrid1D(GemmPlan.roundUp(Math.max(n, 1), 256));
+            w.setLocalWork(256, 1, 1);
+            scheduler.addWorkerGrid(graph + "." + task, w);
+            return task;
+        }
+
+        /** A single work-item (the scalar reductions). */
+        String single(String task) {
+            WorkerGrid w = new WorkerGrid1D(1);
+            w.setLocalWork(1, 1, 1);
+            scheduler.addWorkerGrid(graph + "." + task, w);
+            return task;
+        }
+
+        /** One TopK work-group per row. */
+        String rowGroups(String task, int rows) {
+            WorkerGrid w = new WorkerGrid1D(rows * TopKKernel.WG);
+            w.setLocalWork(TopKKernel.WG, 1, 1);
+            scheduler.addWorkerGrid(graph + "." + task, w);
+            return task;
+        }
+
+        /** GemmKernels' tiles for a cRows × cCols result. */
+        String gemm(String task, int cRows, int cCols) {
+            WorkerGrid w = new WorkerGrid2D(GemmPlan.roundUp(cCols, GemmKernels.TS), GemmPlan.ceilDiv(cRows, GemmKernels.TS) * GemmKernels.RTS);
+            w.setLocalWork(GemmKernels.TS, GemmKernels.RTS, 1);
+            scheduler.addWorkerGrid(graph + "." + task, w);
+            return task;
+        }
+    }
+}

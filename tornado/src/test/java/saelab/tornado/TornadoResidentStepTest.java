@@ -1,0 +1,119 @@
+package saelab.tornado;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import saelab.tensor.backend.Backend;
+import saelab.tensor.backend.Backends;
+import saelab.train.optim.AdamOptimizer;
+import saelab.train.optim.LrSchedule;
+import saelab.train.penalty.PenaltyConfig;
+import saelab.train.sae.SaeParams;
+import saelab.train.source.SyntheticConfig;
+import saelab.train.source.SyntheticSource;
+import saelab.train.trainer.DeviceTopKStep;
+import saelab.train.trainer.SaeTrainer;
+import saelab.train.trainer.StepStats;
+import saelab.train.trainer.TrainConfig;
+
+/**
+ * {@link ResidentTopKStep} driven by hand beside TopKTrainer's host step on the CPU backend, from
+ * the same initialisation and batches: the device's loss terms must track the host's step by
+ * step, through steps with the auxiliary loss (a one-token dead window makes every latent that
+ * missed a batch dead) and with gradient clipping active, and the state it hands back at the
+ * end must be the host's parameters and Adam moments.
+ *
+ * <p>Tolerance. Device and host sum in different orders (GEMM tiles, per-row loops against the
+ * host's vector lanes and posting lists), so pre-activations and gradients differ by ~d·u
+ * relative (d = 32, u = 2⁻²⁴: ~2e-6). TopK then picks the same latents unless two
+ * pre-activations of a row are that close, and Adam carries the small differences on; over 30
+ * steps (64 rows of 512 latents at k = 4, so most latents miss each batch and the auxiliary loss runs) the loss terms stay far within 1e-3 relative and the weights within 1e-3 absolute
+ * (entries are O(0.1–1)). A missing or wrong term (aux-k, the projection, the clip, a bias
+ * gradient) moves them by percents.
+ */
+class TornadoResidentStepTest {
+    @Test
+    void deviceStepTracksTheHostStepAndHandsBackItsState() {
+        TornadoBackend tornado = TornadoUnderTest.backend();
+        int d = 32, m = 512, k = 4, batch = 64, steps = 30;
+        TrainConfig cfg = new TrainConfig(TrainConfig.Architecture.TOPK, d, m, k, 3e-3, steps, batch, 7, 3, 20,
+                1.0 / 32, 1, 16, 0, 0, PenaltyConfig.none(), 0.5, 10, 0, "synthetic", "test", "test");
+        SyntheticSource source = new SyntheticSource(new SyntheticConfig(200, d, 3, 0.0, 1.0, 0.2, 0, 0, 1, 0, false, 0, 0, 0, 0.0, 5));
+        float[] x = new float[batch * d];
+        source.batchAt(-1, x, batch);
+
+        SaeTrainer host = onCpu(() -> SaeTrainer.create(cfg));
+        onCpu(() -> { host.initialize(x, batch); return null; });
+        SaeParams devParams = host.params().copy();
+        AdamOptimizer devAdam = new AdamOptimizer(devParams.list());
+        LrSchedule lr = new LrSchedule(cfg.lr(), cfg.steps(), cfg.warmupSteps(), cfg.decayStart());
+        long[] since = new long[m];
+
+        try (ResidentTopKStep dev = new ResidentTopKStep(cfg, tornado.device())) {
+            dev.upload(devParams, devAdam);
+            int auxSteps = 0, clipped = 0;
+            double worstLoss = 0;
+            for (int s = 0; s < steps; s++) {
+                source.batchAt(s, x, batch);
+                StepStats want = onCpu(() -> host.step(x, batch, true));
+                boolean[] dead = new boolean[m];
+                int nDead = 0;
+                for (int j = 0; j < m; j++) if (dead[j] = since[j] >= cfg.deadTokens()) nDead++;
+                int kAux = nDead > 0 ? Math.min(cfg.kAux(), nDead) : 0;
+                DeviceTopKStep.Outcome got = dev.step(x, batch, new DeviceTopKStep.Inputs(lr.at(s), devAdam.advance(), dead, kAux));
+                double recon = 0, l0 = 0;
+                for (int b = 0; b < batch; b++) { recon += got.rowSquaredError()[b]; l0 += got.kept()[b]; }
+                recon /= batch;
+                l0 /= batch;
+                double loss = recon + (got.auxActive() ? cfg.auxkAlpha() * got.auxk() : 0);
+                int active = 0;
+                for (int j = 0; j < m; j++) {
+                    if (got.fired()[j]) { since[j] = 0; active++; } else since[j] += batch;
+                }
+                String at = "step " + s;
+                assertEquals(want.recon(), recon, 1e-3 * want.recon(), at + " recon");
+                assertEquals(want.loss(), loss, 1e-3 * want.loss(), at + " loss");
+                assertEquals(want.sparsityTerm(), got.auxk(), 1e-3 * Math.max(want.sparsityTerm(), 1e-9), at + " AuxK");
+                assertEquals(want.l0(), l0, 1e-9, at + " L0");
+                assertEquals(want.activeLatents(), active, at + " latents fired");
+                assertEquals(want.gradNorm(), got.gradNorm(), 1e-3 * want.gradNorm(), at + " gradient norm");
+                worstLoss = Math.max(worstLoss, Math.abs(loss - want.loss()) / want.loss());
+                if (got.auxActive()) auxSteps++;
+                if (want.gradNorm() > cfg.gradClip()) clipped++;
+            }
+            System.out.printf("resident step on %s: %d steps, %d with AuxK, %d clipped; largest relative loss difference %.2e%n",
+                    dev.device(), steps, auxSteps, clipped, worstLoss);
+            assertTrue(auxSteps >= steps / 2, "the auxiliary loss was active on " + auxSteps + " steps");
+            assertTrue(clipped >= steps / 2, "clipping was active on " + clipped + " steps");
+            assertEquals(1, dev.uploads, "the state crossed to the device once");
+
+            dev.download(devParams, devAdam);
+            SaeParams hp = host.params();
+            for (int p = 0; p < 4; p++) {
+                String name = SaeParams.NAMES.get(p);
+                assertClose(hp.list().get(p).data(), devParams.list().get(p).data(), 1e-3, name);
+                assertClose(host.optimizer().firstMoment(p), devAdam.firstMoment(p), 1e-3, "Adam m of " + name);
+                assertClose(host.optimizer().secondMoment(p), devAdam.secondMoment(p), 1e-4, "Adam v of " + name);
+            }
+        }
+    }
+
+    private static void assertClose(float[] want, float[] got, double tol, String what) {
+        assertEquals(want.length, got.length, what + " length");
+        double worst = 0;
+        for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(want[i] - got[i]));
+        System.out.printf("  %s: largest difference %.2e%n", what, worst);
+        assertTrue(worst <= tol, what + ": largest difference " + worst + " > " + tol);
+    }
+
+    private static <T> T onCpu(java.util.function.Supplier<T> work) {
+        Backend before = Backends.current();
+        Backends.use(Backends.cpu());
+        try {
+            return work.get();
+        } finally {
+            Backends.use(before);
+        }
+    }
+}
