@@ -6,7 +6,9 @@ import static saelab.tornado.StepKernels.AUX_ON;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.atomic.AtomicLong;
+import saelab.tensor.kernels.CoFiring;
 import saelab.train.optim.AdamOptimizer;
+import saelab.train.penalty.PenaltyConfig;
 import saelab.train.sae.SaeParams;
 import saelab.train.trainer.DeviceTopKStep;
 import saelab.train.trainer.TrainConfig;
@@ -19,8 +21,10 @@ import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.DoubleArray;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
 /**
  * A TopK SAE training step that runs entirely on a TornadoVM device, its parameters and Adam
@@ -45,21 +49,46 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  *     gW_enc = xcᵀ·D; gb_enc = Σ_b D; gb_dec = Σ_b dx̂ − W_enc·gb_enc            (GEMMs)
  *   gW_dec loses its component along each row; global-norm clip; Adam; W_dec rows to unit norm
  * </pre>
- * The backward goes through dense B×m code matrices rather than the host's posting lists: on a
+ * With a co-firing penalty the step is two graphs: the forward ends with the codes, which come
+ * down (B·k indices and values) for the host to build the postings the co-firing pass needs
+ * ({@code CoFiring.Postings}, O(B·k), shared with the CPU path); the second graph takes the
+ * postings up, runs the pass ({@link CoFiringKernel}) on the resident W_dec and codes, and adds
+ * λ2·dP/dval to dval (activation overlap) or λ2·dP/dW to gW_dec (decoder overlap) before
+ * the rest. The codes are batch-sized; the weights still never move.
+ *
+ * <p>The backward goes through dense B×m code matrices rather than the host's posting lists: on a
  * GPU two dense GEMMs are cheaper than sorting slots by latent, and they are what the
  * forward's encoder GEMM costs anyway.
  */
 final class ResidentTopKStep implements DeviceTopKStep {
     private static final AtomicLong IDS = new AtomicLong();
+    /** The co-firing pass's scratch is 16 bytes per (work-item, latent); this bounds it (as CoFiringPlan). */
+    private static final long SCRATCH_BYTES = 128L << 20;
 
     private final String device;
     private final int rows, d, m, k, kAux;
     private final float clip, auxAlpha;
+    private final PenaltyConfig penalty;
     /** State: the parameters (SaeParams order) and Adam's first and second moments of each. */
     private final FloatArray[] param = new FloatArray[4], first = new FloatArray[4], second = new FloatArray[4];
+    private final Object[] state;
+    private final int[] sizes;
+    // Per step, up: the batch, coefficients, gates, dead mask. Down: the statistics.
     private final FloatArray x, hyper, rowErr, rowAuxErr, scal;
     private final IntArray gates, dead, kept, fired;
+    // Intermediates, device-only.
+    private final FloatArray gWEnc, gBEnc, gWDec, gBDec, xc, pre, val, xHat, err, dxHat, dval, s, dPre;
+    private final IntArray idx, idxAux;
+    private final FloatArray valAux, dvalAux, eHat, dEHat, errMean, rowVar, partial;
+    // The co-firing pass (penalty runs only): host-built postings up, per-work-item statistics down.
+    private final int workers;
+    private IntArray latent, postings, cfDims, cfBoth, cfTouched;
+    private DoubleArray cfThreshold, cfAcc, cfStats;
+    private LongArray cfCounts, cfHist;
+    private FloatArray cfGrad;
     private final TornadoExecutionPlan plan;
+    /** Graphs: 0 uploads the state; then the step, one graph or (with a penalty) forward and the rest. */
+    private final int[] stepGraphs;
     private TornadoExecutionResult last;
     private AdamOptimizer adam;
     private boolean closed;
@@ -75,12 +104,15 @@ final class ResidentTopKStep implements DeviceTopKStep {
         kAux = Math.min(cfg.kAux(), m);
         clip = (float) cfg.gradClip();
         auxAlpha = (float) cfg.auxkAlpha();
-        int[] sizes = {d * m, m, m * d, d};
+        penalty = cfg.penalty();
+        sizes = new int[] {d * m, m, m * d, d};
         for (int p = 0; p < 4; p++) {
             param[p] = new FloatArray(sizes[p]);
             first[p] = new FloatArray(sizes[p]);
             second[p] = new FloatArray(sizes[p]);
         }
+        state = new Object[] {param[0], param[1], param[2], param[3], first[0], first[1], first[2], first[3],
+                second[0], second[1], second[2], second[3]};
         x = new FloatArray(rows * d);
         hyper = new FloatArray(StepKernels.HYPER);
         gates = new IntArray(StepKernels.GATES);
@@ -90,43 +122,128 @@ final class ResidentTopKStep implements DeviceTopKStep {
         kept = new IntArray(rows);
         fired = new IntArray(m);
         scal = new FloatArray(StepKernels.SCAL);
-
-        FloatArray wEnc = param[0], bEnc = param[1], wDec = param[2], bDec = param[3];
-        FloatArray gWEnc = new FloatArray(d * m), gBEnc = new FloatArray(m), gWDec = new FloatArray(m * d), gBDec = new FloatArray(d);
-        FloatArray xc = new FloatArray(rows * d), pre = new FloatArray(rows * m), val = new FloatArray(rows * k);
-        IntArray idx = new IntArray(rows * k);
-        FloatArray xHat = new FloatArray(rows * d), err = new FloatArray(rows * d), dxHat = new FloatArray(rows * d);
-        FloatArray dval = new FloatArray(rows * k), s = new FloatArray(rows * m), dPre = new FloatArray(rows * m);
-        IntArray idxAux = new IntArray(rows * kAux);
-        FloatArray valAux = new FloatArray(rows * kAux), dvalAux = new FloatArray(rows * kAux);
-        FloatArray eHat = new FloatArray(rows * d), dEHat = new FloatArray(rows * d);
-        FloatArray errMean = new FloatArray(d), rowVar = new FloatArray(rows), partial = new FloatArray(d + m + 2);
+        gWEnc = new FloatArray(d * m);
+        gBEnc = new FloatArray(m);
+        gWDec = new FloatArray(m * d);
+        gBDec = new FloatArray(d);
+        xc = new FloatArray(rows * d);
+        pre = new FloatArray(rows * m);
+        val = new FloatArray(rows * k);
+        idx = new IntArray(rows * k);
+        xHat = new FloatArray(rows * d);
+        err = new FloatArray(rows * d);
+        dxHat = new FloatArray(rows * d);
+        dval = new FloatArray(rows * k);
+        s = new FloatArray(rows * m);
+        dPre = new FloatArray(rows * m);
+        idxAux = new IntArray(rows * kAux);
+        valAux = new FloatArray(rows * kAux);
+        dvalAux = new FloatArray(rows * kAux);
+        eHat = new FloatArray(rows * d);
+        dEHat = new FloatArray(rows * d);
+        errMean = new FloatArray(d);
+        rowVar = new FloatArray(rows);
+        partial = new FloatArray(d + m + 2);
+        workers = (int) Math.max(1, Math.min(m, Math.min(4096, SCRATCH_BYTES / (16L * m))));
 
         long id = IDS.incrementAndGet();
-        String up = "stateUp" + id, st = "step" + id;
-        Object[] state = {wEnc, bEnc, wDec, bDec, first[0], first[1], first[2], first[3], second[0], second[1], second[2], second[3]};
+        String up = "stateUp" + id;
         TaskGraph upload = new TaskGraph(up)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, state)
-                .task("t", StepKernels::keep, wEnc, bEnc, wDec, bDec, first[0], first[1], first[2], first[3],
+                .task("t", StepKernels::keep, param[0], param[1], param[2], param[3], first[0], first[1], first[2], first[3],
                         second[0], second[1], second[2], second[3], 1)
                 .persistOnDevice(state);
+        GridScheduler grids = new GridScheduler();
+        Object[] scratch = {gWEnc, gBEnc, gWDec, gBDec, xHat, err, dxHat, dval, s, dPre, idxAux, valAux, dvalAux, eHat, dEHat,
+                errMean, rowVar, partial};
+        Object[] forwardOut = {xc, pre, val, idx, kept};
+        if (!penalty.active()) {
+            String st = "step" + id;
+            Grids g = new Grids(st, grids);
+            TaskGraph step = new TaskGraph(st)
+                    .consumeFromDevice(up, state)
+                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, forwardOut)
+                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, scratch)
+                    .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, hyper, gates, dead);
+            forward(step, g);
+            rest(step, g);
+            step.transferToHost(DataTransferMode.EVERY_EXECUTION, rowErr, rowAuxErr, kept, fired, scal)
+                    .persistOnDevice(state);
+            plan = new TornadoExecutionPlan(upload.snapshot(), step.snapshot());
+            stepGraphs = new int[] {1};
+        } else {
+            // The co-firing pass needs postings (slots per latent) built on the host from the codes, so
+            // the step is two graphs: the forward sends the codes (B·k) down, the rest takes the postings up.
+            latent = new IntArray(2 * m);
+            postings = new IntArray(m + 1 + rows * k);
+            cfDims = IntArray.fromElements(rows, k, m, d, workers, 0,
+                    penalty.normalization() == CoFiring.Normalization.MIN_COUNT ? 1 : 0, decoderTarget() ? 1 : 0, 1);
+            cfThreshold = new DoubleArray(1);
+            cfBoth = new IntArray(workers * m);
+            cfTouched = new IntArray(workers * m);
+            cfAcc = new DoubleArray(workers * m);
+            cfBoth.init(0);
+            cfTouched.init(0);
+            cfAcc.init(0);
+            cfStats = new DoubleArray(2 * workers);
+            cfCounts = new LongArray(2 * workers);
+            cfHist = new LongArray(1);
+            cfGrad = new FloatArray(decoderTarget() ? m * d : rows * k);
+            String fw = "forward" + id, st = "rest" + id;
+            TaskGraph forward = new TaskGraph(fw)
+                    .consumeFromDevice(up, state)
+                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, xc, pre)
+                    .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, hyper, gates);
+            forward(forward, new Grids(fw, grids));
+            forward.persistOnDevice(state)
+                    .persistOnDevice(x, hyper, gates, xc, pre, idx, val, kept);
+            Grids g = new Grids(st, grids);
+            TaskGraph step = new TaskGraph(st)
+                    .consumeFromDevice(fw, state)
+                    .consumeFromDevice(fw, x, hyper, gates, xc, pre, idx, val, kept)
+                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, scratch)
+                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, cfDims, cfBoth, cfAcc, cfTouched)
+                    .transferToDevice(DataTransferMode.EVERY_EXECUTION, dead, latent, postings, cfThreshold);
+            WorkerGrid pairs = new WorkerGrid1D(GemmPlan.roundUp(workers, 64));
+            pairs.setLocalWork(64, 1, 1);
+            grids.addWorkerGrid(st + ".coFiring", pairs);
+            step.task("coFiring", CoFiringKernel::pairs, new KernelContext(), idx, val, latent, postings, param[2], cfThreshold,
+                    cfDims, cfBoth, cfAcc, cfTouched, cfStats, cfCounts, cfHist, cfGrad);
+            rest(step, g);
+            // kept comes down with the codes: a consumed buffer is not copied back by a later graph.
+            step.transferToHost(DataTransferMode.EVERY_EXECUTION, rowErr, rowAuxErr, fired, scal, cfStats, cfCounts)
+                    .persistOnDevice(state);
+            plan = new TornadoExecutionPlan(upload.snapshot(), forward.snapshot(), step.snapshot());
+            stepGraphs = new int[] {1, 2};
+        }
+        plan.withGridScheduler(grids);
+    }
 
-        Grids g = new Grids(st);
-        TaskGraph step = new TaskGraph(st)
-                .consumeFromDevice(up, state)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, gWEnc, gBEnc, gWDec, gBDec, xc, pre, val, idx, xHat, err,
-                        dxHat, dval, s, dPre, idxAux, valAux, dvalAux, eHat, dEHat, errMean, rowVar, partial)
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, hyper, gates, dead);
-        // Forward and the reconstruction's gradient.
+    private boolean decoderTarget() {
+        return penalty.target() == PenaltyConfig.OverlapTarget.DECODER;
+    }
+
+    /** Encoder GEMM, TopK, ReLU: the codes. */
+    private void forward(TaskGraph step, Grids g) {
+        FloatArray wEnc = param[0], bEnc = param[1], bDec = param[3];
         step.task(g.flat("center", rows * d), StepKernels::center, new KernelContext(), x, bDec, xc, rows, d);
         step.task(g.gemm("encode", rows, m), GemmKernels::gemm, new KernelContext(), gates, ALWAYS, xc, wEnc, pre, rows, m, d, 0, 0, 0);
         step.task(g.flat("bias", rows * m), StepKernels::addBias, new KernelContext(), pre, bEnc, rows, m);
         step.task(g.rowGroups("topk", rows), TopKKernel::topK, new KernelContext(), gates, ALWAYS, pre, idx, val, m, k);
         step.task(g.flat("relu", rows), StepKernels::relu, new KernelContext(), val, kept, rows, k);
+    }
+
+    /** Everything after the codes: decoder, losses, backward, clip, Adam, projection (and the penalty's gradients). */
+    private void rest(TaskGraph step, Grids g) {
+        FloatArray wEnc = param[0], wDec = param[2], bDec = param[3];
         step.task(g.flat("decode", rows * d), StepKernels::decode, new KernelContext(), gates, ALWAYS, val, idx, wDec, bDec, 1, xHat, rows, k, d);
         step.task(g.flat("residual", rows * d), StepKernels::residual, new KernelContext(), x, xHat, err, dxHat, rows, d);
         step.task(g.flat("rowErr", rows), StepKernels::rowSumSquares, new KernelContext(), gates, ALWAYS, err, rowErr, 0, rows, d);
         step.task(g.flat("dval", rows * k), StepKernels::valueGrad, new KernelContext(), gates, ALWAYS, dxHat, wDec, idx, val, dval, rows, k, d);
+        if (penalty.active() && !decoderTarget()) {
+            step.task(g.flat("penaltyVal", rows * k), StepKernels::addPenaltyToValues, new KernelContext(), val, idx, latent, cfGrad,
+                    hyper, dval, rows, k, m);
+        }
         // The auxiliary loss (gated off when no latent is dead); S is its masked scratch.
         step.task(g.flat("mask", rows * m), StepKernels::maskDead, new KernelContext(), gates, pre, dead, s, rows, m);
         step.task(g.rowGroups("topkAux", rows), TopKKernel::topK, new KernelContext(), gates, AUX_ON, s, idxAux, valAux, m, kAux);
@@ -147,6 +264,9 @@ final class ResidentTopKStep implements DeviceTopKStep {
         step.task(g.flat("zeroSAux", rows * m), StepKernels::zero, new KernelContext(), gates, AUX_ON, s, rows * m);
         step.task(g.flat("scatterAux", rows * kAux), StepKernels::scatterAux, new KernelContext(), gates, idxAux, valAux, dvalAux, s, dPre, rows, kAux, m);
         step.task(g.gemm("gWDecAux", m, d), GemmKernels::gemm, new KernelContext(), gates, AUX_ON, s, dEHat, gWDec, m, d, rows, 1, 0, 1);
+        if (penalty.active() && decoderTarget()) {
+            step.task(g.flat("penaltyDec", m * d), StepKernels::addPenaltyToDecoder, new KernelContext(), gWDec, cfGrad, hyper, m * d);
+        }
         step.task(g.gemm("gWEnc", d, m), GemmKernels::gemm, new KernelContext(), gates, ALWAYS, xc, dPre, gWEnc, d, m, rows, 1, 0, 0);
         step.task(g.flat("gBEnc", m), StepKernels::columnSum, new KernelContext(), dPre, gBEnc, rows, m);
         step.task(g.flat("gBDec", d), StepKernels::bDecGrad, new KernelContext(), dxHat, wEnc, gBEnc, gBDec, rows, d, m);
@@ -163,11 +283,6 @@ final class ResidentTopKStep implements DeviceTopKStep {
                     hyper, scal, sizes[p]);
         }
         step.task(g.flat("unitRows", m), StepKernels::normalizeRows, new KernelContext(), wDec, m, d);
-        step.transferToHost(DataTransferMode.EVERY_EXECUTION, rowErr, rowAuxErr, kept, fired, scal)
-                .persistOnDevice(state);
-
-        plan = new TornadoExecutionPlan(upload.snapshot(), step.snapshot());
-        plan.withGridScheduler(g.scheduler);
     }
 
     @Override public String device() {
@@ -207,8 +322,17 @@ final class ResidentTopKStep implements DeviceTopKStep {
         gates.set(StepKernels.AUX_ON, aux ? 1 : 0);
         gates.set(StepKernels.AUX_K, in.kAux());
         gates.set(ALWAYS, 1);
+        hyper.set(StepKernels.LAMBDA2, (float) in.lambda2());
         for (int j = 0; j < m; j++) dead.set(j, in.dead()[j] ? 1 : 0);
-        last = plan.withGraph(1).execute();
+        CoFiring.Summary coFiring = null;
+        if (!penalty.active()) {
+            last = plan.withGraph(stepGraphs[0]).execute();
+        } else {
+            plan.withGraph(stepGraphs[0]).execute().transferToHost(idx, val, kept);
+            CoFiring.Postings ps = stagePostings(in.threshold(), in.allPairs());
+            last = plan.withGraph(stepGraphs[1]).execute();
+            coFiring = coFiringSummary(ps);
+        }
 
         float[] err = new float[rows];
         MemorySegment.copy(rowErr.getSegment(), ValueLayout.JAVA_FLOAT, 0, err, 0, rows);
@@ -224,16 +348,41 @@ final class ResidentTopKStep implements DeviceTopKStep {
             for (int b = 0; b < rows; b++) sum += rowAuxErr.get(b);
             auxk = sum / rows / denom;
         }
-        return new Outcome(err, auxk, auxActive, scal.get(StepKernels.GRAD_NORM), l0, firedNow);
+        return new Outcome(err, auxk, auxActive, scal.get(StepKernels.GRAD_NORM), l0, firedNow, coFiring);
+    }
+
+    /** The host's O(B·k) part of the co-firing pass (CoFiring.Postings, shared with the CPU), staged for the device. */
+    private CoFiring.Postings stagePostings(double threshold, boolean allPairs) {
+        int[] codeIdx = new int[rows * k];
+        float[] codeVal = new float[rows * k];
+        MemorySegment.copy(idx.getSegment(), ValueLayout.JAVA_INT, 0, codeIdx, 0, rows * k);
+        MemorySegment.copy(val.getSegment(), ValueLayout.JAVA_FLOAT, 0, codeVal, 0, rows * k);
+        CoFiring.Postings ps = CoFiring.Postings.of(rows, k, m, codeIdx, codeVal, threshold, penalty.normalization(), allPairs);
+        for (int i = 0; i < m; i++) {
+            latent.set(i, ps.count()[i]);
+            latent.set(m + i, ps.candidate()[i] ? 1 : 0);
+        }
+        Staging.pack(ps.start(), m + 1, postings.getSegment());
+        MemorySegment.copy(ps.post(), 0, postings.getSegment(), ValueLayout.JAVA_INT, 4L * (m + 1), ps.start()[m]);
+        cfThreshold.set(0, threshold);
+        return ps;
+    }
+
+    private CoFiring.Summary coFiringSummary(CoFiring.Postings ps) {
+        double pen = 0, sumC = 0;
+        long pairs = 0, penalized = 0;
+        for (int g = 0; g < workers; g++) {
+            pen += cfStats.get(2 * g);
+            sumC += cfStats.get(2 * g + 1);
+            pairs += cfCounts.get(2 * g);
+            penalized += cfCounts.get(2 * g + 1);
+        }
+        return new CoFiring.Summary(pen, pairs, penalized, pairs == 0 ? 0 : sumC / pairs, !ps.pruned());
     }
 
     @Override public void download(SaeParams params, AdamOptimizer adam) {
         open();
-        if (last != null) {
-            Object[] state = {param[0], param[1], param[2], param[3], first[0], first[1], first[2], first[3],
-                    second[0], second[1], second[2], second[3]};
-            last.transferToHost(state);
-        }
+        if (last != null) last.transferToHost(state);
         float[][] host = hostArrays(params);
         for (int p = 0; p < 4; p++) {
             int n = host[p].length;
@@ -268,11 +417,12 @@ final class ResidentTopKStep implements DeviceTopKStep {
 
     /** Task names and their launch grids. */
     private static final class Grids {
-        final GridScheduler scheduler = new GridScheduler();
+        final GridScheduler scheduler;
         private final String graph;
 
-        Grids(String graph) {
+        Grids(String graph, GridScheduler scheduler) {
             this.graph = graph;
+            this.scheduler = scheduler;
         }
 
         /** One work-item per element, in groups of 256. */

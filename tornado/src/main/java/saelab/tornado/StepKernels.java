@@ -27,7 +27,7 @@ final class StepKernels {
     static final int ALWAYS = 2;
     static final int GATES = 3;
 
-    /** hyper[]: Adam's coefficients for this update, the clip norm and auxk_alpha. */
+    /** hyper[]: Adam's coefficients for this update, the clip norm, auxk_alpha and the penalty's λ2(p). */
     static final int BETA1 = 0;
     static final int BETA2 = 1;
     static final int STEP_SIZE = 2;
@@ -35,7 +35,8 @@ final class StepKernels {
     static final int EPS = 4;
     static final int CLIP = 5;
     static final int AUX_ALPHA = 6;
-    static final int HYPER = 7;
+    static final int LAMBDA2 = 7;
+    static final int HYPER = 8;
 
     /** scal[]: the clip factor applied to every gradient, the norm before it, AuxK's denominator and its gradient factor. */
     static final int CLIP_SCALE = 0;
@@ -235,7 +236,32 @@ final class StepKernels {
         }
     }
 
-    /** Zeroes a rows×m code matrix (and, with {@code fired} non-null in effect, the m firing flags). */
+    /**
+     * The activation-overlap penalty's gradient into the code values: dval += λ2·dP/dval on the
+     * slots that fired (val > 0) for a candidate latent; the co-firing pass writes no other slot
+     * (layouts as in {@link CoFiringKernel}: candidate flags at latent[m + j]).
+     */
+    static void addPenaltyToValues(KernelContext ctx, FloatArray val, IntArray idx, IntArray latent, FloatArray gradOut,
+                                   FloatArray hyper, FloatArray dval, int rows, int k, int m) {
+        int i = ctx.globalIdx;
+        if (i < rows * k) {
+            if (val.get(i) > 0f) {
+                if (latent.get(m + idx.get(i)) == 1) {
+                    dval.set(i, dval.get(i) + hyper.get(LAMBDA2) * gradOut.get(i));
+                }
+            }
+        }
+    }
+
+    /** target += λ2·src: the decoder-overlap penalty's gradient into W_dec's. */
+    static void addPenaltyToDecoder(KernelContext ctx, FloatArray target, FloatArray src, FloatArray hyper, int n) {
+        int i = ctx.globalIdx;
+        if (i < n) {
+            target.set(i, target.get(i) + hyper.get(LAMBDA2) * src.get(i));
+        }
+    }
+
+    /** Zeroes n floats (a rows×m code matrix). */
     static void zero(KernelContext ctx, IntArray gate, int gateAt, FloatArray a, int n) {
         int i = ctx.globalIdx;
         if (gate.get(gateAt) == 1) {

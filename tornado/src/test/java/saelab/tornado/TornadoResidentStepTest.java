@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import saelab.tensor.backend.Backend;
 import saelab.tensor.backend.Backends;
+import saelab.tensor.kernels.CoFiring;
 import saelab.train.optim.AdamOptimizer;
 import saelab.train.optim.LrSchedule;
 import saelab.train.penalty.PenaltyConfig;
+import saelab.train.schedule.Schedules;
 import saelab.train.sae.SaeParams;
 import saelab.train.source.SyntheticConfig;
 import saelab.train.source.SyntheticSource;
@@ -21,8 +23,9 @@ import saelab.train.trainer.TrainConfig;
  * {@link ResidentTopKStep} driven by hand beside TopKTrainer's host step on the CPU backend, from
  * the same initialisation and batches: the device's loss terms must track the host's step by
  * step, through steps with the auxiliary loss (a one-token dead window makes every latent that
- * missed a batch dead) and with gradient clipping active, and the state it hands back at the
- * end must be the host's parameters and Adam moments.
+ * missed a batch dead), with gradient clipping active, and with either co-firing penalty (its
+ * P, pair counts and gradient), on logged (all pairs) and unlogged steps; the state it hands
+ * back at the end must be the host's parameters and Adam moments.
  *
  * <p>Tolerance. Device and host sum in different orders (GEMM tiles, per-row loops against the
  * host's vector lanes and posting lists), so pre-activations and gradients differ by ~d·u
@@ -34,11 +37,31 @@ import saelab.train.trainer.TrainConfig;
  */
 class TornadoResidentStepTest {
     @Test
-    void deviceStepTracksTheHostStepAndHandsBackItsState() {
+    void withoutPenaltyTheDeviceStepTracksTheHostStep() {
+        tracksTheHostStepAndHandsBackItsState(PenaltyConfig.none());
+    }
+
+    @Test
+    void withTheActivationOverlapPenaltyTheDeviceStepTracksTheHostStep() {
+        tracksTheHostStepAndHandsBackItsState(adaptive(PenaltyConfig.OverlapTarget.ACTIVATION));
+    }
+
+    @Test
+    void withTheDecoderOverlapPenaltyTheDeviceStepTracksTheHostStep() {
+        tracksTheHostStepAndHandsBackItsState(adaptive(PenaltyConfig.OverlapTarget.DECODER));
+    }
+
+    /** The adaptive schedules with min-count normalisation, so the penalty is active from the first step. */
+    private static PenaltyConfig adaptive(PenaltyConfig.OverlapTarget target) {
+        return new PenaltyConfig(PenaltyConfig.Kind.ADAPTIVE, Schedules.parse("quadratic(0.1)"), Schedules.parse("linear(0.1)"),
+                target, CoFiring.Normalization.MIN_COUNT);
+    }
+
+    private static void tracksTheHostStepAndHandsBackItsState(PenaltyConfig penalty) {
         TornadoBackend tornado = TornadoUnderTest.backend();
         int d = 32, m = 512, k = 4, batch = 64, steps = 30;
         TrainConfig cfg = new TrainConfig(TrainConfig.Architecture.TOPK, d, m, k, 3e-3, steps, batch, 7, 3, 20,
-                1.0 / 32, 1, 16, 0, 0, PenaltyConfig.none(), 0.5, 10, 0, "synthetic", "test", "test");
+                1.0 / 32, 1, 16, 0, 0, penalty, 0.5, 10, 0, "synthetic", "test", "test");
         SyntheticSource source = new SyntheticSource(new SyntheticConfig(200, d, 3, 0.0, 1.0, 0.2, 0, 0, 1, 0, false, 0, 0, 0, 0.0, 5));
         float[] x = new float[batch * d];
         source.batchAt(-1, x, batch);
@@ -52,21 +75,26 @@ class TornadoResidentStepTest {
 
         try (ResidentTopKStep dev = new ResidentTopKStep(cfg, tornado.device())) {
             dev.upload(devParams, devAdam);
-            int auxSteps = 0, clipped = 0;
+            int auxSteps = 0, clipped = 0, penalized = 0;
             double worstLoss = 0;
             for (int s = 0; s < steps; s++) {
                 source.batchAt(s, x, batch);
-                StepStats want = onCpu(() -> host.step(x, batch, true));
+                boolean logged = s % 2 == 0;
+                StepStats want = onCpu(() -> host.step(x, batch, logged));
                 boolean[] dead = new boolean[m];
                 int nDead = 0;
                 for (int j = 0; j < m; j++) if (dead[j] = since[j] >= cfg.deadTokens()) nDead++;
                 int kAux = nDead > 0 ? Math.min(cfg.kAux(), nDead) : 0;
-                DeviceTopKStep.Outcome got = dev.step(x, batch, new DeviceTopKStep.Inputs(lr.at(s), devAdam.advance(), dead, kAux));
+                double p = (double) s / steps;
+                boolean allPairs = s % 2 == 0; // logged and unlogged steps alike
+                DeviceTopKStep.Outcome got = dev.step(x, batch, new DeviceTopKStep.Inputs(lr.at(s), devAdam.advance(), dead, kAux,
+                        penalty.lambda2At(p), penalty.thresholdAt(p), allPairs));
                 double recon = 0, l0 = 0;
                 for (int b = 0; b < batch; b++) { recon += got.rowSquaredError()[b]; l0 += got.kept()[b]; }
                 recon /= batch;
                 l0 /= batch;
-                double loss = recon + (got.auxActive() ? cfg.auxkAlpha() * got.auxk() : 0);
+                double penaltyTerm = got.penalty() == null ? 0 : (float) penalty.lambda2At(p) * got.penalty().penalty();
+                double loss = recon + (got.auxActive() ? cfg.auxkAlpha() * got.auxk() : 0) + penaltyTerm;
                 int active = 0;
                 for (int j = 0; j < m; j++) {
                     if (got.fired()[j]) { since[j] = 0; active++; } else since[j] += batch;
@@ -79,11 +107,22 @@ class TornadoResidentStepTest {
                 assertEquals(want.activeLatents(), active, at + " latents fired");
                 assertEquals(want.gradNorm(), got.gradNorm(), 1e-3 * want.gradNorm(), at + " gradient norm");
                 worstLoss = Math.max(worstLoss, Math.abs(loss - want.loss()) / want.loss());
+                if (penalty.active()) {
+                    assertEquals(want.rawPenalty(), got.penalty().penalty(), 1e-3 * Math.max(want.rawPenalty(), 1e-9), at + " penalty P");
+                    assertEquals(want.penaltyTerm(), penaltyTerm, 1e-3 * Math.max(want.penaltyTerm(), 1e-9), at + " λ2·P");
+                    assertEquals(want.coFiringPairs(), got.penalty().coFiringPairs(), at + " co-firing pairs");
+                    assertEquals(want.penalizedPairs(), got.penalty().penalizedPairs(), at + " penalized pairs");
+                    if (want.penaltyTerm() > 0) penalized++;
+                } else {
+                    assertEquals(null, got.penalty(), at + ": no penalty, no co-firing summary");
+                }
                 if (got.auxActive()) auxSteps++;
                 if (want.gradNorm() > cfg.gradClip()) clipped++;
             }
-            System.out.printf("resident step on %s: %d steps, %d with AuxK, %d clipped; largest relative loss difference %.2e%n",
-                    dev.device(), steps, auxSteps, clipped, worstLoss);
+            System.out.printf("resident step (penalty %s, %s) on %s: %d steps, %d with AuxK, %d clipped, %d penalized; "
+                    + "largest relative loss difference %.2e%n", PenaltyConfig.name(penalty.kind()), PenaltyConfig.name(penalty.target()),
+                    dev.device(), steps, auxSteps, clipped, penalized, worstLoss);
+            if (penalty.active()) assertTrue(penalized >= steps / 2, "the penalty was active on " + penalized + " steps");
             assertTrue(auxSteps >= steps / 2, "the auxiliary loss was active on " + auxSteps + " steps");
             assertTrue(clipped >= steps / 2, "clipping was active on " + clipped + " steps");
             assertEquals(1, dev.uploads, "the state crossed to the device once");

@@ -1,6 +1,7 @@
 package saelab.train.trainer;
 
 import saelab.tensor.backend.Backend;
+import saelab.tensor.kernels.CoFiring;
 import saelab.train.optim.AdamOptimizer;
 import saelab.train.sae.SaeParams;
 
@@ -12,9 +13,9 @@ import saelab.train.sae.SaeParams;
  * them only when someone reads them (checkpoints, evaluation, metrics) and uploads them again
  * only after the host changed them (initialisation, restore).
  *
- * <p>The step is {@link TopKTrainer}'s host step without a co-firing penalty, term for term:
- * the loss of {@link TopKLoss} (reconstruction, plus auxk_alpha·AuxK over the dead latents),
- * its gradient, the decoder-gradient projection, global-norm clipping, Adam with
+ * <p>The step is {@link TopKTrainer}'s host step, term for term: the loss of {@link TopKLoss}
+ * (reconstruction, plus auxk_alpha·AuxK over the dead latents, plus the co-firing penalty
+ * λ2·P when the configuration has one), its gradient, the decoder-gradient projection, global-norm clipping, Adam with
  * {@link AdamOptimizer#coefficients} and unit-norm decoder rows. Only the order of floating-point
  * sums may differ from the host's.
  */
@@ -44,8 +45,16 @@ public interface DeviceTopKStep extends AutoCloseable {
      * @param adamStep  Adam's t for this update (1 for the first)
      * @param dead      latents dead before this step (the auxiliary loss's candidates)
      * @param kAux      latents the auxiliary loss keeps per row, min(k_aux, dead count); 0: no auxiliary loss
+     * @param lambda2   the co-firing penalty's weight λ2(p) this step (ignored without a penalty)
+     * @param threshold its co-firing threshold t(p)
+     * @param allPairs  whether the penalty's statistics must cover every pair (logged steps)
      */
-    record Inputs(double lr, long adamStep, boolean[] dead, int kAux) {}
+    record Inputs(double lr, long adamStep, boolean[] dead, int kAux, double lambda2, double threshold, boolean allPairs) {
+        /** Without a penalty. */
+        public Inputs(double lr, long adamStep, boolean[] dead, int kAux) {
+            this(lr, adamStep, dead, kAux, 0, 0, true);
+        }
+    }
 
     /**
      * What the step measured, before its update (as {@link StepStats} reports it).
@@ -56,8 +65,15 @@ public interface DeviceTopKStep extends AutoCloseable {
      * @param gradNorm        the global gradient norm before clipping
      * @param kept            per row, kept slots with a value > 0 (the row's L0)
      * @param fired           per latent, whether it fired (a kept value > 0) in this batch
+     * @param penalty         the co-firing pass's summary (P unweighted; null without a penalty)
      */
-    record Outcome(float[] rowSquaredError, double auxk, boolean auxActive, double gradNorm, int[] kept, boolean[] fired) {}
+    record Outcome(float[] rowSquaredError, double auxk, boolean auxActive, double gradNorm, int[] kept, boolean[] fired,
+                   CoFiring.Summary penalty) {
+        /** Without a penalty. */
+        public Outcome(float[] rowSquaredError, double auxk, boolean auxActive, double gradNorm, int[] kept, boolean[] fired) {
+            this(rowSquaredError, auxk, auxActive, gradNorm, kept, fired, null);
+        }
+    }
 
     /**
      * Opens device steps; implementations are found with {@link java.util.ServiceLoader} (the
