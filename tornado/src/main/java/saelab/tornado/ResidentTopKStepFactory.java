@@ -6,8 +6,8 @@ import saelab.train.trainer.TrainConfig;
 
 /**
  * Offers {@link ResidentTopKStep} to the TopK trainer when the run is on the tornado backend and
- * the step is one it computes: no co-firing penalty (that runs through the per-kernel backend),
- * k and the auxiliary k within {@link TopKKernel#KMAX}, and every buffer within int indexing.
+ * the step is one it computes: k and the auxiliary k within {@link TopKKernel#KMAX}, and every
+ * buffer within int indexing (with or without the co-firing penalty).
  */
 public final class ResidentTopKStepFactory implements DeviceTopKStep.Factory {
     /** The largest buffer TornadoVM's arrays index with an int, with room for the 2-D GEMM grids. */
@@ -16,9 +16,6 @@ public final class ResidentTopKStepFactory implements DeviceTopKStep.Factory {
     @Override public DeviceTopKStep.Opening open(TrainConfig cfg, Backend backend) {
         if (!(backend instanceof TornadoBackend)) return DeviceTopKStep.Opening.no("the backend is " + backend.name() + ", not tornado");
         if (cfg.architecture() != TrainConfig.Architecture.TOPK) return DeviceTopKStep.Opening.no("only the TopK SAE has a resident step");
-        if (cfg.penalty().active()) {
-            return DeviceTopKStep.Opening.no("the co-firing penalty runs through the per-kernel backend");
-        }
         int kAux = Math.min(cfg.kAux(), cfg.dSae());
         if (cfg.k() > TopKKernel.KMAX || kAux > TopKKernel.KMAX) {
             return DeviceTopKStep.Opening.no("k = " + cfg.k() + " and k_aux = " + kAux + " must be at most " + TopKKernel.KMAX + " on the device");
