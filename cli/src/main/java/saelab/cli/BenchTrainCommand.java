@@ -26,6 +26,7 @@ import saelab.train.sae.SparseDecoder;
 import saelab.train.sae.SparseEncoder;
 import saelab.train.sae.TopKSae;
 import saelab.train.trainer.SaeTrainer;
+import saelab.train.trainer.TopKTrainer;
 import saelab.train.trainer.TrainConfig;
 
 /**
@@ -33,6 +34,8 @@ import saelab.train.trainer.TrainConfig;
  * normalisation) at the seed's shapes, without and with the co-firing penalty, next to a plain
  * numpy implementation of the same step timed in the same run. Rounds are interleaved (every
  * variant, then numpy, once per round) so all see the same machine load; best of the rounds.
+ * Each saelab variant says where its step runs (its trainer's engine line); when the plain TopK
+ * step is resident on a device, the host step is timed beside it ("saelab topk, host step").
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Steps/s and tokens/s of one TopK SAE training step (no penalty, adaptive penalty, decoder-target penalty)",
@@ -155,6 +158,12 @@ public final class BenchTrainCommand implements Runnable {
     /** One timed thing: a name and a step that returns its loss. */
     private record Variant(String name, String note, DoubleSupplier step) {}
 
+    /** The plain TopK variant that runs on the host whatever the class path offers (timed only when "saelab topk" is resident). */
+    static final String HOST_PLAIN = "saelab topk, host step";
+
+    /** The saelab variants' trainers: a resident step holds device memory until closed. */
+    private final List<SaeTrainer> trainers = new ArrayList<>();
+
     @Override
     public void run() {
         if (reps < 1 || warmup < 0 || threads < 1 || d < 1 || m < 1 || k < 1 || k > m || batch < 1) {
@@ -173,6 +182,9 @@ public final class BenchTrainCommand implements Runnable {
         // The variants share the parameters (and so their gradients) to save memory; each has its own Adam state.
         List<Variant> variants = new ArrayList<>();
         variants.add(javaVariant("saelab topk", "", PenaltyConfig.none(), params, x));
+        if (trainers.getLast().engine().startsWith("training step: resident")) {
+            variants.add(javaVariant(HOST_PLAIN, "", PenaltyConfig.none(), params, x, false, true));
+        }
         variants.add(javaVariant("saelab topk + adaptive", "activation target", adaptive, params, x));
         variants.add(javaVariant("saelab topk + adaptive, logged", "activation target, all-pair statistics", adaptive, params, x, true));
         if (!noDecoder) variants.add(javaVariant("saelab topk + decoder", "decoder target", decoder, params, x));
@@ -214,6 +226,7 @@ public final class BenchTrainCommand implements Runnable {
             }
         } finally {
             if (np != null) np.close();
+            for (SaeTrainer t : trainers) t.close();
         }
         System.out.println();
         printTable(variants, best);
@@ -223,7 +236,7 @@ public final class BenchTrainCommand implements Runnable {
     }
 
     private Variant javaVariant(String name, String note, PenaltyConfig penalty, SaeParams params, float[] x) {
-        return javaVariant(name, note, penalty, params, x, false);
+        return javaVariant(name, note, penalty, params, x, false, false);
     }
 
     /**
@@ -232,9 +245,17 @@ public final class BenchTrainCommand implements Runnable {
      *               steps it skips pairs it cannot penalize
      */
     private Variant javaVariant(String name, String note, PenaltyConfig penalty, SaeParams params, float[] x, boolean logged) {
+        return javaVariant(name, note, penalty, params, x, logged, false);
+    }
+
+    /** @param host on the host even where a resident step is on offer */
+    private Variant javaVariant(String name, String note, PenaltyConfig penalty, SaeParams params, float[] x, boolean logged, boolean host) {
         TrainConfig cfg = new TrainConfig(TrainConfig.Architecture.TOPK, d, m, k, LR, STEPS, batch, seed, 1000, STEPS,
                 1.0 / 32, 10_000_000L, Math.max(1, d / 2), 0, 0, penalty, CLIP, 1000, 0, "bench", "bench", "bench");
-        SaeTrainer trainer = SaeTrainer.of(cfg, params);
+        // A resident step uploads the shared parameters at its first step and then trains its own copy.
+        SaeTrainer trainer = host ? TopKTrainer.on(cfg, params, null) : SaeTrainer.of(cfg, params);
+        trainers.add(trainer);
+        System.out.printf("  %-32s %s%n", name + ":", trainer.engine());
         // Start at p = 0.5 so the adaptive schedules are mid-way (fresh Adam moments).
         AdamOptimizer a = trainer.optimizer();
         int n = params.list().size();
@@ -266,10 +287,15 @@ public final class BenchTrainCommand implements Runnable {
             System.out.printf("%-32s %10.1f %9.3f %11.0f %12s%n", variants.get(v).name(), s * 1e3, 1 / s, batch / s, ratio);
         }
         System.out.println();
-        double plain = best[indexOf(variants, "saelab topk")];
+        // The penalty runs on the host: its overhead is measured against the host's plain step.
+        boolean resident = variants.stream().anyMatch(v -> v.name().equals(HOST_PLAIN));
+        double plain = best[indexOf(variants, resident ? HOST_PLAIN : "saelab topk")];
         double adaptive = best[indexOf(variants, "saelab topk + adaptive")];
         double logged = best[indexOf(variants, "saelab topk + adaptive, logged")];
-        System.out.printf("adaptive penalty overhead (activation target): %+.1f%% of the plain TopK step; on a logged step "
+        if (resident) {
+            System.out.printf("resident TopK step: %.2fx the host step's speed%n", plain / best[indexOf(variants, "saelab topk")]);
+        }
+        System.out.printf("adaptive penalty overhead (activation target): %+.1f%% of the plain TopK host step; on a logged step "
                 + "(all-pair statistics) %+.1f%%; averaged with a log line every %d steps (train's default) %+.1f%%%n",
                 100 * (adaptive / plain - 1), 100 * (logged / plain - 1), TRAIN_LOG_EVERY,
                 100 * (((TRAIN_LOG_EVERY - 1) * adaptive + logged) / TRAIN_LOG_EVERY / plain - 1));

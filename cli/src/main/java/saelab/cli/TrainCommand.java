@@ -30,6 +30,7 @@ import saelab.train.source.ModelSource;
 import saelab.train.source.ShardSource;
 import saelab.train.source.SyntheticSource;
 import saelab.train.trainer.SaeTrainer;
+import saelab.train.trainer.StepStats;
 import saelab.train.trainer.TrainConfig;
 import saelab.train.trainer.TrainingRun;
 
@@ -294,7 +295,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         try {
             if (!quiet && src instanceof ModelSource ms) ms.setListener(windowProgress(ms, err));
-            TrainingRun.Options options = new TrainingRun.Options(dir, 0, progress == null ? null : progress.listener(cfg));
+            TrainingRun.Options options = new TrainingRun.Options(dir, 0, engineThen(progress == null ? null : progress.listener(cfg), err));
             SaeTrainer t;
             if (resume != null) {
                 t = TrainingRun.resume(src, options);
@@ -311,6 +312,17 @@ public final class TrainCommand implements Callable<Integer> {
         } finally {
             if (src instanceof AutoCloseable c) close(c);
         }
+    }
+
+    /** Prints the trainer's engine line (resident or host step, and why) before the steps; then {@code steps}, if any. */
+    static TrainingRun.Listener engineThen(TrainingRun.Listener steps, PrintStream err) {
+        return new TrainingRun.Listener() {
+            @Override public void onStart(SaeTrainer trainer) { err.println(trainer.engine()); }
+
+            @Override public void onStep(StepStats stats, long tokens, double seconds) {
+                if (steps != null) steps.onStep(stats, tokens, seconds);
+            }
+        };
     }
 
     /** A line every 2 s while a live model source computes a window of activations (a window that takes less shows nothing). */
@@ -378,6 +390,10 @@ public final class TrainCommand implements Callable<Integer> {
                 "  Flags override the file; an unknown key is an error; null leaves a setting at its default.",
                 "  --print-config writes every setting resolved (defaults and preset filled in) as such a file; --threads and",
                 "  --quiet are flags only.", "",
+                "Engine: the line 'training step: ...' says where each step runs. A TopK SAE without a co-firing penalty",
+                "  runs resident on the GPU when the backend offers it (parameters and Adam state stay there; only batches move);",
+                "  otherwise on the host, with the hot kernels on --backend. SAELAB_RESIDENT=0 (or -Dsaelab.resident=false in",
+                "  SAELAB_JAVA_OPTS) forces the host step, e.g. to time one against the other.", "",
                 "Examples:", "  saelab train --preset adaptive --out runs/adaptive",
                 "  saelab train --penalty adaptive --lambda2 'power(0.08, 0.2)' --threshold 'linear(0.1)' --overlap decoder --out runs/dec",
                 "  saelab train --source model:/models/gemma-2-2b --data docs.jsonl --layer 12 --context 128 --out runs/live",

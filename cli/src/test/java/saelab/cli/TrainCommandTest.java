@@ -57,6 +57,16 @@ class TrainCommandTest {
     }
 
     @Test
+    void theRunSaysWhereItsStepsRun(@TempDir Path dir) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        TrainCommand t = parse("--m", "64", "--k", "4", "--steps", "3", "--batch", "32", "--out", dir.toString(), "--quiet");
+        t.run(new PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        String said = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        // No resident step on this class path (the tornado module is not in cli's tests): the host line.
+        assertTrue(said.lines().anyMatch(l -> l.startsWith("training step: host autograd, kernels on ")), said);
+    }
+
+    @Test
     void badOptionsAreRefusedWithAClearMessage(@TempDir Path dir) {
         String[][] bad = {
                 {"--source", "shards", "--out", dir.toString()},

@@ -18,10 +18,19 @@ import saelab.train.sae.SaeParams;
  * λ2·P when the configuration has one), its gradient, the decoder-gradient projection, global-norm clipping, Adam with
  * {@link AdamOptimizer#coefficients} and unit-norm decoder rows. Only the order of floating-point
  * sums may differ from the host's.
+ *
+ * <p>How {@link TopKTrainer} drives it: {@link #upload} before the first step and before the first
+ * step after a host-side change ({@code initialize}, {@code restore}), never otherwise;
+ * {@link #step} once per training step; {@link #download} when the host copies are read after a
+ * step (a checkpoint, evaluation), at most once between two steps; {@link #close} once at the
+ * end, after a download if the host is behind ({@link TrainingRun} closes its trainer when the
+ * run ends; the trainer then steps on the host if stepped again). All calls come
+ * from one thread. {@link DeviceSteps} asks every {@link Factory} on the class path for a step
+ * when a trainer is built, and prints {@link #device} in the trainer's engine line.
  */
 public interface DeviceTopKStep extends AutoCloseable {
 
-    /** The device, in words (for the "engine:" line a command prints). */
+    /** The device, in words, for the engine line ("training step: resident on DEVICE (...)", {@link SaeTrainer#engine}). */
     String device();
 
     /** Copies the host parameters and Adam's moments to the device (replacing what it held). */
@@ -29,6 +38,8 @@ public interface DeviceTopKStep extends AutoCloseable {
 
     /**
      * One step on {@code rows} rows of x: forward, loss, backward, clip, Adam, projection.
+     * x and in.dead are the caller's and only valid during the call (x is reused for the next
+     * batch); the trainer reads the outcome before the next call, so its arrays may be reused.
      *
      * @param in this step's learning rate and Adam step count, and the dead latents before it
      */

@@ -12,13 +12,14 @@ import saelab.train.sae.SaeParams;
 public final class StandardTrainer extends SaeTrainer {
     private final ReluSae sae;
 
-    StandardTrainer(TrainConfig cfg, SaeParams params) {
-        super(cfg, params);
+    /** @param engine the {@link #engine} line (always a host one: the resident step is TopK's) */
+    StandardTrainer(TrainConfig cfg, SaeParams params, String engine) {
+        super(cfg, params, engine);
         this.sae = new ReluSae(new ReluSae.Config(cfg.dIn(), cfg.dSae()), params);
     }
 
-    static StandardTrainer fresh(TrainConfig cfg) {
-        return new StandardTrainer(cfg, ReluSae.init(new ReluSae.Config(cfg.dIn(), cfg.dSae()), cfg.seed()).params());
+    static StandardTrainer fresh(TrainConfig cfg, String engine) {
+        return new StandardTrainer(cfg, ReluSae.init(new ReluSae.Config(cfg.dIn(), cfg.dSae()), cfg.seed()).params(), engine);
     }
 
     public ReluSae sae() { return sae; }

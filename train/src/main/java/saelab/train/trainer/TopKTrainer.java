@@ -1,5 +1,6 @@
 package saelab.train.trainer;
 
+import saelab.tensor.backend.Backends;
 import saelab.tensor.kernels.CoFiring;
 import saelab.train.optim.GeometricMedian;
 import saelab.train.sae.DecoderNorms;
@@ -12,26 +13,116 @@ import saelab.train.sae.TopKSae;
  * ({@link TopKLoss}): b_dec starts at the geometric median of a batch; decoder rows stay unit
  * norm, with each row's gradient component along the row removed before the step (so Adam does
  * not spend its step on a radial move the projection would undo) and rows renormalised after.
+ *
+ * <p>With a {@link DeviceTopKStep} (no co-firing penalty) the whole update runs on the device,
+ * which keeps the parameters and Adam's moments between steps: they go up before the first step
+ * and after every host-side change ({@link #initialize}, {@link #restore}), and come back only
+ * when read ({@link #params}, {@link #optimizer}, {@link #reconstruct}, {@link #sae}), once per
+ * read after a step. The firing counters, the step and Adam's t stay on the host.
  */
 public final class TopKTrainer extends SaeTrainer {
     private final TopKSae sae;
     private final TopKLoss.Settings settings;
+    /** The resident step, or null: the host path (also after {@link #close}). */
+    private DeviceTopKStep device;
+    /** The device holds the host's latest parameters and moments (false until the first upload). */
+    private boolean deviceCurrent;
+    /** The host copies equal the device's (false after a device step until a download). */
+    private boolean hostCurrent = true;
 
-    TopKTrainer(TrainConfig cfg, SaeParams params) {
-        super(cfg, params);
+    TopKTrainer(TrainConfig cfg, SaeParams params, DeviceSteps.Choice engine) {
+        super(cfg, params, engine.engine());
+        if (engine.step() != null && cfg.penalty().active()) {
+            throw new IllegalArgumentException("a resident TopK step has no co-firing penalty; this configuration has one ("
+                    + DeviceSteps.PENALTY_REASON + ")");
+        }
         this.sae = new TopKSae(new TopKSae.Config(cfg.dIn(), cfg.dSae(), cfg.k()), params);
         this.settings = new TopKLoss.Settings(cfg.penalty(), cfg.auxkAlpha(), cfg.kAux());
+        this.device = engine.step();
     }
 
-    static TopKTrainer fresh(TrainConfig cfg) {
-        return new TopKTrainer(cfg, TopKSae.init(new TopKSae.Config(cfg.dIn(), cfg.dSae(), cfg.k()), cfg.seed()).params());
+    static TopKTrainer fresh(TrainConfig cfg, DeviceSteps.Choice engine) {
+        return new TopKTrainer(cfg, TopKSae.init(new TopKSae.Config(cfg.dIn(), cfg.dSae(), cfg.k()), cfg.seed()).params(), engine);
     }
 
-    public TopKSae sae() { return sae; }
+    /**
+     * A trainer around these parameters whose steps run on {@code step}, or on the host when it is
+     * null, whatever the class path offers (tests, and timing one path against the other). The
+     * trainer owns the step: {@link #close} closes it.
+     */
+    public static TopKTrainer on(TrainConfig cfg, SaeParams params, DeviceTopKStep step) {
+        if (cfg.architecture() != TrainConfig.Architecture.TOPK) throw new IllegalArgumentException("a TopK trainer needs a topk configuration, got " + cfg.architecture().saeLensName());
+        return new TopKTrainer(cfg, params, step == null ? DeviceSteps.host(Backends.current(), null) : DeviceSteps.resident(step));
+    }
+
+    /** The SAE over the current parameters (downloaded first when a device step holds newer ones). */
+    public TopKSae sae() { syncToHost(); return sae; }
 
     @Override public void initialize(float[] x, int rows) {
+        syncToHost();
         float[] median = GeometricMedian.of(x, rows, cfg.dIn(), 100, 1e-5);
         System.arraycopy(median, 0, params.bDec().data(), 0, cfg.dIn());
+        hostChanged();
+    }
+
+    /**
+     * On the device when there is one: Adam's t advances here, the device applies the update, and
+     * the statistics are rebuilt from its outcome as {@link #lossAndBackward} reports them on the
+     * host (recon and explained variance summed in double from its per-row errors, so they may
+     * differ from the host's float sums in the last bits; the parameters do not depend on them).
+     */
+    @Override protected StepStats update(float[] x, int rows, long step, double p, double lr, boolean allPairs) {
+        if (device == null) return super.update(x, rows, step, p, lr, allPairs);
+        if (!deviceCurrent) {
+            device.upload(params, adam);
+            deviceCurrent = true;
+        }
+        boolean[] dead = deadMask();
+        int nDead = 0;
+        for (boolean b : dead) if (b) nDead++;
+        // TopKLoss's condition for the auxiliary term; the device may still find the residual without variance (auxActive false).
+        int kAux = cfg.auxkAlpha() > 0 && nDead > 0 ? Math.min(cfg.kAux(), nDead) : 0;
+        hostCurrent = false;
+        DeviceTopKStep.Outcome o = device.step(x, rows, new DeviceTopKStep.Inputs(lr, adam.advance(), dead, kAux));
+        requireShape(o, rows);
+        int active = recordFiring(o.fired(), rows);
+        double residual = 0;
+        for (int b = 0; b < rows; b++) residual += o.rowSquaredError()[b];
+        long kept = 0;
+        for (int n : o.kept()) kept += n;
+        double recon = residual / rows;
+        double loss = o.auxActive() ? recon + cfg.auxkAlpha() * o.auxk() : recon;
+        return new StepStats(step, p, lr, loss, recon, o.auxActive() ? o.auxk() : 0, cfg.auxkAlpha(), 0, 0, 0, 0, 0, 0, 0,
+                (double) kept / rows, explainedVariance(residual, squaredDeviation(x, rows, cfg.dIn())), active, deadCount(),
+                cfg.gradClip() > 0 ? o.gradNorm() : Double.NaN);
+    }
+
+    private void requireShape(DeviceTopKStep.Outcome o, int rows) {
+        if (o.rowSquaredError().length != rows || o.kept().length != rows || o.fired().length != cfg.dSae()) {
+            throw new IllegalStateException("the resident step on " + device.device() + " returned " + o.rowSquaredError().length
+                    + " row errors, " + o.kept().length + " row L0s and " + o.fired().length + " firing flags; expected "
+                    + rows + ", " + rows + " and m = " + cfg.dSae());
+        }
+    }
+
+    @Override protected void syncToHost() {
+        if (device != null && !hostCurrent) {
+            device.download(params, adam);
+            hostCurrent = true;
+        }
+    }
+
+    @Override protected void hostChanged() { deviceCurrent = false; }
+
+    /** Downloads what the device holds, frees it, and leaves this trainer on the host path. */
+    @Override public void close() {
+        if (device == null) return;
+        try {
+            syncToHost();
+        } finally {
+            device.close();
+            device = null;
+        }
     }
 
     @Override protected StepStats lossAndBackward(float[] x, int rows, long step, double p, boolean allPairs) {
@@ -52,6 +143,7 @@ public final class TopKTrainer extends SaeTrainer {
     }
 
     @Override public Reconstruction reconstruct(float[] x, int rows) {
+        syncToHost();
         try (var g = saelab.tensor.NoGrad.enter()) {
             TopKSae.Forward f = sae.forward(x, rows);
             return new Reconstruction(f.reconstruction().toArray(), SparseEncoder.l0(f.selection()));

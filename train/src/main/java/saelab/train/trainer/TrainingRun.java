@@ -11,6 +11,10 @@ import saelab.train.source.ActivationSource;
  * and at the last, a checkpoint every {@code checkpointEvery} steps and at the end. The
  * checkpoint writes the trainer state, then the weights, then cfg.json, each atomically; both
  * safetensors files carry the step, and resuming refuses a pair that disagrees.
+ *
+ * <p>The trainer is {@link SaeTrainer#close closed} before it is returned: a resident device step
+ * hands its state back and frees the device, so the caller holds the final state on the host
+ * (reading it costs nothing more: the last checkpoint downloaded it already).
  */
 public final class TrainingRun {
     private TrainingRun() {}
@@ -18,6 +22,9 @@ public final class TrainingRun {
     /** Called after every step with the tokens seen and the seconds spent so far. */
     public interface Listener {
         void onStep(StepStats stats, long tokens, double seconds);
+
+        /** Called once the trainer is built, before the first step (e.g. to print {@link SaeTrainer#engine}). */
+        default void onStart(SaeTrainer trainer) {}
     }
 
     /**
@@ -32,12 +39,15 @@ public final class TrainingRun {
     public static SaeTrainer start(TrainConfig cfg, ActivationSource source, Options o) {
         requireWidth(cfg, source);
         SaeTrainer t = SaeTrainer.create(cfg);
-        float[] x = new float[cfg.batch() * cfg.dIn()];
-        // Batch −1 is the initialisation batch; training steps use batches 0, 1, ...
-        source.batchAt(-1, x, cfg.batch());
-        t.initialize(x, cfg.batch());
-        try (TrainingLog log = TrainingLog.start(o.out())) {
-            loop(t, source, o, log);
+        try (t) {
+            if (o.listener() != null) o.listener().onStart(t);
+            float[] x = new float[cfg.batch() * cfg.dIn()];
+            // Batch −1 is the initialisation batch; training steps use batches 0, 1, ...
+            source.batchAt(-1, x, cfg.batch());
+            t.initialize(x, cfg.batch());
+            try (TrainingLog log = TrainingLog.start(o.out())) {
+                loop(t, source, o, log);
+            }
         }
         return t;
     }
@@ -50,9 +60,12 @@ public final class TrainingRun {
         TrainConfig cfg = ck.training();
         requireWidth(cfg, source);
         SaeTrainer t = SaeTrainer.of(cfg, ck.params());
-        long step = TrainerState.restore(o.out(), t, ck.step());
-        try (TrainingLog log = TrainingLog.resume(o.out(), step)) {
-            loop(t, source, o, log);
+        try (t) {
+            if (o.listener() != null) o.listener().onStart(t);
+            long step = TrainerState.restore(o.out(), t, ck.step());
+            try (TrainingLog log = TrainingLog.resume(o.out(), step)) {
+                loop(t, source, o, log);
+            }
         }
         return t;
     }

@@ -1,0 +1,104 @@
+package saelab.train.trainer;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import saelab.tensor.backend.Backend;
+import saelab.tensor.backend.Backends;
+
+/**
+ * Chooses where a trainer's step runs: resident on a device, when a {@link DeviceTopKStep.Factory}
+ * on the class path (found with {@link ServiceLoader}) opens a step for this configuration on the
+ * current backend, else on the host (autograd, with the hot kernels on the backend). Either way
+ * it says so in one line ({@link Choice#engine}), with the reasons a resident step was not had.
+ *
+ * <p>Only a TopK SAE without a co-firing penalty can be resident. {@code SAELAB_RESIDENT=0} in the
+ * environment, or {@code -Dsaelab.resident=false} (which wins over the environment), forces the
+ * host step, e.g. to time one against the other.
+ */
+public final class DeviceSteps {
+    private DeviceSteps() {}
+
+    /** Why a penalised configuration stays on the host. */
+    static final String PENALTY_REASON = "the co-firing penalty runs through the per-kernel backend";
+
+    /**
+     * @param step   the resident step, or null for the host path
+     * @param engine the line a command prints: what runs the step, and why
+     */
+    public record Choice(DeviceTopKStep step, String engine) {}
+
+    /** The choice for this configuration on {@link Backends#current()}, with the factories the class path offers. */
+    public static Choice choose(TrainConfig cfg) {
+        return choose(cfg, Backends.current(), factories(), switchedOff(System.getProperty("saelab.resident"), System.getenv("SAELAB_RESIDENT")));
+    }
+
+    /**
+     * @param off how the resident step was switched off (as the user wrote it), or null when it was not
+     */
+    static Choice choose(TrainConfig cfg, Backend backend, List<DeviceTopKStep.Factory> factories, String off) {
+        if (factories.isEmpty()) return host(backend, null); // nothing to explain: no accelerator module present
+        if (off != null) return host(backend, "resident step switched off by " + off);
+        if (cfg.architecture() != TrainConfig.Architecture.TOPK) return host(backend, "resident step unavailable: it is for TopK SAEs only");
+        if (cfg.penalty().active()) return host(backend, "resident step unavailable: " + PENALTY_REASON);
+        List<String> why = new ArrayList<>();
+        for (DeviceTopKStep.Factory f : factories) {
+            try {
+                DeviceTopKStep.Opening o = f.open(cfg, backend);
+                if (o != null && o.step() != null) return resident(o.step());
+                why.add(o == null || o.whyNot() == null ? f.getClass().getSimpleName() + " gave no step and no reason" : o.whyNot());
+            } catch (RuntimeException | LinkageError e) {
+                // An accelerator runtime that is missing or broken must not stop a run the host can do.
+                why.add(f.getClass().getSimpleName() + " failed to open a step: " + e);
+            }
+        }
+        return host(backend, "resident step unavailable: " + String.join("; ", why));
+    }
+
+    /** The line for a trainer built around an explicit step (tests, benchmarks). */
+    static Choice resident(DeviceTopKStep step) {
+        return new Choice(step, "training step: resident on " + step.device() + " (parameters and Adam state stay on the device)");
+    }
+
+    /** @param note what to say in parentheses (null: nothing) */
+    static Choice host(Backend backend, String note) {
+        return new Choice(null, "training step: host autograd, kernels on " + backend.name() + (note == null ? "" : " (" + note + ")"));
+    }
+
+    /**
+     * How the escape hatch was set, e.g. "SAELAB_RESIDENT=0", or null when the resident step is
+     * allowed. The property wins over the environment; anything but a yes or a no is an error,
+     * so a typo does not silently time the wrong thing.
+     */
+    static String switchedOff(String property, String env) {
+        if (property != null && !property.isBlank()) return off(property, "-Dsaelab.resident=");
+        if (env != null && !env.isBlank()) return off(env, "SAELAB_RESIDENT=");
+        return null;
+    }
+
+    private static String off(String value, String how) {
+        return switch (value.strip().toLowerCase(Locale.ROOT)) {
+            case "0", "false", "off", "no" -> how + value.strip();
+            case "1", "true", "on", "yes" -> null;
+            default -> throw new IllegalArgumentException(how + value + ": expected 0 or 1 (false/true, off/on, no/yes); "
+                    + "0 forces the host training step, 1 (the default) lets a resident device step run");
+        };
+    }
+
+    /** The factories on the class path; one whose provider cannot even be loaded becomes one that says why. */
+    private static List<DeviceTopKStep.Factory> factories() {
+        List<DeviceTopKStep.Factory> list = new ArrayList<>();
+        Iterator<DeviceTopKStep.Factory> it = ServiceLoader.load(DeviceTopKStep.Factory.class).iterator();
+        try {
+            while (it.hasNext()) list.add(it.next());
+        } catch (ServiceConfigurationError | LinkageError e) {
+            // ServiceLoader only promises a best effort after an error; stop at the first.
+            String why = "a resident-step provider failed to load: " + e.getMessage();
+            list.add((cfg, backend) -> DeviceTopKStep.Opening.no(why));
+        }
+        return list;
+    }
+}
