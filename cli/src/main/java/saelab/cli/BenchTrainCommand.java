@@ -287,15 +287,17 @@ public final class BenchTrainCommand implements Runnable {
             System.out.printf("%-32s %10.1f %9.3f %11.0f %12s%n", variants.get(v).name(), s * 1e3, 1 / s, batch / s, ratio);
         }
         System.out.println();
-        // The penalty runs on the host: its overhead is measured against the host's plain step.
         boolean resident = variants.stream().anyMatch(v -> v.name().equals(HOST_PLAIN));
-        double plain = best[indexOf(variants, resident ? HOST_PLAIN : "saelab topk")];
+        double plain = best[indexOf(variants, "saelab topk")];
         double adaptive = best[indexOf(variants, "saelab topk + adaptive")];
         double logged = best[indexOf(variants, "saelab topk + adaptive, logged")];
         if (resident) {
-            System.out.printf("resident TopK step: %.2fx the host step's speed%n", plain / best[indexOf(variants, "saelab topk")]);
+            System.out.printf("resident TopK step: %.2fx the host step's speed%n", best[indexOf(variants, HOST_PLAIN)] / plain);
         }
-        System.out.printf("adaptive penalty overhead (activation target): %+.1f%% of the plain TopK host step; on a logged step "
+        if (trainers.stream().map(SaeTrainer::engine).distinct().count() > (resident ? 2 : 1)) {
+            System.out.println("note: the saelab variants run on different engines (listed above); the overheads below compare across them");
+        }
+        System.out.printf("adaptive penalty overhead (activation target): %+.1f%% of the plain TopK step; on a logged step "
                 + "(all-pair statistics) %+.1f%%; averaged with a log line every %d steps (train's default) %+.1f%%%n",
                 100 * (adaptive / plain - 1), 100 * (logged / plain - 1), TRAIN_LOG_EVERY,
                 100 * (((TRAIN_LOG_EVERY - 1) * adaptive + logged) / TRAIN_LOG_EVERY / plain - 1));

@@ -15,15 +15,12 @@ import saelab.tensor.backend.Backends;
  * current backend, else on the host (autograd, with the hot kernels on the backend). Either way
  * it says so in one line ({@link Choice#engine}), with the reasons a resident step was not had.
  *
- * <p>Only a TopK SAE without a co-firing penalty can be resident. {@code SAELAB_RESIDENT=0} in the
+ * <p>Only a TopK SAE can be resident; the factories say what else they cannot take. {@code SAELAB_RESIDENT=0} in the
  * environment, or {@code -Dsaelab.resident=false} (which wins over the environment), forces the
  * host step, e.g. to time one against the other.
  */
 public final class DeviceSteps {
     private DeviceSteps() {}
-
-    /** Why a penalised configuration stays on the host. */
-    static final String PENALTY_REASON = "the co-firing penalty runs through the per-kernel backend";
 
     /**
      * @param step   the resident step, or null for the host path
@@ -43,7 +40,6 @@ public final class DeviceSteps {
         if (factories.isEmpty()) return host(backend, null); // nothing to explain: no accelerator module present
         if (off != null) return host(backend, "resident step switched off by " + off);
         if (cfg.architecture() != TrainConfig.Architecture.TOPK) return host(backend, "resident step unavailable: it is for TopK SAEs only");
-        if (cfg.penalty().active()) return host(backend, "resident step unavailable: " + PENALTY_REASON);
         List<String> why = new ArrayList<>();
         for (DeviceTopKStep.Factory f : factories) {
             try {

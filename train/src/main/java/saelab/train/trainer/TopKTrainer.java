@@ -3,6 +3,7 @@ package saelab.train.trainer;
 import saelab.tensor.backend.Backends;
 import saelab.tensor.kernels.CoFiring;
 import saelab.train.optim.GeometricMedian;
+import saelab.train.penalty.PenaltyConfig;
 import saelab.train.sae.DecoderNorms;
 import saelab.train.sae.SaeParams;
 import saelab.train.sae.SparseEncoder;
@@ -14,7 +15,7 @@ import saelab.train.sae.TopKSae;
  * norm, with each row's gradient component along the row removed before the step (so Adam does
  * not spend its step on a radial move the projection would undo) and rows renormalised after.
  *
- * <p>With a {@link DeviceTopKStep} (no co-firing penalty) the whole update runs on the device,
+ * <p>With a {@link DeviceTopKStep} the whole update (co-firing penalty included) runs on the device,
  * which keeps the parameters and Adam's moments between steps: they go up before the first step
  * and after every host-side change ({@link #initialize}, {@link #restore}), and come back only
  * when read ({@link #params}, {@link #optimizer}, {@link #reconstruct}, {@link #sae}), once per
@@ -32,10 +33,6 @@ public final class TopKTrainer extends SaeTrainer {
 
     TopKTrainer(TrainConfig cfg, SaeParams params, DeviceSteps.Choice engine) {
         super(cfg, params, engine.engine());
-        if (engine.step() != null && cfg.penalty().active()) {
-            throw new IllegalArgumentException("a resident TopK step has no co-firing penalty; this configuration has one ("
-                    + DeviceSteps.PENALTY_REASON + ")");
-        }
         this.sae = new TopKSae(new TopKSae.Config(cfg.dIn(), cfg.dSae(), cfg.k()), params);
         this.settings = new TopKLoss.Settings(cfg.penalty(), cfg.auxkAlpha(), cfg.kAux());
         this.device = engine.step();
@@ -82,17 +79,25 @@ public final class TopKTrainer extends SaeTrainer {
         for (boolean b : dead) if (b) nDead++;
         // TopKLoss's condition for the auxiliary term; the device may still find the residual without variance (auxActive false).
         int kAux = cfg.auxkAlpha() > 0 && nDead > 0 ? Math.min(cfg.kAux(), nDead) : 0;
+        PenaltyConfig pen = cfg.penalty();
+        double lambda2 = pen.lambda2At(p), threshold = pen.thresholdAt(p);
         hostCurrent = false;
-        DeviceTopKStep.Outcome o = device.step(x, rows, new DeviceTopKStep.Inputs(lr, adam.advance(), dead, kAux));
+        DeviceTopKStep.Outcome o = device.step(x, rows, new DeviceTopKStep.Inputs(lr, adam.advance(), dead, kAux, lambda2, threshold, allPairs));
         requireShape(o, rows);
+        CoFiring.Summary cs = o.penalty();
+        if (pen.active() && cs == null) throw new IllegalStateException("the resident step on " + device.device() + " returned no co-firing summary for a penalised run");
         int active = recordFiring(o.fired(), rows);
         double residual = 0;
         for (int b = 0; b < rows; b++) residual += o.rowSquaredError()[b];
         long kept = 0;
         for (int n : o.kept()) kept += n;
         double recon = residual / rows;
-        double loss = o.auxActive() ? recon + cfg.auxkAlpha() * o.auxk() : recon;
-        return new StepStats(step, p, lr, loss, recon, o.auxActive() ? o.auxk() : 0, cfg.auxkAlpha(), 0, 0, 0, 0, 0, 0, 0,
+        // λ2·P rounded to float, as CoFiringPenalty records the term on the host.
+        double penaltyTerm = pen.active() ? (float) (lambda2 * cs.penalty()) : 0;
+        double loss = recon + (o.auxActive() ? cfg.auxkAlpha() * o.auxk() : 0) + penaltyTerm;
+        return new StepStats(step, p, lr, loss, recon, o.auxActive() ? o.auxk() : 0, cfg.auxkAlpha(), penaltyTerm,
+                lambda2, threshold, cs == null ? 0 : cs.penalty(), cs == null ? 0 : cs.coFiringPairs(),
+                cs == null ? 0 : cs.penalizedPairs(), cs == null ? 0 : cs.meanC(),
                 (double) kept / rows, explainedVariance(residual, squaredDeviation(x, rows, cfg.dIn())), active, deadCount(),
                 cfg.gradClip() > 0 ? o.gradNorm() : Double.NaN);
     }

@@ -18,7 +18,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import saelab.tensor.backend.Backends;
 import saelab.train.penalty.PenaltyConfig;
-import saelab.train.sae.SaeParams;
 import saelab.train.sae.TopKSae;
 import saelab.train.source.SyntheticConfig;
 import saelab.train.source.SyntheticSource;
@@ -67,12 +66,17 @@ class DeviceStepsTest {
     }
 
     @Test
-    void aPenalisedConfigurationStaysOnTheHostWithoutAskingAndSaysWhy() {
-        Counting f = new Counting(DeviceTopKStep.Opening.of(new HostDeviceTopKStep(PLAIN)), null);
+    void aPenalisedConfigurationIsOfferedToTheFactoriesLikeAnyOther() {
+        // The resident step computes the co-firing penalty too; a factory that cannot says so itself.
+        HostDeviceTopKStep step = new HostDeviceTopKStep(PENALISED);
+        Counting f = new Counting(DeviceTopKStep.Opening.of(step), null);
         DeviceSteps.Choice c = DeviceSteps.choose(PENALISED, Backends.cpu(), List.of(f), null);
-        assertNull(c.step());
-        assertEquals(0, f.asked, "a penalised step cannot be resident; nothing may be opened for it");
-        assertTrue(c.engine().startsWith(HOST + " (") && c.engine().contains(DeviceSteps.PENALTY_REASON), c.engine());
+        assertSame(step, c.step());
+        assertEquals(1, f.asked);
+        Counting refuses = new Counting(DeviceTopKStep.Opening.no("no pair pass on this device"), null);
+        DeviceSteps.Choice no = DeviceSteps.choose(PENALISED, Backends.cpu(), List.of(refuses), null);
+        assertNull(no.step());
+        assertTrue(no.engine().startsWith(HOST + " (") && no.engine().contains("no pair pass on this device"), no.engine());
     }
 
     @Test
@@ -127,18 +131,26 @@ class DeviceStepsTest {
         try (HostDeviceTopKStep.Scope scope = HostDeviceTopKStep.enable(); SaeTrainer t = SaeTrainer.create(PLAIN)) {
             assertEquals(1, scope.opened().size());
             assertEquals(DeviceSteps.resident(scope.last()).engine(), t.engine());
-            try (SaeTrainer p = SaeTrainer.create(PENALISED)) {
-                assertTrue(p.engine().contains(DeviceSteps.PENALTY_REASON), p.engine());
+            try (SaeTrainer r = TopKTrainer.on(PLAIN, TopKSae.init(new TopKSae.Config(64, 128, 8), 1).params(), null)) {
+                assertEquals(HOST, r.engine(), "an explicit host trainer, whatever the class path offers");
             }
-            assertEquals(1, scope.opened().size(), "nothing opened for the penalised trainer");
+            assertEquals(1, scope.opened().size(), "nothing opened for the explicit host trainer");
         }
     }
 
     @Test
-    void aResidentTrainerCannotHaveAPenalty() {
-        SaeParams p = TopKSae.init(new TopKSae.Config(64, 128, 8), 1).params();
-        var e = assertThrows(IllegalArgumentException.class, () -> TopKTrainer.on(PENALISED, p, new HostDeviceTopKStep(PENALISED)));
-        assertTrue(e.getMessage().contains("co-firing penalty"), e.getMessage());
+    void aResidentStepThatLeavesOutThePenaltysSummaryIsRefused() {
+        HostDeviceTopKStep forgetful = new HostDeviceTopKStep(PENALISED) {
+            @Override public Outcome step(float[] x, int rows, Inputs in) {
+                Outcome o = super.step(x, rows, in);
+                return new Outcome(o.rowSquaredError(), o.auxk(), o.auxActive(), o.gradNorm(), o.kept(), o.fired());
+            }
+        };
+        TopKTrainer t = TopKTrainer.on(PENALISED, TopKSae.init(new TopKSae.Config(64, 128, 8), 1).params(), forgetful);
+        float[] x = new float[64 * 64];
+        new SyntheticSource(SyntheticConfig.small(3)).batchAt(0, x, 64);
+        var e = assertThrows(IllegalStateException.class, () -> t.step(x, 64));
+        assertTrue(e.getMessage().contains("no co-firing summary"), e.getMessage());
     }
 
     @Test

@@ -9,11 +9,12 @@ import saelab.train.sae.DecoderNorms;
 import saelab.train.sae.SaeParams;
 import saelab.train.sae.SparseEncoder;
 import saelab.train.sae.TopKSae;
+import saelab.train.schedule.Schedule;
 
 /**
  * A "device" that is this JVM: its own copies of the parameters and Adam's moments (taken by
  * copying on upload, given back by copying on download), on which it runs the step with the CPU
- * math ({@link TopKLoss}, the decoder-gradient projection, clipping, Adam from
+ * math ({@link TopKLoss} with the co-firing penalty at the λ2 and threshold handed in, the decoder-gradient projection, clipping, Adam from
  * {@link AdamOptimizer#coefficients}, row normalisation), so the trainer's bookkeeping around a
  * resident step can be tested without an accelerator. It counts uploads and downloads, and it
  * checks what the trainer hands it (Adam's t, the dead mask's size, k_aux within bounds).
@@ -22,7 +23,7 @@ import saelab.train.sae.TopKSae;
  * {@code META-INF/services}, but off unless a test {@link #enable}s it on its thread, so every
  * other test in this module keeps the host path.
  */
-public final class HostDeviceTopKStep implements DeviceTopKStep {
+public class HostDeviceTopKStep implements DeviceTopKStep {
     private final TrainConfig cfg;
     private final SaeParams mine;
     /** Adam over my parameters: its moments and t are the device's. */
@@ -62,9 +63,14 @@ public final class HostDeviceTopKStep implements DeviceTopKStep {
         steps++;
         int d = cfg.dIn(), m = cfg.dSae();
         mine.zeroGrad();
-        // The trainer decides whether there is an auxiliary term (k_aux 0: none) and how wide it is.
-        TopKLoss.Settings s = new TopKLoss.Settings(PenaltyConfig.none(), cfg.auxkAlpha(), Math.max(1, in.kAux()));
-        TopKLoss.Terms t = TopKLoss.compute(sae, x, rows, 0, s, in.kAux() > 0 ? in.dead() : null);
+        // The trainer decides whether there is an auxiliary term (k_aux 0: none) and how wide it is,
+        // and hands over λ2(p) and t(p): the penalty runs at those values as constants.
+        PenaltyConfig pen = cfg.penalty().active()
+                ? new PenaltyConfig(PenaltyConfig.Kind.STATIC, new Schedule.Constant(in.lambda2()), new Schedule.Constant(in.threshold()),
+                        cfg.penalty().target(), cfg.penalty().normalization())
+                : PenaltyConfig.none();
+        TopKLoss.Settings s = new TopKLoss.Settings(pen, cfg.auxkAlpha(), Math.max(1, in.kAux()));
+        TopKLoss.Terms t = TopKLoss.compute(sae, x, rows, 0, s, in.kAux() > 0 ? in.dead() : null, in.allPairs());
         t.total().backward();
         DecoderNorms.removeParallelComponent(mine.wDec().data(), mine.wDec().gradData(), m, d);
         double norm = AdamOptimizer.clipGradNorm(mine.list(), cfg.gradClip() > 0 ? cfg.gradClip() : Double.POSITIVE_INFINITY);
@@ -86,7 +92,7 @@ public final class HostDeviceTopKStep implements DeviceTopKStep {
         }
         // TopKLoss adds no term when the residual has no variance; then AuxK reads 0.
         boolean auxActive = in.kAux() > 0 && t.auxk() != 0;
-        return new Outcome(rowError, t.auxk(), auxActive, norm, kept, fired);
+        return new Outcome(rowError, t.auxk(), auxActive, norm, kept, fired, t.penalty() == null ? null : t.penalty().summary());
     }
 
     @Override public void download(SaeParams params, AdamOptimizer host) {

@@ -31,8 +31,9 @@ import saelab.train.source.SyntheticSource;
 
 /**
  * A TopK trainer whose steps run on a {@link DeviceTopKStep} (here {@link HostDeviceTopKStep}, the
- * CPU math on the step's own copies) trains exactly as the host trainer: same statistics, same
- * parameters and Adam state, whatever is read or checkpointed in between, and resumes alike.
+ * CPU math on the step's own copies) trains exactly as the host trainer, with or without a
+ * co-firing penalty: same statistics, same parameters and Adam state, whatever is read or
+ * checkpointed in between, and resumes alike.
  */
 class ResidentStepProperties {
 
@@ -58,18 +59,24 @@ class ResidentStepProperties {
     }
 
     /**
-     * d 64, m 128, k 8, 30 steps × 64 rows: latents are dead after 2 batches without firing, so the
-     * auxiliary loss joins after the first steps; lr warms up over 5 steps and decays from step 20;
+     * d 64, m 128, k 8, 30 steps × 64 rows: a latent is dead after one batch without firing, so the
+     * auxiliary loss runs on some steps and not on others; lr warms up over 5 steps and decays from step 20;
      * clipping at 1.
      */
     static TrainConfig config(long seed, double clip, long checkpointEvery) {
-        return new TrainConfig(TrainConfig.Architecture.TOPK, 64, 128, 8, 3e-3, 30, 64, seed, 5, 20, 1.0 / 32, 128, 32, 0, 0,
-                PenaltyConfig.none(), clip, 3, checkpointEvery, "synthetic", "t", "t");
+        return config(seed, clip, checkpointEvery, PenaltyConfig.none());
     }
 
-    @Property(tries = 6, seed = "4701")
-    void aRunThroughTheResidentStepEqualsTheHostRun(@ForAll @IntRange(min = 0, max = 1000) int seed, @ForAll boolean clip) {
-        TrainConfig cfg = config(seed, clip ? 1.0 : 0, 0);
+    static TrainConfig config(long seed, double clip, long checkpointEvery, PenaltyConfig penalty) {
+        return new TrainConfig(TrainConfig.Architecture.TOPK, 64, 128, 8, 3e-3, 30, 64, seed, 5, 20, 1.0 / 32, 64, 32, 0, 0,
+                penalty, clip, 3, checkpointEvery, "synthetic", "t", "t");
+    }
+
+    @Property(tries = 12, seed = "4701")
+    void aRunThroughTheResidentStepEqualsTheHostRun(@ForAll @IntRange(min = 0, max = 1000) int seed, @ForAll boolean clip,
+                                                    @ForAll @IntRange(min = 0, max = 2) int which, @ForAll boolean decoder,
+                                                    @ForAll boolean minNorm) {
+        TrainConfig cfg = config(seed, clip ? 1.0 : 0, 0, TrainerProperties.penalty(which, decoder, minNorm));
         SyntheticSource src = new SyntheticSource(SyntheticConfig.small(seed));
         SaeParams init = TopKSae.init(new TopKSae.Config(64, 128, 8), seed).params();
         HostDeviceTopKStep dev = new HostDeviceTopKStep(cfg);
@@ -78,10 +85,11 @@ class ResidentStepProperties {
         src.batchAt(-1, x, 64);
         host.initialize(x, 64);
         resident.initialize(x, 64);
-        int auxSteps = 0, clippedSteps = 0;
+        int auxSteps = 0, clippedSteps = 0, penalisedSteps = 0;
         for (int s = 0; s < cfg.steps(); s++) {
             src.batchAt(s, x, 64);
-            StepStats h = host.step(x, 64), r = resident.step(x, 64);
+            boolean logged = s % 3 == 0; // the penalty's statistics cover every pair only on logged steps
+            StepStats h = host.step(x, 64, logged), r = resident.step(x, 64, logged);
             String at = "step " + s;
             // Computed from the same integers or by the same code on bitwise equal state: exact.
             assertEquals(h.step(), r.step(), at);
@@ -89,7 +97,7 @@ class ResidentStepProperties {
             assertEquals(h.lr(), r.lr(), at);
             assertEquals(h.sparsityTerm(), r.sparsityTerm(), at + ": AuxK");
             assertEquals(h.sparsityWeight(), r.sparsityWeight(), at);
-            assertEquals(h.penaltyTerm(), r.penaltyTerm(), at);
+            assertEquals(h.penaltyTerm(), r.penaltyTerm(), at + ": λ2·P");
             assertEquals(h.lambda2(), r.lambda2(), at);
             assertEquals(h.threshold(), r.threshold(), at);
             assertEquals(h.rawPenalty(), r.rawPenalty(), at);
@@ -104,17 +112,20 @@ class ResidentStepProperties {
             // 64 rows); the resident path sums per-row errors in double. Each float sum of n
             // non-negative terms is within n·2⁻²⁴ relative of exact: (64 + 64)·6e-8 < 1e-5.
             assertEquals(h.recon(), r.recon(), 1e-5 * h.recon(), at + ": recon");
-            // The loss adds α·AuxK (the same in both) in float on the host: the same bound.
+            // The loss adds α·AuxK and λ2·P (the same in both) in float on the host: the same bound.
             assertEquals(h.loss(), r.loss(), 1e-5 * h.loss(), at + ": loss");
             // EV = 1 − res/tot with the same tot; res differs only by rounding each row's sum to
             // float on the device (2⁻²⁴ relative), so |ΔEV| ≤ 6e-8·res/tot, far below 1e-6 while EV > −15.
             assertEquals(h.explainedVariance(), r.explainedVariance(), 1e-6, at + ": explained variance");
             if (h.sparsityTerm() > 0) auxSteps++;
             if (h.gradNorm() > 1.0) clippedSteps++;
+            if (h.penaltyTerm() > 0) penalisedSteps++;
         }
-        // Not vacuous: the auxiliary loss ran on some steps and not on others, and clipping bit.
+        // Not vacuous: the auxiliary loss ran on some steps and not on others (measured: 25–29 of
+        // 30), clipping bit, and so did a penalty (18–30 steps).
         assertTrue(auxSteps > 0 && auxSteps < cfg.steps(), "steps with AuxK: " + auxSteps);
         if (clip) assertTrue(clippedSteps > 0, "no step was clipped");
+        if (which != 0) assertTrue(penalisedSteps > 0, "the penalty never bit");
         assertEquals(1, dev.uploads, "uploads");
         assertEquals(0, dev.downloads, "nothing read the parameters during the run");
         assertSameState(host, resident);
@@ -122,9 +133,11 @@ class ResidentStepProperties {
     }
 
     @Property(tries = 4, seed = "4702")
-    void checkpointsAndResumesThroughTheResidentStepEqualTheHostRun(@ForAll @IntRange(min = 1, max = 29) int stopAt) throws IOException {
+    void checkpointsAndResumesThroughTheResidentStepEqualTheHostRun(@ForAll @IntRange(min = 1, max = 29) int stopAt,
+                                                                    @ForAll @IntRange(min = 0, max = 2) int which) throws IOException {
         SyntheticSource src = new SyntheticSource(SyntheticConfig.small(11));
-        TrainConfig every7 = config(9, 1.0, 7), atEnd = config(9, 1.0, 0);
+        PenaltyConfig pen = TrainerProperties.penalty(which, false, true);
+        TrainConfig every7 = config(9, 1.0, 7, pen), atEnd = config(9, 1.0, 0, pen);
         Path host = temp(), hostSplit = temp(), resident = temp(), residentAtEnd = temp(), residentSplit = temp(), crossed = temp();
 
         SaeTrainer h = TrainingRun.start(every7, src, TrainingRun.Options.to(host));
