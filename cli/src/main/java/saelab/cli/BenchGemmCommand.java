@@ -11,10 +11,12 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import saelab.tensor.backend.Backends;
 import saelab.tensor.kernels.Bf16Gemm;
 import saelab.tensor.kernels.Gemm;
 import saelab.tensor.kernels.Parallel;
@@ -22,11 +24,14 @@ import saelab.tensor.kernels.Parallel;
 /**
  * GFLOP/s of the float32 GEMM (NN) and the bf16 GEMM (A·Wᵀ, W bf16) at saelab's shapes, each
  * next to numpy's time for the same product measured in the same run (interleaved shape by
- * shape, so both see the same machine load), with the ratio.
+ * shape, so both see the same machine load), with the ratio; with {@code --torch} also
+ * torch.matmul's (cuBLAS SGEMM with TF32 off on a GPU), the issue-6 yardstick for the tornado backend.
  */
 @Command(name = "gemm", mixinStandardHelpOptions = true,
         description = {"GFLOP/s of saelab's GEMMs against numpy (OpenBLAS) on the same machine, same run.",
-                "Shapes are MxKxN: C[M,N] = A[M,K]·B[K,N]; a 'bf16:' prefix times A·Wᵀ with W[N,K] in bf16."})
+                "Shapes are MxKxN: C[M,N] = A[M,K]·B[K,N]; a 'bf16:' prefix times A·Wᵀ with W[N,K] in bf16.",
+                "--torch adds torch.matmul of the same shapes (fp32, TF32 off; on the GPU when torch sees one) "
+                        + "and a 'vs torch' column: torch ms / saelab ms."})
 public final class BenchGemmCommand implements Runnable {
 
     static final String DEFAULT_SHAPES =
@@ -62,6 +67,9 @@ public final class BenchGemmCommand implements Runnable {
     @Option(names = "--no-numpy", description = "Skip the numpy reference.")
     boolean noNumpy;
 
+    @Mixin
+    TorchReference.Options torchOptions;
+
     /** Best-of-N seconds of one product, with W transposed (x·Wᵀ) for the bf16 lines. */
     private static final String NUMPY_SCRIPT = String.join("\n",
             "import sys, time, numpy as np",
@@ -93,7 +101,7 @@ public final class BenchGemmCommand implements Runnable {
         }
     }
 
-    record Row(Shape shape, double seconds, double numpySeconds) {}
+    record Row(Shape shape, double seconds, double numpySeconds, double torchSeconds) {}
 
     @Override
     public void run() {
@@ -112,43 +120,82 @@ public final class BenchGemmCommand implements Runnable {
 
         System.out.printf("saelab bench gemm: %d thread(s), warm-up >= %d runs and >= %.1f s, then best of %d; vector species %s%n",
                 threads, warmup, warmupSeconds, reps, jdk.incubator.vector.FloatVector.SPECIES_PREFERRED);
-        List<Row> rows = new ArrayList<>();
-        for (Shape s : parsed) {
-            System.out.printf("  running %-22s ...", s.text());
+        TorchReference torch = null;
+        String torchNote = null;
+        if (torchOptions.enabled) {
+            System.out.print("  starting torch ...");
             System.out.flush();
-            double t = s.bf16() ? timeBf16(s) : timeF32(s);
-            double np = numpy ? timeNumpy(s) : Double.NaN;
-            System.out.printf(" %.1f GFLOP/s%s%n", s.flops() / t / 1e9,
-                    numpy ? String.format(" (numpy %.1f)", s.flops() / np / 1e9) : "");
-            rows.add(new Row(s, t, np));
+            try {
+                torch = TorchReference.open(torchOptions, python, threads, "gemm");
+                System.out.println(" " + torch.describe());
+            } catch (PythonServer.Unavailable e) {
+                torchNote = "torch rows omitted: " + e.getMessage();
+                System.out.println(" unavailable");
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        try {
+            for (Shape s : parsed) {
+                System.out.printf("  running %-22s ...", s.text());
+                System.out.flush();
+                double t = s.bf16() ? timeBf16(s) : timeF32(s);
+                double np = numpy ? timeNumpy(s) : Double.NaN;
+                double pt = torch != null ? torch.gemmSeconds(s.m(), s.k(), s.n(), s.bf16(), warmup, warmupSeconds, reps) : Double.NaN;
+                System.out.printf(" %.1f GFLOP/s%s%s%n", s.flops() / t / 1e9,
+                        numpy ? String.format(" (numpy %.1f)", s.flops() / np / 1e9) : "",
+                        torch != null ? String.format(" (torch %.1f)", s.flops() / pt / 1e9) : "");
+                rows.add(new Row(s, t, np, pt));
+            }
+        } finally {
+            if (torch != null) torch.close();
         }
         System.out.println();
-        printTable(rows, numpy);
+        printTable(rows, numpy, torch != null);
         if (!numpy) System.out.println("note: " + numpyNote);
         else if (parsed.stream().anyMatch(Shape::bf16)) {
             System.out.println("note: numpy has no bf16 GEMM; its bf16 lines time the float32 product x·Wᵀ of the same shape.");
         }
+        if (torchNote != null) System.out.println("note: " + torchNote);
+        if (torch != null) printTorchNote(torch, parsed.stream().anyMatch(Shape::bf16));
     }
 
-    private void printTable(List<Row> rows, boolean numpy) {
-        String head = numpy
-                ? String.format("%-6s %-18s %10s %10s %10s %10s %8s", "kind", "M x K x N", "ms", "GFLOP/s", "numpy ms", "numpy GF/s", "ratio")
-                : String.format("%-6s %-18s %10s %10s", "kind", "M x K x N", "ms", "GFLOP/s");
+    private static void printTorchNote(TorchReference torch, boolean bf16) {
+        System.out.println("note: torch rows: " + torch.describe() + "; torch.matmul into a preallocated C, operands resident "
+                + (torch.isCuda() ? "on the GPU, best of the reps each between torch.cuda.synchronize() calls" : "in memory")
+                + "; vs torch = torch ms / saelab ms (> 1: saelab faster).");
+        if (torch.isCuda()) {
+            System.out.println("note: with TF32 off torch.matmul is a real fp32 cuBLAS SGEMM; issue 6's goal for --backend tornado "
+                    + "is vs torch >= 0.5.");
+        }
+        if (!Backends.current().isCpu()) {
+            System.out.println("note: saelab's time on " + Backends.current().name() + " includes moving A and C between host "
+                    + "and device on every call (B stays on the device until it changes); torch's operands stay on its device.");
+        }
+        if (bf16) System.out.println("note: torch's bf16 lines, like numpy's, time the float32 product x·Wᵀ of the same shape.");
+    }
+
+    /** Without torch, numpy's ratio column keeps its old name ("ratio"); beside torch's it is "vs numpy". */
+    private void printTable(List<Row> rows, boolean numpy, boolean torch) {
+        StringBuilder head = new StringBuilder(String.format("%-6s %-18s %10s %10s", "kind", "M x K x N", "ms", "GFLOP/s"));
+        if (numpy) head.append(String.format(" %10s %10s %8s", "numpy ms", "numpy GF/s", torch ? "vs numpy" : "ratio"));
+        if (torch) head.append(String.format(" %10s %10s %8s", "torch ms", "torch GF/s", "vs torch"));
         System.out.println(head);
         System.out.println("-".repeat(head.length()));
         for (Row r : rows) {
             Shape s = r.shape();
             String kind = s.bf16() ? "bf16" : "f32";
             String dims = s.m() + "x" + s.k() + "x" + s.n();
-            double gf = s.flops() / r.seconds() / 1e9;
-            if (numpy) {
-                double ngf = s.flops() / r.numpySeconds() / 1e9;
-                System.out.printf("%-6s %-18s %10.2f %10.1f %10.2f %10.1f %7.2fx%n", kind, dims, r.seconds() * 1e3, gf,
-                        r.numpySeconds() * 1e3, ngf, gf / ngf);
-            } else {
-                System.out.printf("%-6s %-18s %10.2f %10.1f%n", kind, dims, r.seconds() * 1e3, gf);
-            }
+            StringBuilder line = new StringBuilder(String.format("%-6s %-18s %10.2f %10.1f", kind, dims, r.seconds() * 1e3,
+                    s.flops() / r.seconds() / 1e9));
+            if (numpy) line.append(referenceColumns(s, r.numpySeconds(), r.seconds()));
+            if (torch) line.append(referenceColumns(s, r.torchSeconds(), r.seconds()));
+            System.out.println(line);
         }
+    }
+
+    /** A reference's ms, GFLOP/s and its time over ours (> 1: saelab faster). */
+    private static String referenceColumns(Shape s, double refSeconds, double seconds) {
+        return String.format(" %10.2f %10.1f %7.2fx", refSeconds * 1e3, s.flops() / refSeconds / 1e9, refSeconds / seconds);
     }
 
     private double timeF32(Shape s) {

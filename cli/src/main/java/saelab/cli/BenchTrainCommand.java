@@ -1,16 +1,13 @@
 package saelab.cli;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.DoubleSupplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -36,10 +33,13 @@ import saelab.train.trainer.TrainConfig;
  * variant, then numpy, once per round) so all see the same machine load; best of the rounds.
  * Each saelab variant says where its step runs (its trainer's engine line); when the plain TopK
  * step is resident on a device, the host step is timed beside it ("saelab topk, host step").
+ * With {@code --torch}, a dictionary_learning-style torch step joins the rounds (on the GPU when
+ * torch sees one), the issue-6 yardstick for the tornado backend.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Steps/s and tokens/s of one TopK SAE training step (no penalty, adaptive penalty, decoder-target penalty)",
-                "against a plain numpy TopK step (float32, all cores) timed in the same run, interleaved round by round."})
+                "against a plain numpy TopK step (float32, all cores) timed in the same run, interleaved round by round.",
+                "--torch adds a dictionary_learning-style torch TopK step (on the GPU when torch sees one) and a 'vs torch' column."})
 public final class BenchTrainCommand implements Runnable {
 
     @Option(names = "--d", description = "Input width d (default: ${DEFAULT-VALUE}).", defaultValue = "2304")
@@ -66,6 +66,8 @@ public final class BenchTrainCommand implements Runnable {
     String python;
     @Option(names = "--no-numpy", description = "Skip the numpy reference.")
     boolean noNumpy;
+    @Mixin
+    TorchReference.Options torchOptions;
     @Option(names = "--seed", description = "Seeds the SAE and the batch (default: ${DEFAULT-VALUE}).", defaultValue = "0")
     long seed;
 
@@ -155,8 +157,17 @@ public final class BenchTrainCommand implements Runnable {
             "    t0 = time.perf_counter(); loss = step(cmd == 'gather'); dt = time.perf_counter() - t0",
             "    print(dt, loss, flush=True)");
 
-    /** One timed thing: a name and a step that returns its loss. */
-    private record Variant(String name, String note, DoubleSupplier step) {}
+    /**
+     * One timed thing: a name and a step that returns its loss.
+     *
+     * @param ownClock null for saelab's variants (timed here); for a Python reference, the seconds
+     *                 its last step took by its own clock, without the pipe
+     */
+    private record Variant(String name, String note, DoubleSupplier step, DoubleSupplier ownClock) {
+        Variant(String name, String note, DoubleSupplier step) {
+            this(name, note, step, null);
+        }
+    }
 
     /** The plain TopK variant that runs on the host whatever the class path offers (timed only when "saelab topk" is resident). */
     static final String HOST_PLAIN = "saelab topk, host step";
@@ -197,12 +208,29 @@ public final class BenchTrainCommand implements Runnable {
                 np = new NumpyServer();
                 System.out.println(" numpy " + np.version);
                 NumpyServer srv = np;
-                variants.add(new Variant("numpy topk (dense f@W_dec)", "", () -> srv.step("dense")));
-                variants.add(new Variant("numpy topk (gather-sum)", "", () -> srv.step("gather")));
-            } catch (IOException | RuntimeException e) {
+                variants.add(new Variant("numpy topk (dense f@W_dec)", "", () -> srv.step("dense"), () -> srv.lastSeconds));
+                variants.add(new Variant("numpy topk (gather-sum)", "", () -> srv.step("gather"), () -> srv.lastSeconds));
+            } catch (PythonServer.Unavailable | RuntimeException e) {
                 numpyNote = "numpy rows omitted: " + e.getMessage();
                 if (np != null) np.close();
                 np = null;
+            }
+        }
+
+        TorchStep torch = null;
+        String torchNote = null;
+        if (torchOptions.enabled) {
+            System.out.print("  starting torch (random data, Adam state) ...");
+            System.out.flush();
+            try {
+                torch = new TorchStep(TorchReference.open(torchOptions, python, threads, "train", String.valueOf(d), String.valueOf(m),
+                        String.valueOf(k), String.valueOf(batch), String.valueOf(seed), String.valueOf(LR), String.valueOf(CLIP)));
+                System.out.println(" " + torch.reference.describe());
+                TorchStep t = torch;
+                variants.add(new Variant(TORCH_PREFIX + t.reference.device + ")", "", t::step, () -> t.lastSeconds));
+            } catch (PythonServer.Unavailable e) {
+                torchNote = "torch rows omitted: " + e.getMessage();
+                System.out.println(" unavailable");
             }
         }
 
@@ -216,7 +244,7 @@ public final class BenchTrainCommand implements Runnable {
                     long t0 = System.nanoTime();
                     double loss = variants.get(v).step().getAsDouble();
                     double sec = (System.nanoTime() - t0) / 1e9;
-                    if (variants.get(v).name().startsWith("numpy")) sec = np.lastSeconds; // its own clock, without the pipe
+                    if (variants.get(v).ownClock() != null) sec = variants.get(v).ownClock().getAsDouble();
                     if (timed) best[v] = Math.min(best[v], sec);
                     if (!Double.isFinite(loss)) throw new IllegalStateException(variants.get(v).name() + ": loss is " + loss);
                     System.out.printf(" %.0f ms", sec * 1e3);
@@ -227,10 +255,12 @@ public final class BenchTrainCommand implements Runnable {
         } finally {
             if (np != null) np.close();
             for (SaeTrainer t : trainers) t.close();
+            if (torch != null) torch.reference.close();
         }
         System.out.println();
-        printTable(variants, best);
+        printTable(variants, best, torch == null ? null : torch.reference);
         if (numpyNote != null) System.out.println("note: " + numpyNote);
+        if (torchNote != null) System.out.println("note: " + torchNote);
         System.out.printf("load average after: %s%n", loadAverage());
         if (phases) phaseBreakdown(params, adaptive, x);
     }
@@ -273,18 +303,20 @@ public final class BenchTrainCommand implements Runnable {
         throw new IllegalStateException("no bench variant named " + name);
     }
 
-    private void printTable(List<Variant> variants, double[] best) {
-        int npIdx = -1;
+    private void printTable(List<Variant> variants, double[] best, TorchReference torch) {
+        int npIdx = -1, torchIdx = -1;
         for (int v = 0; v < variants.size(); v++) {
             if (variants.get(v).name().startsWith("numpy") && (npIdx < 0 || best[v] < best[npIdx])) npIdx = v;
+            if (variants.get(v).name().startsWith(TORCH_PREFIX)) torchIdx = v;
         }
         String head = String.format("%-32s %10s %9s %11s %12s", "variant", "ms/step", "steps/s", "tokens/s", "vs numpy");
+        if (torchIdx >= 0) head += String.format(" %12s", "vs torch");
         System.out.println(head);
         System.out.println("-".repeat(head.length()));
         for (int v = 0; v < variants.size(); v++) {
             double s = best[v];
-            String ratio = npIdx < 0 ? "-" : v == npIdx ? "1.00x (ref)" : String.format("%.2fx", best[npIdx] / s);
-            System.out.printf("%-32s %10.1f %9.3f %11.0f %12s%n", variants.get(v).name(), s * 1e3, 1 / s, batch / s, ratio);
+            System.out.printf("%-32s %10.1f %9.3f %11.0f %12s%s%n", variants.get(v).name(), s * 1e3, 1 / s, batch / s,
+                    ratio(best, npIdx, v), torchIdx < 0 ? "" : String.format(" %12s", ratio(best, torchIdx, v)));
         }
         System.out.println();
         boolean resident = variants.stream().anyMatch(v -> v.name().equals(HOST_PLAIN));
@@ -306,6 +338,13 @@ public final class BenchTrainCommand implements Runnable {
         if (npIdx >= 0) {
             System.out.printf("numpy reference: the faster of its two decoders, %s; ratios are numpy ms / saelab ms (> 1: saelab faster)%n",
                     variants.get(npIdx).name().replace("numpy topk (", "").replace(")", ""));
+        }
+        if (torchIdx >= 0) {
+            System.out.printf("torch reference: %s; dictionary_learning's TopK step (dense encoder, relu then topk, dense "
+                    + "scatter then codes@W_dec, parallel-gradient removal, clip_grad_norm_ %.1f, torch.optim.Adam, unit "
+                    + "decoder rows)%s; saelab topk runs at %.2fx torch's speed (torch ms / saelab ms, > 1: saelab faster)%n",
+                    torch.describe(), CLIP, torch.isCuda() ? ", timed between torch.cuda.synchronize() calls" : "",
+                    best[torchIdx] / plain);
         }
         System.out.println("note: no latent is dead in these few steps, so the AuxK loss does not run (as in early training).");
     }
@@ -369,54 +408,54 @@ public final class BenchTrainCommand implements Runnable {
         }
     }
 
+    /** "1.00x (ref)" for the reference itself, else its time over this variant's; "-" without a reference. */
+    private static String ratio(double[] best, int ref, int v) {
+        return ref < 0 ? "-" : v == ref ? "1.00x (ref)" : String.format("%.2fx", best[ref] / best[v]);
+    }
+
+    /** The torch rows' names start with this; the device follows, e.g. "torch topk (cuda)". */
+    private static final String TORCH_PREFIX = "torch topk (";
+
     /** The numpy step as a child process that keeps its arrays between steps. */
     private final class NumpyServer implements AutoCloseable {
-        final Process process;
-        final BufferedReader in;
-        final PrintWriter out;
+        final PythonServer server;
         final String version;
         double lastSeconds;
 
-        NumpyServer() throws IOException {
-            process = BenchGemmCommand.pythonProcess(python, threads, NUMPY_SCRIPT, String.valueOf(d), String.valueOf(m),
-                    String.valueOf(k), String.valueOf(batch), String.valueOf(seed), String.valueOf(LR), String.valueOf(CLIP)).start();
-            in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            out = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
-            String line = readLine();
-            if (!line.startsWith("ready")) throw new IllegalStateException("numpy did not start: " + line);
-            version = line.substring(5).strip();
+        NumpyServer() throws PythonServer.Unavailable {
+            server = new PythonServer(BenchGemmCommand.pythonProcess(python, threads, NUMPY_SCRIPT, String.valueOf(d), String.valueOf(m),
+                    String.valueOf(k), String.valueOf(batch), String.valueOf(seed), String.valueOf(LR), String.valueOf(CLIP)), "numpy");
+            version = server.greeting;
         }
 
         double step(String mode) {
             try {
-                out.println(mode);
-                String[] f = readLine().strip().split("\\s+");
+                String[] f = server.request(mode, "numpy");
                 lastSeconds = Double.parseDouble(f[0]);
                 return Double.parseDouble(f[1]);
-            } catch (IOException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 throw new IllegalStateException("numpy step failed: " + e.getMessage(), e);
             }
         }
 
-        private String readLine() throws IOException {
-            StringBuilder seen = new StringBuilder();
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.startsWith("ready") || line.matches("[0-9.eE+-]+\\s+\\S+")) return line;
-                seen.append(line).append('\n');
-            }
-            throw new IllegalStateException("numpy exited: " + seen.toString().strip());
+        @Override public void close() {
+            server.close();
+        }
+    }
+
+    /** The torch step, with the seconds its last step took by its own clock. */
+    private static final class TorchStep {
+        final TorchReference reference;
+        double lastSeconds;
+
+        TorchStep(TorchReference reference) {
+            this.reference = reference;
         }
 
-        @Override public void close() {
-            out.println("quit");
-            out.close();
-            try {
-                if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly();
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
+        double step() {
+            double[] r = reference.step();
+            lastSeconds = r[0];
+            return r[1];
         }
     }
 }
