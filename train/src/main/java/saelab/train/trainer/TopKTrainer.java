@@ -70,6 +70,14 @@ public final class TopKTrainer extends SaeTrainer {
      */
     @Override protected StepStats update(float[] x, int rows, long step, double p, double lr, boolean allPairs) {
         if (device == null) return super.update(x, rows, step, p, lr, allPairs);
+        if (rows != cfg.batch()) {
+            // A device step is built for the configured batch; another size (a caller's odd batch) runs
+            // on the host from the current state, and the device takes the result at the next step.
+            syncToHost();
+            StepStats s = super.update(x, rows, step, p, lr, allPairs);
+            hostChanged();
+            return s;
+        }
         if (!deviceCurrent) {
             device.upload(params, adam);
             deviceCurrent = true;

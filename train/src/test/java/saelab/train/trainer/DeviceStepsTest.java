@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import saelab.tensor.backend.Backends;
 import saelab.train.penalty.PenaltyConfig;
+import saelab.train.sae.SaeParams;
 import saelab.train.sae.TopKSae;
 import saelab.train.source.SyntheticConfig;
 import saelab.train.source.SyntheticSource;
@@ -208,6 +209,27 @@ class DeviceStepsTest {
         assertEquals(24, dev.steps, "after close the trainer steps on the host");
         assertEquals(24, after.step());
         assertFalse(Double.isNaN(after.loss()));
+    }
+
+    @Test
+    void aBatchOfAnotherSizeStepsOnTheHostAndTheDeviceTakesItsResultNext() {
+        SyntheticSource src = new SyntheticSource(SyntheticConfig.small(3));
+        SaeParams init = TopKSae.init(new TopKSae.Config(64, 128, 8), 5).params();
+        HostDeviceTopKStep dev = new HostDeviceTopKStep(PLAIN);
+        TopKTrainer t = TopKTrainer.on(PLAIN, init.copy(), dev);
+        TopKTrainer host = TopKTrainer.on(PLAIN, init.copy(), null);
+        float[] x = new float[64 * 64];
+        for (int s = 0; s < 3; s++) {
+            int rows = s == 1 ? 40 : 64; // step 1 has a short batch, which the device step was not built for
+            src.batchAt(s, x, 64);
+            StepStats a = t.step(x, rows), b = host.step(x, rows);
+            assertEquals(b.loss(), a.loss(), 1e-5 * b.loss(), "loss at step " + s);
+        }
+        assertEquals(2, dev.steps, "the short batch did not go to the device");
+        assertEquals(2, dev.uploads, "the host's update of the short batch went up before the next device step");
+        // Same arithmetic on both sides; 1e-6 only absorbs the JIT's lane-sum rounding before C2 (see TrainerTestSupport).
+        float[] want = host.params().wDec().data(), got = t.params().wDec().data();
+        for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 1e-6, "W_dec entry " + i + " equals the host run's");
     }
 
     @Test
