@@ -12,7 +12,9 @@ import saelab.train.schedule.Schedules;
 import saelab.train.source.SyntheticConfig;
 import saelab.train.source.SyntheticSource;
 import saelab.train.trainer.SaeTrainer;
+import saelab.train.sae.TopKSae;
 import saelab.train.trainer.StepStats;
+import saelab.train.trainer.TopKTrainer;
 import saelab.train.trainer.TrainConfig;
 
 /**
@@ -30,15 +32,25 @@ import saelab.train.trainer.TrainConfig;
 class TornadoTrainingTest {
     @Test
     void activationOverlapRunMatchesTheCpuStepByStep() {
-        lossesMatchTheCpuRunStepByStep(PenaltyConfig.OverlapTarget.ACTIVATION);
+        lossesMatchTheCpuRunStepByStep(PenaltyConfig.OverlapTarget.ACTIVATION, false);
     }
 
     @Test
     void decoderOverlapRunMatchesTheCpuStepByStep() {
-        lossesMatchTheCpuRunStepByStep(PenaltyConfig.OverlapTarget.DECODER);
+        lossesMatchTheCpuRunStepByStep(PenaltyConfig.OverlapTarget.DECODER, false);
     }
 
-    private static void lossesMatchTheCpuRunStepByStep(PenaltyConfig.OverlapTarget target) {
+    /** The trainer's own choice on the tornado backend: the resident step, reading the state back mid-run. */
+    @Test
+    void residentRunThroughTheTrainerMatchesTheCpuStepByStep() {
+        lossesMatchTheCpuRunStepByStep(PenaltyConfig.OverlapTarget.ACTIVATION, true);
+    }
+
+    /**
+     * @param resident false: the host step with its kernels offloaded one by one (TopKTrainer.on
+     *                 without a device step); true: SaeTrainer.create, which takes the resident step
+     */
+    private static void lossesMatchTheCpuRunStepByStep(PenaltyConfig.OverlapTarget target, boolean resident) {
         TornadoBackend tornado = TornadoUnderTest.backend();
         PenaltyConfig penalty = new PenaltyConfig(PenaltyConfig.Kind.ADAPTIVE, Schedules.parse("quadratic(0.1)"),
                 Schedules.parse("linear(0.1)"), target, CoFiring.Normalization.MIN_COUNT);
@@ -47,16 +59,23 @@ class TornadoTrainingTest {
         TrainConfig cfg = new TrainConfig(TrainConfig.Architecture.TOPK, d, m, k, 3e-3, steps, batch, 7, 2, 32,
                 1.0 / 32, 20L * batch, d / 2, 0, 0, penalty, 1.0, 10, 0, "synthetic", "test", "test");
         SyntheticConfig data = new SyntheticConfig(200, d, 3, 0.0, 1.0, 0.2, 0, 0, 1, 0, false, 0, 0, 0, 0.0, 5);
-        double[] cpu = run(cfg, data, Backends.cpu());
+        double[] cpu = run(cfg, data, Backends.cpu(), false);
         long t0 = System.nanoTime();
         long gemms = tornado.gemmOnDevice, topKs = tornado.topKOnDevice, coFirings = tornado.coFiringOnDevice;
-        double[] dev = run(cfg, data, tornado);
-        // Each step: the encoder GEMM, TopK and the penalty's pass ran on the device, not on a CPU fallback.
-        assertTrue(tornado.gemmOnDevice - gemms >= steps, "encoder GEMMs on the device");
-        assertTrue(tornado.topKOnDevice - topKs >= steps, "TopK on the device");
-        assertTrue(tornado.coFiringOnDevice - coFirings >= steps, "co-firing passes on the device");
-        System.out.printf("training run (%s overlap) on %s: %d steps in %.1f s; final loss cpu %.6f tornado %.6f%n",
-                target, tornado.device(), steps, (System.nanoTime() - t0) / 1e9, cpu[cpu.length - 1], dev[dev.length - 1]);
+        double[] dev = run(cfg, data, tornado, resident);
+        if (resident) {
+            // The whole step ran in the resident task graph: the per-kernel backend was not called.
+            assertEquals(0, tornado.gemmOnDevice - gemms, "no per-call GEMM");
+            assertEquals(0, tornado.topKOnDevice - topKs, "no per-call TopK");
+        } else {
+            // Each step: the encoder GEMM, TopK and the penalty's pass ran on the device, not on a CPU fallback.
+            assertTrue(tornado.gemmOnDevice - gemms >= steps, "encoder GEMMs on the device");
+            assertTrue(tornado.topKOnDevice - topKs >= steps, "TopK on the device");
+            assertTrue(tornado.coFiringOnDevice - coFirings >= steps, "co-firing passes on the device");
+        }
+        System.out.printf("training run (%s overlap, %s) on %s: %d steps in %.1f s; final loss cpu %.6f tornado %.6f%n",
+                target, resident ? "resident step" : "per-kernel", tornado.device(), steps, (System.nanoTime() - t0) / 1e9,
+                cpu[cpu.length - 1], dev[dev.length - 1]);
         double worst = 0;
         for (int s = 0; s < steps; s++) {
             assertEquals(cpu[s], dev[s], 1e-3 * Math.abs(cpu[s]), "loss at step " + s);
@@ -66,12 +85,13 @@ class TornadoTrainingTest {
         assertTrue(cpu[steps - 1] < cpu[0], "the run trains (loss falls), so the comparison is not of constants");
     }
 
-    private static double[] run(TrainConfig cfg, SyntheticConfig data, Backend backend) {
+    private static double[] run(TrainConfig cfg, SyntheticConfig data, Backend backend, boolean resident) {
         Backend before = Backends.current();
         Backends.use(backend);
-        try {
+        try (SaeTrainer t = resident ? SaeTrainer.create(cfg)
+                : TopKTrainer.on(cfg, TopKSae.init(new TopKSae.Config(cfg.dIn(), cfg.dSae(), cfg.k()), cfg.seed()).params(), null)) {
+            if (resident) assertTrue(t.engine().contains("resident on"), "the trainer chose the resident step: " + t.engine());
             SyntheticSource source = new SyntheticSource(data);
-            SaeTrainer t = SaeTrainer.create(cfg);
             float[] x = new float[cfg.batch() * cfg.dIn()];
             source.batchAt(-1, x, cfg.batch());
             t.initialize(x, cfg.batch());
@@ -80,6 +100,8 @@ class TornadoTrainingTest {
                 source.batchAt(s, x, cfg.batch());
                 StepStats st = t.step(x, cfg.batch(), true);
                 loss[s] = st.loss();
+                // A read mid-run (a checkpoint, a metric) brings the state down; the run goes on from the device.
+                if (s == cfg.steps() / 2) assertTrue(Float.isFinite(t.params().wDec().data()[0]));
             }
             return loss;
         } finally {
