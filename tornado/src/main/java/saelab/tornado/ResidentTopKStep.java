@@ -21,6 +21,7 @@ import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 import uk.ac.manchester.tornado.api.types.arrays.DoubleArray;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
@@ -94,6 +95,9 @@ final class ResidentTopKStep implements DeviceTopKStep {
     private boolean closed;
     /** Times the state crossed to the device and back (tests check that steps alone move none). */
     long uploads, downloads;
+    /** With {@link #profile}: bytes TornadoVM copied to and from the device in the last step's graphs. */
+    long lastStepBytesUp, lastStepBytesDown;
+    private boolean profiling;
 
     ResidentTopKStep(TrainConfig cfg, String device) {
         this.device = device;
@@ -285,6 +289,22 @@ final class ResidentTopKStep implements DeviceTopKStep {
         step.task(g.flat("unitRows", m), StepKernels::normalizeRows, new KernelContext(), wDec, m, d);
     }
 
+    /** Turns on TornadoVM's profiler for this plan, so each step records the bytes it moved (tests). */
+    void profile() {
+        plan.withProfiler(ProfilerMode.SILENT);
+        profiling = true;
+    }
+
+    private void countBytes(TornadoExecutionResult r, boolean first) {
+        if (!profiling) return;
+        if (first) {
+            lastStepBytesUp = 0;
+            lastStepBytesDown = 0;
+        }
+        lastStepBytesUp += r.getProfilerResult().getTotalBytesCopyIn();
+        lastStepBytesDown += r.getProfilerResult().getTotalBytesCopyOut();
+    }
+
     @Override public String device() {
         return device;
     }
@@ -327,10 +347,15 @@ final class ResidentTopKStep implements DeviceTopKStep {
         CoFiring.Summary coFiring = null;
         if (!penalty.active()) {
             last = plan.withGraph(stepGraphs[0]).execute();
+            countBytes(last, true);
         } else {
-            plan.withGraph(stepGraphs[0]).execute().transferToHost(idx, val, kept);
+            TornadoExecutionResult fw = plan.withGraph(stepGraphs[0]).execute();
+            countBytes(fw, true);
+            fw.transferToHost(idx, val, kept);
+            if (profiling) lastStepBytesDown += 4L * 3 * rows * k; // the codes and L0 counts, pulled on demand
             CoFiring.Postings ps = stagePostings(in.threshold(), in.allPairs());
             last = plan.withGraph(stepGraphs[1]).execute();
+            countBytes(last, false);
             coFiring = coFiringSummary(ps);
         }
 

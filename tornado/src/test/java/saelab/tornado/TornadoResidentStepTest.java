@@ -74,7 +74,17 @@ class TornadoResidentStepTest {
         long[] since = new long[m];
 
         try (ResidentTopKStep dev = new ResidentTopKStep(cfg, tornado.device())) {
+            dev.profile();
             dev.upload(devParams, devAdam);
+            long stateBytes = 4L * 3 * (2L * d * m + m + d); // parameters and both Adam moments
+            // What may move per step: up the batch, coefficients, gates and dead mask (and with a penalty the
+            // postings and threshold); down per-row errors, L0, firing flags, scalars (and the codes, the
+            // per-work-item penalty statistics). 4 KB of slack for TornadoVM's array headers; the state is
+            // several times larger than all of it (and grows with d·m, the batch with B·d).
+            long upBound = 4L * (batch * d + StepKernels.HYPER + StepKernels.GATES + m) + 4096
+                    + (penalty.active() ? 4L * (2 * m + m + 1 + batch * k) + 8 : 0);
+            long downBound = 4L * (3 * batch + m + StepKernels.SCAL) + 4096
+                    + (penalty.active() ? 4L * 3 * batch * k + 32L * m : 0); // ≤ m co-firing work-items, 2 doubles + 2 longs each
             int auxSteps = 0, clipped = 0, penalized = 0;
             double worstLoss = 0;
             for (int s = 0; s < steps; s++) {
@@ -100,6 +110,12 @@ class TornadoResidentStepTest {
                     if (got.fired()[j]) { since[j] = 0; active++; } else since[j] += batch;
                 }
                 String at = "step " + s;
+                if (s > 0) { // the first execution also allocates and uploads the device-only scratch
+                    assertTrue(dev.lastStepBytesUp <= upBound, at + ": " + dev.lastStepBytesUp + " bytes went up, more than the batch's " + upBound);
+                    assertTrue(dev.lastStepBytesDown <= downBound, at + ": " + dev.lastStepBytesDown + " bytes came down, bound " + downBound);
+                    assertTrue(dev.lastStepBytesUp > 4L * batch * d, at + ": the profiler saw the batch go up");
+                    assertTrue(upBound + downBound < stateBytes / 4, "the bounds exclude the state");
+                }
                 assertEquals(want.recon(), recon, 1e-3 * want.recon(), at + " recon");
                 assertEquals(want.loss(), loss, 1e-3 * want.loss(), at + " loss");
                 assertEquals(want.sparsityTerm(), got.auxk(), 1e-3 * Math.max(want.sparsityTerm(), 1e-9), at + " AuxK");
@@ -120,8 +136,9 @@ class TornadoResidentStepTest {
                 if (want.gradNorm() > cfg.gradClip()) clipped++;
             }
             System.out.printf("resident step (penalty %s, %s) on %s: %d steps, %d with AuxK, %d clipped, %d penalized; "
-                    + "largest relative loss difference %.2e%n", PenaltyConfig.name(penalty.kind()), PenaltyConfig.name(penalty.target()),
-                    dev.device(), steps, auxSteps, clipped, penalized, worstLoss);
+                    + "largest relative loss difference %.2e; last step moved %d bytes up, %d down (state: %d bytes)%n",
+                    PenaltyConfig.name(penalty.kind()), PenaltyConfig.name(penalty.target()), dev.device(), steps, auxSteps, clipped,
+                    penalized, worstLoss, dev.lastStepBytesUp, dev.lastStepBytesDown, stateBytes);
             if (penalty.active()) assertTrue(penalized >= steps / 2, "the penalty was active on " + penalized + " steps");
             assertTrue(auxSteps >= steps / 2, "the auxiliary loss was active on " + auxSteps + " steps");
             assertTrue(clipped >= steps / 2, "clipping was active on " + clipped + " steps");
