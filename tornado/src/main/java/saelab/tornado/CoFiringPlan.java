@@ -93,14 +93,6 @@ final class CoFiringPlan implements AutoCloseable {
         params.set(0, threshold);
         if (key.decoder()) Staging.pack(wHost, m * d, w.getSegment());
         plan.execute();
-        double penalty = 0, sumC = 0;
-        long pairs = 0, penalized = 0;
-        for (int g = 0; g < workers; g++) {
-            penalty += dstats.get(2 * g);
-            sumC += dstats.get(2 * g + 1);
-            pairs += lstats.get(2 * g);
-            penalized += lstats.get(2 * g + 1);
-        }
         if (histogram != null) {
             for (int g = 0; g < workers; g++) {
                 for (int b = 0; b < key.bins(); b++) histogram[b] += hist.get(g * key.bins() + b);
@@ -111,6 +103,19 @@ final class CoFiringPlan implements AutoCloseable {
         } else if (key.grad()) {
             // Slots of skipped latents are not written by the device (their gradient is 0).
             for (int p = 0; p < rows * k; p++) if (codeVal[p] > 0 && candidate[codeIdx[p]]) gradValHost[p] += grad.get(p);
+        }
+        return summary(dstats, lstats, workers, ps);
+    }
+
+    /** The pass's summary from its per-work-item statistics (dstats: penalty, Σc; lstats: pairs, penalized pairs). */
+    static CoFiring.Summary summary(DoubleArray dstats, LongArray lstats, int workers, CoFiring.Postings ps) {
+        double penalty = 0, sumC = 0;
+        long pairs = 0, penalized = 0;
+        for (int g = 0; g < workers; g++) {
+            penalty += dstats.get(2 * g);
+            sumC += dstats.get(2 * g + 1);
+            pairs += lstats.get(2 * g);
+            penalized += lstats.get(2 * g + 1);
         }
         return new CoFiring.Summary(penalty, pairs, penalized, pairs == 0 ? 0 : sumC / pairs, !ps.pruned());
     }

@@ -356,7 +356,7 @@ final class ResidentTopKStep implements DeviceTopKStep {
             CoFiring.Postings ps = stagePostings(in.threshold(), in.allPairs());
             last = plan.withGraph(stepGraphs[1]).execute();
             countBytes(last, false);
-            coFiring = coFiringSummary(ps);
+            coFiring = CoFiringPlan.summary(cfStats, cfCounts, workers, ps);
         }
 
         float[] err = new float[rows];
@@ -391,18 +391,6 @@ final class ResidentTopKStep implements DeviceTopKStep {
         MemorySegment.copy(ps.post(), 0, postings.getSegment(), ValueLayout.JAVA_INT, 4L * (m + 1), ps.start()[m]);
         cfThreshold.set(0, threshold);
         return ps;
-    }
-
-    private CoFiring.Summary coFiringSummary(CoFiring.Postings ps) {
-        double pen = 0, sumC = 0;
-        long pairs = 0, penalized = 0;
-        for (int g = 0; g < workers; g++) {
-            pen += cfStats.get(2 * g);
-            sumC += cfStats.get(2 * g + 1);
-            pairs += cfCounts.get(2 * g);
-            penalized += cfCounts.get(2 * g + 1);
-        }
-        return new CoFiring.Summary(pen, pairs, penalized, pairs == 0 ? 0 : sumC / pairs, !ps.pruned());
     }
 
     @Override public void download(SaeParams params, AdamOptimizer adam) {
