@@ -100,10 +100,10 @@ final class Bf16Gemv {
             e2 = ae.fma(even(w2), e2); o2 = ao.fma(odd(w2), o2);
             e3 = ae.fma(even(w3), e3); o3 = ao.fma(odd(w3), o3);
         }
-        float s0 = e0.add(o0).reduceLanes(VectorOperators.ADD) + tail(a, ai, blocked, k, b, r0);
-        float s1 = e1.add(o1).reduceLanes(VectorOperators.ADD) + tail(a, ai, blocked, k, b, r1);
-        float s2 = e2.add(o2).reduceLanes(VectorOperators.ADD) + tail(a, ai, blocked, k, b, r2);
-        float s3 = e3.add(o3).reduceLanes(VectorOperators.ADD) + tail(a, ai, blocked, k, b, r3);
+        float s0 = VectorOps.sumLanes(e0.add(o0)) + tail(a, ai, blocked, k, b, r0);
+        float s1 = VectorOps.sumLanes(e1.add(o1)) + tail(a, ai, blocked, k, b, r1);
+        float s2 = VectorOps.sumLanes(e2.add(o2)) + tail(a, ai, blocked, k, b, r2);
+        float s3 = VectorOps.sumLanes(e3.add(o3)) + tail(a, ai, blocked, k, b, r3);
         if (accumulate) {
             s0 += c[ci];
             s1 += c[ci + 1];
@@ -124,7 +124,7 @@ final class Bf16Gemv {
             e = FloatVector.fromArray(F, split, si + p).fma(even(w), e);
             o = FloatVector.fromArray(F, split, si + p + VL).fma(odd(w), o);
         }
-        return e.add(o).reduceLanes(VectorOperators.ADD) + tail(a, ai, blocked, k, b, row);
+        return VectorOps.sumLanes(e.add(o)) + tail(a, ai, blocked, k, b, row);
     }
 
     /** The last k % BLOCK products, scalar. */

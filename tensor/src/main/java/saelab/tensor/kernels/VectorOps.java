@@ -22,11 +22,23 @@ public final class VectorOps {
 
     // ---- reductions -------------------------------------------------------------------------
 
+    /**
+     * The lanes of v added in lane order. reduceLanes(ADD) leaves the order to the JIT: the
+     * interpreter adds lane by lane, C2 in a tree, so the same sum differed in its last bits
+     * depending on whether the code had been compiled yet, and two identical training runs in one
+     * JVM drifted apart. A fixed order makes every result independent of JIT timing.
+     */
+    public static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < L; i++) s += v.lane(i);
+        return s;
+    }
+
     public static float sum(float[] x, int off, int n) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) acc = acc.add(FloatVector.fromArray(S, x, off + i));
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) s += x[off + i];
         return s;
     }
@@ -37,7 +49,7 @@ public final class VectorOps {
         for (int end = S.loopBound(n); i < end; i += L) {
             acc = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
         return s;
     }
@@ -132,7 +144,7 @@ public final class VectorOps {
                 e.intoArray(x, base + j);
                 acc = acc.add(e);
             }
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            float s = sumLanes(acc);
             for (; j < cols; j++) { float e = (float) Math.exp(x[base + j] - m); x[base + j] = e; s += e; }
             scale(1f / s, x, base, cols);
         }
