@@ -1,5 +1,6 @@
 package saelab.train.trainer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -227,9 +228,8 @@ class DeviceStepsTest {
         }
         assertEquals(2, dev.steps, "the short batch did not go to the device");
         assertEquals(2, dev.uploads, "the host's update of the short batch went up before the next device step");
-        // Same arithmetic on both sides; 1e-6 only absorbs the JIT's lane-sum rounding before C2 (see TrainerTestSupport).
-        float[] want = host.params().wDec().data(), got = t.params().wDec().data();
-        for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 1e-6, "W_dec entry " + i + " equals the host run's");
+        // Same arithmetic on both sides, and sums that do not depend on JIT timing (VectorOps.sumLanes): equal bits.
+        assertArrayEquals(host.params().wDec().data(), t.params().wDec().data(), "same decoder as the host run");
     }
 
     @Test

@@ -20,7 +20,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterTry;
-import net.jqwik.api.lifecycle.BeforeContainer;
 import saelab.train.checkpoint.SaeCheckpoint;
 import saelab.train.checkpoint.TrainerState;
 import saelab.train.penalty.PenaltyConfig;
@@ -44,9 +43,6 @@ class ResidentStepProperties {
         temps.add(p);
         return p;
     }
-
-    @BeforeContainer
-    static void settleJit() { TrainerTestSupport.settleJit(); }
 
     @AfterTry
     void cleanUp() throws IOException {
