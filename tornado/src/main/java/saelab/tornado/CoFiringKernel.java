@@ -1,6 +1,8 @@
 package saelab.tornado;
 
 import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.WorkerGrid;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.types.arrays.DoubleArray;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
@@ -29,6 +31,13 @@ import uk.ac.manchester.tornado.api.types.arrays.LongArray;
  */
 final class CoFiringKernel {
     private CoFiringKernel() {}
+
+    /** The launch grid of {@link #pairs} for G work-items, in groups of 64. */
+    static WorkerGrid grid(int workers) {
+        WorkerGrid w = new WorkerGrid1D(GemmPlan.roundUp(workers, 64));
+        w.setLocalWork(64, 1, 1);
+        return w;
+    }
 
     static void pairs(KernelContext ctx, IntArray idx, FloatArray val, IntArray latent, IntArray postings,
                       FloatArray w, DoubleArray params, IntArray dims,

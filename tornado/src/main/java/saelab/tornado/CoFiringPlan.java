@@ -6,8 +6,6 @@ import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
-import uk.ac.manchester.tornado.api.WorkerGrid;
-import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.DoubleArray;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -38,7 +36,7 @@ final class CoFiringPlan implements AutoCloseable {
     CoFiringPlan(Key key) {
         this.key = key;
         int rows = key.rows(), k = key.k(), m = key.m(), d = key.d();
-        workers = (int) Math.max(1, Math.min(m, Math.min(4096, SCRATCH_BYTES / (16L * m))));
+        workers = workers(m);
         idx = new IntArray(rows * k);
         val = new FloatArray(rows * k);
         latent = new IntArray(2 * m);
@@ -66,10 +64,8 @@ final class CoFiringPlan implements AutoCloseable {
         graph.transferToHost(DataTransferMode.EVERY_EXECUTION, dstats, lstats);
         if (key.bins() > 0) graph.transferToHost(DataTransferMode.EVERY_EXECUTION, hist);
         if (key.grad()) graph.transferToHost(DataTransferMode.EVERY_EXECUTION, grad);
-        WorkerGrid grid = new WorkerGrid1D(GemmPlan.roundUp(workers, 64));
-        grid.setLocalWork(64, 1, 1);
         plan = new TornadoExecutionPlan(graph.snapshot());
-        plan.withGridScheduler(new GridScheduler(name + ".t", grid));
+        plan.withGridScheduler(new GridScheduler(name + ".t", CoFiringKernel.grid(workers)));
     }
 
     /**
@@ -105,6 +101,11 @@ final class CoFiringPlan implements AutoCloseable {
             for (int p = 0; p < rows * k; p++) if (codeVal[p] > 0 && candidate[codeIdx[p]]) gradValHost[p] += grad.get(p);
         }
         return summary(dstats, lstats, workers, ps);
+    }
+
+    /** Work-items of the pass over m latents: at most 4096, and scratch (16 bytes per work-item and latent) within SCRATCH_BYTES. */
+    static int workers(int m) {
+        return (int) Math.max(1, Math.min(m, Math.min(4096, SCRATCH_BYTES / (16L * m))));
     }
 
     /** The pass's summary from its per-work-item statistics (dstats: penalty, Σc; lstats: pairs, penalized pairs). */

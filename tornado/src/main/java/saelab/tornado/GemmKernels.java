@@ -1,6 +1,8 @@
 package saelab.tornado;
 
 import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.WorkerGrid;
+import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
@@ -24,6 +26,13 @@ final class GemmKernels {
     /** Work-items along the rows of a tile; each computes WPT rows. */
     static final int RTS = 8;
     static final int WPT = TS / RTS;
+
+    /** The launch grid of {@link #gemm} for a cRows × cCols result: one TS×RTS work-group per TS×TS tile. */
+    static WorkerGrid grid(int cRows, int cCols) {
+        WorkerGrid w = new WorkerGrid2D(GemmPlan.roundUp(cCols, TS), GemmPlan.ceilDiv(cRows, TS) * RTS);
+        w.setLocalWork(TS, RTS, 1);
+        return w;
+    }
 
     /**
      * Work-item (x, y) of group (gx, gy) computes C[gy·TS + y + w·RTS][gx·TS + x] for w < WPT:

@@ -9,7 +9,6 @@ import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
-import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
@@ -75,9 +74,7 @@ final class GemmPlan implements AutoCloseable {
         int transB = key.form() == Gemm.Form.NT ? 1 : 0;
         multiply.task("t", GemmKernels::gemm, new KernelContext(), on, 0, a, b, c, m, n, k, transA, transB, key.accumulate() ? 1 : 0)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, c);
-        WorkerGrid tiles = new WorkerGrid2D(roundUp(n, GemmKernels.TS), ceilDiv(m, GemmKernels.TS) * GemmKernels.RTS);
-        tiles.setLocalWork(GemmKernels.TS, GemmKernels.RTS, 1);
-        grids.addWorkerGrid(mul + ".t", tiles);
+        grids.addWorkerGrid(mul + ".t", GemmKernels.grid(m, n));
         plan = new TornadoExecutionPlan(upload.snapshot(), multiply.snapshot());
         plan.withGridScheduler(grids);
     }

@@ -19,7 +19,6 @@ import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
-import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 import uk.ac.manchester.tornado.api.types.arrays.DoubleArray;
@@ -63,8 +62,6 @@ import uk.ac.manchester.tornado.api.types.arrays.LongArray;
  */
 final class ResidentTopKStep implements DeviceTopKStep {
     private static final AtomicLong IDS = new AtomicLong();
-    /** The co-firing pass's scratch is 16 bytes per (work-item, latent); this bounds it (as CoFiringPlan). */
-    private static final long SCRATCH_BYTES = 128L << 20;
 
     private final String device;
     private final int rows, d, m, k, kAux;
@@ -148,7 +145,7 @@ final class ResidentTopKStep implements DeviceTopKStep {
         errMean = new FloatArray(d);
         rowVar = new FloatArray(rows);
         partial = new FloatArray(d + m + 2);
-        workers = (int) Math.max(1, Math.min(m, Math.min(4096, SCRATCH_BYTES / (16L * m))));
+        workers = CoFiringPlan.workers(m);
 
         long id = IDS.incrementAndGet();
         String up = "stateUp" + id;
@@ -208,9 +205,7 @@ final class ResidentTopKStep implements DeviceTopKStep {
                     .transferToDevice(DataTransferMode.FIRST_EXECUTION, scratch)
                     .transferToDevice(DataTransferMode.FIRST_EXECUTION, cfDims, cfBoth, cfAcc, cfTouched)
                     .transferToDevice(DataTransferMode.EVERY_EXECUTION, dead, latent, postings, cfThreshold);
-            WorkerGrid pairs = new WorkerGrid1D(GemmPlan.roundUp(workers, 64));
-            pairs.setLocalWork(64, 1, 1);
-            grids.addWorkerGrid(st + ".coFiring", pairs);
+            grids.addWorkerGrid(st + ".coFiring", CoFiringKernel.grid(workers));
             step.task("coFiring", CoFiringKernel::pairs, new KernelContext(), idx, val, latent, postings, param[2], cfThreshold,
                     cfDims, cfBoth, cfAcc, cfTouched, cfStats, cfCounts, cfHist, cfGrad);
             rest(step, g);
@@ -456,17 +451,13 @@ final class ResidentTopKStep implements DeviceTopKStep {
 
         /** One TopK work-group per row. */
         String rowGroups(String task, int rows) {
-            WorkerGrid w = new WorkerGrid1D(rows * TopKKernel.WG);
-            w.setLocalWork(TopKKernel.WG, 1, 1);
-            scheduler.addWorkerGrid(graph + "." + task, w);
+            scheduler.addWorkerGrid(graph + "." + task, TopKKernel.grid(rows));
             return task;
         }
 
         /** GemmKernels' tiles for a cRows × cCols result. */
         String gemm(String task, int cRows, int cCols) {
-            WorkerGrid w = new WorkerGrid2D(GemmPlan.roundUp(cCols, GemmKernels.TS), GemmPlan.ceilDiv(cRows, GemmKernels.TS) * GemmKernels.RTS);
-            w.setLocalWork(GemmKernels.TS, GemmKernels.RTS, 1);
-            scheduler.addWorkerGrid(graph + "." + task, w);
+            scheduler.addWorkerGrid(graph + "." + task, GemmKernels.grid(cRows, cCols));
             return task;
         }
     }

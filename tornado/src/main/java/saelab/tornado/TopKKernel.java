@@ -1,6 +1,8 @@
 package saelab.tornado;
 
 import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.WorkerGrid;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -25,6 +27,13 @@ final class TopKKernel {
     static final int WG = 256;
     /** Largest k handled on the device (local memory holds the chosen pairs); larger k runs on the CPU. */
     static final int KMAX = 2048;
+
+    /** The launch grid of {@link #topK}: one work-group of WG per row. */
+    static WorkerGrid grid(int rows) {
+        WorkerGrid w = new WorkerGrid1D(rows * WG);
+        w.setLocalWork(WG, 1, 1);
+        return w;
+    }
 
     /** Nothing runs when {@code gate[gateAt]} is 0 (see {@link GemmKernels#gemm}). */
     static void topK(KernelContext ctx, IntArray gate, int gateAt, FloatArray x, IntArray outIdx, FloatArray outVal, int cols, int k) {

@@ -5,8 +5,6 @@ import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
-import uk.ac.manchester.tornado.api.WorkerGrid;
-import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
@@ -36,10 +34,8 @@ final class TopKPlan implements AutoCloseable {
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, x)
                 .task("t", TopKKernel::topK, new KernelContext(), on, 0, x, idx, val, key.cols(), key.k())
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, idx, val);
-        WorkerGrid groups = new WorkerGrid1D(key.rows() * TopKKernel.WG);
-        groups.setLocalWork(TopKKernel.WG, 1, 1);
         plan = new TornadoExecutionPlan(graph.snapshot());
-        plan.withGridScheduler(new GridScheduler(name + ".t", groups));
+        plan.withGridScheduler(new GridScheduler(name + ".t", TopKKernel.grid(key.rows())));
     }
 
     void run(float[] src, int off, int ld, int[] outIdx, float[] outVal) {
