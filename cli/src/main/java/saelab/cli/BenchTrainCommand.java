@@ -193,7 +193,7 @@ public final class BenchTrainCommand implements Runnable {
         // The variants share the parameters (and so their gradients) to save memory; each has its own Adam state.
         List<Variant> variants = new ArrayList<>();
         variants.add(javaVariant("saelab topk", "", PenaltyConfig.none(), params, x));
-        if (trainers.getLast().engine().startsWith("training step: resident")) {
+        if (trainers.getLast().resident()) {
             variants.add(javaVariant(HOST_PLAIN, "", PenaltyConfig.none(), params, x, false, true));
         }
         variants.add(javaVariant("saelab topk + adaptive", "activation target", adaptive, params, x));

@@ -61,6 +61,9 @@ public abstract sealed class SaeTrainer implements AutoCloseable permits TopKTra
      */
     public final String engine() { return engine; }
 
+    /** Whether a device step runs this trainer's updates (until {@link #close}). */
+    public boolean resident() { return false; }
+
     /** Data-dependent initialisation before the first step (e.g. b_dec from a batch). */
     public abstract void initialize(float[] x, int rows);
 

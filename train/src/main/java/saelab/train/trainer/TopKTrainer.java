@@ -127,6 +127,8 @@ public final class TopKTrainer extends SaeTrainer {
 
     @Override protected void hostChanged() { deviceCurrent = false; }
 
+    @Override public boolean resident() { return device != null; }
+
     /** Downloads what the device holds, frees it, and leaves this trainer on the host path. */
     @Override public void close() {
         if (device == null) return;

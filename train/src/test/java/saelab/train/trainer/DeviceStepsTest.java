@@ -202,8 +202,10 @@ class DeviceStepsTest {
 
         src.batchAt(23, x, 64);
         t.step(x, 64);
+        assertTrue(t.resident(), "a device step runs the updates");
         t.close();
         assertTrue(dev.closed);
+        assertFalse(t.resident(), "after close the host runs them");
         assertEquals(4, dev.downloads, "close hands the state back first");
         src.batchAt(24, x, 64);
         StepStats after = t.step(x, 64);
