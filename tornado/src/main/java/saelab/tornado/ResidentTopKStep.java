@@ -85,8 +85,8 @@ final class ResidentTopKStep implements DeviceTopKStep {
     private LongArray cfCounts, cfHist;
     private FloatArray cfGrad;
     private final TornadoExecutionPlan plan;
-    /** Graphs: 0 uploads the state; then the step, one graph or (with a penalty) forward and the rest. */
-    private final int[] stepGraphs;
+    /** The plan's graphs: 0 uploads the state; 1 is the step, or with a penalty its forward half and 2 the rest. */
+    private static final int UPLOAD = 0, STEP = 1, REST = 2;
     private TornadoExecutionResult last;
     private AdamOptimizer adam;
     private boolean closed;
@@ -171,7 +171,6 @@ final class ResidentTopKStep implements DeviceTopKStep {
             step.transferToHost(DataTransferMode.EVERY_EXECUTION, rowErr, rowAuxErr, kept, fired, scal)
                     .persistOnDevice(state);
             plan = new TornadoExecutionPlan(upload.snapshot(), step.snapshot());
-            stepGraphs = new int[] {1};
         } else {
             // The co-firing pass needs postings (slots per latent) built on the host from the codes, so
             // the step is two graphs: the forward sends the codes (B·k) down, the rest takes the postings up.
@@ -213,7 +212,6 @@ final class ResidentTopKStep implements DeviceTopKStep {
             step.transferToHost(DataTransferMode.EVERY_EXECUTION, rowErr, rowAuxErr, fired, scal, cfStats, cfCounts)
                     .persistOnDevice(state);
             plan = new TornadoExecutionPlan(upload.snapshot(), forward.snapshot(), step.snapshot());
-            stepGraphs = new int[] {1, 2};
         }
         plan.withGridScheduler(grids);
     }
@@ -313,7 +311,7 @@ final class ResidentTopKStep implements DeviceTopKStep {
             Staging.pack(adam.firstMoment(p), host[p].length, first[p].getSegment());
             Staging.pack(adam.secondMoment(p), host[p].length, second[p].getSegment());
         }
-        plan.withGraph(0).execute();
+        plan.withGraph(UPLOAD).execute();
         last = null;
         uploads++;
     }
@@ -341,15 +339,15 @@ final class ResidentTopKStep implements DeviceTopKStep {
         for (int j = 0; j < m; j++) dead.set(j, in.dead()[j] ? 1 : 0);
         CoFiring.Summary coFiring = null;
         if (!penalty.active()) {
-            last = plan.withGraph(stepGraphs[0]).execute();
+            last = plan.withGraph(STEP).execute();
             countBytes(last, true);
         } else {
-            TornadoExecutionResult fw = plan.withGraph(stepGraphs[0]).execute();
+            TornadoExecutionResult fw = plan.withGraph(STEP).execute();
             countBytes(fw, true);
             fw.transferToHost(idx, val, kept);
             if (profiling) lastStepBytesDown += 4L * 3 * rows * k; // the codes and L0 counts, pulled on demand
             CoFiring.Postings ps = stagePostings(in.threshold(), in.allPairs());
-            last = plan.withGraph(stepGraphs[1]).execute();
+            last = plan.withGraph(REST).execute();
             countBytes(last, false);
             coFiring = CoFiringPlan.summary(cfStats, cfCounts, workers, ps);
         }
