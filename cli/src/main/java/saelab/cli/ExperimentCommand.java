@@ -42,10 +42,13 @@ import saelab.tensor.kernels.Parallel;
  * and the plots into one folder.
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"The main job: TopK, ReLU+L1, static and adaptive orthogonal SAEs and schedule variations, each over several seeds, "
-                + "on the synthetic source with known features; evaluates them (reconstruction, sparsity, latent density, ground-truth recovery, "
-                + "absorption, separation of co-firing latents, per training phase) and writes report.html + results.json + PNG plots.",
-                "With no arguments: 9 variants × 3 seeds, about 5–6 minutes on 2 cores.",
+        description = {"The main job: does a progressive, sparsity-guided orthogonality penalty separate features better than a TopK SAE or a "
+                + "static orthogonal SAE at equal reconstruction, and which schedule matters? Trains the TopK baseline, the static and adaptive "
+                + "co-firing penalties, the seed's schedule variations and the literature's controls over several seeds on a synthetic source "
+                + "with known features (each seed its own initialisation and data stream, the same seeds for every variant), evaluates them "
+                + "(MCC, absorption with parent/child recall, reconstruction, per training phase), and writes report.html (verdict table first: "
+                + "paired differences, Holm-corrected p-values, equivalence tests), results.json, ground-truth.safetensors and PNG plots.",
+                "With no arguments: the bench preset, " + DEFAULT_VARIANT_COUNT + " variants × 5 seeds, about 10 minutes on 2 cores.",
                 "",
                 "With --model DIR --data FILE: the same comparison on the residual stream of a gemma-2 checkpoint, at the seed experiment's "
                 + "settings unless flags say otherwise (layer 12, context 128, m 16384, k 320, 2441 steps × 2048 rows, TopK lr 2e-4 and "
@@ -61,36 +64,43 @@ import saelab.tensor.kernels.Parallel;
                 ""})
 public final class ExperimentCommand implements Callable<Integer> {
 
-    /** Default training length on synthetic data: sized so the default run stays under 10 minutes on 2 cores. */
-    static final long DEFAULT_STEPS = 600;
-    static final int SYNTHETIC_M = 1024, SYNTHETIC_K = 8, SYNTHETIC_BATCH = 512;
+    static final int DEFAULT_VARIANT_COUNT = Variant.defaults().size();
+    static final String VARIANT_IDS = String.join(", ", Variant.all().stream().map(Variant::id).toList());
     /** --quick with --model: held-out tokens. */
     static final long QUICK_HELD_OUT_TOKENS = 1024;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default runs/experiment-<timestamp>).")
     Path out;
-    @Option(names = "--seeds", description = "Seeds per variant, 0 … N−1 (default ${DEFAULT-VALUE}).")
-    int seeds = 3;
-    @Option(names = "--steps", description = "Training steps per run (default " + DEFAULT_STEPS + ", with --model 2441; --quick: 60).")
+    @Option(names = "--preset", paramLabel = "NAME", description = "Synthetic source: bench (the default: 1024 true features in d 128 with "
+            + "hierarchies whose parent/child co-firing straddles the penalty's threshold), small (the unit tests' source) or synthsaebench "
+            + "(SynthSAEBench-16k: 16,384 features in d 768; hours on 2 cores). The SAE sizes follow the preset unless flags say otherwise.")
+    String preset;
+    @Option(names = "--seeds", description = "Seeds per variant, 0 … N−1 (default: 5 on bench, 3 on small and synthsaebench and with --model; --quick: 2).")
+    Integer seeds;
+    @Option(names = "--steps", description = "Training steps per run (default: 1500 on bench, 600 on small, 20000 on synthsaebench, 2441 with --model; --quick: 60).")
     Long steps;
-    @Option(names = "--batch", description = "Rows per step (default " + SYNTHETIC_BATCH + ", with --model 2048).")
+    @Option(names = "--batch", description = "Rows per step (default: 1024 on bench and synthsaebench, 512 on small, 2048 with --model).")
     Integer batch;
+    @Option(names = "--ev-margin", paramLabel = "Δ", description = "Equivalence margin for explained variance: two variants reconstruct "
+            + "equally when a paired TOST bounds their difference within ±Δ (default " + ExperimentConfig.DEFAULT_EV_MARGIN + ").")
+    Double evMargin;
     @Option(names = "--phases", description = "Evaluation snapshots at evenly spaced points of training (default ${DEFAULT-VALUE}).")
     int phases = 4;
-    @Option(names = "--eval-rows", paramLabel = "N", description = "Rows of the synthetic held-out batch (default 8192; --quick: 2048). With --model see --heldout-tokens.")
+    @Option(names = "--eval-rows", paramLabel = "N", description = "Rows of the synthetic held-out batch (default 8192, 16384 on synthsaebench; --quick: 2048). With --model see --heldout-tokens.")
     Integer evalRows;
-    @Option(names = "--variants", split = ",", paramLabel = "ID", description = "Variants to run (default: all): topk, standard, static, adaptive, "
-            + "adaptive-strong, adaptive-fast, adaptive-power, adaptive-tuned, adaptive-min.")
+    @Option(names = "--variants", split = ",", paramLabel = "ID", description = "Variants to run (default: all but standard): " + VARIANT_IDS + ".")
     List<String> variants;
-    @Option(names = "--m", description = "Latents (default " + SYNTHETIC_M + ", with --model 16384).")
+    @Option(names = "--m", description = "Latents (default: 512 on bench, 1024 on small, 4096 on synthsaebench, 16384 with --model).")
     Integer m;
-    @Option(names = "--k", description = "TopK's k (default " + SYNTHETIC_K + ", with --model 320).")
+    @Option(names = "--k", description = "TopK's k (default: 20 on bench, 8 on small, 25 on synthsaebench, 320 with --model).")
     Integer k;
-    @Option(names = "--data-seed", description = "Seeds the synthetic data, or with --model the shuffle of the training tokens (default ${DEFAULT-VALUE}).")
+    @Option(names = "--data-seed", description = "Seeds the synthetic source's true features (each run's seed sets its own data stream over them), "
+            + "or with --model the shuffle of the training tokens (default ${DEFAULT-VALUE}).")
     long dataSeed = 0;
     @Option(names = "--recovery-bar", description = "Cosine at which a true feature counts as recovered (synthetic only; default 0.9).")
     Double bar;
-    @Option(names = "--quick", description = "A small smoke run: 60 steps, 2 seeds, 2 phases, 2048 held-out rows (with --model 1024 held-out tokens); flags given explicitly win.")
+    @Option(names = "--quick", description = "A small smoke run: 60 steps, 2 seeds, 2 phases, 2048 held-out rows (with --model 1024 held-out tokens); "
+            + "flags given explicitly win. Too short for a verdict.")
     boolean quick;
     @Option(names = "--model", paramLabel = "DIR", description = "gemma-2 checkpoint folder (config.json, tokenizer.json, safetensors): run the comparison on its activations (with --data).")
     Path model;
@@ -250,19 +260,23 @@ public final class ExperimentCommand implements Callable<Integer> {
             }
             if (probeData != null && !Files.isRegularFile(probeData)) throw new IllegalArgumentException("--probe-data " + probeData + ": no such file");
         }
-        long st = steps != null ? steps : quick ? 60 : onModel ? ModelData.SEED_STEPS : DEFAULT_STEPS;
-        int sd = quick && seeds == 3 ? 2 : seeds;
+        if (onModel && preset != null) throw new IllegalArgumentException("--preset names a synthetic source: not with --model");
+        String pre = preset == null ? ExperimentConfig.DEFAULT_PRESET : preset.strip().toLowerCase(Locale.ROOT);
+        ExperimentConfig.Sizes size = ExperimentConfig.Sizes.forPreset(pre);
+        long st = steps != null ? steps : quick ? 60 : onModel ? ModelData.SEED_STEPS : size.steps();
+        int sd = seeds != null ? seeds : quick ? 2 : onModel ? 3 : size.seeds();
         int ph = quick && phases == 4 ? 2 : phases;
-        int b = batch != null ? batch : onModel ? ModelData.SEED_BATCH : SYNTHETIC_BATCH;
-        int mm = m != null ? m : onModel ? ModelData.SEED_M : SYNTHETIC_M;
-        int kk = k != null ? k : onModel ? ModelData.SEED_K : SYNTHETIC_K;
+        int b = batch != null ? batch : onModel ? ModelData.SEED_BATCH : size.batch();
+        int mm = m != null ? m : onModel ? ModelData.SEED_M : size.m();
+        int kk = k != null ? k : onModel ? ModelData.SEED_K : size.k();
+        double margin = evMargin != null ? evMargin : ExperimentConfig.DEFAULT_EV_MARGIN;
         if (sd < 1) throw new IllegalArgumentException("--seeds must be ≥ 1, got " + sd);
         Path dir = out != null ? out : Path.of("runs", "experiment-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         List<Variant> vs = variants == null || variants.isEmpty() ? Variant.defaults() : Variant.select(variants);
         List<Long> seedList = LongStream.range(0, sd).boxed().toList();
         if (!onModel) {
-            int rows = evalRows != null ? evalRows : quick ? 2048 : 8192;
-            return new ExperimentConfig(dir, vs, seedList, st, b, ph, rows, mm, kk, dataSeed, bar != null ? bar : 0.9);
+            int rows = evalRows != null ? evalRows : quick ? 2048 : size.evalRows();
+            return ExperimentConfig.synthetic(dir, vs, seedList, st, b, ph, rows, mm, kk, pre, dataSeed, bar != null ? bar : 0.9, margin);
         }
         int ctx = context != null ? context : ModelData.SEED_CONTEXT;
         if (ctx < 3) throw new IllegalArgumentException("--context must be ≥ 3, got " + ctx);
@@ -270,6 +284,6 @@ public final class ExperimentCommand implements Callable<Integer> {
         long held = heldOutTokens != null ? heldOutTokens : quick ? QUICK_HELD_OUT_TOKENS : ModelData.SEED_HELD_OUT_TOKENS;
         ModelData md = new ModelData(model, data, layer != null ? layer : ModelData.SEED_LAYER, ctx, train, held, dtype != null ? dtype : Dtype.F32,
                 HarvestSettings.DEFAULT_BATCH, HarvestSettings.DEFAULT_SHARD_TOKENS);
-        return ExperimentConfig.onModel(dir, vs, seedList, st, b, ph, mm, kk, dataSeed, md);
+        return ExperimentConfig.onModel(dir, vs, seedList, st, b, ph, mm, kk, dataSeed, md, margin);
     }
 }

@@ -4,10 +4,9 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Consumer;
-import saelab.eval.StatusLine;
 import saelab.eval.report.SeedSpread;
+import saelab.tensor.kernels.Parallel;
 import saelab.train.sae.SaeParams;
 import saelab.train.source.ActivationSource;
 import saelab.train.source.SyntheticConfig;
@@ -58,29 +57,83 @@ public final class Experiment {
 
     /**
      * Runs the experiment: on the synthetic source, or with {@code e.model()} set on the model's
-     * activations ({@link ModelExperiment}, with its default model metrics).
+     * activations ({@link ModelExperiment}, with its default model metrics). On the synthetic
+     * source, the true features come from the preset and {@code e.dataSeed()}; run seed s trains
+     * on its own stream of batches over those features ({@link SyntheticSource#withStream}) from
+     * its own initialisation, and every variant runs the same seeds, so the runs of two variants
+     * with the same seed are paired. Runs train side by side, one per core, each on one thread
+     * (no kernel result depends on the thread count, so the numbers are those of a sequential run).
      *
      * @param err progress lines (null for none)
      */
     public static Result run(ExperimentConfig e, PrintStream err) {
         if (e.onModel()) return ModelExperiment.run(e, err, ModelMetric.defaults());
         long begin = System.nanoTime();
-        SyntheticSource src = new SyntheticSource(SyntheticConfig.small(e.dataSeed()));
-        Snapshot.HeldOut held = Snapshot.HeldOut.of(src, e.evalRows());
-        List<RunResult> runs = new ArrayList<>();
-        int total = e.variants().size() * e.seeds().size(), n = 0;
-        for (Variant v : e.variants()) {
-            for (long seed : e.seeds()) {
-                n++;
-                runs.add(runOne(e, v, seed, src, (cfg, p, step, last, status) -> Snapshot.measure(cfg, p, step, held, e.recoveryBar()), err,
-                        label(n, total, v, seed), begin));
-            }
+        SyntheticSource src = new SyntheticSource(e.syntheticConfig());
+        try {
+            java.nio.file.Files.createDirectories(e.out());
+        } catch (java.io.IOException x) {
+            throw new java.io.UncheckedIOException("cannot create the output folder " + e.out() + ": " + x.getMessage(), x);
         }
-        return new Result(e, src.config(), runs, (System.nanoTime() - begin) / 1e9);
+        GroundTruthFile.write(src, e.sourceSpec(), e.out());
+        Snapshot.HeldOut held = Snapshot.HeldOut.of(src, e.evalRows());
+        List<Variant> variants = e.variants();
+        List<Long> seeds = e.seeds();
+        int total = variants.size() * seeds.size();
+        ExperimentProgress progress = new ExperimentProgress(err, total, e.steps(), begin);
+        RunResult[] runs = new RunResult[total];
+        int workers = Math.min(total, Parallel.parallelism());
+        java.util.function.IntConsumer one = i -> {
+            Variant v = variants.get(i / seeds.size());
+            long seed = seeds.get(i % seeds.size());
+            runs[i] = runOne(e, v, seed, src.withStream(seed), (cfg, p, step, last, status) -> Snapshot.measure(cfg, p, step, held, e.recoveryBar()),
+                    progress.start(label(v, seed), e.steps()));
+        };
+        if (workers <= 1) {
+            for (int i = 0; i < total; i++) one.accept(i);
+        } else {
+            runConcurrently(total, workers, one);
+        }
+        return new Result(e, src.config(), List.of(runs), (System.nanoTime() - begin) / 1e9);
     }
 
-    static String label(int n, int total, Variant v, long seed) {
-        return String.format(Locale.ROOT, "[%d/%d] %-15s seed %d", n, total, v.id(), seed);
+    /** Runs task(i) for i in [0, n) on {@code workers} threads, in index order of start, each with its kernels inline. */
+    private static void runConcurrently(int n, int workers, java.util.function.IntConsumer task) {
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            Thread t = new Thread(() -> Parallel.inline(() -> {
+                for (int i; failure.get() == null && (i = next.getAndIncrement()) < n; ) {
+                    try {
+                        task.accept(i);
+                    } catch (Throwable x) {
+                        failure.compareAndSet(null, x);
+                    }
+                }
+            }), "saelab-run-" + w);
+            t.setDaemon(true);
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException x) {
+                    failure.compareAndSet(null, x);
+                }
+            }
+        }
+        Throwable x = failure.get();
+        if (x instanceof RuntimeException re) throw re;
+        if (x instanceof Error er) throw er;
+        if (x != null) throw new IllegalStateException("the experiment was interrupted", x);
+    }
+
+    static String label(Variant v, long seed) {
+        return v.id() + " seed " + seed;
     }
 
     /** Where a run's checkpoint and log go: {@code out/runs/<variant>-seed<s>}. */
@@ -88,13 +141,11 @@ public final class Experiment {
         return e.out().resolve("runs").resolve(v.id() + "-seed" + seed);
     }
 
-    static RunResult runOne(ExperimentConfig e, Variant v, long seed, ActivationSource src, Evaluator eval, PrintStream err,
-                            String label, long expBegin) {
+    static RunResult runOne(ExperimentConfig e, Variant v, long seed, ActivationSource src, Evaluator eval, ExperimentProgress.Run line) {
         TrainConfig cfg = v.trainConfig(e, src.dim(), seed);
         Path dir = runDir(e, v, seed);
         List<CurvePoint> curve = new ArrayList<>();
         List<Snapshot> phases = new ArrayList<>();
-        Line line = new Line(err, label, cfg.steps(), expBegin);
         TrainingRun.Listener listener = (s, tokens, seconds) -> {
             if ((s.step() + 1) % cfg.logEvery() == 0 || s.step() == 0 || s.step() == cfg.lastStep()) curve.add(point(s));
             line.update(s);
@@ -118,59 +169,6 @@ public final class Experiment {
     private static CurvePoint point(StepStats s) {
         return new CurvePoint(s.step(), s.loss(), s.recon(), s.sparsityTerm(), s.penaltyTerm(), s.lambda2(), s.threshold(), s.l0(),
                 s.explainedVariance(), s.activeLatents(), s.deadLatents());
-    }
-
-    /** One progress line per run, redrawn in place at most every half second. */
-    private static final class Line {
-        private final String label;
-        private final long steps, expBegin;
-        private final StatusLine line;
-        private long lastDraw;
-
-        Line(PrintStream err, String label, long steps, long expBegin) {
-            this.label = label;
-            this.steps = steps;
-            this.expBegin = expBegin;
-            // Into a pipe or log: each run's result, and a status line every 10 s at most.
-            this.line = err == null ? null : new StatusLine(err, 10_000_000_000L);
-        }
-
-        void update(StepStats s) {
-            if (line == null) return;
-            long now = System.nanoTime();
-            if (now - lastDraw < 500_000_000L && s.step() + 1 < steps) return;
-            lastDraw = now;
-            int filled = (int) (20 * (s.step() + 1) / steps);
-            line.show(String.format(Locale.ROOT, "%s  step %d/%d [%s%s]  loss %.4g  L0 %.1f  EV %.3f  (%s elapsed)", label, s.step() + 1, steps,
-                    "#".repeat(filled), ".".repeat(20 - filled), s.loss(), s.l0(), s.explainedVariance(), clock(now)), false);
-        }
-
-        /** A status in place of the step counter (evaluation that takes a while). */
-        void status(String text) {
-            if (line == null) return;
-            long now = System.nanoTime();
-            if (now - lastDraw < 500_000_000L) return;
-            lastDraw = now;
-            line.show(String.format(Locale.ROOT, "%s  %s  (%s elapsed)", label, text, clock(now)), false);
-        }
-
-        void done(Snapshot last, double train, double eval) {
-            if (line == null) return;
-            String quality = last.has(Snapshot.HUNGARIAN)
-                    ? String.format(Locale.ROOT, "Hungarian cos %.3f  absorption %.3f", last.get(Snapshot.HUNGARIAN), last.get(Snapshot.ABSORPTION))
-                    : last.has(SpliceMetric.KL_SCORE) ? String.format(Locale.ROOT, "KL-div score %.4f  CE-loss score %.4f",
-                    last.get(SpliceMetric.KL_SCORE), last.get(SpliceMetric.CE_SCORE)) : String.format(Locale.ROOT, "co-firing |cos| %.4f", last.get(Snapshot.COFIRE_COS));
-            if (last.has(FirstLetterAbsorptionMetric.RATE) && !Double.isNaN(last.get(FirstLetterAbsorptionMetric.RATE))) {
-                quality += String.format(Locale.ROOT, "  first-letter absorption %.3f", last.get(FirstLetterAbsorptionMetric.RATE));
-            }
-            line.show(String.format(Locale.ROOT, "%s  done: train %.1fs, eval %.1fs  EV %.3f  L0 %.1f  %s  (%s elapsed)",
-                    label, train, eval, last.get(Snapshot.EV), last.get(Snapshot.L0), quality, clock(System.nanoTime())), true);
-        }
-
-        private String clock(long now) {
-            long s = (now - expBegin) / 1_000_000_000L;
-            return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
-        }
     }
 
     /** A final metric of one variant: its spread over the seeds. */

@@ -1,5 +1,6 @@
 package saelab.eval.experiment;
 
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,51 +33,99 @@ final class ExperimentPlots {
     }
 
     static final Map<String, String> CAPTIONS = Map.ofEntries(
+            Map.entry("pareto-ev-mcc.png", "Each run's final MCC (mean |cos| between true features and decoder rows after one-to-one Hungarian matching) "
+                    + "against its explained variance on the held-out batch: up and right is better; a variant that separates features better at equal "
+                    + "reconstruction sits above the others at the same x."),
+            Map.entry("pareto-ev-absorption.png", "Each run's final absorption rate against its explained variance: down and right is better."),
             Map.entry("pareto-l0-ev.png", "Each run's held-out L0 against explained variance: up and left is better."),
             Map.entry("pareto-l0-ce.png", "Each run's held-out L0 against its CE-loss score (1: the model's loss unchanged by the splice, 0: no better than zeroing the residual): up and left is better."),
             Map.entry("latent-density.png", "How often each latent fires on the held-out activations at the end of training (log10 of the fraction of tokens, 4 bins per decade, mean over seeds); dead latents (never firing) are counted in the legend."),
-            Map.entry("recon-loss.png", "Reconstruction loss per training batch."),
-            Map.entry("penalty-term.png", "The co-firing penalty's contribution to the loss, λ2(p)·P."),
+            Map.entry("recon-loss.png", "Reconstruction loss per training batch; solid: mean over seeds, dashed: the seeds' min and max."),
+            Map.entry("penalty-share.png", "The penalty's contribution to the loss as a fraction of the reconstruction loss, λ2(p)·P / recon; a variant whose "
+                    + "share stays below 1% on at least 90% of logged steps is marked 'mechanism inactive' in the verdict table."),
             Map.entry("lambda2.png", "The penalty weight λ2(p) each penalized variant trained with."),
             Map.entry("threshold.png", "The co-firing threshold(p) each penalized variant trained with."),
-            Map.entry("active-latents.png", "Latents that fired at least once in the training batch."),
-            Map.entry("cofire-cos-phases.png", "Mean |cos| between decoder rows of latent pairs that co-fire on the held-out batch (lower: co-firing latents are more separated), with all pairs of alive latents as reference."),
-            Map.entry("recovery-phases.png", "Mean cosine between true feature directions and decoder rows after one-to-one Hungarian matching."),
-            Map.entry("absorption-phases.png", "Fraction of parent+child samples where the child's latent fires and the parent's stays silent."));
+            Map.entry("active-latents.png", "Latents that fired at least once in the training batch; solid: mean over seeds, dashed: min and max."),
+            Map.entry("cofire-cos-phases.png", "Diagnostic, not a verdict metric: mean |cos| between decoder rows of latent pairs that co-fire on the held-out batch."),
+            Map.entry("mcc-phases.png", "MCC (mean |cos| after Hungarian matching of true features to decoder rows) at each evaluation phase; solid: mean over seeds, dashed: min and max."),
+            Map.entry("absorption-phases.png", "Absorption at each phase: of the samples where a parent and its child both fire, the fraction where the parent's "
+                    + "latent is silent while the child's latent fires carrying the parent's direction; solid: mean over seeds, dashed: min and max."));
 
     static String caption(String name) {
         return CAPTIONS.getOrDefault(name, name.startsWith("cofiring-hist")
-                ? "How many latent pairs co-fire at each rate n_ij on the held-out batch (log10(1 + pairs) axis)." : name);
+                ? "How many latent pairs co-fire at each rate n_ij on the held-out batch (log10 n_ij on x, log10(1 + pairs) on y); dashed: each "
+                + "batch-normalised penalised variant's threshold(p) at that phase, above which its penalty acts on a pair." : name);
     }
+
+    /**
+     * One colour per variant, the same in every plot and every experiment: by the variant's place
+     * in {@link Variant#defaults()} (others after them, in the experiment's order). A series or
+     * marker is coloured by its name's first word, the variant id.
+     */
+    static Plots.Palette palette(Experiment.Result r) {
+        List<String> known = new ArrayList<>(Variant.defaults().stream().map(Variant::id).toList());
+        r.config().variants().stream().map(Variant::id).filter(id -> !known.contains(id)).forEach(known::add);
+        return name -> {
+            int i = known.indexOf(name.split(" ", 2)[0]);
+            return i < 0 ? null : COLOURS[i % COLOURS.length];
+        };
+    }
+
+    /** Tableau's 10 colours, then 6 darker ones. */
+    private static final Color[] COLOURS = {new Color(0x4E79A7), new Color(0xF28E2B), new Color(0xE15759), new Color(0x76B7B2),
+            new Color(0x59A14F), new Color(0xEDC948), new Color(0xB07AA1), new Color(0xFF9DA7), new Color(0x9C755F), new Color(0xBAB0AC),
+            new Color(0x1B3A5C), new Color(0x8C4A00), new Color(0x7A1F1F), new Color(0x2F5F2A), new Color(0x5A3D6B), new Color(0x333333)};
 
     /** Writes the plots; returns them in report order. */
     static List<Plot> write(Experiment.Result r, Path dir) throws IOException {
         List<String> all = r.config().variants().stream().map(Variant::id).toList();
         List<String> penalized = r.config().variants().stream().filter(v -> v.penalty() != PenaltyConfig.Kind.NONE).map(Variant::id).toList();
+        Plots.Palette colour = palette(r);
         Snapshot first = r.runs().getFirst().last();
         List<Plot> out = new ArrayList<>();
+        if (first.has(Snapshot.MCC)) {
+            out.add(new Plot(Plots.scatter(dir.resolve("pareto-ev-mcc.png"), "Separation vs reconstruction: MCC against explained variance (one point per run)",
+                    "explained variance (held-out)", "MCC (mean |cos| after Hungarian matching)", finalPairs(r, Snapshot.EV, Snapshot.MCC), false, colour),
+                    "pareto-ev-mcc.png"));
+        }
+        if (first.has(Snapshot.ABSORPTION)) {
+            out.add(new Plot(Plots.scatter(dir.resolve("pareto-ev-absorption.png"), "Absorption vs reconstruction (one point per run)",
+                    "explained variance (held-out)", "absorption rate", finalPairs(r, Snapshot.EV, Snapshot.ABSORPTION), false, colour),
+                    "pareto-ev-absorption.png"));
+        }
         out.add(new Plot(Plots.scatter(dir.resolve("pareto-l0-ev.png"), "Pareto: L0 vs explained variance (one point per run)", "L0 (log)",
-                "explained variance (held-out)", pareto(r, Snapshot.EV), true), "pareto-l0-ev.png"));
+                "explained variance (held-out)", finalPairs(r, Snapshot.L0, Snapshot.EV), true, colour), "pareto-l0-ev.png"));
         if (first.has(SpliceMetric.CE_SCORE)) {
             out.add(new Plot(Plots.scatter(dir.resolve("pareto-l0-ce.png"), "Pareto: L0 vs CE-loss score (one point per run)", "L0 (log)",
-                    "CE-loss score (held-out sequences)", pareto(r, SpliceMetric.CE_SCORE), true), "pareto-l0-ce.png"));
+                    "CE-loss score (held-out sequences)", finalPairs(r, Snapshot.L0, SpliceMetric.CE_SCORE), true, colour), "pareto-l0-ce.png"));
         }
-        out.add(new Plot(density(r, dir.resolve("latent-density.png")), "latent-density.png"));
-        out.add(new Plot(Plots.lines(dir.resolve("recon-loss.png"), "Reconstruction loss over training (mean over seeds)", "step",
-                "‖x − x̂‖² per row (log)", curves(r, all, Experiment.CurvePoint::recon), true), "recon-loss.png"));
+        if (first.has(Snapshot.MCC)) {
+            out.add(new Plot(Plots.bands(dir.resolve("mcc-phases.png"), "Ground-truth recovery per phase: MCC (mean over seeds, dashed: min–max)", "step",
+                    "MCC", perPhase(r, all, Snapshot.MCC), false, colour), "mcc-phases.png"));
+        }
+        if (first.has(Snapshot.ABSORPTION)) {
+            out.add(new Plot(Plots.bands(dir.resolve("absorption-phases.png"), "Absorption rate per phase (mean over seeds, dashed: min–max)", "step",
+                    "absorption rate", perPhase(r, all, Snapshot.ABSORPTION), false, colour), "absorption-phases.png"));
+        }
+        out.add(new Plot(density(r, dir.resolve("latent-density.png"), colour), "latent-density.png"));
+        out.add(new Plot(Plots.bands(dir.resolve("recon-loss.png"), "Reconstruction loss over training (mean over seeds, dashed: min–max)", "step",
+                "‖x − x̂‖² per row (log)", curves(r, all, Experiment.CurvePoint::recon), true, colour), "recon-loss.png"));
         if (!penalized.isEmpty()) {
-            out.add(new Plot(Plots.lines(dir.resolve("penalty-term.png"), "Penalty term λ2(p)·P over training (mean over seeds)", "step",
-                    "λ2·P", curves(r, penalized, Experiment.CurvePoint::penaltyTerm), false), "penalty-term.png"));
+            out.add(new Plot(Plots.bands(dir.resolve("penalty-share.png"), "Penalty term / reconstruction loss over training (mean over seeds, dashed: min–max)",
+                    "step", "λ2·P / recon", curves(r, penalized, p -> p.recon() > 0 ? p.penaltyTerm() / p.recon() : 0), false, colour), "penalty-share.png"));
             out.add(new Plot(Plots.lines(dir.resolve("lambda2.png"), "λ2(p) over training", "step", "λ2",
-                    curves(r, penalized, Experiment.CurvePoint::lambda2), false), "lambda2.png"));
+                    means(curves(r, penalized, Experiment.CurvePoint::lambda2)), false, false, false, colour), "lambda2.png"));
             out.add(new Plot(Plots.lines(dir.resolve("threshold.png"), "Co-firing threshold(p) over training", "step", "threshold",
-                    curves(r, penalized, Experiment.CurvePoint::threshold), false), "threshold.png"));
+                    means(curves(r, penalized, Experiment.CurvePoint::threshold)), false, false, false, colour), "threshold.png"));
         }
-        out.add(new Plot(Plots.lines(dir.resolve("active-latents.png"), "Active latents per training batch (mean over seeds)", "step",
-                "latents firing in the batch", curves(r, all, p -> p.activeLatents()), false), "active-latents.png"));
+        out.add(new Plot(Plots.bands(dir.resolve("active-latents.png"), "Active latents per training batch (mean over seeds, dashed: min–max)", "step",
+                "latents firing in the batch", curves(r, all, p -> p.activeLatents()), false, colour), "active-latents.png"));
         List<String> hv = histogramVariants(r);
+        double[] edges = new double[Separation.BINS + 1];
+        for (int b = 0; b <= Separation.BINS; b++) edges[b] = Separation.LOG10_MIN * (1 - (double) b / Separation.BINS);
         for (int i = 0; i < r.config().phases(); i++) {
             Map<String, double[]> h = new LinkedHashMap<>();
+            Map<String, Double> markers = new LinkedHashMap<>();
             long step = 0;
             for (String v : hv) {
                 List<Experiment.RunResult> runs = r.of(v);
@@ -85,34 +134,42 @@ final class ExperimentPlots {
                     long[] c = run.phases().get(i).coFiringHistogram();
                     for (int b = 0; b < mean.length; b++) mean[b] += (double) c[b] / runs.size();
                 }
-                step = (long) runs.getFirst().phases().get(i).get(Snapshot.STEP);
+                Snapshot s = runs.getFirst().phases().get(i);
+                step = (long) s.get(Snapshot.STEP);
                 h.put(v, mean);
+                double t = s.get(Snapshot.THRESHOLD);
+                if (penalized.contains(v) && t > 0 && batchNormalised(r, v)) {
+                    markers.put(String.format(Locale.ROOT, "%s threshold(p) %.3g", v, t), Math.max(Separation.LOG10_MIN, Math.log10(t)));
+                }
             }
             String name = String.format(Locale.ROOT, "cofiring-hist-phase%d.png", i + 1);
-            out.add(new Plot(Plots.histograms(dir.resolve(name), String.format(Locale.ROOT, "Co-firing pairs by n_ij, phase %d of %d (step %d, held-out batch)",
-                    i + 1, r.config().phases(), step), "n_ij = rows where both fire / rows", "pairs (mean over seeds)", Separation.binLabels(), h, true), name));
+            out.add(new Plot(Plots.stepHistograms(dir.resolve(name), String.format(Locale.ROOT, "Co-firing latent pairs by n_ij, phase %d of %d (step %d, held-out batch)",
+                    i + 1, r.config().phases(), step), "log10 n_ij (n_ij = rows where both fire / rows)", "pairs (mean over seeds)", edges, h, markers,
+                    colour, true), name));
         }
         Map<String, double[][]> cof = perPhase(r, all, Snapshot.COFIRE_COS);
-        Map<String, double[][]> allCos = perPhase(r, List.of(all.getFirst()), Snapshot.ALL_COS);
-        allCos.forEach((v, xy) -> cof.put("all pairs (" + v + ")", xy));
-        out.add(new Plot(Plots.lines(dir.resolve("cofire-cos-phases.png"), "Mean |cos| of decoder directions of co-firing pairs, per phase", "step",
-                "mean |cos(W_i, W_j)|", cof, false), "cofire-cos-phases.png"));
-        if (first.has(Snapshot.HUNGARIAN)) {
-            out.add(new Plot(Plots.lines(dir.resolve("recovery-phases.png"), "Ground-truth recovery per phase: Hungarian-matched mean cos", "step",
-                    "Hungarian-matched mean cos", perPhase(r, all, Snapshot.HUNGARIAN), false), "recovery-phases.png"));
-        }
-        if (first.has(Snapshot.ABSORPTION)) {
-            out.add(new Plot(Plots.lines(dir.resolve("absorption-phases.png"), "Absorption rate per phase", "step",
-                    "absorption rate", perPhase(r, all, Snapshot.ABSORPTION), false), "absorption-phases.png"));
-        }
+        out.add(new Plot(Plots.bands(dir.resolve("cofire-cos-phases.png"), "Diagnostic: mean |cos| of decoder rows of co-firing latent pairs, per phase", "step",
+                "mean |cos(W_i, W_j)|", cof, false, colour), "cofire-cos-phases.png"));
         return out;
+    }
+
+    /** Whether a variant's n_ij is the batch fraction the histogram's axis shows (its threshold is then on that axis). */
+    private static boolean batchNormalised(Experiment.Result r, String variant) {
+        return r.config().variants().stream().anyMatch(v -> v.id().equals(variant) && v.normalization() == saelab.tensor.kernels.CoFiring.Normalization.BATCH);
+    }
+
+    /** Only the centre line of each series. */
+    private static Map<String, double[][]> means(Map<String, double[][]> bands) {
+        Map<String, double[][]> m = new LinkedHashMap<>();
+        bands.forEach((k, v) -> m.put(k, new double[][] {v[0], v[1]}));
+        return m;
     }
 
     /**
      * The latent density histogram of each variant's final SAEs (mean over seeds), drawn as steps
      * over log10 frequency, from the lowest frequency the held-out rows can show (1/rows) to 1.
      */
-    static Path density(Experiment.Result r, Path png) throws IOException {
+    static Path density(Experiment.Result r, Path png, Plots.Palette colour) throws IOException {
         int rows = r.onModel() ? r.model().heldOutRows() : r.config().evalRows();
         double lowest = -Math.log10(rows), width = (double) Snapshot.DENSITY_DECADES / Snapshot.DENSITY_BINS;
         double[] edges = Snapshot.densityBinEdges();
@@ -136,54 +193,61 @@ final class ExperimentPlots {
             series.put(String.format(Locale.ROOT, "%s (dead %.0f)", v.id(), mean[Snapshot.DENSITY_BINS]), new double[][] {xs, ys});
         }
         return Plots.lines(png, "Latent density on held-out activations (final SAEs, mean over seeds)", "log10 firing frequency (fraction of tokens)",
-                "latents per bin", series, false);
+                "latents per bin", series, false, false, false, colour);
     }
 
-    /** Per variant, the seed-mean of a curve quantity against step. */
+    /** Column i of a band: the mean, min and max of the seeds' values. */
+    private static void spread(double[] values, double[][] band, int i) {
+        double sum = 0, lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        for (double v : values) { sum += v; lo = Math.min(lo, v); hi = Math.max(hi, v); }
+        band[1][i] = sum / values.length;
+        band[2][i] = lo;
+        band[3][i] = hi;
+    }
+
+    /** Per variant, {step, seed mean, min, max} of a curve quantity. */
     private static Map<String, double[][]> curves(Experiment.Result r, List<String> variants, ToDoubleFunction<Experiment.CurvePoint> f) {
         Map<String, double[][]> s = new LinkedHashMap<>();
         for (String v : variants) {
             List<Experiment.RunResult> runs = r.of(v);
             if (runs.isEmpty()) continue;
             int n = runs.stream().mapToInt(x -> x.curve().size()).min().orElse(0);
-            double[] xs = new double[n], ys = new double[n];
+            double[][] band = new double[4][n];
             for (int i = 0; i < n; i++) {
-                xs[i] = runs.getFirst().curve().get(i).step() + 1;
-                double sum = 0;
-                for (Experiment.RunResult run : runs) sum += f.applyAsDouble(run.curve().get(i));
-                ys[i] = sum / runs.size();
+                final int fi = i;
+                band[0][i] = runs.getFirst().curve().get(i).step() + 1;
+                spread(runs.stream().mapToDouble(run -> f.applyAsDouble(run.curve().get(fi))).toArray(), band, i);
             }
-            s.put(v, new double[][] {xs, ys});
+            s.put(v, band);
         }
         return s;
     }
 
-    /** Per variant, the seed-mean of a snapshot metric against the phase's step. */
+    /** Per variant, {step, seed mean, min, max} of a snapshot metric at each phase. */
     private static Map<String, double[][]> perPhase(Experiment.Result r, List<String> variants, String key) {
         Map<String, double[][]> s = new LinkedHashMap<>();
         int phases = r.config().phases();
         for (String v : variants) {
             List<Experiment.RunResult> runs = r.of(v);
             if (runs.isEmpty()) continue;
-            double[] xs = new double[phases], ys = new double[phases];
+            double[][] band = new double[4][phases];
             for (int i = 0; i < phases; i++) {
-                xs[i] = runs.getFirst().phases().get(i).get(Snapshot.STEP);
-                double sum = 0;
-                for (Experiment.RunResult run : runs) sum += run.phases().get(i).get(key);
-                ys[i] = sum / runs.size();
+                final int fi = i;
+                band[0][i] = runs.getFirst().phases().get(i).get(Snapshot.STEP);
+                spread(runs.stream().mapToDouble(run -> run.phases().get(fi).get(key)).toArray(), band, i);
             }
-            s.put(v, new double[][] {xs, ys});
+            s.put(v, band);
         }
         return s;
     }
 
-    /** Per variant, each run's final L0 against a final metric. */
-    private static Map<String, double[][]> pareto(Experiment.Result r, String key) {
+    /** Per variant, each run's final value of one metric against another's. */
+    private static Map<String, double[][]> finalPairs(Experiment.Result r, String xKey, String yKey) {
         Map<String, double[][]> s = new LinkedHashMap<>();
         for (Variant v : r.config().variants()) {
             List<Experiment.RunResult> runs = r.of(v.id());
-            s.put(v.id(), new double[][] {runs.stream().mapToDouble(x -> x.last().get(Snapshot.L0)).toArray(),
-                    runs.stream().mapToDouble(x -> x.last().get(key)).toArray()});
+            s.put(v.id(), new double[][] {runs.stream().mapToDouble(x -> x.last().get(xKey)).toArray(),
+                    runs.stream().mapToDouble(x -> x.last().get(yKey)).toArray()});
         }
         return s;
     }

@@ -61,13 +61,12 @@ public final class ModelExperiment {
                     md.heldOutSequences(), md.context(), md.heldOutRows(), held.rows(), md.heldOutRows(), md.harvestTokens());
         }
         List<Experiment.RunResult> runs = new ArrayList<>();
-        int total = e.variants().size() * e.seeds().size(), n = 0;
+        int total = e.variants().size() * e.seeds().size();
+        ExperimentProgress progress = new ExperimentProgress(err, total, e.steps(), begin);
         try (Gemma2Model model = Gemma2Model.load(md.model())) {
             prepare(e, model, metrics, err);
             for (Variant v : e.variants()) {
                 for (long seed : e.seeds()) {
-                    n++;
-                    String label = Experiment.label(n, total, v, seed);
                     ShardSource.Options o = ShardSource.Options.defaults().withSeed(e.dataSeed()).withRows(md.heldOutRows(), md.harvestTokens());
                     try (ShardSource src = new ShardSource(e.harvestDir(), o)) {
                         runs.add(Experiment.runOne(e, v, seed, src, (cfg, p, step, last, status) -> {
@@ -80,7 +79,7 @@ public final class ModelExperiment {
                                 more.putAll(metric.measure(ctx, cfg, p));
                             }
                             return s.with(more);
-                        }, err, label, begin));
+                        }, progress.start(Experiment.label(v, seed), e.steps())));
                     }
                 }
             }

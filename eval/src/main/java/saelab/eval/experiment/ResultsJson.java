@@ -23,6 +23,9 @@ import saelab.train.penalty.PenaltyConfig;
 final class ResultsJson {
     private ResultsJson() {}
 
+    /** The final metrics each run also carries at its top level (others check these first). */
+    static final java.util.List<String> HEADLINE = java.util.List.of(Snapshot.MCC, Snapshot.EV, Snapshot.L0, Snapshot.ABSORPTION);
+
     static void write(Experiment.Result r, Map<String, Map<String, SeedSpread>> summary, String conclusion, Path file) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
@@ -49,22 +52,38 @@ final class ResultsJson {
             o.put("id", v.id());
             o.put("description", v.description());
             o.put("architecture", v.architecture().saeLensName());
-            o.put("penalty", PenaltyConfig.name(v.penalty()));
-            o.put("lambda2", v.lambda2());
-            o.put("threshold", v.threshold());
+            o.put("role", v.role().name().toLowerCase(java.util.Locale.ROOT));
+            PenaltyConfig pc = v.penaltyConfig();
+            o.put("penalty", PenaltyConfig.name(pc.kind()));
+            if (pc.active()) {
+                o.put("lambda2", pc.lambda2().spec());
+                if (pc.kind() == PenaltyConfig.Kind.ORTHOGONAL) {
+                    o.put("chunks", pc.chunks());
+                } else {
+                    o.put("threshold", pc.threshold().spec());
+                    o.put("overlap", PenaltyConfig.name(pc.target()));
+                    o.put("normalization", PenaltyConfig.name(pc.normalization()));
+                }
+            }
             o.put("lr", c.onModel() ? v.modelLr(c.m()) : v.lr());
             if (v.l1() > 0) o.put("l1", v.l1());
         }
+        cfg.put("ev_equivalence_margin", c.evMargin());
+        cfg.put("commit", System.getProperty("saelab.commit", "unknown"));
         root.put("wall_seconds", r.seconds());
         ArrayNode runs = root.putArray("runs");
         for (Experiment.RunResult run : r.runs()) {
             ObjectNode o = runs.addObject();
             o.put("variant", run.variant());
             o.put("seed", run.seed());
+            Snapshot last = run.last();
+            for (String key : HEADLINE) if (last.has(key)) num(o, key, last.get(key));
+            PenaltyActivity activity = PenaltyActivity.of(run);
+            num(o, "penalty_active_fraction", activity.nonZeroFraction());
+            num(o, "penalty_share_mean", activity.meanShare());
+            num(o, "penalty_negligible_fraction", activity.quietFraction());
             o.put("dir", run.dir().toString());
             o.put("train_seconds", run.trainSeconds());
-            num(o, "penalty_active_fraction", ExperimentReport.penaltyActiveFraction(run));
-            num(o, "penalty_share_mean", ExperimentReport.penaltyShare(run));
             o.put("eval_seconds", run.evalSeconds());
             putMetrics(o.putObject("final"), run.last().metrics());
             ArrayNode ph = o.putArray("phases");

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import saelab.model.harvest.HarvestManifest;
 import saelab.tensor.kernels.CoFiring;
 import saelab.train.penalty.PenaltyConfig;
@@ -11,56 +12,90 @@ import saelab.train.schedule.Schedule;
 import saelab.train.trainer.TrainConfig;
 
 /**
- * One SAE configuration the experiment compares: architecture, penalty and its schedules, and
- * the learning rate. The settings are the seed experiment's (method.md) and the cli's train
- * presets: TopK lr 2e-4 and ReLU lr 3e-4 at m = 16384, ×15 on synthetic data (3e-3 and 4.5e-3),
- * L1 0.04; the penalty on the activation overlap, n_ij normalised by the batch.
+ * One SAE configuration the experiment compares: architecture, penalty (with its schedules), the
+ * learning rate, and its role in the comparison. The settings are the seed experiment's
+ * (method.md) and the cli's train presets: TopK lr 2e-4 and ReLU lr 3e-4 at m = 16384, ×15 on
+ * synthetic data (3e-3 and 4.5e-3), L1 0.04; the co-firing penalty on the activation overlap,
+ * n_ij normalised by the batch unless the variant says otherwise.
  */
-public record Variant(String id, String description, TrainConfig.Architecture architecture, PenaltyConfig.Kind penalty,
-                      String lambda2, String threshold, double lr, double l1, CoFiring.Normalization normalization) {
+public record Variant(String id, String description, TrainConfig.Architecture architecture, PenaltyConfig penaltyConfig,
+                      double lr, double l1, Role role) {
 
-    public Variant(String id, String description, TrainConfig.Architecture architecture, PenaltyConfig.Kind penalty,
-                   String lambda2, String threshold, double lr, double l1) {
-        this(id, description, architecture, penalty, lambda2, threshold, lr, l1, CoFiring.Normalization.BATCH);
-    }
+    /**
+     * What a variant is in the research question, which decides what it is compared with
+     * ({@link Verdicts}): the TopK baseline, the static reference, the seed's method, a schedule
+     * variation or another n_ij normalisation of the method, or a control from the literature.
+     */
+    public enum Role { BASELINE, STATIC, METHOD, SCHEDULE, NORMALISATION, CONTROL }
 
     public static final String TOPK = "topk", STANDARD = "standard", STATIC = "static", ADAPTIVE = "adaptive";
 
+    /** Weight and chunks of the OrtSAE-style control: the paper's γ and chunk count scaled to m = 512 (see README). */
+    static final String ORTHOGONAL_WEIGHT = "0.25";
+    static final int ORTHOGONAL_CHUNKS = 4;
+
     /**
-     * TopK baseline, ReLU+L1, static and adaptive orthogonal, four schedule variations, and the
-     * adaptive SAE with min-count normalisation of n_ij (with batch normalisation, a threshold of
-     * 0.1 means "co-fire in 10% of rows", which k = 8 of 1024 latents rarely reach).
+     * The main job's variants: the TopK baseline, the static and adaptive co-firing penalties
+     * (the seed's λ2 0.1, threshold 0.1), the seed's planned schedule variations, the adaptive
+     * penalty with the normalisations of n_ij that reach rare pairs, and the ungated decoder-
+     * orthogonality control. ReLU + L1 ({@link #all()}) is left out: it is not in the question and
+     * trains 5–8× slower.
+     *
+     * <p>The seed's "faster decay" run set decay_rate 0.3, which its run-1 code never read
+     * (threshold = base·(1 − p)); only its run 4 formula, base·(1 − p)^decay_rate, uses it. So
+     * {@code adaptive-decay0.3} is run 4's threshold with run 3's rate, and {@code adaptive-decay0.1}
+     * run 4's with the default rate 0.1 (a threshold that stays within 21% of 0.1 until p = 0.9).
      */
     public static List<Variant> defaults() {
         return List.of(
-                topk(TOPK, "TopK baseline, no penalty", PenaltyConfig.Kind.NONE, "0", "0"),
-                new Variant(STANDARD, "ReLU + L1 0.04 (warm-up), no penalty", TrainConfig.Architecture.STANDARD, PenaltyConfig.Kind.NONE, "0", "0", 4.5e-3, 0.04),
-                topk(STATIC, "static orthogonal: λ2 0.1, threshold 0.1 throughout", PenaltyConfig.Kind.STATIC, "0.1", "0.1"),
-                topk(ADAPTIVE, "adaptive: λ2 quadratic(0.1), threshold linear(0.1)", PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "linear(0.1)"),
-                topk("adaptive-strong", "λ2 quadratic(0.2), threshold linear(0.05)", PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.2)", "linear(0.05)"),
-                topk("adaptive-fast", "faster decay: λ2 power(0.1, 4), threshold power(0.1, 2)", PenaltyConfig.Kind.ADAPTIVE, "power(0.1, 4)", "power(0.1, 2)"),
-                topk("adaptive-power", "non-linear threshold: λ2 quadratic(0.1), threshold power(0.1, 0.1)", PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "power(0.1, 0.1)"),
-                topk("adaptive-tuned", "tuned (0.15, 0.08, 0.2): λ2 quadratic(0.15), threshold power(0.08, 0.2)", PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.15)", "power(0.08, 0.2)"),
-                new Variant("adaptive-min", "adaptive with n_ij normalised by min(count_i, count_j) instead of the batch: λ2 quadratic(0.1), threshold linear(0.1)",
-                        TrainConfig.Architecture.TOPK, PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "linear(0.1)", 3e-3, 0, CoFiring.Normalization.MIN_COUNT));
+                topk(TOPK, "TopK baseline, no penalty", Role.BASELINE, PenaltyConfig.none()),
+                topk(STATIC, "static co-firing penalty: λ2 0.1, threshold 0.1 throughout", Role.STATIC, coFiring(PenaltyConfig.Kind.STATIC, "0.1", "0.1")),
+                topk(ADAPTIVE, "the seed's adaptive penalty: λ2 quadratic(0.1), threshold linear(0.1)", Role.METHOD,
+                        coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "linear(0.1)")),
+                topk("adaptive-strong", "seed run 2: λ2 quadratic(0.2), threshold linear(0.05)", Role.SCHEDULE,
+                        coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.2)", "linear(0.05)")),
+                topk("adaptive-decay0.3", "seed run 3 ('faster decay', decay_rate 0.3) read through run 4's threshold: λ2 quadratic(0.1), threshold power(0.1, 0.3)",
+                        Role.SCHEDULE, coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "power(0.1, 0.3)")),
+                topk("adaptive-decay0.1", "seed run 4 (non-linear threshold, decay_rate 0.1): λ2 quadratic(0.1), threshold power(0.1, 0.1)",
+                        Role.SCHEDULE, coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "power(0.1, 0.1)")),
+                topk("adaptive-tuned", "seed run 5 (0.15, 0.08, 0.2): λ2 quadratic(0.15), threshold power(0.08, 0.2)", Role.SCHEDULE,
+                        coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.15)", "power(0.08, 0.2)")),
+                topk("adaptive-min", "adaptive with n_ij = count_ij / min(count_i, count_j): λ2 quadratic(0.1), threshold linear(0.1)",
+                        Role.NORMALISATION, coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "linear(0.1)").withNormalization(CoFiring.Normalization.MIN_COUNT)),
+                topk("adaptive-jaccard", "adaptive with n_ij the Jaccard index of the two latents' rows: λ2 quadratic(0.1), threshold linear(0.1)",
+                        Role.NORMALISATION, coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "linear(0.1)").withNormalization(CoFiring.Normalization.JACCARD)),
+                topk("orthogonal", "control, orthogonality without the seed's gating (OrtSAE-style): weight " + ORTHOGONAL_WEIGHT + " × mean largest cos² "
+                        + "between decoder rows within " + ORTHOGONAL_CHUNKS + " random chunks", Role.CONTROL,
+                        PenaltyConfig.orthogonal(Schedule.parse(ORTHOGONAL_WEIGHT), ORTHOGONAL_CHUNKS)));
     }
 
-    private static Variant topk(String id, String description, PenaltyConfig.Kind kind, String lambda2, String threshold) {
-        return new Variant(id, description, TrainConfig.Architecture.TOPK, kind, lambda2, threshold, 3e-3, 0);
+    /** Every variant {@code --variants} can name: the defaults and ReLU + L1. */
+    public static List<Variant> all() {
+        return Stream.concat(defaults().stream(), Stream.of(new Variant(STANDARD, "ReLU + L1 0.04 (warm-up), no penalty", TrainConfig.Architecture.STANDARD,
+                PenaltyConfig.none(), 4.5e-3, 0.04, Role.CONTROL))).toList();
     }
 
-    /** The named default variants, in the order given. */
+    private static Variant topk(String id, String description, Role role, PenaltyConfig penalty) {
+        return new Variant(id, description, TrainConfig.Architecture.TOPK, penalty, 3e-3, 0, role);
+    }
+
+    private static PenaltyConfig coFiring(PenaltyConfig.Kind kind, String lambda2, String threshold) {
+        return new PenaltyConfig(kind, Schedule.parse(lambda2), Schedule.parse(threshold), PenaltyConfig.OverlapTarget.ACTIVATION, CoFiring.Normalization.BATCH);
+    }
+
+    /** The named variants, in the order given. */
     public static List<Variant> select(List<String> ids) {
-        List<Variant> all = defaults();
+        List<Variant> all = all();
         return ids.stream().map(s -> s.strip().toLowerCase(Locale.ROOT)).map(id -> all.stream().filter(v -> v.id.equals(id)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown variant '" + id + "'; known: "
                         + all.stream().map(Variant::id).collect(Collectors.joining(", "))))).toList();
     }
 
-    public PenaltyConfig penaltyConfig() {
-        if (penalty == PenaltyConfig.Kind.NONE) return PenaltyConfig.none();
-        return new PenaltyConfig(penalty, Schedule.parse(lambda2), Schedule.parse(threshold), PenaltyConfig.OverlapTarget.ACTIVATION, normalization);
-    }
+    public PenaltyConfig.Kind penalty() { return penaltyConfig.kind(); }
+
+    public boolean penalised() { return penaltyConfig.active(); }
+
+    public CoFiring.Normalization normalization() { return penaltyConfig.normalization(); }
 
     /** {@link #lr} is for synthetic data: the preset's lr at m = 16384 times this (the cli's TrainPreset). */
     public static final double SYNTHETIC_LR_FACTOR = 15;
@@ -79,8 +114,8 @@ public record Variant(String id, String description, TrainConfig.Architecture ar
         boolean model = e.onModel();
         return new TrainConfig(architecture, d, e.m(), e.k(), model ? modelLr(e.m()) : lr, e.steps(), e.batch(), seed, warm,
                 Math.round(0.8 * e.steps()), 1.0 / 32, model ? MODEL_DEAD_TOKENS : 50L * e.batch(), Math.max(1, d / 2),
-                architecture == TrainConfig.Architecture.STANDARD ? l1 : 0.04, warm, penaltyConfig(), 1.0, e.logEvery(), 0, e.sourceSpec(),
-                model ? HarvestManifest.hookName(e.model().layer()) : "synthetic", model ? e.model().modelName() : e.sourceSpec());
+                architecture == TrainConfig.Architecture.STANDARD ? l1 : 0.04, warm, penaltyConfig, 1.0, e.logEvery(), 0, e.sourceSpec(seed),
+                model ? HarvestManifest.hookName(e.model().layer()) : "synthetic", model ? e.model().modelName() : e.sourceSpec(seed));
     }
 
     @Override public String toString() { return id; }

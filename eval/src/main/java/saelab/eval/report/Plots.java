@@ -1,10 +1,13 @@
 package saelab.eval.report;
 
+import java.awt.BasicStroke;
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -31,9 +34,87 @@ public final class Plots {
         return lines(png, title, xLabel, yLabel, series, false, logY, false);
     }
 
+    /**
+     * Colours by series name, so that one thing (an experiment's variant) has the same colour in
+     * every plot; {@code null} from it leaves XChart's choice.
+     */
+    public interface Palette extends Function<String, Color> {
+        Palette NONE = name -> null;
+    }
+
+    /**
+     * Lines with bands: each series is {x, centre, low, high}; the centre is drawn solid and the
+     * band's edges as thin dashed lines of the same colour, outside the legend (e.g. the mean over
+     * seeds and its min–max spread).
+     */
+    public static Path bands(Path png, String title, String xLabel, String yLabel, Map<String, double[][]> series, boolean logY,
+                             Palette palette) throws IOException {
+        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+        style(c);
+        c.getStyler().setYAxisLogarithmic(logY);
+        series.forEach((name, xy) -> {
+            XYSeries centre = c.addSeries(name, xy[0], xy[1]);
+            centre.setMarker(SeriesMarkers.NONE);
+            Color colour = palette.apply(name);
+            if (colour != null) centre.setLineColor(colour);
+            if (xy.length < 4) return;
+            for (int edge = 2; edge <= 3; edge++) {
+                XYSeries e = c.addSeries(name + (edge == 2 ? " low" : " high"), xy[0], xy[edge]);
+                e.setMarker(SeriesMarkers.NONE);
+                e.setShowInLegend(false);
+                e.setLineStyle(new BasicStroke(0.8f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {3f, 3f}, 0f));
+                if (colour != null) e.setLineColor(colour);
+            }
+        });
+        return write(c, png);
+    }
+
+    /**
+     * Step histograms over shared bin edges (x: each bin's lower edge, one more for the last
+     * upper edge) with dashed vertical markers, e.g. co-firing pairs by log10 n_ij with each
+     * penalised variant's threshold(p) marked. {@code markers} maps a label to its x; the palette colours
+     * markers by label as it does series.
+     */
+    public static Path stepHistograms(Path png, String title, String xLabel, String yLabel, double[] edges, Map<String, double[]> counts,
+                                      Map<String, Double> markers, Palette palette, boolean logY) throws IOException {
+        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel)
+                .yAxisTitle(logY ? "log10(1 + " + yLabel + ")" : yLabel).build();
+        style(c);
+        double top = 0;
+        for (Map.Entry<String, double[]> e : counts.entrySet()) {
+            double[] h = e.getValue();
+            double[] xs = new double[2 * h.length], ys = new double[2 * h.length];
+            for (int b = 0; b < h.length; b++) {
+                xs[2 * b] = edges[b];
+                xs[2 * b + 1] = edges[b + 1];
+                ys[2 * b] = ys[2 * b + 1] = logY ? Math.log10(1 + h[b]) : h[b];
+                top = Math.max(top, ys[2 * b]);
+            }
+            XYSeries s = c.addSeries(e.getKey(), xs, ys);
+            s.setMarker(SeriesMarkers.NONE);
+            Color colour = palette.apply(e.getKey());
+            if (colour != null) s.setLineColor(colour);
+        }
+        double height = top > 0 ? top * 1.05 : 1;
+        for (Map.Entry<String, Double> m : markers.entrySet()) {
+            XYSeries s = c.addSeries(m.getKey(), new double[] {m.getValue(), m.getValue()}, new double[] {0, height});
+            s.setMarker(SeriesMarkers.NONE);
+            s.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+            Color colour = palette.apply(m.getKey());
+            if (colour != null) s.setLineColor(colour);
+        }
+        return write(c, png);
+    }
+
     /** Lines with a choice of log axes, and with a marker on each point (for a few points, e.g. accuracy at k = 1, 2, 5, …). */
     public static Path lines(Path png, String title, String xLabel, String yLabel, Map<String, double[][]> series, boolean logX, boolean logY,
                              boolean markers) throws IOException {
+        return lines(png, title, xLabel, yLabel, series, logX, logY, markers, Palette.NONE);
+    }
+
+    /** Lines coloured by the palette. */
+    public static Path lines(Path png, String title, String xLabel, String yLabel, Map<String, double[][]> series, boolean logX, boolean logY,
+                             boolean markers, Palette palette) throws IOException {
         XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
         style(c);
         c.getStyler().setXAxisLogarithmic(logX);
@@ -41,18 +122,30 @@ public final class Plots {
         series.forEach((name, xy) -> {
             var s = c.addSeries(name, xy[0], xy[1]);
             if (!markers) s.setMarker(SeriesMarkers.NONE);
+            Color colour = palette.apply(name);
+            if (colour != null) { s.setLineColor(colour); s.setMarkerColor(colour); }
         });
         return write(c, png);
     }
 
     /** Points, one series per name (e.g. the L0 vs explained-variance Pareto view of runs). */
     public static Path scatter(Path png, String title, String xLabel, String yLabel, Map<String, double[][]> series, boolean logX) throws IOException {
+        return scatter(png, title, xLabel, yLabel, series, logX, Palette.NONE);
+    }
+
+    /** Points, coloured by the palette. */
+    public static Path scatter(Path png, String title, String xLabel, String yLabel, Map<String, double[][]> series, boolean logX,
+                               Palette palette) throws IOException {
         XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
         style(c);
         c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         c.getStyler().setMarkerSize(9);
         c.getStyler().setXAxisLogarithmic(logX);
-        series.forEach((name, xy) -> c.addSeries(name, xy[0], xy[1]));
+        series.forEach((name, xy) -> {
+            XYSeries s = c.addSeries(name, xy[0], xy[1]);
+            Color colour = palette.apply(name);
+            if (colour != null) s.setMarkerColor(colour);
+        });
         // Explicit, padded ranges: XChart's automatic ones end exactly at the extreme points,
         // where markers are clipped.
         double[] x = range(series, 0), y = range(series, 1);
@@ -78,6 +171,12 @@ public final class Plots {
     /** Bars side by side, with the legend inside the plot (top right: for counts that fall off to the right) or outside it. */
     public static Path histograms(Path png, String title, String xLabel, String yLabel, List<String> bins, Map<String, double[]> series, boolean logY,
                                   boolean legendOutside) throws IOException {
+        return histograms(png, title, xLabel, yLabel, bins, series, logY, legendOutside, Palette.NONE);
+    }
+
+    /** Bars coloured by the palette. */
+    public static Path histograms(Path png, String title, String xLabel, String yLabel, List<String> bins, Map<String, double[]> series, boolean logY,
+                                  boolean legendOutside, Palette palette) throws IOException {
         String yTitle = logY ? "log10(1 + " + yLabel + ")" : yLabel;
         CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel).yAxisTitle(yTitle).build();
         c.getStyler().setLegendPosition(legendOutside ? Styler.LegendPosition.OutsideE : Styler.LegendPosition.InsideNE);
@@ -87,7 +186,9 @@ public final class Plots {
         series.forEach((name, counts) -> {
             List<Double> ys = new java.util.ArrayList<>();
             for (double v : counts) ys.add(logY ? Math.log10(1 + v) : v);
-            c.addSeries(name, bins, ys);
+            var s = c.addSeries(name, bins, ys);
+            Color colour = palette.apply(name);
+            if (colour != null) s.setFillColor(colour);
         });
         return write(c, png);
     }

@@ -56,6 +56,22 @@ public final class Parallel {
         parallelism = threads;
     }
 
+    /**
+     * Runs {@code body} on the calling thread with every kernel call inside it inline, as on a
+     * pool thread: for callers that already keep the cores busy with independent work (several
+     * training runs at once), where splitting each kernel again would only add contention. Results
+     * are the same, as no kernel's result depends on how many threads ran it.
+     */
+    public static void inline(Runnable body) {
+        boolean was = IN_POOL.get();
+        IN_POOL.set(true);
+        try {
+            body.run();
+        } finally {
+            IN_POOL.set(was);
+        }
+    }
+
     /** True on a pool thread, where nested calls run inline. */
     public static boolean inPool() {
         return IN_POOL.get();
