@@ -6,11 +6,12 @@ import java.util.Locale;
 import saelab.train.source.ActivationSource;
 import saelab.train.source.ModelSource;
 import saelab.train.source.ShardSource;
-import saelab.train.source.SyntheticConfig;
+import saelab.train.source.SyntheticPresets;
 import saelab.train.source.SyntheticSource;
 
 /**
- * Activation sources by name: {@code synthetic[:small|:synthsaebench]}, {@code shards:DIR} (a
+ * Activation sources by name: {@code synthetic[:PRESET[@SEED[/STREAM]]]} (presets in
+ * {@link SyntheticPresets}; SEED fixes the true features, STREAM the samples), {@code shards:DIR} (a
  * folder written by {@code saelab harvest}) and {@code model:DIR} (a gemma-2 checkpoint run live
  * on the text of {@code --data}). The saved form carries everything the source depends on and
  * the data seed after '@', so a resumed run rebuilds the same stream; a model source's is
@@ -67,9 +68,9 @@ final class Sources {
             return "shards:" + Path.of(raw.substring("shards:".length())).toAbsolutePath().normalize() + "@" + dataSeed;
         }
         String s = raw.toLowerCase(Locale.ROOT);
-        if (s.equals("synthetic")) s = "synthetic:small";
-        if (s.startsWith("synthetic:") && !s.contains("@")) s = s + "@" + dataSeed;
-        return s;
+        if (!s.equals("synthetic") && !s.startsWith("synthetic:")) return s; // open names what is wrong
+        if (!s.contains("@")) s = (s.equals("synthetic") ? "synthetic:small" : s) + "@" + dataSeed;
+        return SyntheticSpec.parse(s).text();
     }
 
     static ActivationSource open(String spec) {
@@ -80,20 +81,56 @@ final class Sources {
             throw new IllegalArgumentException("--source " + spec + ": name the harvest folder as shards:DIR (written by saelab harvest)");
         }
         if (s.startsWith("model:")) return openModel(raw.substring("model:".length()));
-        if (!s.startsWith("synthetic:")) throw new IllegalArgumentException("unknown source '" + spec + "'; expected synthetic, synthetic:small or synthetic:synthsaebench");
-        String rest = s.substring("synthetic:".length());
-        long seed = 0;
-        int at = rest.indexOf('@');
-        if (at >= 0) {
-            seed = Long.parseLong(rest.substring(at + 1));
-            rest = rest.substring(0, at);
+        if (!s.equals("synthetic") && !s.startsWith("synthetic:")) {
+            throw new IllegalArgumentException("unknown source '" + spec + "'; expected synthetic:<preset>[@<seed>[/<stream>]] (presets: "
+                    + SyntheticPresets.names() + "), shards:DIR or model:DIR");
         }
-        SyntheticConfig cfg = switch (rest) {
-            case "small" -> SyntheticConfig.small(seed);
-            case "synthsaebench" -> SyntheticConfig.synthSaeBench(seed);
-            default -> throw new IllegalArgumentException("unknown synthetic preset '" + rest + "'; expected small or synthsaebench");
-        };
-        return new SyntheticSource(cfg);
+        return SyntheticSpec.parse(raw).open();
+    }
+
+    /**
+     * A synthetic source's spec, synthetic:PRESET[@SEED[/STREAM]]: the true features come from
+     * the preset and SEED, the samples from STREAM (both default 0). {@link #text} writes the
+     * stream only when it is not 0, so synthetic:small@3 still reads as it always did.
+     */
+    record SyntheticSpec(String preset, long seed, long stream) {
+        static SyntheticSpec parse(String spec) {
+            String lower = spec.strip().toLowerCase(Locale.ROOT);
+            String rest = lower.equals("synthetic") ? "small" : lower.substring("synthetic:".length());
+            String preset = rest, seedText = null, streamText = null;
+            int at = rest.indexOf('@');
+            if (at >= 0) {
+                preset = rest.substring(0, at);
+                seedText = rest.substring(at + 1);
+                int slash = seedText.indexOf('/');
+                if (slash >= 0) {
+                    streamText = seedText.substring(slash + 1);
+                    seedText = seedText.substring(0, slash);
+                }
+            }
+            if (!SyntheticPresets.exists(preset)) {
+                throw new IllegalArgumentException("--source " + spec + ": unknown synthetic preset '" + preset + "'; expected one of " + SyntheticPresets.names());
+            }
+            return new SyntheticSpec(preset.strip(), seedText == null ? 0 : wholeNumber(spec, "seed", seedText),
+                    streamText == null ? 0 : wholeNumber(spec, "stream", streamText));
+        }
+
+        String text() {
+            return "synthetic:" + preset + "@" + seed + (stream != 0 ? "/" + stream : "");
+        }
+
+        SyntheticSource open() {
+            return new SyntheticSource(SyntheticPresets.config(preset, seed)).withStream(stream);
+        }
+
+        private static long wholeNumber(String spec, String what, String text) {
+            try {
+                return Long.parseLong(text.strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--source " + spec + ": the " + what + " '" + text + "' is not a whole number;"
+                        + " expected synthetic:<preset>[@<seed>[/<stream>]]");
+            }
+        }
     }
 
     /** DIR or DIR@seed; the seed drives the shuffle buffer. */

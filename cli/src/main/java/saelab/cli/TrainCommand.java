@@ -28,6 +28,7 @@ import saelab.train.schedule.Schedules;
 import saelab.train.source.ActivationSource;
 import saelab.train.source.ModelSource;
 import saelab.train.source.ShardSource;
+import saelab.train.source.SyntheticPresets;
 import saelab.train.source.SyntheticSource;
 import saelab.train.trainer.SaeTrainer;
 import saelab.train.trainer.StepStats;
@@ -54,9 +55,9 @@ public final class TrainCommand implements Callable<Integer> {
     String overlap = "activation";
     @Option(names = "--cofire-norm", paramLabel = "batch|min", description = "n_ij normalised by batch size or min(count_i, count_j) (default batch).")
     String cofireNorm = "batch";
-    @Option(names = "--m", paramLabel = "N", description = "Latents (default: 16384 on model data, 1024 on synthetic:small).")
+    @Option(names = "--m", paramLabel = "N", description = "Latents (default: 16384 on model data, 1024 on synthetic:small, 512 on synthetic:bench).")
     Integer m;
-    @Option(names = "--k", paramLabel = "N", description = "TopK's k (default: 320 on model data, 8 on synthetic:small).")
+    @Option(names = "--k", paramLabel = "N", description = "TopK's k (default: 320 on model data, 8 on synthetic:small, 20 on synthetic:bench).")
     Integer k;
     @Option(names = "--lr", description = "Peak learning rate (default: the preset's, scaled by √(16384/m); ×15 on synthetic data).")
     Double lr;
@@ -66,10 +67,11 @@ public final class TrainCommand implements Callable<Integer> {
     int batch = 512;
     @Option(names = "--seed", description = "Seeds the SAE's initialisation (default ${DEFAULT-VALUE}).")
     long seed = 0;
-    @Option(names = "--data-seed", description = "Seeds the synthetic data (default ${DEFAULT-VALUE}).")
+    @Option(names = "--data-seed", description = "Seeds the synthetic source's true features when --source gives no @SEED (default ${DEFAULT-VALUE}).")
     long dataSeed = 0;
     @Option(names = "--source", arity = "1..2", paramLabel = "SRC", description = {
-            "synthetic (= synthetic:small, the default), synthetic:synthsaebench,",
+            "synthetic[:PRESET[@SEED[/STREAM]]] (= synthetic:small, the default; presets small, bench, synthsaebench;",
+            "  SEED fixes the true features, STREAM the samples),",
             "shards:DIR (a saelab harvest folder; BOS rows skipped, shuffled through a 65,536-row buffer), or",
             "model:DIR with --data FILE: activations computed live from the gemma-2 checkpoint in DIR on the text of FILE",
             "  (packed as saelab harvest packs it; BOS rows skipped; shuffled in windows of 65,536 rows).",
@@ -147,8 +149,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (sourceWords.size() == 1) return sourceWords.getFirst();
         String kind = sourceWords.getFirst().strip().toLowerCase(Locale.ROOT);
         if (sourceWords.size() == 2 && (kind.equals("model") || kind.equals("shards"))) return kind + ":" + sourceWords.get(1);
-        throw new IllegalArgumentException("--source " + String.join(" ", sourceWords) + ": expected one source: synthetic, synthetic:synthsaebench,"
-                + " shards:DIR (or shards DIR) or model:DIR (or model DIR)");
+        throw new IllegalArgumentException("--source " + String.join(" ", sourceWords) + ": expected one source: synthetic[:<preset>[@<seed>[/<stream>]]]"
+                + " (presets: " + SyntheticPresets.names() + "), shards:DIR (or shards DIR) or model:DIR (or model DIR)");
     }
 
     /** Sets every option the command line left out that the --config file gives (once). */
@@ -184,9 +186,9 @@ public final class TrainCommand implements Callable<Integer> {
         TrainPreset p = TrainPreset.parse(preset);
         boolean synthetic = src.startsWith("synthetic");
         int d = probe.dim();
-        boolean small = src.startsWith("synthetic:small");
-        int mm = m != null ? m : synthetic ? (small ? 1024 : 16384) : 16384;
-        int kk = k != null ? k : synthetic ? (small ? 8 : 64) : 320;
+        boolean small = src.startsWith("synthetic:small"), bench = src.startsWith("synthetic:bench");
+        int mm = m != null ? m : synthetic ? (small ? 1024 : bench ? 512 : 16384) : 16384;
+        int kk = k != null ? k : synthetic ? (small ? 8 : bench ? 20 : 64) : 320;
         String arch = sae != null ? sae : p.sae;
         String pen = penalty != null ? penalty : p.penalty;
         PenaltyConfig.Kind kind = PenaltyConfig.parseKind(pen);

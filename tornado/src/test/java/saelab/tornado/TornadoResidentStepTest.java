@@ -62,7 +62,7 @@ class TornadoResidentStepTest {
         int d = 32, m = 512, k = 4, batch = 64, steps = 30;
         TrainConfig cfg = new TrainConfig(TrainConfig.Architecture.TOPK, d, m, k, 3e-3, steps, batch, 7, 3, 20,
                 1.0 / 32, 1, 16, 0, 0, penalty, 0.5, 10, 0, "synthetic", "test", "test");
-        SyntheticSource source = new SyntheticSource(new SyntheticConfig(200, d, 3, 0.0, 1.0, 0.2, 0, 0, 1, 0, false, 0, 0, 0, 0.0, 5));
+        SyntheticSource source = new SyntheticSource(SyntheticConfig.independent(200, d, 3, 1.0, 0.2, 5));
         float[] x = new float[batch * d];
         source.batchAt(-1, x, batch);
 

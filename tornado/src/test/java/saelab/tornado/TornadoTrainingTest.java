@@ -58,7 +58,7 @@ class TornadoTrainingTest {
         int steps = 40;
         TrainConfig cfg = new TrainConfig(TrainConfig.Architecture.TOPK, d, m, k, 3e-3, steps, batch, 7, 2, 32,
                 1.0 / 32, 20L * batch, d / 2, 0, 0, penalty, 1.0, 10, 0, "synthetic", "test", "test");
-        SyntheticConfig data = new SyntheticConfig(200, d, 3, 0.0, 1.0, 0.2, 0, 0, 1, 0, false, 0, 0, 0, 0.0, 5);
+        SyntheticConfig data = SyntheticConfig.independent(200, d, 3, 1.0, 0.2, 5);
         double[] cpu = run(cfg, data, Backends.cpu(), false);
         long t0 = System.nanoTime();
         long gemms = tornado.gemmOnDevice, topKs = tornado.topKOnDevice, coFirings = tornado.coFiringOnDevice;

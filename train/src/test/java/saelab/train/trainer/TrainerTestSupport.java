@@ -9,7 +9,7 @@ final class TrainerTestSupport {
 
     /** Well-separated ground truth: 40 independent features in d = 32, ~3 per sample, no noise. */
     static SyntheticConfig separated(long seed) {
-        return new SyntheticConfig(40, 32, 3, 0.0, 1.0, 0.2, 0, 0, 1, 0, false, 0, 0, 0, 0.0, seed);
+        return SyntheticConfig.independent(40, 32, 3, 1.0, 0.2, seed);
     }
 
     static TrainConfig topk(int d, int m, int k, long steps, int batch, long seed, PenaltyConfig pen) {
