@@ -13,10 +13,10 @@ import org.apache.commons.statistics.distribution.TDistribution;
  * mean difference δ and sd σ of the differences, the statistic is T' = (Z + λ)/S with Z standard
  * normal, λ = δ√n/σ, S = √(V/ν), V ~ χ²(ν), ν = n − 1, and
  * P(T' &gt; c) = ∫ Φ(λ − c·s) f_S(s) ds = ∫ φ(z) F_V(ν·((z + λ)/c)²) dz over z &gt; −λ.
- * Either form is exact; the integral is taken in whichever variable has the wider of the two
- * factors' transitions (see {@link #upperTail}), by composite 5-point Gauss–Legendre, which needs
- * no endpoint (f_S is singular-looking at 0 for ν = 1). Checked against SciPy's {@code nct} and R's
- * {@code power.t.test} in the tests, to 1e-9.
+ * Either form is exact; the integral is taken in whichever variable the other factor is no sharper
+ * than the density the range is cut from (see {@link #upperTail}), by composite 5-point
+ * Gauss–Legendre, which needs no endpoint (for ν = 1, f_S's formula is 0·∞ at s = 0). Checked against SciPy's {@code nct} and R's
+ * {@code power.t.test} in the tests, to 1e-10.
  *
  * <p>"Detectable" everywhere means: detected with probability {@link #TARGET} (80%) by the
  * two-sided test at the given α. Pass the α the decision will really use: after a multiple-testing
