@@ -48,11 +48,17 @@ class ExperimentCommandTest {
         ExperimentCommand cmd = new ExperimentCommand();
         new CommandLine(cmd).parseArgs();
         var cfg = cmd.config();
-        assertEquals(9, cfg.variants().size());
-        assertEquals(3, cfg.seeds().size());
-        assertEquals(ExperimentCommand.DEFAULT_STEPS, cfg.steps());
+        assertEquals(saelab.eval.experiment.Variant.defaults(), cfg.variants());
+        assertEquals("bench", cfg.preset());
+        var size = saelab.eval.experiment.ExperimentConfig.Sizes.forPreset("bench");
+        assertEquals(size.seeds(), cfg.seeds().size());
+        assertEquals(size.steps(), cfg.steps());
+        assertEquals(List.of(size.m(), size.k(), size.batch()), List.of(cfg.m(), cfg.k(), cfg.batch()));
         assertEquals(4, cfg.phases());
         assertEquals(8192, cfg.evalRows());
+        // The help names every variant --variants accepts.
+        String help = new CommandLine(new ExperimentCommand()).getUsageMessage();
+        for (var v : saelab.eval.experiment.Variant.all()) assertTrue(help.contains(v.id()), v.id() + " missing from --help");
         assertTrue(cfg.out().toString().startsWith("runs/experiment-"));
     }
 

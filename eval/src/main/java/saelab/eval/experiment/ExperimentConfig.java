@@ -3,6 +3,7 @@ package saelab.eval.experiment;
 import java.nio.file.Path;
 import java.util.List;
 import saelab.train.source.SyntheticConfig;
+import saelab.train.source.SyntheticPresets;
 
 /**
  * What one experiment runs: variants × seeds on an embedded synthetic source (the preset
@@ -35,7 +36,7 @@ public record ExperimentConfig(Path out, List<Variant> variants, List<Long> seed
         if (phases < 1 || phases > steps) throw new IllegalArgumentException("phases must be in [1, steps = " + steps + "], got " + phases);
         if (k < 1 || k > m) throw new IllegalArgumentException("need 1 ≤ k ≤ m, got k " + k + ", m " + m);
         if (!(evMargin > 0)) throw new IllegalArgumentException("the equivalence margin for explained variance must be > 0, got " + evMargin);
-        if (model == null) SyntheticConfig.preset(preset, dataSeed); // an unknown preset fails here, with the known ones
+        if (model == null) SyntheticPresets.config(preset, dataSeed); // an unknown preset fails here, with the known ones
     }
 
     /** The synthetic experiment on a preset. */
@@ -67,7 +68,7 @@ public record ExperimentConfig(Path out, List<Variant> variants, List<Long> seed
     }
 
     /** The synthetic source's structure (true features, rates, hierarchy); null on a model. */
-    public SyntheticConfig syntheticConfig() { return model == null ? SyntheticConfig.preset(preset, dataSeed) : null; }
+    public SyntheticConfig syntheticConfig() { return model == null ? SyntheticPresets.config(preset, dataSeed) : null; }
 
     public boolean onModel() { return model != null; }
 

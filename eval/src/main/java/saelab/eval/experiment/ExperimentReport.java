@@ -99,20 +99,47 @@ public final class ExperimentReport {
         return s;
     }
 
-    public static String conclusion(Experiment.Result r) { return Conclusion.text(summary(r)); }
+    public static String conclusion(Experiment.Result r) { return Verdicts.conclusion(r, Verdicts.of(r)); }
 
     /** Writes results.json, plots/*.png and report.html; returns report.html's path. */
     public static Path write(Experiment.Result r, Path dir) throws IOException {
         Files.createDirectories(dir);
         Map<String, Map<String, SeedSpread>> summary = summary(r);
-        String conclusion = Conclusion.text(summary);
-        ResultsJson.write(r, summary, conclusion, dir.resolve("results.json"));
+        List<Verdicts.Row> verdicts = Verdicts.of(r);
+        String conclusion = Verdicts.conclusion(r, verdicts);
+        ResultsJson.write(r, summary, verdicts, conclusion, dir.resolve("results.json"));
         List<ExperimentPlots.Plot> plots = ExperimentPlots.write(r, dir.resolve("plots"));
-        return html(r, summary, conclusion, plots, dir.resolve("plots"), dir.resolve("report.html"));
+        return html(r, summary, verdicts, conclusion, plots, dir.resolve("plots"), dir.resolve("report.html"));
     }
 
-    static Path html(Experiment.Result r, Map<String, Map<String, SeedSpread>> summary, String conclusion, List<ExperimentPlots.Plot> plots,
-                     Path plotDir, Path file) throws IOException {
+    /** The verdict table: family, comparison, metric, Δ ± 95% CI, Holm p, verdict, and what an inconclusive row could have seen. */
+    static void verdictTable(HtmlReport h, Experiment.Result r, List<Verdicts.Row> rows) {
+        Map<String, Verdicts.Shown> shown = new LinkedHashMap<>();
+        for (Verdicts.Shown s : Verdicts.metrics(r)) shown.put(s.metric().name(), s);
+        List<List<String>> out = new ArrayList<>();
+        for (Verdicts.Row row : rows) {
+            var v = row.row();
+            Verdicts.Shown s = shown.get(v.metric().name());
+            String f = "%+." + s.digits() + "f";
+            String delta = v.n() < 2 ? String.format(Locale.ROOT, f, v.meanDifference())
+                    : String.format(Locale.ROOT, f + " [" + f + ", " + f + "]", v.meanDifference(), v.ciLow(), v.ciHigh());
+            String verdict = Verdicts.word(v.verdict());
+            if (v.metric().hasMargin() && v.verdict() == saelab.eval.stats.Verdict.EQUIVALENT) {
+                verdict += String.format(Locale.ROOT, " (±%.3g, TOST p %.2g)", v.metric().equivalenceMargin(), v.tostP());
+            }
+            if (v.verdict() == saelab.eval.stats.Verdict.INCONCLUSIVE && Double.isFinite(v.detectableEffect())) {
+                verdict += String.format(Locale.ROOT, " (detectable: %.2g%s)", v.detectableEffect(),
+                        v.seedsNeeded() > 0 ? String.format(Locale.ROOT, "; observed needs %d seeds", v.seedsNeeded()) : "");
+            }
+            if (row.noTest()) verdict += "; " + row.caveat();
+            out.add(List.of(row.family(), v.comparison().label(), s.label(), delta, Double.isNaN(v.holmP()) ? "–" : String.format(Locale.ROOT, "%.3g", v.holmP()),
+                    Double.isFinite(v.cohenDz()) ? String.format(Locale.ROOT, "%.2f", v.cohenDz()) : v.cohenDz() > 0 ? "+∞" : v.cohenDz() < 0 ? "−∞" : "–", verdict));
+        }
+        h.table(List.of("family", "comparison", "metric", "Δ (a − b) [95% CI]", "Holm p", "Cohen's d_z", "verdict"), out);
+    }
+
+    static Path html(Experiment.Result r, Map<String, Map<String, SeedSpread>> summary, List<Verdicts.Row> verdicts, String conclusion,
+                     List<ExperimentPlots.Plot> plots, Path plotDir, Path file) throws IOException {
         ExperimentConfig c = r.config();
         HtmlReport h;
         if (r.onModel()) {
@@ -128,8 +155,14 @@ public final class ExperimentReport {
                     c.variants().size(), c.seeds().size(), c.seeds(), c.steps(), c.batch(), c.m(), c.k(), c.sourceSpec(), s.features(), s.dim(),
                     s.hierarchyRoots(), s.branching(), s.meanActive(), c.phases(), c.evalRows(), ExperimentConfig.HELD_OUT_INDEX, c.recoveryBar(), r.seconds()));
         }
-        h.heading("Conclusion");
+        h.heading("Verdict");
         h.paragraph(conclusion);
+        verdictTable(h, r, verdicts);
+        h.paragraph("Each row compares variant a with variant b on the same seeds (a seed fixes the SAE's initialisation and, on synthetic data, "
+                + "its stream of training batches): Δ is the mean of the per-seed differences a − b with its 95% paired-t interval; p-values are "
+                + "Holm-corrected within the family (primary: the research question; secondary: the schedules and controls); better/worse means "
+                + "Holm p < 0.05 in the metric's good/bad direction; reconstruction is 'equivalent' only when a paired TOST puts ΔEV within the "
+                + "margin; an inconclusive row gives the smallest difference these seeds detect with 80% power and the seeds the observed one would need.");
         String scale = penaltyScale(r);
         if (!scale.isEmpty()) h.paragraph(scale);
         h.heading("Summary: mean ± 95% t-interval over seeds");
@@ -179,8 +212,13 @@ public final class ExperimentReport {
             }
         }
         h.table(ph, pr);
-        h.paragraph("Every number above is in results.json beside this file, with each run's training curve; each run's SAELens checkpoint "
-                + "(sae_weights.safetensors, cfg.json) and log.jsonl are in runs/<variant>-seed<seed>/.");
+        h.heading("Configuration");
+        h.paragraph("Commit " + System.getProperty("saelab.commit", "unknown") + "; source " + c.sourceSpec()
+                + (r.synthetic() != null ? " (" + r.synthetic() + ")" : "") + String.format(Locale.ROOT, "; %d steps × %d rows, m %d, k %d, %d phases, "
+                + "ΔEV equivalence margin ±%.3g.", c.steps(), c.batch(), c.m(), c.k(), c.phases(), c.evMargin()));
+        h.paragraph("Every number above is in results.json beside this file, with each run's training curve and the verdict table as data; each run's "
+                + "SAELens checkpoint (sae_weights.safetensors, cfg.json) and log.jsonl are in runs/<variant>-seed<seed>/"
+                + (r.onModel() ? "." : "; the true features are in ground-truth.safetensors (directions [features, d], parent [features], −1 for a root)."));
         return h.write(file);
     }
 

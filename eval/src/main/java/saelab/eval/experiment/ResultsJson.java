@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Map;
 import saelab.eval.report.SeedSpread;
 import saelab.model.harvest.HarvestManifest;
@@ -26,7 +27,8 @@ final class ResultsJson {
     /** The final metrics each run also carries at its top level (others check these first). */
     static final java.util.List<String> HEADLINE = java.util.List.of(Snapshot.MCC, Snapshot.EV, Snapshot.L0, Snapshot.ABSORPTION);
 
-    static void write(Experiment.Result r, Map<String, Map<String, SeedSpread>> summary, String conclusion, Path file) throws IOException {
+    static void write(Experiment.Result r, Map<String, Map<String, SeedSpread>> summary, List<Verdicts.Row> verdicts, String conclusion,
+                      Path file) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
         ExperimentConfig c = r.config();
@@ -57,8 +59,8 @@ final class ResultsJson {
             o.put("penalty", PenaltyConfig.name(pc.kind()));
             if (pc.active()) {
                 o.put("lambda2", pc.lambda2().spec());
-                if (pc.kind() == PenaltyConfig.Kind.ORTHOGONAL) {
-                    o.put("chunks", pc.chunks());
+                if (false) {
+                    
                 } else {
                     o.put("threshold", pc.threshold().spec());
                     o.put("overlap", PenaltyConfig.name(pc.target()));
@@ -135,6 +137,29 @@ final class ResultsJson {
                 m.results(o);
                 if (!o.isEmpty()) metrics.set(m.name(), o);
             }
+        }
+        ArrayNode vt = root.putArray("verdicts");
+        for (Verdicts.Row row : verdicts) {
+            var v = row.row();
+            ObjectNode o = vt.addObject();
+            o.put("family", row.family());
+            o.put("a", v.comparison().a());
+            o.put("b", v.comparison().b());
+            o.put("metric", v.metric().name());
+            o.put("higher_is_better", v.metric().higherIsBetter());
+            if (v.metric().hasMargin()) o.put("equivalence_margin", v.metric().equivalenceMargin());
+            o.put("seeds", v.n());
+            num(o, "mean_difference", v.meanDifference());
+            num(o, "ci95_low", v.ciLow());
+            num(o, "ci95_high", v.ciHigh());
+            num(o, "p", v.rawP());
+            num(o, "holm_p", v.holmP());
+            num(o, "cohen_dz", v.cohenDz());
+            if (v.metric().hasMargin()) num(o, "tost_p", v.tostP());
+            o.put("verdict", Verdicts.word(v.verdict()));
+            num(o, "detectable_effect_80", v.detectableEffect());
+            if (v.seedsNeeded() > 0) o.put("seeds_needed", v.seedsNeeded());
+            if (row.noTest()) o.put("caveat", row.caveat());
         }
         root.put("conclusion", conclusion);
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "results", ".tmp");

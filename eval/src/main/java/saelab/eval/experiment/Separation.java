@@ -1,5 +1,6 @@
 package saelab.eval.experiment;
 
+import saelab.tensor.kernels.CoFiring;
 import saelab.tensor.kernels.Gemm;
 
 /**
@@ -14,14 +15,20 @@ import saelab.tensor.kernels.Gemm;
  * @param allPairAbsCos       mean |cos| over all pairs of latents alive on the batch
  * @param alive               latents that fired at least once
  * @param histogram           co-firing pairs by log10 n_ij, {@link #BINS} equal bins over [{@link #LOG10_MIN}, 0]
+ * @param pairsAboveThreshold pairs whose n_ij, normalised as the variant's penalty normalises it, exceeds the
+ *                            penalty's threshold at this point of training (the pairs its c_ij reaches; 0 without a penalty)
  */
 public record Separation(long coFiringPairs, double coFirePairAbsCos, double coFirePairAbsCosWeighted, double allPairAbsCos,
-                         int alive, long[] histogram) {
+                         int alive, long[] histogram, long pairsAboveThreshold) {
 
     public static final int BINS = 8;
     public static final double LOG10_MIN = -4;
 
-    public static Separation of(Codes c, float[] wDec, int d) {
+    /**
+     * @param threshold the penalty's threshold(p) (≤ 0 or NaN: count none)
+     * @param norm      how the penalty normalises n_ij
+     */
+    public static Separation of(Codes c, float[] wDec, int d, double threshold, CoFiring.Normalization norm) {
         int m = c.m(), rows = c.rows(), k = c.k();
         float[] unit = new float[m * d];
         for (int i = 0; i < m; i++) {
@@ -34,7 +41,7 @@ public record Separation(long coFiringPairs, double coFirePairAbsCos, double coF
         Gemm.sgemm(Gemm.Form.NT, m, m, d, unit, 0, d, unit, 0, d, cos, 0, m, false);
         int[] count = new int[m * m];
         boolean[] alive = new boolean[m];
-        int[] fired = new int[k];
+        int[] fired = new int[k], single = new int[m];
         for (int r = 0; r < rows; r++) {
             int n = 0;
             for (int s = r * k; s < (r + 1) * k; s++) if (c.val()[s] > 0) fired[n++] = c.idx()[s];
@@ -42,11 +49,12 @@ public record Separation(long coFiringPairs, double coFirePairAbsCos, double coF
             for (int a = 0; a < n; a++) {
                 int i = fired[a];
                 alive[i] = true;
+                single[i]++;
                 int base = i * m;
                 for (int b = a + 1; b < n; b++) count[base + fired[b]]++;
             }
         }
-        long pairs = 0, weight = 0;
+        long pairs = 0, weight = 0, above = 0;
         double sum = 0, wsum = 0;
         long[] hist = new long[BINS];
         for (int i = 0; i < m; i++) {
@@ -55,6 +63,14 @@ public record Separation(long coFiringPairs, double coFirePairAbsCos, double coF
                 if (n == 0) continue;
                 double a = Math.abs(cos[i * m + j]);
                 pairs++;
+                if (threshold > 0) {
+                    double nij = switch (norm) {
+                        case BATCH -> (double) n / rows;
+                        case MIN_COUNT -> (double) n / Math.min(single[i], single[j]);
+                        case JACCARD -> (double) n / (single[i] + single[j] - n);
+                    };
+                    if (nij > threshold) above++;
+                }
                 sum += a;
                 weight += n;
                 wsum += n * a;
@@ -71,7 +87,7 @@ public record Separation(long coFiringPairs, double coFirePairAbsCos, double coF
             for (int j = i + 1; j < m; j++) if (alive[j]) { all += Math.abs(cos[i * m + j]); allPairs++; }
         }
         return new Separation(pairs, pairs == 0 ? Double.NaN : sum / pairs, weight == 0 ? Double.NaN : wsum / weight,
-                allPairs == 0 ? Double.NaN : all / allPairs, nAlive, hist);
+                allPairs == 0 ? Double.NaN : all / allPairs, nAlive, hist, above);
     }
 
     /** Bin labels: each bin's lower edge of n_ij, e.g. "1e-4", "3e-4". */

@@ -25,9 +25,10 @@ public record Snapshot(Map<String, Double> metrics, long[] coFiringHistogram, lo
             L2_RATIO = "l2_ratio", REL_BIAS = "relative_bias", L0 = "l0", L1 = "l1", DEAD = "dead_latents", DENSE = "dense_latents",
             ACTIVE = "active_latents", MMC_TRUE = "mean_max_cos_true", MMC_LEARNED = "mean_max_cos_learned",
             HUNGARIAN = "hungarian_mean_cos", RECOVERED = "recovered_fraction", LATENTS_PER_FEATURE = "latents_per_feature",
-            SPLIT = "split_fraction", ABSORPTION = "absorption_rate", ABSORPTION_PAIRS = "absorption_pairs",
+            SPLIT = "split_fraction", ABSORPTION = "absorption", ABSORPTION_PAIRS = "absorption_pairs",
             COFIRE_PAIRS = "cofiring_pairs", COFIRE_COS = "cofiring_pair_abs_cos", COFIRE_COS_WEIGHTED = "cofiring_pair_abs_cos_weighted",
-            ALL_COS = "all_pair_abs_cos";
+            ALL_COS = "all_pair_abs_cos", MCC = "mcc", LATENT_PAIRS_ABOVE = "latent_pairs_above_threshold",
+            TRUE_PAIRS_ABOVE = "true_pairs_above_threshold";
 
     /** A latent firing on more than this fraction of held-out rows counts as dense. */
     public static final double DENSE_FRACTION = 0.1;
@@ -54,6 +55,7 @@ public record Snapshot(Map<String, Double> metrics, long[] coFiringHistogram, lo
             o.put(MMC_TRUE, gt.meanMaxCosTrue());
             o.put(MMC_LEARNED, gt.meanMaxCosLearned());
             o.put(HUNGARIAN, gt.hungarianMeanCos());
+            o.put(MCC, gt.hungarianMeanCos());
             o.put(RECOVERED, gt.recoveredFraction());
             o.put(LATENTS_PER_FEATURE, gt.latentsPerFeature());
             o.put(SPLIT, gt.splitFraction());
@@ -80,7 +82,7 @@ public record Snapshot(Map<String, Double> metrics, long[] coFiringHistogram, lo
         ReconstructionMetrics rec = ReconstructionMetrics.of(x, xHat, rows, d, null);
         SparsityMetrics sp = SparsityMetrics.of(rows, codes.k(), m, codes.idx(), codes.val(), DENSE_FRACTION);
         float[] wDec = p.wDec().data();
-        Separation sep = Separation.of(codes, wDec, d);
+        Separation sep = Separation.of(codes, wDec, d, cfg.penalty().thresholdAt(prog), cfg.penalty().normalization());
         Map<String, Double> o = new LinkedHashMap<>();
         o.put(STEP, (double) step);
         o.put(P, prog);
@@ -99,6 +101,9 @@ public record Snapshot(Map<String, Double> metrics, long[] coFiringHistogram, lo
         o.put(ACTIVE, (double) (m - sp.dead()));
         if (truth != null) truth.put(o, codes, wDec);
         o.put(COFIRE_PAIRS, (double) sep.coFiringPairs());
+        if (cfg.penalty().active() && cfg.penalty().kind() != saelab.train.penalty.PenaltyConfig.Kind.ORTHOGONAL) {
+            o.put(LATENT_PAIRS_ABOVE, (double) sep.pairsAboveThreshold());
+        }
         o.put(COFIRE_COS, sep.coFirePairAbsCos());
         o.put(COFIRE_COS_WEIGHTED, sep.coFirePairAbsCosWeighted());
         o.put(ALL_COS, sep.allPairAbsCos());

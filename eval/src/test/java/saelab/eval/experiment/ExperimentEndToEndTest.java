@@ -23,7 +23,7 @@ import saelab.train.trainer.TrainConfig;
 class ExperimentEndToEndTest {
 
     static ExperimentConfig tiny(Path out, List<Variant> vs) {
-        return new ExperimentConfig(out, vs, List.of(0L, 1L), 12, 128, 2, 512, 256, 8, 0, 0.9);
+        return ExperimentConfig.synthetic(out, vs, List.of(0L, 1L), 12, 128, 2, 512, 256, 8, "small", 0, 0.9, ExperimentConfig.DEFAULT_EV_MARGIN);
     }
 
     @Test
@@ -101,7 +101,7 @@ class ExperimentEndToEndTest {
         Variant tuned = Variant.select(List.of("adaptive-tuned")).getFirst();
         assertEquals(0.15 * 0.25, tuned.penaltyConfig().lambda2At(0.5), 1e-12);
         assertEquals(0.08 * Math.pow(0.5, 0.2), tuned.penaltyConfig().thresholdAt(0.5), 1e-12);
-        ExperimentConfig ten = new ExperimentConfig(Path.of("x"), Variant.defaults(), List.of(0L), 10, 8, 3, 8, 16, 4, 0, 0.9);
+        ExperimentConfig ten = ExperimentConfig.synthetic(Path.of("x"), Variant.defaults(), List.of(0L), 10, 8, 3, 8, 16, 4, "small", 0, 0.9, ExperimentConfig.DEFAULT_EV_MARGIN);
         assertArrayEquals(new long[] {3, 6, 10}, new long[] {ten.phaseEnd(1), ten.phaseEnd(2), ten.phaseEnd(3)});
     }
 

@@ -117,7 +117,7 @@ class ModelExperimentTest {
 
     static ExperimentConfig tiny(Path out, Path checkpoint, Path data, int layer, long tokens) {
         ModelData md = new ModelData(checkpoint, data, layer, CONTEXT, tokens, HELD_OUT_TOKENS, Dtype.F32, 16, 256);
-        return ExperimentConfig.onModel(out, Variant.select(VARIANTS), List.of(0L, 1L), STEPS, BATCH, 2, 128, 8, 3, md);
+        return ExperimentConfig.onModel(out, Variant.select(VARIANTS), List.of(0L, 1L), STEPS, BATCH, 2, 128, 8, 3, md, ExperimentConfig.DEFAULT_EV_MARGIN);
     }
 
     @BeforeAll

@@ -17,7 +17,8 @@ class SeparationTest {
         int[] idx = {0, 1, 0, 2, 1, 0, 2, 3};
         float[] val = {1, 1, 1, 1, 1, 1, 1, 0};
         Codes c = new Codes(4, 2, 4, idx, val);
-        Separation sep = Separation.of(c, w, 2);
+        Separation sep = Separation.of(c, w, 2, 0, CoFiring.Normalization.BATCH);
+        assertEquals(0, sep.pairsAboveThreshold(), "no threshold, nothing counted");
         assertEquals(2, sep.coFiringPairs());
         assertEquals((1.0 + 0.0) / 2, sep.coFirePairAbsCos(), 1e-6);
         assertEquals((2 * 1.0 + 1 * 0.0) / 3, sep.coFirePairAbsCosWeighted(), 1e-6);
@@ -27,5 +28,13 @@ class SeparationTest {
         assertArrayEquals(new long[] {0, 0, 0, 0, 0, 0, 1, 1}, sep.histogram());
         assertEquals(sep.coFiringPairs(), CoFiring.activationOverlap(4, 2, 4, idx, val, 0.1, CoFiring.Normalization.BATCH, null, null).coFiringPairs(),
                 "agrees with the training kernel's pair count");
+        // Latent firing counts 3, 2, 2; pair {0, 1} co-fires twice, {0, 2} once: n_ij by batch 0.5 and 0.25, by min count 1 and
+        // 0.5, by Jaccard 2/3 and 1/4.
+        assertEquals(1, Separation.of(c, w, 2, 0.3, CoFiring.Normalization.BATCH).pairsAboveThreshold());
+        assertEquals(2, Separation.of(c, w, 2, 0.2, CoFiring.Normalization.BATCH).pairsAboveThreshold());
+        assertEquals(1, Separation.of(c, w, 2, 0.6, CoFiring.Normalization.MIN_COUNT).pairsAboveThreshold());
+        assertEquals(2, Separation.of(c, w, 2, 0.45, CoFiring.Normalization.MIN_COUNT).pairsAboveThreshold());
+        assertEquals(1, Separation.of(c, w, 2, 0.3, CoFiring.Normalization.JACCARD).pairsAboveThreshold());
+        assertEquals(2, Separation.of(c, w, 2, 0.2, CoFiring.Normalization.JACCARD).pairsAboveThreshold());
     }
 }
