@@ -21,7 +21,7 @@ class SyntheticSourceProperties {
     /** Dense roots with two levels of children, Zipf bulk, a copula, no noise or bias: x is exactly its truth. */
     static SyntheticConfig noiseless(long seed, boolean exclusive) {
         return new SyntheticConfig(200, 24, new SyntheticConfig.Rates(0.8, 0.01, 0.3, 1),
-                SyntheticConfig.Hierarchy.dense(6, 0.2, 0.5, 3, exclusive, List.of(0.7, 0.7)), new SyntheticConfig.Correlation(3, 0.3, 20),
+                SyntheticConfig.Hierarchy.dense(6, 0.2, 0.5, 3, exclusive, List.of(0.7, 0.7)), new SyntheticConfig.Correlation(3, 0.3, 20, true),
                 new SyntheticConfig.Magnitudes(1.5, 0.5, 0.3, 0.1), SyntheticConfig.Background.NONE, seed);
     }
 
