@@ -45,7 +45,7 @@ final class SyntheticSampler {
         Draws(int rows) { this.rows = rows; }
 
         void add(int r, int f) {
-            if (size == row.length) { row = SyntheticSource.grow(row); feature = SyntheticSource.grow(feature); }
+            if (size == row.length) { row = grow(row); feature = grow(feature); }
             row[size] = r;
             feature[size++] = f;
         }
@@ -81,6 +81,10 @@ final class SyntheticSampler {
                 r += 1 + skip(rng, lq, rows);
             }
         }
+    }
+
+    private static int[] grow(int[] a) {
+        return Arrays.copyOf(a, Math.max(16, a.length * 2));
     }
 
     private static long skip(UniformRandomProvider rng, double logMiss, int rows) {
@@ -174,7 +178,7 @@ final class SyntheticSampler {
                     fireIfPositive(c, v * scale);
                     continue;
                 }
-                if (count == candidate.length) { candidate = SyntheticSource.grow(candidate); candidateValue = Arrays.copyOf(candidateValue, candidate.length); }
+                if (count == candidate.length) { candidate = grow(candidate); candidateValue = Arrays.copyOf(candidateValue, candidate.length); }
                 candidate[count] = c;
                 candidateValue[count++] = v;
             }
@@ -198,7 +202,7 @@ final class SyntheticSampler {
 
         private void fireIfPositive(int i, float v) {
             if (!(v > 0)) return;
-            if (fired == feature.length) { feature = SyntheticSource.grow(feature); magnitude = Arrays.copyOf(magnitude, feature.length); }
+            if (fired == feature.length) { feature = grow(feature); magnitude = Arrays.copyOf(magnitude, feature.length); }
             value[i] = v;
             feature[fired] = i;
             magnitude[fired++] = v;
