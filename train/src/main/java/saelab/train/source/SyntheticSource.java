@@ -1,6 +1,5 @@
 package saelab.train.source;
 
-import java.util.Arrays;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.simple.RandomSource;
 
@@ -130,6 +129,4 @@ public final class SyntheticSource implements ActivationSource {
         if (s0 == 0 && s1 == 0) s1 = 1;
         return RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {s0, s1});
     }
-
-    static int[] grow(int[] a) { return Arrays.copyOf(a, Math.max(16, a.length * 2)); }
 }

@@ -28,13 +28,15 @@ final class SyntheticStructure {
     final float[] bias;                // d, or null
     final float[] magnitudeMean, magnitudeStd;
     final boolean exclusive, scaleByParent;
-    // The copula: members in id order, their loadings transposed (rank × members), residual sd,
-    // and threshold Φ⁻¹(π); slot[i] is i's column or −1.
+    // The copula: members in id order with their loadings (members × rank), residual sd and
+    // threshold Φ⁻¹(π); slot[i] is i's row there or −1. The top-level members (no parent), which
+    // draw in every row, also have their loadings transposed (rank × top) for the blocked pass;
+    // children draw only in rows where their parent fired.
     final int rank;
-    final int[] members, slot;
-    final float[] loadingsT, residual;
+    final int[] members, slot, topSlots;
+    final float[] loadings, topLoadingsT, residual;
     final double[] threshold;
-    /** log(1 − π_i) for the independent draws' geometric skips (0 for members and π = 0). */
+    /** log(1 − π_i) for the top-level independent draws' geometric skips (0 for members, children and π = 0). */
     final double[] logMiss;
 
     SyntheticStructure(SyntheticConfig cfg) {
@@ -56,16 +58,23 @@ final class SyntheticStructure {
         }
         SyntheticConfig.Correlation c = cfg.correlation();
         rank = c.active() ? c.rank() : 0;
-        members = rank > 0 ? mostFrequent(Math.min(n, c.members())) : new int[0];
+        members = rank > 0 ? mostFrequent(c.members(), c.includeChildren()) : new int[0];
         slot = new int[n];
         Arrays.fill(slot, -1);
         for (int s = 0; s < members.length; s++) slot[members[s]] = s;
-        loadingsT = new float[rank * members.length];
+        loadings = new float[members.length * rank];
         residual = new float[members.length];
         threshold = new double[members.length];
         if (rank > 0) buildCopula(c.scale());
+        topSlots = IntStream.range(0, members.length).filter(s -> rates.parent[members[s]] < 0).toArray();
+        topLoadingsT = new float[rank * topSlots.length];
+        for (int q = 0; q < topSlots.length; q++) {
+            for (int j = 0; j < rank; j++) topLoadingsT[j * topSlots.length + q] = loadings[topSlots[q] * rank + j];
+        }
         logMiss = new double[n];
-        for (int i = 0; i < n; i++) if (slot[i] < 0 && rates.draw[i] > 0) logMiss[i] = Math.log1p(-rates.draw[i]);
+        for (int i = 0; i < n; i++) {
+            if (slot[i] < 0 && rates.parent[i] < 0 && rates.draw[i] > 0) logMiss[i] = Math.log1p(-rates.draw[i]);
+        }
     }
 
     private UniformRandomProvider rng(long part) {
@@ -89,9 +98,9 @@ final class SyntheticStructure {
         return v;
     }
 
-    /** The k features with the highest designed rates (ties: lower id first), in id order. */
-    private int[] mostFrequent(int k) {
-        int[] top = IntStream.range(0, n).boxed()
+    /** The k eligible features with the highest designed rates (ties: lower id first), in id order. */
+    private int[] mostFrequent(int k, boolean includeChildren) {
+        int[] top = IntStream.range(0, n).filter(i -> includeChildren || rates.parent[i] < 0).boxed()
                 .sorted(Comparator.<Integer>comparingDouble(i -> -rates.rate[i]).thenComparingInt(i -> i))
                 .limit(k).mapToInt(Integer::intValue).toArray();
         Arrays.sort(top);
@@ -117,9 +126,9 @@ final class SyntheticStructure {
         for (int s = 0; s < k; s++) {
             double sq = 0;
             for (int j = 0; j < rank; j++) {
-                double v = l[s * rank + j] * shrink;
-                loadingsT[j * k + s] = (float) v;
-                sq += v * v;
+                float v = (float) (l[s * rank + j] * shrink);
+                loadings[s * rank + j] = v;
+                sq += (double) v * v;
             }
             residual[s] = (float) Math.sqrt(1 - sq);
             double p = rates.draw[members[s]];
@@ -129,11 +138,11 @@ final class SyntheticStructure {
 
     /** The latent correlation Σ_j L_aj L_bj of two copula members (0 if either is not one). */
     double latentCorrelation(int a, int b) {
-        int sa = slot[a], sb = slot[b], k = members.length;
+        int sa = slot[a], sb = slot[b];
         if (sa < 0 || sb < 0) return 0;
         if (a == b) return 1;
         double s = 0;
-        for (int j = 0; j < rank; j++) s += (double) loadingsT[j * k + sa] * loadingsT[j * k + sb];
+        for (int j = 0; j < rank; j++) s += (double) loadings[sa * rank + j] * loadings[sb * rank + j];
         return s;
     }
 }

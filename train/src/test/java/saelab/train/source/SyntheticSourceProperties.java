@@ -21,14 +21,21 @@ class SyntheticSourceProperties {
     /** Dense roots with two levels of children, Zipf bulk, a copula, no noise or bias: x is exactly its truth. */
     static SyntheticConfig noiseless(long seed, boolean exclusive) {
         return new SyntheticConfig(200, 24, new SyntheticConfig.Rates(0.8, 0.01, 0.3, 1),
-                SyntheticConfig.Hierarchy.dense(6, 0.2, 0.5, 3, exclusive, List.of(0.7, 0.7)), new SyntheticConfig.Correlation(3, 0.3, 20),
+                SyntheticConfig.Hierarchy.dense(6, 0.2, 0.5, 3, exclusive, List.of(0.7, 0.7)), new SyntheticConfig.Correlation(3, 0.3, 20, true),
                 new SyntheticConfig.Magnitudes(1.5, 0.5, 0.3, 0.1), SyntheticConfig.Background.NONE, seed);
+    }
+
+    /** SynthSAEBench's kind of trees at a small size: Zipf-rated, compensated, scaled by the parent, copula over every feature. */
+    static SyntheticConfig compensated(long seed, boolean exclusive) {
+        return new SyntheticConfig(300, 24, new SyntheticConfig.Rates(0.5, 0.005, 0.4, 1),
+                SyntheticConfig.Hierarchy.zipf(8, 3, 2, exclusive, true), new SyntheticConfig.Correlation(4, 0.1, 300, true),
+                new SyntheticConfig.Magnitudes(5, 4, 0.5, 0.5), SyntheticConfig.Background.NONE, seed);
     }
 
     @Test
     void childrenFireOnlyWithTheirParentAndExclusivelySo() {
-        qt().withFixedSeed(5101L).withExamples(20).forAll(longs().all(), booleans().all()).checkAssert((seed, exclusive) -> {
-            SyntheticSource src = new SyntheticSource(noiseless(seed, exclusive));
+        qt().withFixedSeed(5101L).withExamples(20).forAll(longs().all(), booleans().all(), booleans().all()).checkAssert((seed, exclusive, zipf) -> {
+            SyntheticSource src = new SyntheticSource(zipf ? compensated(seed, exclusive) : noiseless(seed, exclusive));
             SyntheticSource.Batch b = src.batchAt(0, 300);
             long childFirings = 0;
             for (int r = 0; r < b.rows(); r++) {
@@ -46,7 +53,8 @@ class SyntheticSourceProperties {
                     }
                 }
             }
-            // 6 roots at ≥ 0.2 × 0.7 given the parent × 300 rows: hundreds of child firings were checked.
+            // 6 roots at ≥ 0.2 × 0.7 given the parent, or 8 roots at ≥ 0.2 with compensated children,
+            // × 300 rows: hundreds of child firings were checked.
             assertTrue(childFirings > 100, "the hierarchy was exercised: " + childFirings + " child firings");
         });
     }
@@ -75,6 +83,47 @@ class SyntheticSourceProperties {
                 assertEquals(1.0, norm, 1e-5, "direction " + i + " has unit norm");
             }
         });
+    }
+
+    /**
+     * With scaleByParent a child's magnitude is its own draw × parent magnitude / parent mean, so
+     * over the rows where both fire the two magnitudes correlate strongly; without, their draws
+     * are independent. (Per-feature stds |N(0.5, 0.5)| against means 4–5: the parent factor
+     * carries most of the child's spread.)
+     */
+    @Test
+    void scalingByTheParentCouplesTheMagnitudes() {
+        qt().withFixedSeed(5104L).withExamples(5).forAll(longs().all()).checkAssert(seed -> {
+            SyntheticConfig c = compensated(seed, true);
+            double scaled = magnitudeCorrelation(new SyntheticSource(c));
+            SyntheticConfig.Hierarchy h = c.hierarchy();
+            double plain = magnitudeCorrelation(new SyntheticSource(new SyntheticConfig(c.features(), c.dim(), c.rates(),
+                    new SyntheticConfig.Hierarchy(h.roots(), h.branching(), h.depth(), h.exclusive(), h.denseMin(), h.denseMax(), h.given(), false),
+                    c.correlation(), c.magnitudes(), c.background(), seed)));
+            assertTrue(scaled > 0.3, "scaled children follow their parent: correlation " + scaled);
+            assertTrue(Math.abs(plain) < 0.1, "unscaled children do not: correlation " + plain);
+        });
+    }
+
+    /** Correlation of (parent magnitude / parent mean, child magnitude / child mean) over co-firing pairs of 4000 rows. */
+    private static double magnitudeCorrelation(SyntheticSource src) {
+        SyntheticSource.Batch b = src.batchAt(0, 4000);
+        double[] value = new double[src.features()];
+        double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+        long n = 0;
+        for (int r = 0; r < b.rows(); r++) {
+            for (int t = b.rowStart()[r]; t < b.rowStart()[r + 1]; t++) value[b.feature()[t]] = b.magnitude()[t];
+            for (int t = b.rowStart()[r]; t < b.rowStart()[r + 1]; t++) {
+                int c = b.feature()[t], p = src.parentOf(c);
+                if (p < 0) continue;
+                double x = value[p] / src.magnitudeMeanOf(p), y = value[c] / src.magnitudeMeanOf(c);
+                sx += x; sy += y; sxx += x * x; syy += y * y; sxy += x * y; n++;
+            }
+            for (int t = b.rowStart()[r]; t < b.rowStart()[r + 1]; t++) value[b.feature()[t]] = 0;
+        }
+        assertTrue(n > 500, "co-firing parent/child pairs: " + n);
+        double cov = sxy / n - sx / n * sy / n;
+        return cov / Math.sqrt((sxx / n - sx / n * sx / n) * (syy / n - sy / n * sy / n));
     }
 
     @Test
