@@ -19,6 +19,7 @@ import saelab.model.harvest.HarvestException;
 import saelab.model.safetensors.SafetensorsException;
 import saelab.model.tokenizer.TokenizerException;
 import saelab.model.AtomicFiles;
+import saelab.tensor.kernels.CoFiring;
 import saelab.tensor.kernels.Parallel;
 import saelab.train.checkpoint.SaeCheckpoint;
 import saelab.train.metrics.Recovery;
@@ -45,16 +46,25 @@ public final class TrainCommand implements Callable<Integer> {
     String preset = "topk";
     @Option(names = "--sae", paramLabel = "topk|relu", description = "Architecture.")
     String sae;
-    @Option(names = "--penalty", paramLabel = "none|static|adaptive", description = "Co-firing orthogonality penalty (TopK only).")
+    @Option(names = "--penalty", paramLabel = "none|static|adaptive|orthogonal", description = {
+            "Orthogonality penalty (TopK only): the co-firing penalty, static or adaptive, or orthogonal: the ungated",
+            "OrtSAE-style control, weight·mean over latents of the largest cos² between its decoder row and another row",
+            "of its chunk (random chunks, re-drawn every step)."})
     String penalty;
-    @Option(names = "--lambda2", paramLabel = "SCHEDULE", description = "Penalty weight λ2(p).")
+    @Option(names = "--lambda2", paramLabel = "SCHEDULE", description = "Penalty weight λ2(p) (orthogonal: its weight γ(p); default 0.1).")
     String lambda2;
     @Option(names = "--threshold", paramLabel = "SCHEDULE", description = "Co-firing threshold(p); at 0, c_ij = [n_ij > 0].")
     String threshold;
     @Option(names = "--overlap", paramLabel = "activation|decoder", description = "Penalised overlap: (fᵀf)_ij/B or W_dec[i]·W_dec[j] (default activation).")
     String overlap = "activation";
-    @Option(names = "--cofire-norm", paramLabel = "batch|min", description = "n_ij normalised by batch size or min(count_i, count_j) (default batch).")
+    @Option(names = "--cofire-norm", paramLabel = "batch|min|jaccard", description = {
+            "n_ij normalised by the batch size, by min(count_i, count_j), or as the Jaccard index",
+            "count_ij / (count_i + count_j − count_ij) (default batch). Jaccard runs on the CPU even on a GPU backend."})
     String cofireNorm = "batch";
+    @Option(names = "--chunks", paramLabel = "K", description = {
+            "--penalty orthogonal: split the latents into K random chunks each step and compare each only within its chunk",
+            "(cost m²·d/K; default max(1, round(m/1024)); at most m/2). Trains on the host step, never resident."})
+    Integer chunks;
     @Option(names = "--m", paramLabel = "N", description = "Latents (default: 16384 on model data, 1024 on synthetic:small, 512 on synthetic:bench).")
     Integer m;
     @Option(names = "--k", paramLabel = "N", description = "TopK's k (default: 320 on model data, 8 on synthetic:small, 20 on synthetic:bench).")
@@ -195,10 +205,21 @@ public final class TrainCommand implements Callable<Integer> {
         // Schedules default to the preset's when its penalty is the one asked for, else to the
         // original experiment's values for that kind.
         boolean presetKind = PenaltyConfig.parseKind(p.penalty) == kind;
-        String l2 = lambda2 != null ? lambda2 : presetKind ? p.lambda2 : switch (kind) { case NONE -> "0"; case STATIC -> "0.1"; case ADAPTIVE -> "quadratic(0.1)"; };
-        String th = threshold != null ? threshold : presetKind ? p.threshold : switch (kind) { case NONE -> "0"; case STATIC -> "0.1"; case ADAPTIVE -> "linear(0.1)"; };
+        String l2 = lambda2 != null ? lambda2 : presetKind ? p.lambda2
+                : switch (kind) { case NONE -> "0"; case STATIC, ORTHOGONAL -> "0.1"; case ADAPTIVE -> "quadratic(0.1)"; };
+        String th = threshold != null ? threshold : presetKind ? p.threshold
+                : switch (kind) { case NONE, ORTHOGONAL -> "0"; case STATIC -> "0.1"; case ADAPTIVE -> "linear(0.1)"; };
+        if (chunks != null && kind != PenaltyConfig.Kind.ORTHOGONAL) {
+            throw new IllegalArgumentException("--chunks is for --penalty orthogonal, not " + PenaltyConfig.name(kind));
+        }
+        if (kind == PenaltyConfig.Kind.ORTHOGONAL && (threshold != null || PenaltyConfig.parseNormalization(cofireNorm) != CoFiring.Normalization.BATCH)) {
+            throw new IllegalArgumentException("--threshold and --cofire-norm are for the co-firing penalties (static, adaptive);"
+                    + " --penalty orthogonal has no co-firing gate: its knobs are --lambda2 (the weight) and --chunks");
+        }
+        // About 1024 latents per chunk by default: the m×m Gram matrix of m = 16384 would cost 16× the step.
+        int kChunks = chunks != null ? chunks : kind == PenaltyConfig.Kind.ORTHOGONAL ? (int) Math.max(1, Math.round(mm / 1024.0)) : 1;
         PenaltyConfig pc = new PenaltyConfig(kind, Schedule.parse(l2), Schedule.parse(th), PenaltyConfig.parseTarget(overlap),
-                PenaltyConfig.parseNormalization(cofireNorm));
+                PenaltyConfig.parseNormalization(cofireNorm), kChunks);
         long warm = warmup != null ? warmup : Math.min(1000, steps / 10);
         long l1w = l1Warmup != null ? l1Warmup : Math.min(1000, steps / 10);
         double l1c = l1 != null ? l1 : p.l1 > 0 ? p.l1 : 0.04;
@@ -241,9 +262,10 @@ public final class TrainCommand implements Callable<Integer> {
         m.put("sae", c.architecture() == TrainConfig.Architecture.TOPK ? "topk" : "relu");
         m.put("penalty", PenaltyConfig.name(c.penalty().kind()));
         m.put("lambda2", c.penalty().lambda2().spec());
-        m.put("threshold", c.penalty().threshold().spec());
+        m.put("threshold", c.penalty().kind() == PenaltyConfig.Kind.ORTHOGONAL ? null : c.penalty().threshold().spec());
         m.put("overlap", PenaltyConfig.name(c.penalty().target()));
         m.put("cofire-norm", PenaltyConfig.name(c.penalty().normalization()));
+        m.put("chunks", c.penalty().kind() == PenaltyConfig.Kind.ORTHOGONAL ? (Object) c.penalty().chunks() : null);
         m.put("m", c.dSae());
         m.put("k", c.k());
         m.put("lr", c.lr());
@@ -346,9 +368,12 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     static String describe(TrainConfig c) {
-        String pen = c.penalty().active() ? String.format(Locale.ROOT, ", %s penalty λ2 %s threshold %s on %s overlap (%s)",
-                PenaltyConfig.name(c.penalty().kind()), c.penalty().lambda2().spec(), c.penalty().threshold().spec(),
-                PenaltyConfig.name(c.penalty().target()), PenaltyConfig.name(c.penalty().normalization())) : "";
+        String pen = !c.penalty().active() ? ""
+                : c.penalty().kind() == PenaltyConfig.Kind.ORTHOGONAL
+                ? String.format(Locale.ROOT, ", orthogonal penalty weight %s over %d random chunks", c.penalty().lambda2().spec(), c.penalty().chunks())
+                : String.format(Locale.ROOT, ", %s penalty λ2 %s threshold %s on %s overlap (%s)",
+                        PenaltyConfig.name(c.penalty().kind()), c.penalty().lambda2().spec(), c.penalty().threshold().spec(),
+                        PenaltyConfig.name(c.penalty().target()), PenaltyConfig.name(c.penalty().normalization()));
         return String.format(Locale.ROOT, "%s SAE d %d m %d%s, lr %.3g, %d steps × %d rows%s, source %s", c.architecture().saeLensName(),
                 c.dIn(), c.dSae(), c.architecture() == TrainConfig.Architecture.TOPK ? " k " + c.k() : " L1 " + c.l1(), c.lr(), c.steps(), c.batch(), pen, c.source());
     }
@@ -398,6 +423,8 @@ public final class TrainCommand implements Callable<Integer> {
                 "  in SAELAB_JAVA_OPTS) forces the host step, e.g. to time one against the other.", "",
                 "Examples:", "  saelab train --preset adaptive --out runs/adaptive",
                 "  saelab train --penalty adaptive --lambda2 'power(0.08, 0.2)' --threshold 'linear(0.1)' --overlap decoder --out runs/dec",
+                "  saelab train --penalty static --cofire-norm jaccard --out runs/jaccard",
+                "  saelab train --penalty orthogonal --lambda2 0.1 --chunks 4 --out runs/ortho",
                 "  saelab train --source model:/models/gemma-2-2b --data docs.jsonl --layer 12 --context 128 --out runs/live",
                 "  saelab train --preset adaptive --print-config > adaptive.json; saelab train --config adaptive.json --steps 3000",
                 "  saelab train --resume runs/adaptive");

@@ -42,7 +42,7 @@ final class CoFiringPlan implements AutoCloseable {
         latent = new IntArray(2 * m);
         postings = new IntArray(m + 1 + rows * k);
         dims = IntArray.fromElements(rows, k, m, d, workers, key.bins(),
-                key.norm() == CoFiring.Normalization.MIN_COUNT ? 1 : 0, key.decoder() ? 1 : 0, key.grad() ? 1 : 0);
+                minCountFlag(key.norm()), key.decoder() ? 1 : 0, key.grad() ? 1 : 0);
         w = new FloatArray(key.decoder() ? m * d : 1);
         params = new DoubleArray(1);
         IntArray both = new IntArray(workers * m), touched = new IntArray(workers * m);
@@ -101,6 +101,21 @@ final class CoFiringPlan implements AutoCloseable {
             for (int p = 0; p < rows * k; p++) if (codeVal[p] > 0 && candidate[codeIdx[p]]) gradValHost[p] += grad.get(p);
         }
         return summary(dstats, lstats, workers, ps);
+    }
+
+    /**
+     * Whether {@link CoFiringKernel} computes this normalisation: BATCH and MIN_COUNT. JACCARD is not
+     * implemented on the device; {@link TornadoBackend} runs those passes on the CPU and
+     * {@link ResidentTopKStepFactory} leaves those runs to the host step.
+     */
+    static boolean handles(CoFiring.Normalization norm) {
+        return norm == CoFiring.Normalization.BATCH || norm == CoFiring.Normalization.MIN_COUNT;
+    }
+
+    /** The kernel's minCount flag for a normalisation it {@link #handles}. */
+    static int minCountFlag(CoFiring.Normalization norm) {
+        if (!handles(norm)) throw new IllegalArgumentException("the device co-firing kernel has no " + norm + " normalisation");
+        return norm == CoFiring.Normalization.MIN_COUNT ? 1 : 0;
     }
 
     /** Work-items of the pass over m latents: at most 4096, and scratch (16 bytes per work-item and latent) within SCRATCH_BYTES. */

@@ -177,7 +177,7 @@ final class ResidentTopKStep implements DeviceTopKStep {
             latent = new IntArray(2 * m);
             postings = new IntArray(m + 1 + rows * k);
             cfDims = IntArray.fromElements(rows, k, m, d, workers, 0,
-                    penalty.normalization() == CoFiring.Normalization.MIN_COUNT ? 1 : 0, decoderTarget() ? 1 : 0, 1);
+                    CoFiringPlan.minCountFlag(penalty.normalization()), decoderTarget() ? 1 : 0, 1);
             cfThreshold = new DoubleArray(1);
             cfBoth = new IntArray(workers * m);
             cfTouched = new IntArray(workers * m);

@@ -103,7 +103,7 @@ public final class TornadoBackend implements Backend {
     @Override public synchronized CoFiring.Summary activationOverlap(int rows, int k, int m, int[] idx, float[] val,
                                                                      double threshold, CoFiring.Normalization norm,
                                                                      float[] gradVal, long[] nHistogram, boolean allPairs) {
-        if (rows <= 0 || k <= 0 || (long) rows * k * k < minVolume) {
+        if (rows <= 0 || k <= 0 || (long) rows * k * k < minVolume || !CoFiringPlan.handles(norm)) {
             return Backends.cpu().activationOverlap(rows, k, m, idx, val, threshold, norm, gradVal, nHistogram, allPairs);
         }
         return coFiring(rows, k, m, idx, val, threshold, norm, null, 0, gradVal, null, nHistogram, allPairs);
@@ -112,7 +112,7 @@ public final class TornadoBackend implements Backend {
     @Override public synchronized CoFiring.Summary decoderOverlap(int rows, int k, int m, int[] idx, float[] val,
                                                                   double threshold, CoFiring.Normalization norm, float[] w,
                                                                   int d, float[] gradW, long[] nHistogram, boolean allPairs) {
-        if (rows <= 0 || k <= 0 || (long) rows * k * k < minVolume || (long) m * d > Integer.MAX_VALUE / 2) {
+        if (rows <= 0 || k <= 0 || (long) rows * k * k < minVolume || (long) m * d > Integer.MAX_VALUE / 2 || !CoFiringPlan.handles(norm)) {
             return Backends.cpu().decoderOverlap(rows, k, m, idx, val, threshold, norm, w, d, gradW, nHistogram, allPairs);
         }
         if (w.length < (long) m * d) throw new IllegalArgumentException("decoder has " + w.length + " floats, expected m·d = " + (long) m * d);

@@ -15,6 +15,7 @@ import saelab.tensor.backend.Backends;
  *   count_ij = |{b : i and j both fire in row b}|
  *   n_ij     = count_ij / B                       (Normalization.BATCH)
  *            = count_ij / min(count_i, count_j)   (Normalization.MIN_COUNT)
+ *            = count_ij / (count_i + count_j − count_ij)   (Normalization.JACCARD: |rows i ∩ rows j| / |rows i ∪ rows j|)
  *   c_ij     = clamp((n_ij − t) / t, 0, 1)        competition weight, no gradient through it
  *   P        = Σ_{i≠j} c_ij · |g_ij|              over ordered pairs, as the original code sums
  * </pre>
@@ -34,7 +35,13 @@ import saelab.tensor.backend.Backends;
 public final class CoFiring {
     private CoFiring() {}
 
-    public enum Normalization { BATCH, MIN_COUNT }
+    /**
+     * How count_ij becomes n_ij ∈ [0, 1]. BATCH reaches only pairs that co-fire in a large share of
+     * the batch; MIN_COUNT and JACCARD also reach pairs of rare latents (JACCARD ≤ MIN_COUNT, equal
+     * only for a pair that always fires together: a child that fires only with its parent has
+     * MIN_COUNT 1 but JACCARD count_child / count_parent).
+     */
+    public enum Normalization { BATCH, MIN_COUNT, JACCARD }
 
     /**
      * What a pass measured. Pair counts are of unordered pairs {i, j}.
@@ -140,6 +147,7 @@ public final class CoFiring {
                 if (idx[p] < 0 || idx[p] >= m) throw new IllegalArgumentException("slot " + p + " names latent " + idx[p] + ", outside [0, " + m + ")");
             }
             int[] count = counts(rows, k, m, idx, val);
+            // Only BATCH has a per-latent bound (see run); MIN_COUNT and JACCARD examine every latent.
             boolean prune = !allPairs && norm == Normalization.BATCH && threshold > 0;
             boolean[] candidate = new boolean[m];
             for (int i = 0; i < m; i++) candidate[i] = !prune || (double) count[i] / rows > threshold;
@@ -162,9 +170,13 @@ public final class CoFiring {
             return Math.min(1, Math.max(0, (n - threshold) / threshold));
         }
 
-        /** n_ij under this normalisation. */
+        /** n_ij under this normalisation (both ≥ 1, so every denominator is ≥ 1). */
         double n(int both, int countI, int countJ) {
-            return norm == Normalization.BATCH ? (double) both / rows : (double) both / Math.min(countI, countJ);
+            return switch (norm) {
+                case BATCH -> (double) both / rows;
+                case MIN_COUNT -> (double) both / Math.min(countI, countJ);
+                case JACCARD -> (double) both / (countI + countJ - both);
+            };
         }
     }
 
@@ -184,6 +196,11 @@ public final class CoFiring {
      * every skipped pair has c_ij = 0, whose terms add exact zeros, so the penalty and gradient
      * do not change by a bit. Typically few latents fire that often, which turns the B·k² pass
      * into a small one on the steps whose statistics nobody logs.
+     *
+     * <p>No such bound exists for MIN_COUNT or JACCARD: two latents that each fire once, in the same
+     * row, have n_ij = 1 under both, so a latent of any count can be in a penalized pair (the
+     * Jaccard index is at most min(count_i, count_j) / max(count_i, count_j), a bound on the pair,
+     * not on either latent). Those passes never skip ({@link Postings#of}).
      */
     private static Summary run(Problem pr, float[] w, int d, float[] gradVal, float[] gradW, boolean allPairs) {
         int rows = pr.rows(), k = pr.k(), m = pr.m();

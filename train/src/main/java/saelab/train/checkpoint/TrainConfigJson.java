@@ -34,6 +34,7 @@ public final class TrainConfigJson {
         p.put("threshold", c.penalty().threshold().spec());
         p.put("overlap", PenaltyConfig.name(c.penalty().target()));
         p.put("cofire_norm", PenaltyConfig.name(c.penalty().normalization()));
+        p.put("chunks", c.penalty().chunks());
         o.put("grad_clip", c.gradClip());
         o.put("log_every", c.logEvery());
         o.put("checkpoint_every", c.checkpointEvery());
@@ -45,9 +46,13 @@ public final class TrainConfigJson {
 
     public static TrainConfig fromJson(JsonNode o) {
         JsonNode p = req(o, "penalty");
+        // "chunks" came with the orthogonal penalty: a cfg.json from before it has a co-firing penalty or none, chunks 1.
+        JsonNode chunks = p.get("chunks");
+        if (chunks != null && !chunks.isNull() && !(chunks.isIntegralNumber() && chunks.canConvertToInt())) throw new IllegalArgumentException("cfg.json: saelab penalty 'chunks' must be an integer, got " + chunks);
         PenaltyConfig pen = new PenaltyConfig(PenaltyConfig.parseKind(req(p, "kind").asText()),
                 Schedule.parse(req(p, "lambda2").asText()), Schedule.parse(req(p, "threshold").asText()),
-                PenaltyConfig.parseTarget(req(p, "overlap").asText()), PenaltyConfig.parseNormalization(req(p, "cofire_norm").asText()));
+                PenaltyConfig.parseTarget(req(p, "overlap").asText()), PenaltyConfig.parseNormalization(req(p, "cofire_norm").asText()),
+                chunks == null || chunks.isNull() ? 1 : chunks.asInt());
         return new TrainConfig(TrainConfig.Architecture.parse(req(o, "architecture").asText()), req(o, "d_in").asInt(),
                 req(o, "d_sae").asInt(), req(o, "k").asInt(), req(o, "lr").asDouble(), req(o, "steps").asLong(),
                 req(o, "batch").asInt(), req(o, "seed").asLong(), req(o, "warmup_steps").asLong(), req(o, "decay_start").asLong(),

@@ -32,6 +32,7 @@ public final class CoFiringPenalty {
      * {@link CoFiring#activationOverlap}).
      */
     public static Result apply(PenaltyConfig cfg, double p, Tensor values, int[] idx, Tensor wDec, boolean allPairs) {
+        if (!cfg.coFiring()) throw new IllegalArgumentException("CoFiringPenalty needs a static or adaptive configuration, got " + PenaltyConfig.name(cfg.kind()));
         int rows = values.dim(0), k = values.dim(1), m = wDec.dim(0), d = wDec.dim(1);
         double lambda2 = cfg.lambda2At(p), threshold = cfg.thresholdAt(p);
         float[] val = values.toArray();

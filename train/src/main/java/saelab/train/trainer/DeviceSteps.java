@@ -8,6 +8,7 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import saelab.tensor.backend.Backend;
 import saelab.tensor.backend.Backends;
+import saelab.train.penalty.PenaltyConfig;
 
 /**
  * Chooses where a trainer's step runs: resident on a device, when a {@link DeviceTopKStep.Factory}
@@ -15,7 +16,9 @@ import saelab.tensor.backend.Backends;
  * current backend, else on the host (autograd, with the hot kernels on the backend). Either way
  * it says so in one line ({@link Choice#engine}), with the reasons a resident step was not had.
  *
- * <p>Only a TopK SAE can be resident; the factories say what else they cannot take. {@code SAELAB_RESIDENT=0} in the
+ * <p>Only a TopK SAE can be resident, and only with no penalty or a co-firing one: the
+ * {@link DeviceTopKStep} contract carries λ2 and the threshold, nothing for the orthogonal penalty
+ * ({@link #hostOnly}). The factories say what else they cannot take. {@code SAELAB_RESIDENT=0} in the
  * environment, or {@code -Dsaelab.resident=false} (which wins over the environment), forces the
  * host step, e.g. to time one against the other.
  */
@@ -40,6 +43,8 @@ public final class DeviceSteps {
         if (factories.isEmpty()) return host(backend, null); // nothing to explain: no accelerator module present
         if (off != null) return host(backend, "resident step switched off by " + off);
         if (cfg.architecture() != TrainConfig.Architecture.TOPK) return host(backend, "resident step unavailable: it is for TopK SAEs only");
+        String hostOnly = hostOnly(cfg);
+        if (hostOnly != null) return host(backend, "resident step unavailable: " + hostOnly);
         List<String> why = new ArrayList<>();
         for (DeviceTopKStep.Factory f : factories) {
             try {
@@ -52,6 +57,16 @@ public final class DeviceSteps {
             }
         }
         return host(backend, "resident step unavailable: " + String.join("; ", why));
+    }
+
+    /**
+     * Why no resident step can run this TopK configuration whatever the device, or null when one
+     * may: the step's inputs ({@link DeviceTopKStep.Inputs}) have no place for the orthogonal
+     * penalty's weight and chunks, so that penalty trains on the host.
+     */
+    static String hostOnly(TrainConfig cfg) {
+        return cfg.penalty().kind() == PenaltyConfig.Kind.ORTHOGONAL
+                ? "the orthogonal penalty runs on the host step" : null;
     }
 
     /** The line for a trainer built around an explicit step (tests, benchmarks). */

@@ -5,7 +5,9 @@ package saelab.train.trainer;
  *
  * @param sparsityTerm       the L1 term (standard) or the auxiliary TopK loss (topk), unweighted
  * @param sparsityWeight     its weight this step (λ1·warm-up, or auxk_alpha)
- * @param penaltyTerm        λ2(p)·P
+ * @param penaltyTerm        the penalty's term in the loss: λ2(p)·P (co-firing) or γ(p)·Q (orthogonal)
+ * @param lambda2            the penalty's weight this step: λ2(p), or γ(p) for the orthogonal penalty
+ * @param rawPenalty         P, or the orthogonal penalty's Q (mean over latents of the largest cos² in its chunk)
  * @param explainedVariance  1 − Σ‖x − x̂‖² / Σ‖x − x̄‖² over the batch (variance about the batch mean)
  * @param activeLatents      latents that fired at least once in this batch
  * @param deadLatents        latents without a firing for at least the dead-token window

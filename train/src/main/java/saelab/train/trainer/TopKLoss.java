@@ -2,6 +2,7 @@ package saelab.train.trainer;
 
 import saelab.tensor.Tensor;
 import saelab.train.penalty.CoFiringPenalty;
+import saelab.train.penalty.OrthogonalPenalty;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.sae.SparseDecoder;
 import saelab.train.sae.SparseEncoder;
@@ -13,6 +14,7 @@ import saelab.train.sae.TopKSae;
  *   L = ‖x − x̂‖²  (summed over d, mean over the batch; dictionary_learning's l2_loss)
  *     + auxk_alpha · AuxK                       (when latents are dead)
  *     + λ2(p) · Σ_{i≠j} c_ij(p)·|g_ij|          (the co-firing penalty, if any)
+ *     or γ(p) · Q                               (the orthogonal penalty: {@link OrthogonalPenalty})
  *   AuxK = mean_b ‖e_b − ê_b‖² / mean_b ‖e_b − ē‖²
  * </pre>
  * where e = x − x̂ (a constant: the auxiliary loss must not pull the live latents), and ê decodes,
@@ -22,20 +24,39 @@ import saelab.train.sae.TopKSae;
 public final class TopKLoss {
     private TopKLoss() {}
 
-    /** The loss's knobs apart from the SAE: penalty, auxiliary weight and its k. */
-    public record Settings(PenaltyConfig penalty, double auxkAlpha, int kAux) {}
+    /**
+     * The loss's knobs apart from the SAE: penalty, auxiliary weight and its k, and the run's seed
+     * (the orthogonal penalty's chunks are drawn from (seed, step)).
+     */
+    public record Settings(PenaltyConfig penalty, double auxkAlpha, int kAux, long seed) {
+        /** Seed 0. */
+        public Settings(PenaltyConfig penalty, double auxkAlpha, int kAux) {
+            this(penalty, auxkAlpha, kAux, 0);
+        }
+    }
 
-    /** The recorded total and every term's value. */
+    /**
+     * The recorded total and every term's value.
+     *
+     * @param penaltyTerm the penalty's recorded term (λ2·P or γ·Q), 0 without a penalty
+     * @param penalty     the co-firing pass (null unless the penalty is static or adaptive)
+     * @param orthogonal  the orthogonal pass (null unless the penalty is orthogonal)
+     */
     public record Terms(Tensor total, double recon, double auxk, double penaltyTerm,
-                        CoFiringPenalty.Result penalty, TopKSae.Forward forward, int dead) {}
+                        CoFiringPenalty.Result penalty, OrthogonalPenalty.Result orthogonal, TopKSae.Forward forward, int dead) {}
 
     /** @param dead latents counted as dead (null: none) */
     public static Terms compute(TopKSae sae, float[] x, int rows, double p, Settings s, boolean[] dead) {
         return compute(sae, x, rows, p, s, dead, true);
     }
 
-    /** @param allPairs whether the co-firing statistics must cover every pair (logged steps) */
+    /** @param allPairs whether the co-firing statistics must cover every pair (logged steps); the orthogonal penalty draws the chunks of step 0 */
     public static Terms compute(TopKSae sae, float[] x, int rows, double p, Settings s, boolean[] dead, boolean allPairs) {
+        return compute(sae, x, rows, 0, p, s, dead, allPairs);
+    }
+
+    /** @param step the optimiser step: the orthogonal penalty draws its chunks from (s.seed, step) */
+    public static Terms compute(TopKSae sae, float[] x, int rows, long step, double p, Settings s, boolean[] dead, boolean allPairs) {
         int d = sae.config().dIn();
         TopKSae.Forward fw = sae.forward(x, rows);
         Tensor xt = Tensor.wrap(x, 0, rows, d);
@@ -54,13 +75,21 @@ public final class TopKLoss {
         }
 
         CoFiringPenalty.Result pen = null;
-        double penaltyTerm = 0;
-        if (s.penalty().active()) {
+        OrthogonalPenalty.Result ort = null;
+        Tensor term = null;
+        if (s.penalty().kind() == PenaltyConfig.Kind.ORTHOGONAL) {
+            ort = OrthogonalPenalty.apply(s.penalty(), p, s.seed(), step, sae.params().wDec());
+            term = ort.term();
+        } else if (s.penalty().active()) {
             pen = CoFiringPenalty.apply(s.penalty(), p, fw.values(), fw.selection().indices(), sae.params().wDec(), allPairs);
-            penaltyTerm = pen.term().item();
-            total = total.add(pen.term());
+            term = pen.term();
         }
-        return new Terms(total, recon.item(), auxk, penaltyTerm, pen, fw, nDead);
+        double penaltyTerm = 0;
+        if (term != null) {
+            penaltyTerm = term.item();
+            total = total.add(term);
+        }
+        return new Terms(total, recon.item(), auxk, penaltyTerm, pen, ort, fw, nDead);
     }
 
     private static Tensor auxiliary(TopKSae sae, TopKSae.Forward fw, float[] x, int rows, int kAux, boolean[] dead) {

@@ -34,7 +34,11 @@ public final class TopKTrainer extends SaeTrainer {
     TopKTrainer(TrainConfig cfg, SaeParams params, DeviceSteps.Choice engine) {
         super(cfg, params, engine.engine());
         this.sae = new TopKSae(new TopKSae.Config(cfg.dIn(), cfg.dSae(), cfg.k()), params);
-        this.settings = new TopKLoss.Settings(cfg.penalty(), cfg.auxkAlpha(), cfg.kAux());
+        this.settings = new TopKLoss.Settings(cfg.penalty(), cfg.auxkAlpha(), cfg.kAux(), cfg.seed());
+        String noDevice = DeviceSteps.hostOnly(cfg);
+        if (engine.step() != null && noDevice != null) {
+            throw new IllegalArgumentException("this configuration cannot run on a resident step (" + noDevice + "); pass no step to train on the host");
+        }
         this.device = engine.step();
     }
 
@@ -141,7 +145,7 @@ public final class TopKTrainer extends SaeTrainer {
     }
 
     @Override protected StepStats lossAndBackward(float[] x, int rows, long step, double p, boolean allPairs) {
-        TopKLoss.Terms t = TopKLoss.compute(sae, x, rows, p, settings, deadMask(), allPairs);
+        TopKLoss.Terms t = TopKLoss.compute(sae, x, rows, step, p, settings, deadMask(), allPairs);
         t.total().backward();
         SparseEncoder.Selection sel = t.forward().selection();
         boolean[] fired = new boolean[cfg.dSae()];
@@ -150,9 +154,12 @@ public final class TopKTrainer extends SaeTrainer {
         for (int i = 0; i < v.length; i++) if (v[i] > 0) fired[idx[i]] = true;
         int active = recordFiring(fired, rows);
         CoFiring.Summary cs = t.penalty() == null ? null : t.penalty().summary();
+        // The orthogonal penalty reports its weight γ as λ2 and Q as the raw penalty; it has no threshold or pairs.
+        double weight = t.penalty() != null ? t.penalty().lambda2() : t.orthogonal() != null ? t.orthogonal().weight() : 0;
+        double raw = cs != null ? cs.penalty() : t.orthogonal() != null ? t.orthogonal().maxCosSquared() : 0;
         return new StepStats(step, p, 0, t.total().item(), t.recon(), t.auxk(), cfg.auxkAlpha(), t.penaltyTerm(),
-                t.penalty() == null ? 0 : t.penalty().lambda2(), t.penalty() == null ? 0 : t.penalty().threshold(),
-                cs == null ? 0 : cs.penalty(), cs == null ? 0 : cs.coFiringPairs(), cs == null ? 0 : cs.penalizedPairs(),
+                weight, t.penalty() == null ? 0 : t.penalty().threshold(),
+                raw, cs == null ? 0 : cs.coFiringPairs(), cs == null ? 0 : cs.penalizedPairs(),
                 cs == null ? 0 : cs.meanC(), SparseEncoder.l0(sel),
                 explainedVariance(x, t.forward().reconstruction().data(), rows, cfg.dIn()), active, deadCount(), 0);
     }

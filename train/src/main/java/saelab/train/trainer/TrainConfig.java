@@ -21,7 +21,7 @@ import saelab.train.penalty.PenaltyConfig;
  * @param kAux            latents the auxiliary loss keeps per row (dictionary_learning: d/2)
  * @param l1              L1 coefficient of the standard SAE
  * @param l1WarmupSteps   the L1 coefficient ramps linearly from 0 over these steps
- * @param penalty         co-firing orthogonality penalty (TopK only)
+ * @param penalty         orthogonality penalty, co-firing or orthogonal (TopK only)
  * @param gradClip        global gradient-norm clip (dictionary_learning: 1.0; ≤ 0: off)
  * @param logEvery        one JSONL line every this many steps (and at the last)
  * @param checkpointEvery checkpoint every this many steps (0: only at the end)
@@ -61,8 +61,13 @@ public record TrainConfig(Architecture architecture, int dIn, int dSae, int k, d
         if (!(l1 >= 0)) throw new IllegalArgumentException("l1 must be ≥ 0, got " + l1);
         if (penalty == null) throw new IllegalArgumentException("penalty is required (PenaltyConfig.none() for none)");
         if (architecture == Architecture.STANDARD && penalty.active()) {
-            throw new IllegalArgumentException("the co-firing penalty works on sparse TopK codes; use --sae topk with --penalty "
+            throw new IllegalArgumentException((penalty.coFiring() ? "the co-firing penalty works on sparse TopK codes"
+                    : "the orthogonal penalty is trained with TopK SAEs only") + "; use --sae topk with --penalty "
                     + PenaltyConfig.name(penalty.kind()) + " (or --penalty none with relu)");
+        }
+        if (penalty.kind() == PenaltyConfig.Kind.ORTHOGONAL && penalty.chunks() > dSae / 2) {
+            throw new IllegalArgumentException("orthogonal penalty: chunks must be at most m/2 = " + dSae / 2
+                    + " so that every chunk holds two latents, got " + penalty.chunks());
         }
         if (logEvery <= 0 || checkpointEvery < 0) throw new IllegalArgumentException("log-every must be > 0 and checkpoint-every ≥ 0");
     }
