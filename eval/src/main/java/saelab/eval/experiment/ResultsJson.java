@@ -59,8 +59,8 @@ final class ResultsJson {
             o.put("penalty", PenaltyConfig.name(pc.kind()));
             if (pc.active()) {
                 o.put("lambda2", pc.lambda2().spec());
-                if (false) {
-                    
+                if (pc.kind() == PenaltyConfig.Kind.ORTHOGONAL) {
+                    o.put("chunks", pc.chunks());
                 } else {
                     o.put("threshold", pc.threshold().spec());
                     o.put("overlap", PenaltyConfig.name(pc.target()));

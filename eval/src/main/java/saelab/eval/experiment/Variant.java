@@ -61,7 +61,12 @@ public record Variant(String id, String description, TrainConfig.Architecture ar
                 topk("adaptive-tuned", "seed run 5 (0.15, 0.08, 0.2): λ2 quadratic(0.15), threshold power(0.08, 0.2)", Role.SCHEDULE,
                         coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.15)", "power(0.08, 0.2)")),
                 topk("adaptive-min", "adaptive with n_ij = count_ij / min(count_i, count_j): λ2 quadratic(0.1), threshold linear(0.1)",
-                        Role.NORMALISATION, new PenaltyConfig(PenaltyConfig.Kind.ADAPTIVE, Schedule.parse("quadratic(0.1)"), Schedule.parse("linear(0.1)"), PenaltyConfig.OverlapTarget.ACTIVATION, CoFiring.Normalization.MIN_COUNT)));
+                        Role.NORMALISATION, coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "linear(0.1)").withNormalization(CoFiring.Normalization.MIN_COUNT)),
+                topk("adaptive-jaccard", "adaptive with n_ij the Jaccard index of the two latents' rows: λ2 quadratic(0.1), threshold linear(0.1)",
+                        Role.NORMALISATION, coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "linear(0.1)").withNormalization(CoFiring.Normalization.JACCARD)),
+                topk("orthogonal", "control, orthogonality without the seed's gating (OrtSAE-style): weight " + ORTHOGONAL_WEIGHT + " × mean largest cos² "
+                        + "between decoder rows within " + ORTHOGONAL_CHUNKS + " random chunks", Role.CONTROL,
+                        PenaltyConfig.orthogonal(Schedule.parse(ORTHOGONAL_WEIGHT), ORTHOGONAL_CHUNKS)));
     }
 
     /** Every variant {@code --variants} can name: the defaults and ReLU + L1. */
