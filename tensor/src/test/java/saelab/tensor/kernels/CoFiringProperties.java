@@ -340,7 +340,9 @@ class CoFiringProperties {
             assertTrue(some.coFiringPairs() <= all.coFiringPairs());
             if (skipsALatent(f, m, t, !some.allPairs())) skippedSomething[0]++;
         });
-        // The skipping pass must have had something to skip (a firing latent with count/B ≤ t) often.
+        // The skipping pass must have had something to skip (a firing latent with count/B ≤ t) in
+        // many examples: 26 of the 150 with this seed; the rest either may not skip (MIN_COUNT,
+        // t = 0) or have no latent that rare.
         assertTrue(skippedSomething[0] >= 20, "the skipping pass skipped a latent in only " + skippedSomething[0] + " examples");
     }
 
