@@ -61,7 +61,19 @@ final class GradCheck {
         }
     }
 
+    /** As below, for an op whose twin is not constant around the inputs: every input must get a non-zero difference. */
     static void check(String name, long weightSeed, Tensor[] inputs, Op32 op32, Op64 op64) {
+        check(name, weightSeed, false, inputs, op32, op64);
+    }
+
+    /**
+     * The check itself. {@code flat} says the twin is constant around the inputs by construction
+     * (a softmax over one column, relu of negative inputs only, topk with k = 0): then every
+     * finite difference must be exactly 0, and the autograd gradient is held to that. Otherwise
+     * each input must see at least one non-zero difference, so an example in which the gradient
+     * under test never reached the probe fails instead of passing vacuously.
+     */
+    static void check(String name, long weightSeed, boolean flat, Tensor[] inputs, Op32 op32, Op64 op64) {
         Tensor[] leaves = new Tensor[inputs.length];
         double[][] x64 = new double[inputs.length][];
         for (int i = 0; i < inputs.length; i++) {
@@ -91,6 +103,7 @@ final class GradCheck {
 
         for (int i = 0; i < inputs.length; i++) {
             float[] grad = leaves[i].gradData() == null ? new float[inputs[i].numel()] : leaves[i].gradData();
+            double largestFd = 0;
             for (int e = 0; e < x64[i].length; e++) {
                 double keep = x64[i][e];
                 x64[i][e] = keep + H;
@@ -99,6 +112,7 @@ final class GradCheck {
                 double minus = dot(w64, op64.apply(x64));
                 x64[i][e] = keep;
                 double fd = (plus - minus) / (2 * H);
+                largestFd = Math.max(largestFd, Math.abs(fd));
                 double ratio = Math.abs(grad[e] - fd) / (1 + Math.abs(fd));
                 worstRatio = Math.max(worstRatio, ratio);
                 if (!(ratio <= TOL)) {
@@ -106,6 +120,14 @@ final class GradCheck {
                             "%s: dL/dx%d[%d] autograd %.7g vs float64 central difference %.7g (|diff|/(1+|fd|) = %.2e > %.1e)%s",
                             name, i, e, grad[e], fd, ratio, TOL, describe(inputs)));
                 }
+            }
+            if (flat && largestFd != 0) {
+                throw new AssertionError(String.format("%s: the twin should be constant here, but a finite difference w.r.t. input %d is %.3g%s",
+                        name, i, largestFd, describe(inputs)));
+            }
+            if (!flat && largestFd == 0) {
+                throw new AssertionError(String.format("%s: nothing exercised, every finite difference w.r.t. input %d is 0%s",
+                        name, i, describe(inputs)));
             }
         }
     }

@@ -4,18 +4,34 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Arrays;
+import static saelab.tensor.Props.ints;
+import static saelab.tensor.Props.qt;
+
 import java.util.SplittableRandom;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 
 /** The forward laws of the TopK op (its gradient is in SelectionGradientProperties). */
 class TopKOpProperties {
 
-    @Property(tries = 150, seed = "8801")
-    void keepsExactlyTheKLargest(@ForAll @IntRange(min = 1, max = 9) int r, @ForAll @IntRange(min = 1, max = 40) int c,
-                                 @ForAll @IntRange(min = 0, max = 40) int kRaw, @ForAll long seed) {
-        int k = kRaw % (c + 1);
+    /** TopK of [r, c], r in 1..9, c in 1..40, k in 0..c. */
+    record Case(int r, int c, int k, long seed) {}
+
+    private static Gen<Case> cases() {
+        Gen<Integer> rows = ints(1, 9), cols = ints(1, 40);
+        Gen<Long> seeds = Props.seeds();
+        return in -> {
+            int r = rows.generate(in), c = cols.generate(in);
+            return new Case(r, c, ints(0, c).generate(in), seeds.generate(in));
+        };
+    }
+
+    @Test
+    void keepsExactlyTheKLargest() {
+        qt(8801, 150).forAll(cases()).checkAssert(t -> keepsExactlyTheKLargest(t.r(), t.c(), t.k(), t.seed()));
+    }
+
+    private static void keepsExactlyTheKLargest(int r, int c, int k, long seed) {
         Tensor x = Inputs.distinctRows(seed, r, c); // distinct, nonzero
         TopKSelection sel = x.topkSelect(k);
         float[] in = x.toArray(), out = sel.dense().toArray();
@@ -40,20 +56,22 @@ class TopKOpProperties {
         }
     }
 
-    @Property(tries = 150, seed = "8802")
-    void commutesWithColumnPermutations(@ForAll @IntRange(min = 1, max = 9) int r, @ForAll @IntRange(min = 1, max = 40) int c,
-                                        @ForAll @IntRange(min = 0, max = 40) int kRaw, @ForAll long seed) {
-        int k = kRaw % (c + 1);
-        Tensor x = Inputs.distinctRows(seed, r, c);
-        int[] perm = Inputs.permutation(new SplittableRandom(seed ^ 99), c);
-        // topk(permute(x)) == permute(topk(x))
-        assertArrayEquals(permuteColumns(x, perm).topk(k).toArray(), permuteColumns(x.topk(k), perm).toArray());
+    @Test
+    void commutesWithColumnPermutations() {
+        qt(8802, 150).forAll(cases()).checkAssert(t -> {
+            Tensor x = Inputs.distinctRows(t.seed(), t.r(), t.c());
+            int[] perm = Inputs.permutation(new SplittableRandom(t.seed() ^ 99), t.c());
+            // topk(permute(x)) == permute(topk(x))
+            assertArrayEquals(permuteColumns(x, perm).topk(t.k()).toArray(), permuteColumns(x.topk(t.k()), perm).toArray());
+        });
     }
 
-    @Property(tries = 150, seed = "8803")
-    void tiesGoToTheLowerIndex(@ForAll @IntRange(min = 1, max = 9) int r, @ForAll @IntRange(min = 1, max = 40) int c,
-                               @ForAll @IntRange(min = 0, max = 40) int kRaw, @ForAll long seed) {
-        int k = kRaw % (c + 1);
+    @Test
+    void tiesGoToTheLowerIndex() {
+        qt(8803, 150).forAll(cases()).checkAssert(t -> tiesGoToTheLowerIndex(t.r(), t.c(), t.k(), t.seed()));
+    }
+
+    private static void tiesGoToTheLowerIndex(int r, int c, int k, long seed) {
         // Values from {-1, 0, 1, 2}: ties everywhere.
         SplittableRandom rng = new SplittableRandom(seed);
         float[] d = new float[r * c];

@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import saelab.tensor.Props;
 
 /**
  * The bf16 GEMM against the float32 oracle run on the widened (bf16-valued) operand: both sum the
@@ -20,30 +18,42 @@ import net.jqwik.api.constraints.IntRange;
  */
 class Bf16GemmProperties {
 
-    @Provide
-    Arbitrary<Integer> dim() {
-        return GemmCheck.dims();
+    /** A bf16 product: sizes, B's byte offset, row padding, where B lives, accumulation, a data seed. */
+    record Case(int m, int n, int k, int byteOff, int pad, Storage storage, boolean accumulate, long seed) {}
+
+    /** m, n, k from {@link GemmCheck#dims()} (0 to 300, mostly small), byte offset 0..7, padding 0..5. */
+    @Test
+    void equalsFloatGemmOnWidenedOperand() {
+        Gen<Integer> dim = GemmCheck.dims(), offsets = Props.ints(0, 7), pads = Props.ints(0, 5);
+        Gen<Storage> storages = Props.oneOf(Storage.class);
+        Gen<Boolean> flags = Props.bools();
+        Gen<Long> seeds = Props.seeds();
+        Gen<Case> cases = in -> new Case(dim.generate(in), dim.generate(in), dim.generate(in), offsets.generate(in),
+                pads.generate(in), storages.generate(in), flags.generate(in), seeds.generate(in));
+        Props.qt(7311, 150).forAll(cases).checkAssert(Bf16GemmProperties::check);
     }
 
-    @Property(tries = 150, seed = "7311")
-    void equalsFloatGemmOnWidenedOperand(@ForAll("dim") int m, @ForAll("dim") int n, @ForAll("dim") int k,
-                                         @ForAll @IntRange(max = 7) int byteOff, @ForAll @IntRange(max = 5) int pad,
-                                         @ForAll Storage storage, @ForAll boolean accumulate, @ForAll long seed) {
-        check(m, n, k, byteOff, pad, storage, accumulate, seed);
-    }
-
-    /** The few-rows path with enough work to be split over threads. */
-    @Property(tries = 30, seed = "7312")
-    void gemvEqualsFloatGemm(@ForAll @IntRange(min = 1, max = 4) int m, @ForAll @IntRange(min = 200, max = 700) int n,
-                             @ForAll @IntRange(min = 300, max = 700) int k, @ForAll @IntRange(max = 3) int byteOff,
-                             @ForAll Storage storage, @ForAll boolean accumulate, @ForAll long seed) {
-        check(m, n, k, byteOff, 1, storage, accumulate, seed);
+    /** The few-rows path (m 1..4) with enough work to be split over threads (n 200..700, k 300..700). */
+    @Test
+    void gemvEqualsFloatGemm() {
+        Gen<Integer> ms = Props.ints(1, 4), ns = Props.ints(200, 700), ks = Props.ints(300, 700), offsets = Props.ints(0, 3);
+        Gen<Storage> storages = Props.oneOf(Storage.class);
+        Gen<Boolean> flags = Props.bools();
+        Gen<Long> seeds = Props.seeds();
+        Gen<Case> cases = in -> new Case(ms.generate(in), ns.generate(in), ks.generate(in), offsets.generate(in), 1,
+                storages.generate(in), flags.generate(in), seeds.generate(in));
+        Props.qt(7312, 30).forAll(cases).checkAssert(Bf16GemmProperties::check);
     }
 
     /** The scalar twin is the float32 scalar loop on widened values, bit for bit (same order). */
-    @Property(tries = 60, seed = "7313")
-    void scalarTwinEqualsScalarFloatGemmExactly(@ForAll @IntRange(max = 9) int m, @ForAll @IntRange(max = 9) int n,
-                                                @ForAll @IntRange(max = 40) int k, @ForAll long seed) {
+    @Test
+    void scalarTwinEqualsScalarFloatGemmExactly() {
+        // m, n 0..9, k 0..40.
+        Props.qt(7313, 60).forAll(Props.ints(0, 9), Props.ints(0, 9), Props.ints(0, 40), Props.seeds())
+                .checkAssert(Bf16GemmProperties::scalarTwinExact);
+    }
+
+    private static void scalarTwinExact(int m, int n, int k, long seed) {
         Random r = new Random(seed);
         float[] a = GemmCheck.random(r, m * k);
         float[] bf = new float[n * k];
@@ -60,7 +70,11 @@ class Bf16GemmProperties {
     /** Where B lives: a confined arena's segment must be read on the calling thread only. */
     enum Storage { HEAP, CONFINED, SHARED }
 
-    private static void check(int m, int n, int k, int byteOff, int pad, Storage storage, boolean accumulate, long seed) {
+    private static void check(Case t) {
+        int m = t.m(), n = t.n(), k = t.k(), byteOff = t.byteOff(), pad = t.pad();
+        Storage storage = t.storage();
+        boolean accumulate = t.accumulate();
+        long seed = t.seed();
         Random r = new Random(seed);
         int lda = k + pad % 3, ldb = k + pad, ldc = n + (pad + 1) % 4;
         int aOff = pad, cOff = (pad + 3) % 5;

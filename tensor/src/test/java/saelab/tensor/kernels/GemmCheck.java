@@ -3,9 +3,10 @@ package saelab.tensor.kernels;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.Random;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Tuple;
+import org.quicktheories.api.Pair;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
+import saelab.tensor.Props;
 
 /**
  * Shared pieces of the GEMM properties: operand filling, the reference magnitude Σ|a||b| and the
@@ -23,11 +24,9 @@ final class GemmCheck {
     private GemmCheck() {}
 
     /** GEMM sizes: mostly small (tails, 0 and 1), some past the tile sizes, a few past the KC/MC blocks. */
-    static Arbitrary<Integer> dims() {
-        return Arbitraries.frequencyOf(
-                Tuple.of(6, Arbitraries.integers().between(0, 20)),
-                Tuple.of(3, Arbitraries.integers().between(21, 70)),
-                Tuple.of(1, Arbitraries.integers().between(71, 300)));
+    static Gen<Integer> dims() {
+        return Generate.frequency(Pair.of(6, Props.ints(0, 20)), Pair.of(3, Props.ints(21, 70)),
+                Pair.of(1, Props.ints(71, 300)));
     }
 
     static final double EPS = Math.ulp(1.0f) / 2; // 2^-24, the unit roundoff of float32

@@ -3,71 +3,99 @@ package saelab.tensor.kernels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import saelab.tensor.Props;
 
 /**
  * The vector GEMM ({@link VectorGemm}, and {@link Gemm} which dispatches to it) against the
  * scalar oracle, for all three forms, with shapes that hit the tails of the register tile
  * (MR = 8 rows, NR = 3 vectors), empty dimensions, offsets and padded leading dimensions.
- * Tolerances are explained in {@link GemmCheck}. Seeds are fixed; jqwik prints the seed and the
- * shrunk sample when a property fails.
+ * Tolerances are explained in {@link GemmCheck}. Seeds are fixed; QuickTheories prints the seed
+ * and the shrunk sample when a property fails.
  */
 class GemmProperties {
 
-    @Provide
-    Arbitrary<Integer> dim() {
-        return GemmCheck.dims();
+    /** A product's form and sizes, operand offset and row padding, whether C accumulates, a data seed. */
+    record Sizes(Gemm.Form form, int m, int n, int k, int offset, int pad, boolean accumulate, long seed) {}
+
+    /** m, n, k from {@link GemmCheck#dims()} (0 to 300, mostly small), offset 0..7, padding 0..5. */
+    private static Gen<Sizes> shapes() {
+        Gen<Gemm.Form> forms = Props.oneOf(Gemm.Form.class);
+        Gen<Integer> dim = GemmCheck.dims(), offsets = Props.ints(0, 7), pads = Props.ints(0, 5);
+        Gen<Boolean> flags = Props.bools();
+        Gen<Long> seeds = Props.seeds();
+        return in -> new Sizes(forms.generate(in), dim.generate(in), dim.generate(in), dim.generate(in),
+                offsets.generate(in), pads.generate(in), flags.generate(in), seeds.generate(in));
     }
 
-    @Property(tries = 200, seed = "7301")
-    void vectorEqualsScalar(@ForAll Gemm.Form form, @ForAll("dim") int m, @ForAll("dim") int n,
-                            @ForAll("dim") int k, @ForAll @IntRange(max = 7) int offset,
-                            @ForAll @IntRange(max = 5) int pad, @ForAll boolean accumulate,
-                            @ForAll long seed) {
-        Case t = new Case(form, m, n, k, offset, pad, seed);
-        t.check("Gemm", accumulate, (c) -> Gemm.sgemm(form, m, n, k, t.a, t.aOff, t.lda, t.b, t.bOff, t.ldb,
-                c, t.cOff, t.ldc, accumulate));
-        if (m > 0 && n > 0 && k > 0) {
-            // Directly, so that tiny shapes (which Gemm sends to the scalar loop) exercise the tails too.
-            t.check("VectorGemm", accumulate, (c) -> VectorGemm.sgemm(form, m, n, k, t.a, t.aOff, t.lda,
-                    t.b, t.bOff, t.ldb, c, t.cOff, t.ldc, accumulate));
-        }
+    @Test
+    void vectorEqualsScalar() {
+        Props.qt(7301, 200).forAll(shapes()).checkAssert(s -> {
+            Gemm.Form form = s.form();
+            int m = s.m(), n = s.n(), k = s.k();
+            boolean accumulate = s.accumulate();
+            Case t = new Case(form, m, n, k, s.offset(), s.pad(), s.seed());
+            t.check("Gemm", accumulate, (c) -> Gemm.sgemm(form, m, n, k, t.a, t.aOff, t.lda, t.b, t.bOff, t.ldb,
+                    c, t.cOff, t.ldc, accumulate));
+            if (m > 0 && n > 0 && k > 0) {
+                // Directly, so that tiny shapes (which Gemm sends to the scalar loop) exercise the tails too.
+                t.check("VectorGemm", accumulate, (c) -> VectorGemm.sgemm(form, m, n, k, t.a, t.aOff, t.lda,
+                        t.b, t.bOff, t.ldb, c, t.cOff, t.ldc, accumulate));
+            }
+        });
     }
+
+    /** A large product split over 1 to 3 threads. */
+    record Threaded(Gemm.Form form, int m, int n, int k, int threads, boolean accumulate, long seed) {}
 
     /** Shapes past the default blocks (kc = 768, mc = 96) and wide enough to split over 1 to 3 threads. */
-    @Property(tries = 25, seed = "7302")
-    void vectorEqualsScalarAcrossBlocks(@ForAll Gemm.Form form, @ForAll @IntRange(min = 100, max = 290) int m,
-                                        @ForAll @IntRange(min = 1, max = 230) int n,
-                                        @ForAll @IntRange(min = 200, max = 1000) int k,
-                                        @ForAll @IntRange(min = 1, max = 3) int threads,
-                                        @ForAll boolean accumulate, @ForAll long seed) {
-        Case t = new Case(form, m, n, k, 3, 1, seed);
-        int saved = Parallel.parallelism();
-        Parallel.setParallelism(threads);
-        try {
-            t.check("VectorGemm threads=" + threads, accumulate, (c) -> VectorGemm.sgemm(form, m, n, k,
-                    t.a, t.aOff, t.lda, t.b, t.bOff, t.ldb, c, t.cOff, t.ldc, accumulate));
-        } finally {
-            Parallel.setParallelism(saved);
-        }
+    @Test
+    void vectorEqualsScalarAcrossBlocks() {
+        Gen<Gemm.Form> forms = Props.oneOf(Gemm.Form.class);
+        Gen<Integer> ms = Props.ints(100, 290), ns = Props.ints(1, 230), ks = Props.ints(200, 1000), threadCounts = Props.ints(1, 3);
+        Gen<Boolean> flags = Props.bools();
+        Gen<Long> seeds = Props.seeds();
+        Gen<Threaded> cases = in -> new Threaded(forms.generate(in), ms.generate(in), ns.generate(in), ks.generate(in),
+                threadCounts.generate(in), flags.generate(in), seeds.generate(in));
+        Props.qt(7302, 25).forAll(cases).checkAssert(s -> {
+            Gemm.Form form = s.form();
+            int m = s.m(), n = s.n(), k = s.k(), threads = s.threads();
+            boolean accumulate = s.accumulate();
+            Case t = new Case(form, m, n, k, 3, 1, s.seed());
+            int saved = Parallel.parallelism();
+            Parallel.setParallelism(threads);
+            try {
+                t.check("VectorGemm threads=" + threads, accumulate, (c) -> VectorGemm.sgemm(form, m, n, k,
+                        t.a, t.aOff, t.lda, t.b, t.bOff, t.ldb, c, t.cOff, t.ldc, accumulate));
+            } finally {
+                Parallel.setParallelism(saved);
+            }
+        });
     }
 
-    /** Tiny block sizes, so that modest shapes run every level of the loop nest many times. */
-    @Property(tries = 60, seed = "7303")
-    void anyBlockingGivesTheSameProduct(@ForAll Gemm.Form form, @ForAll @IntRange(min = 1, max = 90) int m,
-                                        @ForAll @IntRange(min = 1, max = 150) int n,
-                                        @ForAll @IntRange(min = 1, max = 120) int k,
-                                        @ForAll @IntRange(min = 1, max = 40) int kc, @ForAll @IntRange(min = 1, max = 40) int mc,
-                                        @ForAll @IntRange(min = 1, max = 120) int nc,
-                                        @ForAll boolean accumulate, @ForAll long seed) {
-        Case t = new Case(form, m, n, k, 1, 2, seed);
-        VectorGemm.Blocking blocking = new VectorGemm.Blocking(kc, mc, nc);
-        t.check("VectorGemm " + blocking, accumulate, (c) -> VectorGemm.sgemm(form, m, n, k,
-                t.a, t.aOff, t.lda, t.b, t.bOff, t.ldb, c, t.cOff, t.ldc, accumulate, blocking));
+    /** A product under explicit block sizes. */
+    record Blocked(Gemm.Form form, int m, int n, int k, int kc, int mc, int nc, boolean accumulate, long seed) {}
+
+    /** Tiny block sizes (kc, mc 1..40, nc 1..120), so that modest shapes (m 1..90, n 1..150, k 1..120) run every level of the loop nest many times. */
+    @Test
+    void anyBlockingGivesTheSameProduct() {
+        Gen<Gemm.Form> forms = Props.oneOf(Gemm.Form.class);
+        Gen<Integer> ms = Props.ints(1, 90), ns = Props.ints(1, 150), ks = Props.ints(1, 120);
+        Gen<Integer> kcs = Props.ints(1, 40), mcs = Props.ints(1, 40), ncs = Props.ints(1, 120);
+        Gen<Boolean> flags = Props.bools();
+        Gen<Long> seeds = Props.seeds();
+        Gen<Blocked> cases = in -> new Blocked(forms.generate(in), ms.generate(in), ns.generate(in), ks.generate(in),
+                kcs.generate(in), mcs.generate(in), ncs.generate(in), flags.generate(in), seeds.generate(in));
+        Props.qt(7303, 60).forAll(cases).checkAssert(s -> {
+            Gemm.Form form = s.form();
+            int m = s.m(), n = s.n(), k = s.k();
+            boolean accumulate = s.accumulate();
+            Case t = new Case(form, m, n, k, 1, 2, s.seed());
+            VectorGemm.Blocking blocking = new VectorGemm.Blocking(s.kc(), s.mc(), s.nc());
+            t.check("VectorGemm " + blocking, accumulate, (c) -> VectorGemm.sgemm(form, m, n, k,
+                    t.a, t.aOff, t.lda, t.b, t.bOff, t.ldb, c, t.cOff, t.ldc, accumulate, blocking));
+        });
     }
 
     /** One random problem: operands with offsets and padded rows, and C with sentinel padding. */

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import saelab.tensor.Props;
 
 /** The heap-based vector TopK equals the selection twin exactly, ties included. */
 class TopKProperties {
@@ -19,11 +19,25 @@ class TopKProperties {
         return x;
     }
 
-    @Property(tries = 300, seed = "20261130")
-    void vectorTopKEqualsScalarTwin(@ForAll @IntRange(max = 6) int rows, @ForAll @IntRange(min = 1, max = 120) int cols,
-                                    @ForAll @IntRange(max = 120) int kRaw, @ForAll @IntRange(max = 4) int pad,
-                                    @ForAll boolean ties, @ForAll long seed) {
-        int k = kRaw % (cols + 1), ld = cols + pad;
+    /** rows 0..6 of cols 1..120 (row stride cols + pad, pad 0..4), k 0..cols, values with or without ties. */
+    record Rows(int rows, int cols, int k, int pad, boolean ties, long seed) {}
+
+    @Test
+    void vectorTopKEqualsScalarTwin() {
+        Gen<Integer> rowCounts = Props.ints(0, 6), colCounts = Props.ints(1, 120), pads = Props.ints(0, 4);
+        Gen<Boolean> flags = Props.bools();
+        Gen<Long> seeds = Props.seeds();
+        Gen<Rows> cases = in -> {
+            int rows = rowCounts.generate(in), cols = colCounts.generate(in);
+            return new Rows(rows, cols, Props.ints(0, cols).generate(in), pads.generate(in), flags.generate(in), seeds.generate(in));
+        };
+        Props.qt(20261130, 300).forAll(cases).checkAssert(TopKProperties::vectorEqualsTwin);
+    }
+
+    private static void vectorEqualsTwin(Rows t) {
+        int rows = t.rows(), cols = t.cols(), k = t.k(), ld = cols + t.pad();
+        boolean ties = t.ties();
+        long seed = t.seed();
         float[] x = rowsOf(seed, rows * ld + 3, ties);
         int[] i1 = new int[rows * k], i2 = new int[rows * k];
         float[] v1 = new float[rows * k], v2 = new float[rows * k];
@@ -33,9 +47,14 @@ class TopKProperties {
         assertArrayEquals(v1, v2, "values");
     }
 
-    @Property(tries = 10, seed = "20261131")
-    void parallelPathEqualsScalarTwin(@ForAll @IntRange(min = 2, max = 12) int rows, @ForAll @IntRange(min = 1, max = 40) int k,
-                                      @ForAll boolean ties, @ForAll long seed) {
+    /** rows 2..12 of 4099 columns, k 1..40. */
+    @Test
+    void parallelPathEqualsScalarTwin() {
+        Props.qt(20261131, 10).forAll(Props.ints(2, 12), Props.ints(1, 40), Props.bools(), Props.seeds())
+                .checkAssert(TopKProperties::parallelEqualsTwin);
+    }
+
+    private static void parallelEqualsTwin(int rows, int k, boolean ties, long seed) {
         int cols = 4099; // rows·cols above the threshold where rows go to several threads; odd tail
         float[] x = rowsOf(seed, rows * cols, ties);
         int[] i1 = new int[rows * k], i2 = new int[rows * k];
@@ -46,10 +65,20 @@ class TopKProperties {
         assertArrayEquals(v1, v2);
     }
 
-    @Property(tries = 100, seed = "20261132")
-    void keptValuesAreTheLargestInOrder(@ForAll @IntRange(min = 1, max = 100) int cols, @ForAll @IntRange(max = 100) int kRaw,
-                                        @ForAll long seed) {
-        int k = kRaw % (cols + 1);
+    /** One row of cols 1..100 tie-heavy values, k 0..cols. */
+    record Row(int cols, int k) {}
+
+    @Test
+    void keptValuesAreTheLargestInOrder() {
+        Gen<Integer> colCounts = Props.ints(1, 100);
+        Gen<Row> sizes = in -> {
+            int cols = colCounts.generate(in);
+            return new Row(cols, Props.ints(0, cols).generate(in));
+        };
+        Props.qt(20261132, 100).forAll(sizes, Props.seeds()).checkAssert((s, seed) -> keptAreLargest(s.cols(), s.k(), seed));
+    }
+
+    private static void keptAreLargest(int cols, int k, long seed) {
         float[] x = rowsOf(seed, cols, true);
         int[] idx = new int[k];
         float[] val = new float[k];

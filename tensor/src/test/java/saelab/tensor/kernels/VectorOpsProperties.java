@@ -4,14 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+import saelab.tensor.Props;
 
 /**
  * Each vector kernel in {@link VectorOps} equals its {@link ScalarOps} twin. Sizes run from 0
- * through several vector lengths (16 floats here) so every tail length is hit. jqwik reports the
- * seed of any failing try; the generator seed below makes the whole run reproducible.
+ * through several vector lengths (8 or 16 floats) so every tail length is hit. Each property's
+ * fixed seed makes the run reproducible; QuickTheories names it when a property fails.
  */
 class VectorOpsProperties {
     /** Unit roundoff of float32. */
@@ -24,9 +23,14 @@ class VectorOpsProperties {
         return x;
     }
 
-    @Property(tries = 300, seed = "20261125")
-    void sumAndDotAgreeWithinTheSummationBound(@ForAll @IntRange(max = 400) int n, @ForAll @IntRange(max = 7) int off,
-                                               @ForAll long seed) {
+    /** n 0..400 at offsets 0..7. */
+    @Test
+    void sumAndDotAgreeWithinTheSummationBound() {
+        Props.qt(20261125, 300).forAll(Props.ints(0, 400), Props.ints(0, 7), Props.seeds())
+                .checkAssert(VectorOpsProperties::sumAndDot);
+    }
+
+    private static void sumAndDot(int n, int off, long seed) {
         float[] a = randomArray(seed, n + off), b = randomArray(seed + 1, n + off);
         double absSum = 0, absDot = 0;
         for (int i = 0; i < n; i++) { absSum += Math.abs(a[off + i]); absDot += Math.abs((double) a[off + i] * b[off + i]); }
@@ -38,9 +42,14 @@ class VectorOpsProperties {
         assertEquals(ScalarOps.max(a, off, n), VectorOps.max(a, off, n), 0.0, "max is exact");
     }
 
-    @Property(tries = 200, seed = "20261126")
-    void elementwiseOpsAreBitIdentical(@ForAll @IntRange(max = 300) int n, @ForAll @IntRange(max = 5) int off,
-                                       @ForAll long seed) {
+    /** n 0..300 at offsets 0..5. */
+    @Test
+    void elementwiseOpsAreBitIdentical() {
+        Props.qt(20261126, 200).forAll(Props.ints(0, 300), Props.ints(0, 5), Props.seeds())
+                .checkAssert(VectorOpsProperties::elementwise);
+    }
+
+    private static void elementwise(int n, int off, long seed) {
         float[] a = randomArray(seed, n + off), b = randomArray(seed + 1, n + off);
         float alpha = (float) new Random(seed).nextGaussian();
         float[] y1 = b.clone(), y2 = b.clone();
@@ -60,9 +69,14 @@ class VectorOpsProperties {
         assertArrayBits(o1, o2, "mul");
     }
 
-    @Property(tries = 150, seed = "20261127")
-    void rowEpiloguesAreBitIdentical(@ForAll @IntRange(max = 6) int rows, @ForAll @IntRange(max = 70) int cols,
-                                     @ForAll @IntRange(max = 3) int pad, @ForAll long seed) {
+    /** rows 0..6 of cols 0..70, row stride cols + pad (pad 0..3). */
+    @Test
+    void rowEpiloguesAreBitIdentical() {
+        Props.qt(20261127, 150).forAll(Props.ints(0, 6), Props.ints(0, 70), Props.ints(0, 3), Props.seeds())
+                .checkAssert(VectorOpsProperties::rowEpilogues);
+    }
+
+    private static void rowEpilogues(int rows, int cols, int pad, long seed) {
         int ld = cols + pad;
         float[] x = randomArray(seed, rows * ld + 1), bias = randomArray(seed + 2, cols + 1);
         float[] x1 = x.clone(), x2 = x.clone();
@@ -75,9 +89,14 @@ class VectorOpsProperties {
         assertArrayBits(x1, x2, "addRowBias");
     }
 
-    @Property(tries = 150, seed = "20261128")
-    void transcendentalOpsAgreeWithinAFewUlp(@ForAll @IntRange(max = 5) int rows, @ForAll @IntRange(min = 1, max = 90) int cols,
-                                             @ForAll long seed) {
+    /** rows 0..5 of cols 1..90. */
+    @Test
+    void transcendentalOpsAgreeWithinAFewUlp() {
+        Props.qt(20261128, 150).forAll(Props.ints(0, 5), Props.ints(1, 90), Props.seeds())
+                .checkAssert(VectorOpsProperties::transcendental);
+    }
+
+    private static void transcendental(int rows, int cols, long seed) {
         float[] x = randomArray(seed, rows * cols), up = randomArray(seed + 3, rows * cols);
         // softmax: exp within 1 ulp per term on each side, the row sum reordered (≤ 2γ_n
         // relative, all terms positive), one division: 8ε + 2nε relative covers it.
@@ -108,8 +127,13 @@ class VectorOpsProperties {
         for (int i = 0; i < c1.length; i++) assertEquals(c1[i], c2[i], 4 * EPS * 5f + 1e-30, "softCap at " + i);
     }
 
-    @Property(tries = 50, seed = "20261129")
-    void softmaxRowsSumToOneAndSurviveFullMasking(@ForAll @IntRange(min = 1, max = 50) int cols, @ForAll long seed) {
+    /** cols 1..50. */
+    @Test
+    void softmaxRowsSumToOneAndSurviveFullMasking() {
+        Props.qt(20261129, 50).forAll(Props.ints(1, 50), Props.seeds()).checkAssert(VectorOpsProperties::softmaxSumsToOne);
+    }
+
+    private static void softmaxSumsToOne(int cols, long seed) {
         float[] x = randomArray(seed, 2 * cols);
         java.util.Arrays.fill(x, cols, 2 * cols, Float.NEGATIVE_INFINITY);
         VectorOps.softmaxRows(x, 0, 2, cols, cols);
