@@ -134,7 +134,8 @@ class TopKLossGradientProperties {
      * twin's λ2·P, on the tensors it reaches: W_dec for the decoder target; W_enc, b_enc and b_dec
      * (through the codes) for the activation target. The others must get no gradient from it.
      * Asserts the penalty was exercised: the term and its finite-difference gradient are non-zero
-     * and some pair's weight is interior. (Its value is checked as part of the whole loss above.)
+     * and some pair's weight is interior. Its value must match the twin's within 2× the bound
+     * {@link TopKLossTwin#penaltyErrorBound} derives.
      */
     static PenaltyRun checkPenaltyGradient(PenaltyCase pc, boolean allPairs) {
         return checkPenaltyGradient(pc, penaltyRun(pc, allPairs), null);
@@ -150,6 +151,8 @@ class TopKLossGradientProperties {
         ToDoubleFunction<double[][]> penalty = v -> twin.penaltyLoss(v[0], v[1], v[2], v[3]);
         double p64 = penalty.applyAsDouble(w);
         assertTrue(run.term() > 0 && p64 > 0, "the penalty term is zero: kernel " + run.term() + ", twin " + p64);
+        double bound = twin.penaltyErrorBound(w[0], w[1], w[2], w[3]);
+        assertEquals(p64, run.term(), 2 * bound, "penalty value (bound " + bound + ")");
         boolean[] reached = pc.decoder() ? new boolean[] {false, false, true, false} : new boolean[] {true, true, false, true};
         int terms = c.rows() + c.d() + c.k() + 4 + (pc.decoder() ? c.m() : 0); // the decoder gradient sums over partners j
         double largest = assertGradients(run.params(), w, penalty, terms, twin.lambda2, reached, latents == null ? null : entriesOf(c, latents), "penalty");
@@ -211,7 +214,8 @@ class TopKLossGradientProperties {
         int saved = Parallel.parallelism();
         try {
             Gen<Case> cases = shapes(9, 65, 80, 16, 18, 257, 272).zip(longs().all(), (s, seed) -> makeCase(seed, s, false));
-            Gen<int[]> extra = integers().between(0, 79).zip(integers().between(0, 79), integers().between(0, 79), (a, b, c) -> new int[] {a, b, c});
+            Gen<int[]> extra = integers().between(0, 79).zip(integers().between(0, 79), integers().between(0, 79), (a, b, c) -> new int[] {a, b, c})
+                    .describedAs(Arrays::toString);
             qt(4405, 8).withGenerateAttempts(50).forAll(penaltyCases(cases, booleans().all(), 1e-4), extra).checkAssert((pc, more) -> {
                 Case c = pc.c();
                 Parallel.setParallelism(1);

@@ -116,6 +116,44 @@ final class TopKLossTwin {
         return lambda2 * penalty(codes(pre(wEnc, bEnc, bDec)), wDec);
     }
 
+    /**
+     * A bound on |λ2·P of a float32 pass − λ2·P here| at these parameters, u = 2⁻²⁴: the float
+     * codes are pre-activations summed from d + 1 terms (≤ (d + 2)·u of the sum of their
+     * magnitudes), decoder overlaps are float dots of d products (≤ d·u of theirs), activation
+     * overlaps are summed in double, and the term is rounded to float once (u).
+     */
+    double penaltyErrorBound(double[] wEnc, double[] bEnc, double[] wDec, double[] bDec) {
+        double u = 0x1p-24;
+        double[] f = codes(pre(wEnc, bEnc, bDec));
+        double[] mag = new double[rows * m]; // Σ of the magnitudes of each pre-activation's terms
+        for (int b = 0; b < rows; b++) {
+            for (int j = 0; j < m; j++) {
+                double s = Math.abs(bEnc[j]);
+                for (int e = 0; e < d; e++) s += Math.abs((x[b * d + e] - bDec[e]) * wEnc[e * m + j]);
+                mag[b * m + j] = s;
+            }
+        }
+        CoFiring cf = coFiring(f);
+        double sum = 0;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) {
+                if (i == j || cf.both()[i][j] == 0) continue;
+                double c = weight(cf, i, j), s = 0;
+                if (c == 0) continue;
+                if (decoderTarget) {
+                    for (int t = 0; t < d; t++) s += Math.abs(wDec[i * d + t] * wDec[j * d + t]);
+                    sum += c * d * u * s;
+                } else {
+                    for (int b = 0; b < rows; b++) {
+                        if (f[b * m + i] > 0 && f[b * m + j] > 0) s += (mag[b * m + i] * f[b * m + j] + f[b * m + i] * mag[b * m + j]) / rows;
+                    }
+                    sum += c * (d + 2) * u * s;
+                }
+            }
+        }
+        return lambda2 * sum + u * lambda2 * penalty(f, wDec);
+    }
+
     /** Dense co-firing statistics of codes f: per-latent firing counts and per-pair co-firing counts. */
     record CoFiring(int[] count, int[][] both) {}
 
