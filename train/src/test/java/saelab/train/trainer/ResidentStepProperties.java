@@ -59,7 +59,7 @@ class ResidentStepProperties {
     }
 
     /**
-     * d 9 to 64 (odd, and not a multiple of the 8- or 16-float vector: the first d columns of the
+     * d 9 to 64 (odd widths and widths off the 8- or 16-float vector among them: the first d columns of the
      * synthetic data), m 40 to 140, k 2 to 8, 17 to 64 rows a step; seeds 0..1000, clipping on
      * or off, every penalty setting: the same statistics step by step and the same final state.
      */

@@ -81,7 +81,7 @@ class TrainerProperties {
     }
 
     /**
-     * d 1 to 64 (1, odd, and not a multiple of the 8- or 16-float vector), m 1 to 140, k 1 to
+     * d 1 to 64 (1, odd widths and widths off the 8- or 16-float vector among them), m 1 to 140, k 1 to
      * min(m, 12), 1 to 70 rows a step; seeds 0..1000 and every penalty setting. A latent is dead
      * after one batch without firing, so the auxiliary loss (which also moves W_dec) runs too; lr
      * 0.05 so that the unprojected update would visibly change norms.
