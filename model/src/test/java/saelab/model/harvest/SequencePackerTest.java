@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static saelab.model.Props.qt;
+
 import java.util.ArrayList;
 import java.util.List;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
-import net.jqwik.api.Example;
+import org.junit.jupiter.api.Test;
 
 class SequencePackerTest {
     static final int B = 2; // <bos>
@@ -19,7 +19,7 @@ class SequencePackerTest {
         return new SequencePacker(List.of(docs).iterator(), context, B);
     }
 
-    @Example
+    @Test
     void documentsAreConcatenatedAndEverySequenceStartsWithBos() {
         // stream: B 10 11 | B 20 21 22 23 24 | B 30   (context 4)
         SequencePacker p = packer(4, new int[] {B, 10, 11}, new int[] {B, 20, 21, 22, 23, 24}, new int[] {B, 30});
@@ -31,7 +31,7 @@ class SequencePackerTest {
         assertEquals(3, p.produced());
     }
 
-    @Example
+    @Test
     void noDoubleBosWhenTheStreamAlreadyHasOneAtTheCut() {
         // stream: B 1 2 B | B 3 4 5  → the second sequence starts at a <bos> of the stream: nothing inserted.
         SequencePacker p = packer(4, new int[] {B, 1, 2}, new int[] {B, 3, 4, 5});
@@ -39,7 +39,7 @@ class SequencePackerTest {
         assertArrayEquals(new int[] {B, 3, 4, 5}, p.next(), "the cut fell on the <bos> of document 2 but it was used; a fresh one is inserted");
     }
 
-    @Example
+    @Test
     void aLongDocumentContinuesBehindFreshBosAndSkipMatchesNext() {
         int[] doc = new int[1 + 10];
         doc[0] = B;
@@ -57,33 +57,38 @@ class SequencePackerTest {
      * Oracle: walk the concatenated stream; each sequence is the stream's next `context` tokens
      * when they begin with <bos>, else <bos> and the next `context − 1`. Sequences stop when the
      * stream cannot fill one.
+     *
+     * <p>0 to 10 documents of <bos> and 0 to 14 tokens from 0..9, so a body may hold a <bos> (2)
+     * of its own, which the stream treats like any other; context 2 (the least allowed) to 9.
      */
-    @Property(tries = 200, seed = "7001")
-    void packingIsTheStreamCutWithBosAtEachStart(@ForAll @Size(max = 8) List<@Size(max = 12) List<@IntRange(min = 3, max = 9) Integer>> bodies,
-                                                  @ForAll @IntRange(min = 2, max = 7) int context) {
-        List<int[]> docs = new ArrayList<>();
-        List<Integer> stream = new ArrayList<>();
-        for (List<Integer> body : bodies) {
-            int[] d = new int[body.size() + 1];
-            d[0] = B;
-            stream.add(B);
-            for (int i = 0; i < body.size(); i++) { d[i + 1] = body.get(i); stream.add(body.get(i)); }
-            docs.add(d);
-        }
-        SequencePacker p = new SequencePacker(docs.iterator(), context, B);
-        int at = 0;
-        while (true) {
-            int need = at < stream.size() && stream.get(at) == B ? context : context - 1;
-            if (at + need > stream.size()) {
-                assertNull(p.next(), "no sequence once the stream has fewer than " + need + " tokens left");
-                return;
+    @Test
+    void packingIsTheStreamCutWithBosAtEachStart() {
+        qt(7001, 300).forAll(lists().of(lists().of(integers().between(0, 9)).ofSizeBetween(0, 14)).ofSizeBetween(0, 10),
+                integers().between(2, 9)).checkAssert((bodies, context) -> {
+            List<int[]> docs = new ArrayList<>();
+            List<Integer> stream = new ArrayList<>();
+            for (List<Integer> body : bodies) {
+                int[] d = new int[body.size() + 1];
+                d[0] = B;
+                stream.add(B);
+                for (int i = 0; i < body.size(); i++) { d[i + 1] = body.get(i); stream.add(body.get(i)); }
+                docs.add(d);
             }
-            int[] expected = new int[context];
-            int k = 0;
-            if (need < context) expected[k++] = B;
-            for (int i = 0; i < need; i++) expected[k++] = stream.get(at + i);
-            at += need;
-            assertArrayEquals(expected, p.next());
-        }
+            SequencePacker p = new SequencePacker(docs.iterator(), context, B);
+            int at = 0;
+            while (true) {
+                int need = at < stream.size() && stream.get(at) == B ? context : context - 1;
+                if (at + need > stream.size()) {
+                    assertNull(p.next(), "no sequence once the stream has fewer than " + need + " tokens left");
+                    return;
+                }
+                int[] expected = new int[context];
+                int k = 0;
+                if (need < context) expected[k++] = B;
+                for (int i = 0; i < need; i++) expected[k++] = stream.get(at + i);
+                at += need;
+                assertArrayEquals(expected, p.next());
+            }
+        });
     }
 }

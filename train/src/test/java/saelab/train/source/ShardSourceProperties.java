@@ -6,6 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.longs;
+import static saelab.train.Props.qt;
+
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,11 +21,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 import saelab.model.harvest.FileFingerprint;
 import saelab.model.harvest.HarvestException;
 import saelab.model.harvest.HarvestManifest;
@@ -84,84 +88,125 @@ class ShardSourceProperties {
         return d;
     }
 
-    static void deleteTree(Path dir) throws Exception {
+    static void deleteTree(Path dir) {
         try (var s = Files.walk(dir)) {
             for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (java.io.IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
     /** Draws rows in batches of random sizes. */
     static long[] draw(ShardSource src, long count, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
+        int[] sizes = new int[64];
+        for (int i = 0; i < sizes.length; i++) sizes[i] = 1 + r.nextInt(17);
+        return draw(src, count, sizes);
+    }
+
+    /** Draws rows in batches of the given sizes, cycling through them (the last batch cut to what is left). */
+    static long[] draw(ShardSource src, long count, int[] batchSizes) {
         long[] out = new long[(int) count];
         int at = 0;
-        while (at < count) {
-            int b = (int) Math.min(count - at, 1 + r.nextInt(17));
+        for (int i = 0; at < count; i++) {
+            int b = (int) Math.min(count - at, batchSizes[i % batchSizes.length]);
             float[] x = new float[b * DIM];
             src.nextBatch(x, b);
-            for (int i = 0; i < b; i++) out[at++] = decode(x, i);
+            for (int r = 0; r < b; r++) out[at++] = decode(x, r);
         }
         return out;
     }
 
-    @Property(tries = 60, seed = "8101")
-    void everyKeptRowIsDeliveredExactlyOncePerEpoch(@ForAll @Size(min = 1, max = 5) List<@IntRange(min = 1, max = 70) Integer> shardRows,
-                                                    @ForAll @IntRange(min = 2, max = 9) int context,
-                                                    @ForAll @IntRange(min = 1, max = 300) int bufferRows,
-                                                    @ForAll long seed, @ForAll boolean skipPositionZero, @ForAll boolean bf16) throws Exception {
-        Path dir = writeHarvest(tempDir(), shardRows, context, bf16 ? Dtype.BF16 : Dtype.F32);
-        try (ShardSource src = new ShardSource(dir, new ShardSource.Options(bufferRows, seed, skipPositionZero))) {
-            long total = shardRows.stream().mapToLong(Integer::longValue).sum();
+    /** A harvest's shape and how it is read: shard sizes, context, read buffer, seed and the batch sizes drawn. */
+    record Reading(List<Integer> shardRows, int context, int bufferRows, long seed, int[] batchSizes) {
+        @Override public String toString() {
+            return "shards " + shardRows + ", context " + context + ", buffer " + bufferRows + ", seed " + seed + ", batches " + Arrays.toString(batchSizes);
+        }
+    }
+
+    static Gen<Reading> readings(int maxShards, int maxShardRows, int maxContext, int maxBuffer) {
+        Gen<int[]> batches = lists().of(integers().between(1, 17)).ofSizeBetween(1, 6).map(l -> l.stream().mapToInt(Integer::intValue).toArray());
+        return lists().of(integers().between(1, maxShardRows)).ofSizeBetween(1, maxShards)
+                .zip(integers().between(1, maxContext), integers().between(1, maxBuffer), longs().all(), batches, Reading::new);
+    }
+
+    /**
+     * 1 to 6 shards of 1 to 70 rows, context 1 (every row at position 0) to 9, buffers from 1 row
+     * to more than the harvest, batches of 1 to 17 rows: three epochs, each a permutation of the
+     * rows kept (all, or those not at position 0).
+     */
+    @Test
+    void everyKeptRowIsDeliveredExactlyOncePerEpoch() {
+        qt(8101, 80).forAll(readings(6, 70, 9, 300), booleans().all(), booleans().all()).checkAssert((rd, skipPositionZero, bf16) -> {
+            Path dir = null;
+            try {
+                dir = writeHarvest(tempDir(), rd.shardRows(), rd.context(), bf16 ? Dtype.BF16 : Dtype.F32);
+                long total = rd.shardRows().stream().mapToLong(Integer::longValue).sum();
+                List<Long> kept = new ArrayList<>();
+                for (long g = 0; g < total; g++) if (!skipPositionZero || g % rd.context() != 0) kept.add(g);
+                try (ShardSource src = new ShardSource(dir, new ShardSource.Options(rd.bufferRows(), rd.seed(), skipPositionZero))) {
+                    assertFalse(kept.isEmpty(), "the constructor refuses a harvest without rows to keep");
+                    long e = kept.size();
+                    assertEquals(e, src.rowsPerEpoch());
+                    assertEquals(DIM, src.dim());
+                    long[] rows = draw(src, 3 * e, rd.batchSizes());
+                    long[] expected = kept.stream().mapToLong(Long::longValue).toArray();
+                    for (int epoch = 0; epoch < 3; epoch++) {
+                        long[] block = Arrays.copyOfRange(rows, (int) (epoch * e), (int) ((epoch + 1) * e));
+                        Arrays.sort(block);
+                        assertArrayEquals(expected, block, "epoch " + epoch + " is a permutation of the kept rows");
+                    }
+                    assertEquals(2, src.epoch());
+                } catch (HarvestException ex) {
+                    assertTrue(kept.isEmpty() && ex.getMessage().contains("no rows to train on"), ex.getMessage());
+                }
+            } catch (Exception ex) {
+                throw ex instanceof RuntimeException r ? r : new IllegalStateException(ex);
+            } finally {
+                if (dir != null) deleteTree(dir);
+            }
+        });
+    }
+
+    /**
+     * 1 to 5 shards of 1 to 40 rows, context 1 to 6, a range starting anywhere from row 0 to past
+     * the end (220) and 1 to 200 rows long, buffers of 1 to 50: two epochs, each a permutation of
+     * the rows inside the range not at position 0, or the constructor's one-line refusal when
+     * there are none.
+     */
+    @Test
+    void aRowRangeDeliversExactlyTheRowsInsideItPerEpoch() {
+        qt(8102, 80).forAll(readings(5, 40, 6, 50), integers().between(0, 220), integers().between(1, 200)).checkAssert((rd, from, length) -> {
+            Path dir = null;
             List<Long> kept = new ArrayList<>();
-            for (long g = 0; g < total; g++) if (!skipPositionZero || g % context != 0) kept.add(g);
-            if (kept.isEmpty()) return; // every row at position 0: the constructor's error is tested below
-            long e = kept.size();
-            assertEquals(e, src.rowsPerEpoch());
-            assertEquals(DIM, src.dim());
-            long[] rows = draw(src, 3 * e, seed ^ 0x5eed);
-            long[] expected = kept.stream().mapToLong(Long::longValue).toArray();
-            for (int epoch = 0; epoch < 3; epoch++) {
-                long[] block = Arrays.copyOfRange(rows, (int) (epoch * e), (int) ((epoch + 1) * e));
-                Arrays.sort(block);
-                assertArrayEquals(expected, block, "epoch " + epoch + " is a permutation of the kept rows");
+            try {
+                dir = writeHarvest(tempDir(), rd.shardRows(), rd.context(), Dtype.F32);
+                long total = rd.shardRows().stream().mapToLong(Integer::longValue).sum();
+                for (long g = from; g < Math.min(total, (long) from + length); g++) if (g % rd.context() != 0) kept.add(g);
+                ShardSource.Options o = new ShardSource.Options(rd.bufferRows(), rd.seed(), true).withRows(from, (long) from + length);
+                try (ShardSource src = new ShardSource(dir, o)) {
+                    assertFalse(kept.isEmpty(), "the constructor refuses a range without rows");
+                    long e = kept.size();
+                    assertEquals(e, src.rowsPerEpoch());
+                    long[] rows = draw(src, 2 * e, rd.batchSizes());
+                    long[] expected = kept.stream().mapToLong(Long::longValue).toArray();
+                    for (int epoch = 0; epoch < 2; epoch++) {
+                        long[] block = Arrays.copyOfRange(rows, (int) (epoch * e), (int) ((epoch + 1) * e));
+                        Arrays.sort(block);
+                        assertArrayEquals(expected, block, "epoch " + epoch + " is a permutation of the rows in [" + from + ", " + (from + length) + ")");
+                    }
+                }
+            } catch (HarvestException ex) {
+                assertTrue(kept.isEmpty() && ex.getMessage().contains("no rows to train on in rows [" + from), ex.getMessage());
+            } catch (Exception ex) {
+                throw ex instanceof RuntimeException r ? r : new IllegalStateException(ex);
+            } finally {
+                if (dir != null) deleteTree(dir);
             }
-            assertEquals(2, src.epoch());
-        } catch (HarvestException ex) {
-            assertTrue(skipPositionZero && ex.getMessage().contains("no rows to train on"), ex.getMessage());
-        } finally {
-            deleteTree(dir);
-        }
+        });
     }
 
-    @Property(tries = 60, seed = "8102")
-    void aRowRangeDeliversExactlyTheRowsInsideItPerEpoch(@ForAll @Size(min = 1, max = 5) List<@IntRange(min = 1, max = 40) Integer> shardRows,
-                                                          @ForAll @IntRange(min = 2, max = 6) int context,
-                                                          @ForAll @IntRange(min = 0, max = 200) int from, @ForAll @IntRange(min = 1, max = 200) int length,
-                                                          @ForAll @IntRange(min = 1, max = 50) int bufferRows, @ForAll long seed) throws Exception {
-        Path dir = writeHarvest(tempDir(), shardRows, context, Dtype.F32);
-        long total = shardRows.stream().mapToLong(Integer::longValue).sum();
-        List<Long> kept = new ArrayList<>();
-        for (long g = from; g < Math.min(total, (long) from + length); g++) if (g % context != 0) kept.add(g);
-        ShardSource.Options o = new ShardSource.Options(bufferRows, seed, true).withRows(from, (long) from + length);
-        try (ShardSource src = new ShardSource(dir, o)) {
-            assertFalse(kept.isEmpty(), "the constructor refuses a range without rows");
-            long e = kept.size();
-            assertEquals(e, src.rowsPerEpoch());
-            long[] rows = draw(src, 2 * e, seed);
-            long[] expected = kept.stream().mapToLong(Long::longValue).toArray();
-            for (int epoch = 0; epoch < 2; epoch++) {
-                long[] block = Arrays.copyOfRange(rows, (int) (epoch * e), (int) ((epoch + 1) * e));
-                Arrays.sort(block);
-                assertArrayEquals(expected, block, "epoch " + epoch + " is a permutation of the rows in [" + from + ", " + (from + length) + ")");
-            }
-        } catch (HarvestException ex) {
-            assertTrue(kept.isEmpty() && ex.getMessage().contains("no rows to train on in rows [" + from), ex.getMessage());
-        } finally {
-            deleteTree(dir);
-        }
-    }
-
-    @Example
+    @Test
     void theWholeRangeIsTheDefaultStream() throws Exception {
         Path dir = writeHarvest(tempDir(), List.of(30, 25, 40), 7, Dtype.F32);
         try (ShardSource a = new ShardSource(dir, new ShardSource.Options(16, 5, true));
@@ -173,7 +218,7 @@ class ShardSourceProperties {
         assertThrows(IllegalArgumentException.class, () -> new ShardSource.Options(16, 5, true).withRows(10, 10));
     }
 
-    @Example
+    @Test
     void sameSeedSameStreamOtherSeedAnotherAndTheBufferMixesShards() throws Exception {
         Path dir = writeHarvest(tempDir(), List.of(100, 100, 100), 10, Dtype.F32);
         try {
@@ -198,7 +243,7 @@ class ShardSourceProperties {
         }
     }
 
-    @Example
+    @Test
     void batchAtAnyIndexEqualsTheSequentialStreamAndSideBatchesLeaveItAlone() throws Exception {
         Path dir = writeHarvest(tempDir(), List.of(40, 25, 33), 10, Dtype.F32);
         try {
@@ -233,7 +278,7 @@ class ShardSourceProperties {
         }
     }
 
-    @Example
+    @Test
     void positionZeroRowsAreDeliveredWhenAskedFor() throws Exception {
         Path dir = writeHarvest(tempDir(), List.of(12), 4, Dtype.BF16);
         try (ShardSource s = new ShardSource(dir, new ShardSource.Options(5, 1, false))) {
@@ -253,7 +298,7 @@ class ShardSourceProperties {
     }
 
     /** End to end: what `saelab harvest` writes for a tiny random model is what the source delivers. */
-    @Example
+    @Test
     void readsWhatTheHarvesterWrote() throws Exception {
         Path dir = tempDir();
         try {
@@ -292,7 +337,7 @@ class ShardSourceProperties {
         }
     }
 
-    @Example
+    @Test
     void errorsNameTheFileAndWhatWasExpected() throws Exception {
         Path dir = tempDir();
         try {

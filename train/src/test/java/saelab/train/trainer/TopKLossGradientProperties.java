@@ -1,207 +1,279 @@
 package saelab.train.trainer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.doubles;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
+import static saelab.train.Props.qt;
+import static saelab.train.trainer.TopKLossCases.adaptive;
+import static saelab.train.trainer.TopKLossCases.assertGradients;
+import static saelab.train.trainer.TopKLossCases.awayFromTies;
+import static saelab.train.trainer.TopKLossCases.f64;
+import static saelab.train.trainer.TopKLossCases.makeCase;
+import static saelab.train.trainer.TopKLossCases.shapes;
+import static saelab.train.trainer.TopKLossCases.twin;
 
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.SplittableRandom;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Assume;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.DoubleRange;
-import net.jqwik.api.constraints.IntRange;
-import saelab.tensor.Tensor;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 import saelab.tensor.kernels.CoFiring;
+import saelab.tensor.kernels.Parallel;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.sae.SaeParams;
 import saelab.train.sae.TopKSae;
-import saelab.train.schedule.Schedule;
+import saelab.train.trainer.TopKLossCases.Case;
 
 /**
- * The gradient of the whole TopK training loss (reconstruction + auxiliary TopK on dead latents
- * + adaptive co-firing penalty) that autograd computes in float32 equals central finite
- * differences of {@link TopKLossTwin}, an independent float64 implementation.
+ * The gradient of the TopK training loss (reconstruction + auxiliary TopK on dead latents +
+ * adaptive co-firing penalty) that autograd computes in float32 equals central finite
+ * differences of {@link TopKLossTwin}, an independent float64 implementation: for the whole loss
+ * on small random cases, and for the penalty term alone where its weights are interior, where the
+ * co-firing kernel runs on several threads, and where it skips the pairs it may skip.
+ *
+ * <p>Bounds. Central differences of the float64 twin are exact up to rounding here: with the
+ * selection, the firing set and the overlap signs frozen (see {@link TopKLossCases#awayFromTies}) every term
+ * is at most quadratic in a parameter, so the O(ε²) truncation vanishes and what is left is
+ * ~1e-16·|L|/ε ≈ 1e-10·|L|. The float32 gradient is a chain of sums of at most n = rows + d + k + 4
+ * products per entry (the batch sum of a weight gradient, the decoder's d-sum or k-sum on the way
+ * back, a few element-wise ops; + m for the decoder penalty's sum over partners), so its error is
+ * at most n·u·S, u = 2⁻²⁴, S the sum of the magnitudes of the terms. S is not observable and
+ * exceeds the entry itself where terms cancel; it is at least the size of the inputs' products (1
+ * here: x ~ N(0, 1), W entries ~ N(0, 1/d), biases ~ N(0, 0.09); λ2 for the penalty alone), so
+ * S = max(that floor, the tensor's largest finite difference). Measured: the error stays below
+ * 0.7·n·u·S. Asserted within 4·n·u·S + 1e-9·(1 + |L|). A missing, doubled or mis-signed term
+ * moves an entry by O(S/rows) or more: far outside.
  */
 class TopKLossGradientProperties {
 
-    /** Pre-activation gaps (TopK boundary, ReLU kink) and |W_i·W_j| must exceed this: a
-     *  perturbation of 1e-6 then cannot change the selection, the firing set or a sign. */
-    static final double MARGIN = 1e-3;
-    static final double EPS = 1e-6;
+    // ------------------------------------------------------------------ the whole loss
 
-    @Provide
-    Arbitrary<Double> progress() {
-        return Arbitraries.oneOf(Arbitraries.just(0.0), Arbitraries.just(1.0), Arbitraries.doubles().between(0, 1));
+    /** The loss's knobs: progress, λmax, t0, auxk_alpha, target, normalisation. */
+    record Setting(double p, double lambda2Max, double baseThreshold, double auxkAlpha, boolean decoder, boolean minNorm) {}
+
+    record WholeLossCase(Case c, Setting s) {}
+
+    /**
+     * d 1 to 18 (1, odd, 8, 16, 17), m 1 to 12, k 1 to min(m, 5), 1 to 7 rows, with or without
+     * dead latents; p is 0, 1 or inside, t0 0 to 0.6, λmax and auxk_alpha 0 to 1, either target
+     * and normalisation. λ2 may be 0 here (p = 1, λmax = 0) and k may be 1: the law is about the
+     * sum; the penalty's own gradient is checked, non-zero, by the properties below.
+     */
+    @Test
+    void gradientOfTheFullAdaptiveLossMatchesFloat64FiniteDifferences() {
+        Gen<Double> progress = Generate.oneOf(Generate.constant(0.0), Generate.constant(1.0), doubles().between(0, 1));
+        Gen<Setting> settings = progress.zip(doubles().between(0, 1), doubles().between(0, 0.6), doubles().between(0, 1),
+                booleans().all().zip(booleans().all(), (a, b) -> new boolean[] {a, b}),
+                (p, lm, t0, alpha, flags) -> new Setting(p, lm, t0, alpha, flags[0], flags[1]));
+        Gen<Case> cases = shapes(18, 1, 12, 1, 5, 1, 7).zip(longs().all(), booleans().all(), (sh, seed, withDead) -> makeCase(seed, sh, withDead));
+        Gen<WholeLossCase> gen = cases.zip(settings, WholeLossCase::new)
+                .assuming(wc -> awayFromTies(wc.c(), twin(wc.c(), wc.s().p(), 0, 0, wc.s().decoder(), false, 0), 1e-3, wc.s().decoder()));
+        qt(4401, 120).withGenerateAttempts(50).forAll(gen).checkAssert(wc -> {
+            Case c = wc.c();
+            Setting s = wc.s();
+            PenaltyConfig pen = adaptive(s.lambda2Max(), s.baseThreshold(), s.decoder(), s.minNorm());
+            TopKLossTwin twin = twin(c, s.p(), s.lambda2Max(), s.baseThreshold(), s.decoder(), s.minNorm(), s.auxkAlpha());
+            SaeParams ps = c.params().copy();
+            double[][] w = f64(ps);
+
+            TopKSae sae = new TopKSae(new TopKSae.Config(c.d(), c.m(), c.k()), ps);
+            TopKLoss.Terms t = TopKLoss.compute(sae, c.x(), c.rows(), s.p(), new TopKLoss.Settings(pen, s.auxkAlpha(), c.kAux()), c.dead());
+            t.total().backward();
+
+            double[] residual = twin.residual(w[0], w[1], w[2], w[3]);
+            ToDoubleFunction<double[][]> loss = v -> twin.loss(v[0], v[1], v[2], v[3], residual);
+            double loss64 = loss.applyAsDouble(w);
+            // float32 forward: each term sums ≤ rows·(k + d) products of O(1) values.
+            assertEquals(loss64, t.total().item(), (c.rows() * (c.k() + c.d()) + 4) * TopKLossCases.U * (1 + Math.abs(loss64)), "loss value");
+            assertGradients(ps, w, loss, c.rows() + c.d() + c.k() + 4, 1, new boolean[] {true, true, true, true}, null, "p=" + s.p());
+        });
     }
 
-    record Case(int d, int m, int k, int rows, SaeParams params, float[] x, boolean[] dead, int kAux) {}
+    // ------------------------------------------------------------------ the penalty alone
 
-    static Case makeCase(long seed, int d, int m, int kRaw, int rows, boolean withDead) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        int k = Math.min(kRaw, m);
-        float[] wEnc = gauss(rng, d * m, 1 / Math.sqrt(d)), bEnc = gauss(rng, m, 0.3);
-        float[] wDec = gauss(rng, m * d, 1 / Math.sqrt(d)), bDec = gauss(rng, d, 0.3);
-        float[] x = gauss(rng, rows * d, 1);
-        boolean[] dead = new boolean[m];
-        int nDead = 0;
-        if (withDead) for (int j = 0; j < m; j++) if (rng.nextDouble() < 0.4) { dead[j] = true; nDead++; }
-        int kAux = nDead == 0 ? 1 : 1 + rng.nextInt(nDead);
-        return new Case(d, m, k, rows, SaeParams.of(d, m, wEnc, bEnc, wDec, bDec), x, dead, kAux);
+    /** A case with its penalty: target pair's weight u (interior), p, λmax, target and normalisation. */
+    record PenaltyCase(Case c, double p, double lambda2Max, double baseThreshold, boolean decoder, boolean minNorm, double u, int[] pair) {
+        @Override public String toString() {
+            return c + ", p " + p + ", λmax " + lambda2Max + ", t0 " + baseThreshold + ", " + (decoder ? "decoder" : "activation")
+                    + ", " + (minNorm ? "min-count" : "batch") + ", weight " + u + " for pair " + Arrays.toString(pair);
+        }
     }
 
-    static float[] gauss(SplittableRandom rng, int n, double std) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = (float) (rng.nextGaussian() * std);
-        return a;
+    /**
+     * Picks the threshold: among the co-firing pairs of the case's codes (sorted by n_ij), the one
+     * at {@code pick} ∈ [0, 1) gets weight c = u, i.e. t = n/(1 + u), so t < n < 2t; t0 = t/(1 − p)
+     * makes the schedule reach t at p. Null when no pair co-fires.
+     */
+    static PenaltyCase withInteriorWeight(Case c, double p, double lambda2Max, boolean decoder, boolean minNorm, double pick, double u) {
+        TopKLossTwin probe = twin(c, p, lambda2Max, 0, decoder, minNorm, 0);
+        double[][] w = f64(c.params());
+        double[] f = probe.codes(probe.pre(w[0], w[1], w[3]));
+        TopKLossTwin.CoFiring cf = probe.coFiring(f);
+        List<double[]> pairs = new ArrayList<>(); // {n, i, j}
+        for (int i = 0; i < c.m(); i++) for (int j = i + 1; j < c.m(); j++) if (cf.both()[i][j] > 0) pairs.add(new double[] {probe.n(cf, i, j), i, j});
+        if (pairs.isEmpty()) return null;
+        pairs.sort((a, b) -> Double.compare(a[0], b[0]));
+        double[] target = pairs.get(Math.min(pairs.size() - 1, (int) (pick * pairs.size())));
+        return new PenaltyCase(c, p, lambda2Max, target[0] / (1 + u) / (1 - p), decoder, minNorm, u, new int[] {(int) target[1], (int) target[2]});
     }
 
-    static double[] f64(float[] a) {
-        double[] o = new double[a.length];
-        for (int i = 0; i < a.length; i++) o[i] = a[i];
-        return o;
+    /** One penalty-only backward pass: the term, the kernel's summary and the parameters holding the gradient. */
+    record PenaltyRun(double term, CoFiring.Summary summary, SaeParams params) {
+        float[] grad(int i) { return params.list().get(i).gradData(); }
     }
 
-    @Property(tries = 80, seed = "4401")
-    void gradientOfTheFullAdaptiveLossMatchesFloat64FiniteDifferences(
-            @ForAll long seed, @ForAll @IntRange(min = 2, max = 6) int d, @ForAll @IntRange(min = 3, max = 10) int m,
-            @ForAll @IntRange(min = 1, max = 4) int kRaw, @ForAll @IntRange(min = 2, max = 6) int rows,
-            @ForAll("progress") double p, @ForAll @DoubleRange(min = 0, max = 0.6) double baseThreshold,
-            @ForAll @DoubleRange(min = 0, max = 1) double lambda2Max, @ForAll @DoubleRange(min = 0, max = 1) double auxkAlpha,
-            @ForAll boolean decoder, @ForAll boolean minNorm, @ForAll boolean withDead) {
-        Case c = makeCase(seed, d, m, kRaw, rows, withDead);
-        PenaltyConfig pen = new PenaltyConfig(PenaltyConfig.Kind.ADAPTIVE, new Schedule.Quadratic(lambda2Max),
-                new Schedule.Linear(baseThreshold, 0), decoder ? PenaltyConfig.OverlapTarget.DECODER : PenaltyConfig.OverlapTarget.ACTIVATION,
-                minNorm ? CoFiring.Normalization.MIN_COUNT : CoFiring.Normalization.BATCH);
-        double lambda2 = lambda2Max * (1 - p) * (1 - p), threshold = Math.max(0, baseThreshold * (1 - p));
-        TopKLossTwin twin = new TopKLossTwin(d, m, c.k(), rows, f64(c.x()), lambda2, threshold, decoder, minNorm,
-                c.dead(), c.kAux(), auxkAlpha);
-        SaeParams ps = c.params();
-        double[][] w = {f64(ps.wEnc().toArray()), f64(ps.bEnc().toArray()), f64(ps.wDec().toArray()), f64(ps.bDec().toArray())};
-        Assume.that(awayFromTies(twin, w, c));
+    /**
+     * λ2·P's gradient alone (backward from the penalty term) against central differences of the
+     * twin's λ2·P, on the tensors it reaches: W_dec for the decoder target; W_enc, b_enc and b_dec
+     * (through the codes) for the activation target. The others must get no gradient from it.
+     * Asserts the penalty was exercised: the term and its finite-difference gradient are non-zero
+     * and some pair's weight is interior. Its value must match the twin's within 2× the bound
+     * {@link TopKLossTwin#penaltyErrorBound} derives.
+     */
+    static PenaltyRun checkPenaltyGradient(PenaltyCase pc, boolean allPairs) {
+        return checkPenaltyGradient(pc, penaltyRun(pc, allPairs), null);
+    }
 
-        TopKSae sae = new TopKSae(new TopKSae.Config(d, m, c.k()), ps);
-        TopKLoss.Terms t = TopKLoss.compute(sae, c.x(), rows, p, new TopKLoss.Settings(pen, auxkAlpha, c.kAux()), c.dead());
-        t.total().backward();
+    /** As above on a run already made, with finite differences only for the entries of the given latents (null: all). */
+    static PenaltyRun checkPenaltyGradient(PenaltyCase pc, PenaltyRun run, int[] latents) {
+        Case c = pc.c();
+        TopKLossTwin twin = twin(c, pc.p(), pc.lambda2Max(), pc.baseThreshold(), pc.decoder(), pc.minNorm(), 0);
+        double[][] w = f64(run.params());
+        double[] f = twin.codes(twin.pre(w[0], w[1], w[3]));
+        assertTrue(twin.interiorPairs(f) > 0, "no co-firing pair has a weight strictly between 0 and 1");
+        ToDoubleFunction<double[][]> penalty = v -> twin.penaltyLoss(v[0], v[1], v[2], v[3]);
+        double p64 = penalty.applyAsDouble(w);
+        assertTrue(run.term() > 0 && p64 > 0, "the penalty term is zero: kernel " + run.term() + ", twin " + p64);
+        double bound = twin.penaltyErrorBound(w[0], w[1], w[2], w[3]);
+        assertEquals(p64, run.term(), 2 * bound, "penalty value (bound " + bound + ")");
+        boolean[] reached = pc.decoder() ? new boolean[] {false, false, true, false} : new boolean[] {true, true, false, true};
+        int terms = c.rows() + c.d() + c.k() + 4 + (pc.decoder() ? c.m() : 0); // the decoder gradient sums over partners j
+        double largest = assertGradients(run.params(), w, penalty, terms, twin.lambda2, reached, latents == null ? null : entriesOf(c, latents), "penalty");
+        assertTrue(largest > 0, "the penalty's finite-difference gradient is zero everywhere");
+        return run;
+    }
 
-        double[] residual = twin.residual(w[0], w[1], w[2], w[3]);
-        double loss64 = twin.loss(w[0], w[1], w[2], w[3], residual);
-        // float32 forward: each term sums ≤ rows·(k + d) products of O(1) values, ~1e-6 relative.
-        assertEquals(loss64, t.total().item(), 1e-5 * (1 + Math.abs(loss64)), "loss value");
+    /** The entries of W_enc (column j), b_enc (j) and W_dec (row j) of the given latents, and all of b_dec. */
+    static int[][] entriesOf(Case c, int[] latents) {
+        int d = c.d(), m = c.m();
+        int[] enc = Arrays.stream(latents).flatMap(j -> IntStream.range(0, d).map(e -> e * m + j)).toArray();
+        int[] dec = Arrays.stream(latents).flatMap(j -> IntStream.range(0, d).map(e -> j * d + e)).toArray();
+        return new int[][] {enc, latents, dec, IntStream.range(0, d).toArray()};
+    }
 
-        for (int which = 0; which < 4; which++) {
-            float[] g = ps.list().get(which).gradData();
-            double[] fd = new double[w[which].length];
-            double scale = 1;
-            for (int i = 0; i < fd.length; i++) {
-                double keep = w[which][i];
-                w[which][i] = keep + EPS;
-                double up = twin.loss(w[0], w[1], w[2], w[3], residual);
-                w[which][i] = keep - EPS;
-                double down = twin.loss(w[0], w[1], w[2], w[3], residual);
-                w[which][i] = keep;
-                fd[i] = (up - down) / (2 * EPS);
-                scale = Math.max(scale, Math.abs(fd[i]));
+    /** Autograd's side: the penalty term of the case, backpropagated alone into a fresh copy of its parameters. */
+    static PenaltyRun penaltyRun(PenaltyCase pc, boolean allPairs) {
+        Case c = pc.c();
+        PenaltyConfig pen = adaptive(pc.lambda2Max(), pc.baseThreshold(), pc.decoder(), pc.minNorm());
+        SaeParams ps = c.params().copy();
+        TopKSae sae = new TopKSae(new TopKSae.Config(c.d(), c.m(), c.k()), ps);
+        TopKLoss.Terms t = TopKLoss.compute(sae, c.x(), c.rows(), pc.p(), new TopKLoss.Settings(pen, 0, 1), null, allPairs);
+        t.penalty().term().backward();
+        return new PenaltyRun(t.penaltyTerm(), t.penalty().summary(), ps);
+    }
+
+    static Gen<PenaltyCase> penaltyCases(Gen<Case> cases, Gen<Boolean> minNorm, double margin) {
+        Gen<double[]> knobs = doubles().between(0.01, 0.99).zip(doubles().between(0.05, 1), doubles().between(0, 1), doubles().between(0.1, 0.9),
+                (p, lm, pick, u) -> new double[] {p, lm, pick, u});
+        return cases.zip(knobs, booleans().all(), minNorm, (c, k, decoder, mn) -> withInteriorWeight(c, k[0], k[1], decoder, mn, k[2], k[3]))
+                .assuming(pc -> pc != null && awayFromTies(pc.c(), twin(pc.c(), pc.p(), 0, 0, pc.decoder(), false, 0), margin, pc.decoder()));
+    }
+
+    /**
+     * p strictly inside (0.01 to 0.99, so λ2 > 0), λmax 0.05 to 1, and a threshold that gives some
+     * co-firing pair an interior weight c ∈ [0.1, 0.9]; d 1 to 18, m 2 to 16, k 2 to min(m, 6)
+     * (so pairs exist), 2 to 12 rows; both targets and normalisations.
+     */
+    @Test
+    void thePenaltysGradientWithInteriorWeightsMatchesFiniteDifferences() {
+        Gen<Case> cases = shapes(18, 2, 16, 2, 6, 2, 12).zip(longs().all(), (s, seed) -> makeCase(seed, s, false));
+        qt(4404, 100).withGenerateAttempts(50).forAll(penaltyCases(cases, booleans().all(), 1e-3))
+                .checkAssert(pc -> checkPenaltyGradient(pc, true));
+    }
+
+    /**
+     * The co-firing kernel splits latents into chunks of 64 over threads once rows·k² > 2¹⁶: here
+     * m 65 to 80 (two chunks), k 16 to 18 and 257 to 272 rows (rows·k² ≥ 65,792), d 1 to 9, with
+     * at least two threads. The whole gradient must be bitwise the one the same pass computes on
+     * one thread (each latent's entries are written by its own chunk; partial penalties are added
+     * in chunk order); finite differences, ~30 twin evaluations per entry checked, cover the
+     * entries of the latents at the chunk edges (0, 63, 64, m − 1), of the pair given the interior
+     * weight, and of 3 more generated ones. The margin for ties is 1e-4 here (1e-3 would reject
+     * almost every case of this size): still 20 times a perturbation's effect on a pre-activation
+     * (ε·|x − b_dec| ≤ 5e-6) and the float32 pre-activations' error (≤ d·u·Σ|terms| ≈ 3e-6).
+     */
+    @Test
+    void thePenaltysGradientOnTheMultithreadedCoFiringPathMatchesFiniteDifferences() {
+        int saved = Parallel.parallelism();
+        try {
+            Gen<Case> cases = shapes(9, 65, 80, 16, 18, 257, 272).zip(longs().all(), (s, seed) -> makeCase(seed, s, false));
+            Gen<int[]> extra = integers().between(0, 79).zip(integers().between(0, 79), integers().between(0, 79), (a, b, c) -> new int[] {a, b, c})
+                    .describedAs(Arrays::toString);
+            qt(4405, 8).withGenerateAttempts(50).forAll(penaltyCases(cases, booleans().all(), 1e-4), extra).checkAssert((pc, more) -> {
+                Case c = pc.c();
+                Parallel.setParallelism(1);
+                PenaltyRun one = penaltyRun(pc, true);
+                Parallel.setParallelism(Math.max(2, saved));
+                assertTrue((long) c.rows() * c.k() * c.k() > 1 << 16 && c.m() > 64 && Parallel.parallelism() >= 2,
+                        "the case does not reach the kernel's multithreaded path");
+                PenaltyRun many = penaltyRun(pc, true);
+                assertEquals(one.term(), many.term(), 0.0, "the penalty depends on the number of threads");
+                for (int i = 0; i < 4; i++) {
+                    assertArrayEquals(one.grad(i), many.grad(i), "the gradient of " + SaeParams.NAMES.get(i) + " depends on the number of threads");
+                }
+                int[] latents = IntStream.concat(IntStream.of(0, 63, 64, c.m() - 1, pc.pair()[0], pc.pair()[1]),
+                        Arrays.stream(more).map(j -> j % c.m())).distinct().toArray();
+                checkPenaltyGradient(pc, many, latents);
+            });
+        } finally {
+            Parallel.setParallelism(saved);
+        }
+    }
+
+    /**
+     * allPairs = false (an unlogged step) lets the kernel skip latents that fire in at most t·B
+     * rows under batch normalisation: the penalty and its gradient must not change by a bit, and
+     * still match finite differences. The case must have skipped something: the pruned pass
+     * counts fewer co-firing pairs than the full one. d 1 to 12, m 6 to 40, k 2 to min(m, 6), 4 to
+     * 40 rows; the target pair is the most co-firing one (pick near 1), so rarer latents fall
+     * below the threshold.
+     */
+    @Test
+    void thePenaltysGradientOnThePrunedPathMatchesFiniteDifferencesAndTheFullPass() {
+        Gen<Case> cases = shapes(12, 6, 40, 2, 6, 4, 40).zip(longs().all(), (s, seed) -> makeCase(seed, s, false));
+        Gen<double[]> knobs = doubles().between(0.01, 0.99).zip(doubles().between(0.05, 1), doubles().between(0.75, 0.9999), doubles().between(0.1, 0.9),
+                (p, lm, pick, u) -> new double[] {p, lm, pick, u});
+        Gen<PenaltyCase> gen = cases.zip(knobs, booleans().all(), (c, k, decoder) -> withInteriorWeight(c, k[0], k[1], decoder, false, k[2], k[3]))
+                .assuming(pc -> pc != null && awayFromTies(pc.c(), twin(pc.c(), pc.p(), 0, 0, pc.decoder(), false, 0), 1e-3, pc.decoder())
+                        && prunable(pc));
+        qt(4406, 60).withGenerateAttempts(50).forAll(gen).checkAssert(pc -> {
+            PenaltyRun pruned = checkPenaltyGradient(pc, false), full = penaltyRun(pc, true);
+            assertEquals(full.term(), pruned.term(), 0.0, "the pruned pass changed the penalty");
+            for (int i = 0; i < 4; i++) assertArrayEquals(full.grad(i), pruned.grad(i), "the pruned pass changed the gradient of " + SaeParams.NAMES.get(i));
+            assertTrue(!pruned.summary().allPairs() && pruned.summary().coFiringPairs() < full.summary().coFiringPairs(),
+                    "the pruned pass skipped nothing: " + pruned.summary() + " vs " + full.summary());
+        });
+    }
+
+    /** Whether some co-firing pair involves a latent firing in at most t·B rows (the twin's view of what the kernel may skip). */
+    static boolean prunable(PenaltyCase pc) {
+        Case c = pc.c();
+        TopKLossTwin twin = twin(c, pc.p(), pc.lambda2Max(), pc.baseThreshold(), pc.decoder(), false, 0);
+        double[][] w = f64(c.params());
+        TopKLossTwin.CoFiring cf = twin.coFiring(twin.codes(twin.pre(w[0], w[1], w[3])));
+        double t = twin.threshold;
+        for (int i = 0; i < c.m(); i++) {
+            for (int j = i + 1; j < c.m(); j++) {
+                if (cf.both()[i][j] > 0 && ((double) cf.count()[i] / c.rows() <= t || (double) cf.count()[j] / c.rows() <= t)) return true;
             }
-            for (int i = 0; i < fd.length; i++) {
-                // Central differences in float64 are exact to ~1e-9 here (O(ε²) truncation, 1e-16/ε
-                // rounding); the float32 gradient sums at most rows·k·d products, so its error is
-                // ~1e-6 of the tensor's largest entry. 1e-4·scale + 1e-3·|fd| leaves 10–100× room
-                // and still fails on any missing or doubled term.
-                double tol = 1e-4 * scale + 1e-3 * Math.abs(fd[i]);
-                double got = g == null ? 0 : g[i];
-                assertTrue(Math.abs(got - fd[i]) <= tol, () -> SaeParams.NAMES.get(whichName(g, ps)) + " gradient differs: autograd "
-                        + Arrays.toString(g) + " vs finite differences " + Arrays.toString(fd) + " at p=" + p);
-            }
         }
-    }
-
-    private static int whichName(float[] g, SaeParams ps) {
-        for (int i = 0; i < 4; i++) if (ps.list().get(i).gradData() == g) return i;
-        return 0;
-    }
-
-    /** Selection gaps, ReLU kinks and decoder-overlap signs are all at least MARGIN away. */
-    static boolean awayFromTies(TopKLossTwin twin, double[][] w, Case c) {
-        int m = c.m(), k = c.k();
-        double[] pre = twin.pre(w[0], w[1], w[3]);
-        for (int b = 0; b < c.rows(); b++) {
-            if (!gapOk(pre, b, m, k, null)) return false;
-            int nDead = 0;
-            for (boolean dd : c.dead()) if (dd) nDead++;
-            if (nDead > 0 && !gapOk(pre, b, m, Math.min(c.kAux(), nDead), c.dead())) return false;
-        }
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < i; j++) {
-                double dot = 0;
-                for (int t = 0; t < c.d(); t++) dot += w[2][i * c.d() + t] * w[2][j * c.d() + t];
-                if (Math.abs(dot) < MARGIN) return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean gapOk(double[] pre, int b, int m, int kk, boolean[] allowed) {
-        double[] v = java.util.stream.IntStream.range(0, m).filter(j -> allowed == null || allowed[j])
-                .mapToDouble(j -> pre[b * m + j]).sorted().toArray();
-        int n = v.length;
-        for (int s = n - kk; s < n; s++) if (Math.abs(v[s]) < MARGIN) return false;
-        return kk == n || v[n - kk] - v[n - kk - 1] >= MARGIN;
-    }
-
-    @Property(tries = 30, seed = "4402")
-    void theStaticPenaltysLossDoesNotDependOnProgress(@ForAll long seed, @ForAll @DoubleRange(min = 0, max = 1) double p1,
-                                                       @ForAll @DoubleRange(min = 0, max = 1) double p2, @ForAll boolean decoder) {
-        Case c = makeCase(seed, 8, 24, 4, 16, false);
-        PenaltyConfig pen = new PenaltyConfig(PenaltyConfig.Kind.STATIC, new Schedule.Constant(0.5), new Schedule.Constant(0.05),
-                decoder ? PenaltyConfig.OverlapTarget.DECODER : PenaltyConfig.OverlapTarget.ACTIVATION, CoFiring.Normalization.BATCH);
-        TopKSae sae = new TopKSae(new TopKSae.Config(8, 24, 4), c.params());
-        TopKLoss.Settings s = new TopKLoss.Settings(pen, 0, 1);
-        TopKLoss.Terms a = TopKLoss.compute(sae, c.x(), 16, p1, s, null);
-        TopKLoss.Terms b = TopKLoss.compute(sae, c.x(), 16, p2, s, null);
-        assertTrue(a.penaltyTerm() > 0, "the case must exercise the penalty");
-        // Same inputs, same arithmetic: exactly equal, not merely close.
-        assertEquals(a.total().item(), b.total().item(), 0.0);
-        // ...while the adaptive one does move with p (so the law above is not vacuous).
-        PenaltyConfig adaptive = new PenaltyConfig(PenaltyConfig.Kind.ADAPTIVE, new Schedule.Quadratic(0.5), new Schedule.Constant(0.05),
-                pen.target(), pen.normalization());
-        TopKLoss.Settings sa = new TopKLoss.Settings(adaptive, 0, 1);
-        Assume.that(Math.abs(p1 - p2) > 0.05);
-        assertTrue(TopKLoss.compute(sae, c.x(), 16, p1, sa, null).penaltyTerm() != TopKLoss.compute(sae, c.x(), 16, p2, sa, null).penaltyTerm());
-    }
-
-    @Property(tries = 30, seed = "4403")
-    void permutingTheLatentsLeavesTheLossUnchanged(@ForAll long seed, @ForAll @DoubleRange(min = 0, max = 1) double p,
-                                                   @ForAll boolean decoder, @ForAll boolean minNorm) {
-        int d = 8, m = 24, k = 4, rows = 16;
-        Case c = makeCase(seed, d, m, k, rows, true);
-        int[] perm = java.util.stream.IntStream.range(0, m).toArray();
-        SplittableRandom rng = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
-        for (int i = m - 1; i > 0; i--) { int j = rng.nextInt(i + 1); int t = perm[i]; perm[i] = perm[j]; perm[j] = t; }
-        SaeParams a = c.params();
-        float[] wEnc = a.wEnc().toArray(), bEnc = a.bEnc().toArray(), wDec = a.wDec().toArray();
-        float[] pwEnc = new float[wEnc.length], pbEnc = new float[m], pwDec = new float[wDec.length];
-        boolean[] pDead = new boolean[m];
-        // new latent j is old latent perm[j]: encoder column, b_enc entry, decoder row and dead flag move together.
-        for (int j = 0; j < m; j++) {
-            for (int e = 0; e < d; e++) pwEnc[e * m + j] = wEnc[e * m + perm[j]];
-            pbEnc[j] = bEnc[perm[j]];
-            System.arraycopy(wDec, perm[j] * d, pwDec, j * d, d);
-            pDead[j] = c.dead()[perm[j]];
-        }
-        SaeParams b = SaeParams.of(d, m, pwEnc, pbEnc, pwDec, a.bDec().toArray());
-        PenaltyConfig pen = new PenaltyConfig(PenaltyConfig.Kind.ADAPTIVE, new Schedule.Quadratic(0.3), new Schedule.Linear(0.1, 0),
-                decoder ? PenaltyConfig.OverlapTarget.DECODER : PenaltyConfig.OverlapTarget.ACTIVATION,
-                minNorm ? CoFiring.Normalization.MIN_COUNT : CoFiring.Normalization.BATCH);
-        TopKLoss.Settings s = new TopKLoss.Settings(pen, 1.0 / 32, 3);
-        TopKLoss.Terms ta = TopKLoss.compute(new TopKSae(new TopKSae.Config(d, m, k), a), c.x(), rows, p, s, c.dead());
-        TopKLoss.Terms tb = TopKLoss.compute(new TopKSae(new TopKSae.Config(d, m, k), b), c.x(), rows, p, s, pDead);
-        // Permuting changes only the order in which the penalty's per-latent partial sums and the
-        // GEMM's column blocks are added: float rounding, ~1e-7 relative; 1e-5 allows for it.
-        assertEquals(ta.total().item(), tb.total().item(), 1e-5 * (1 + Math.abs(ta.total().item())));
-        assertEquals(ta.penaltyTerm(), tb.penaltyTerm(), 1e-5 * (1 + ta.penaltyTerm()));
-        assertEquals(ta.auxk(), tb.auxk(), 1e-5 * (1 + ta.auxk()));
+        return false;
     }
 }

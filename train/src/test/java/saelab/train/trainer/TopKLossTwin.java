@@ -111,27 +111,108 @@ final class TopKLossTwin {
         return (num / rows) / (denom / rows);
     }
 
+    /** λ2·P alone at these parameters: the co-firing penalty term of {@link #loss}. */
+    double penaltyLoss(double[] wEnc, double[] bEnc, double[] wDec, double[] bDec) {
+        return lambda2 * penalty(codes(pre(wEnc, bEnc, bDec)), wDec);
+    }
+
+    /**
+     * A bound on |λ2·P of a float32 pass − λ2·P here| at these parameters, u = 2⁻²⁴: the float
+     * codes are pre-activations summed from d + 1 terms (≤ (d + 2)·u of the sum of their
+     * magnitudes), decoder overlaps are float dots of d products (≤ d·u of theirs), activation
+     * overlaps are summed in double, and the term is rounded to float once (u).
+     */
+    double penaltyErrorBound(double[] wEnc, double[] bEnc, double[] wDec, double[] bDec) {
+        double u = 0x1p-24;
+        double[] f = codes(pre(wEnc, bEnc, bDec));
+        double[] mag = new double[rows * m]; // Σ of the magnitudes of each pre-activation's terms
+        for (int b = 0; b < rows; b++) {
+            for (int j = 0; j < m; j++) {
+                double s = Math.abs(bEnc[j]);
+                for (int e = 0; e < d; e++) s += Math.abs((x[b * d + e] - bDec[e]) * wEnc[e * m + j]);
+                mag[b * m + j] = s;
+            }
+        }
+        CoFiring cf = coFiring(f);
+        double sum = 0;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) {
+                if (i == j || cf.both()[i][j] == 0) continue;
+                double c = weight(cf, i, j), s = 0;
+                if (c == 0) continue;
+                if (decoderTarget) {
+                    for (int t = 0; t < d; t++) s += Math.abs(wDec[i * d + t] * wDec[j * d + t]);
+                    sum += c * d * u * s;
+                } else {
+                    for (int b = 0; b < rows; b++) {
+                        if (f[b * m + i] > 0 && f[b * m + j] > 0) s += (mag[b * m + i] * f[b * m + j] + f[b * m + i] * mag[b * m + j]) / rows;
+                    }
+                    sum += c * (d + 2) * u * s;
+                }
+            }
+        }
+        return lambda2 * sum + u * lambda2 * penalty(f, wDec);
+    }
+
+    /** Dense co-firing statistics of codes f: per-latent firing counts and per-pair co-firing counts. */
+    record CoFiring(int[] count, int[][] both) {}
+
+    CoFiring coFiring(double[] f) {
+        int[] count = new int[m];
+        int[][] both = new int[m][m];
+        for (int b = 0; b < rows; b++) {
+            for (int i = 0; i < m; i++) {
+                if (!(f[b * m + i] > 0)) continue;
+                count[i]++;
+                for (int j = 0; j < m; j++) if (f[b * m + j] > 0) both[i][j]++;
+            }
+        }
+        return new CoFiring(count, both);
+    }
+
+    /** n_ij of a co-firing pair under this normalisation. */
+    double n(CoFiring cf, int i, int j) {
+        return minNorm ? (double) cf.both()[i][j] / Math.min(cf.count()[i], cf.count()[j]) : (double) cf.both()[i][j] / rows;
+    }
+
+    /** The competition weight c_ij of a co-firing pair (c → [n > 0] as the threshold → 0). */
+    double weight(CoFiring cf, int i, int j) {
+        double n = n(cf, i, j);
+        return threshold == 0 ? 1 : Math.min(1, Math.max(0, (n - threshold) / threshold));
+    }
+
+    /** Unordered co-firing pairs whose weight is strictly between 0 and 1. */
+    int interiorPairs(double[] f) {
+        CoFiring cf = coFiring(f);
+        int interior = 0;
+        for (int i = 0; i < m; i++) {
+            for (int j = i + 1; j < m; j++) {
+                if (cf.both()[i][j] == 0) continue;
+                double c = weight(cf, i, j);
+                if (c > 0 && c < 1) interior++;
+            }
+        }
+        return interior;
+    }
+
     /** Σ_{i≠j} c_ij |g_ij| from dense co-firing matrices. */
     double penalty(double[] f, double[] wDec) {
         if (lambda2 == 0) return 0;
-        int[] count = new int[m];
-        int[][] both = new int[m][m];
+        CoFiring cf = coFiring(f);
         double[][] act = new double[m][m];
-        for (int b = 0; b < rows; b++) {
-            for (int i = 0; i < m; i++) {
-                if (f[b * m + i] > 0) count[i]++;
-                for (int j = 0; j < m; j++) {
-                    if (f[b * m + i] > 0 && f[b * m + j] > 0) both[i][j]++;
-                    act[i][j] += f[b * m + i] * f[b * m + j] / rows;
+        if (!decoderTarget) {
+            for (int b = 0; b < rows; b++) {
+                for (int i = 0; i < m; i++) {
+                    if (!(f[b * m + i] > 0)) continue; // a silent latent adds only zeros
+                    for (int j = 0; j < m; j++) act[i][j] += f[b * m + i] * f[b * m + j] / rows;
                 }
             }
         }
         double p = 0;
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < m; j++) {
-                if (i == j || both[i][j] == 0) continue;
-                double n = minNorm ? (double) both[i][j] / Math.min(count[i], count[j]) : (double) both[i][j] / rows;
-                double c = threshold == 0 ? 1 : Math.min(1, Math.max(0, (n - threshold) / threshold));
+                if (i == j || cf.both()[i][j] == 0) continue;
+                double c = weight(cf, i, j);
                 double g;
                 if (decoderTarget) {
                     g = 0;
