@@ -75,7 +75,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     String preset;
     @Option(names = "--seeds", description = "Seeds per variant, 0 … N−1 (default: 5 on bench, 3 on small and synthsaebench and with --model; --quick: 2).")
     Integer seeds;
-    @Option(names = "--steps", description = "Training steps per run (default: 1500 on bench, 600 on small, 20000 on synthsaebench, 2441 with --model; --quick: 60).")
+    @Option(names = "--steps", description = "Training steps per run (default: 600 on bench and small, 20000 on synthsaebench, 2441 with --model; --quick: 60).")
     Long steps;
     @Option(names = "--batch", description = "Rows per step (default: 1024 on bench and synthsaebench, 512 on small, 2048 with --model).")
     Integer batch;
@@ -91,7 +91,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     List<String> variants;
     @Option(names = "--m", description = "Latents (default: 512 on bench, 1024 on small, 4096 on synthsaebench, 16384 with --model).")
     Integer m;
-    @Option(names = "--k", description = "TopK's k (default: 20 on bench, 8 on small, 25 on synthsaebench, 320 with --model).")
+    @Option(names = "--k", description = "TopK's k (default: 40 on bench, 8 on small, 25 on synthsaebench, 320 with --model).")
     Integer k;
     @Option(names = "--data-seed", description = "Seeds the synthetic source's true features (each run's seed sets its own data stream over them), "
             + "or with --model the shuffle of the training tokens (default ${DEFAULT-VALUE}).")

@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import saelab.eval.experiment.ExperimentConfig;
 import picocli.CommandLine.Spec;
 import saelab.model.GemmaConfig;
 import saelab.model.gemma2.CheckpointException;
@@ -65,9 +66,9 @@ public final class TrainCommand implements Callable<Integer> {
             "--penalty orthogonal: split the latents into K random chunks each step and compare each only within its chunk",
             "(cost m²·d/K; default max(1, round(m/1024)); at most m/2). Trains on the host step, never resident."})
     Integer chunks;
-    @Option(names = "--m", paramLabel = "N", description = "Latents (default: 16384 on model data, 1024 on synthetic:small, 512 on synthetic:bench).")
+    @Option(names = "--m", paramLabel = "N", description = "Latents (default: 16384 on model data; on synthetic data the experiment's: 1024 on small, 512 on bench, 4096 on synthsaebench).")
     Integer m;
-    @Option(names = "--k", paramLabel = "N", description = "TopK's k (default: 320 on model data, 8 on synthetic:small, 20 on synthetic:bench).")
+    @Option(names = "--k", paramLabel = "N", description = "TopK's k (default: 320 on model data; on synthetic data the experiment's: 8 on small, 40 on bench, 25 on synthsaebench).")
     Integer k;
     @Option(names = "--lr", description = "Peak learning rate (default: the preset's, scaled by √(16384/m); ×15 on synthetic data).")
     Double lr;
@@ -196,9 +197,10 @@ public final class TrainCommand implements Callable<Integer> {
         TrainPreset p = TrainPreset.parse(preset);
         boolean synthetic = src.startsWith("synthetic");
         int d = probe.dim();
-        boolean small = src.startsWith("synthetic:small"), bench = src.startsWith("synthetic:bench");
-        int mm = m != null ? m : synthetic ? (small ? 1024 : bench ? 512 : 16384) : 16384;
-        int kk = k != null ? k : synthetic ? (small ? 8 : bench ? 20 : 64) : 320;
+        // On a synthetic preset, the SAE sizes the experiment uses on it (one table for both commands).
+        ExperimentConfig.Sizes size = synthetic ? ExperimentConfig.Sizes.forPreset(src.substring("synthetic:".length()).split("[@/]", 2)[0]) : null;
+        int mm = m != null ? m : synthetic ? size.m() : 16384;
+        int kk = k != null ? k : synthetic ? size.k() : 320;
         String arch = sae != null ? sae : p.sae;
         String pen = penalty != null ? penalty : p.penalty;
         PenaltyConfig.Kind kind = PenaltyConfig.parseKind(pen);

@@ -32,14 +32,16 @@ public final class ExperimentReport {
 
     /** The summary table's columns on synthetic data. */
     public static final List<Column> SUMMARY = List.of(
-            new Column(Snapshot.EV, "explained variance", 3),
+            new Column(Snapshot.EV, "explained variance", 4),
             new Column(Snapshot.L0, "L0", 1),
-            new Column(Snapshot.HUNGARIAN, "Hungarian cos", 3),
-            new Column(Snapshot.MMC_TRUE, "mean max cos (true→learned)", 3),
-            new Column(Snapshot.RECOVERED, "recovered fraction", 3),
-            new Column(Snapshot.ABSORPTION, "absorption", 3),
-            new Column(Snapshot.COFIRE_COS, "co-firing pair |cos|", 4),
-            new Column(Snapshot.ALL_COS, "all-pair |cos|", 4));
+            new Column(Snapshot.MCC, "MCC", 4),
+            new Column(Snapshot.ABSORPTION, "absorption", 4),
+            new Column(Snapshot.PARENT_RECALL, "parent recall", 3),
+            new Column(Snapshot.CHILD_RECALL, "child recall", 3),
+            new Column(Snapshot.F1, "F1 (SynthSAEBench)", 3),
+            new Column(Snapshot.UNIQUENESS, "uniqueness", 3),
+            new Column(Snapshot.DEAD, "dead", 1),
+            new Column(Snapshot.COFIRE_COS, "diagnostic: co-firing pair |cos|", 4));
 
     /** The summary table's columns on a model, before and after the model metrics' own. */
     static final List<Column> MODEL_SUMMARY_HEAD = List.of(new Column(Snapshot.EV, "explained variance", 3), new Column(Snapshot.L0, "L0", 1));
@@ -50,17 +52,18 @@ public final class ExperimentReport {
     static final List<Column> RUN_HEAD = List.of(new Column(Snapshot.EV, "EV", 4), new Column(Snapshot.EV_LEGACY, "EV (legacy)", 4),
             new Column(Snapshot.MSE, "MSE", 4), new Column(Snapshot.COSINE, "cos(x, x̂)", 4), new Column(Snapshot.L0, "L0", 1),
             new Column(Snapshot.DEAD, "dead", 0), new Column(Snapshot.DENSE, "dense", 0));
-    static final List<Column> RUN_TAIL = List.of(new Column(Snapshot.MMC_TRUE, "mean max cos true", 4),
-            new Column(Snapshot.MMC_LEARNED, "mean max cos learned", 4), new Column(Snapshot.HUNGARIAN, "Hungarian cos", 4),
-            new Column(Snapshot.RECOVERED, "recovered", 4), new Column(Snapshot.LATENTS_PER_FEATURE, "latents/feature", 2),
-            new Column(Snapshot.ABSORPTION, "absorption", 4), new Column(Snapshot.COFIRE_PAIRS, "co-firing pairs", 0),
+    static final List<Column> RUN_TAIL = List.of(new Column(Snapshot.MCC, "MCC", 4), new Column(Snapshot.SIGNED_COS, "Hungarian signed cos", 4),
+            new Column(Snapshot.F1, "F1", 3), new Column(Snapshot.BAR_RECALL, "recall at cos bar", 3), new Column(Snapshot.UNIQUENESS, "uniqueness", 3),
+            new Column(Snapshot.ABSORPTION, "absorption", 4), new Column(Snapshot.PARENT_RECALL, "parent recall", 3),
+            new Column(Snapshot.CHILD_RECALL, "child recall", 3), new Column(Snapshot.COFIRE_PAIRS, "co-firing pairs", 0),
             new Column(Snapshot.COFIRE_COS, "co-firing |cos|", 4));
 
     /** The per-phase table's columns (means over seeds); absent metrics are left out. */
     static final List<Column> PHASE = List.of(new Column(Snapshot.STEP, "step", 0), new Column(Snapshot.LAMBDA2, "λ2(p)", 4),
             new Column(Snapshot.THRESHOLD, "threshold(p)", 4), new Column(Snapshot.ACTIVE, "active latents", 1), new Column(Snapshot.EV, "EV", 4),
-            new Column(Snapshot.HUNGARIAN, "Hungarian cos", 4), new Column(Snapshot.RECOVERED, "recovered", 4),
-            new Column(Snapshot.ABSORPTION, "absorption", 4), new Column(Snapshot.COFIRE_PAIRS, "co-firing pairs", 0),
+            new Column(Snapshot.MCC, "MCC", 4), new Column(Snapshot.ABSORPTION, "absorption", 4),
+            new Column(Snapshot.TRUE_PAIRS_ABOVE, "true pairs n > threshold(p)", 0), new Column(Snapshot.TRUE_PARENT_CHILD_ABOVE, "of them parent/child", 0),
+            new Column(Snapshot.LATENT_PAIRS_ABOVE, "latent pairs n > threshold(p)", 0), new Column(Snapshot.COFIRE_PAIRS, "co-firing pairs", 0),
             new Column(Snapshot.COFIRE_COS, "co-firing |cos|", 4), new Column(Snapshot.ALL_COS, "all-pair |cos|", 4));
 
     /** The summary table's columns for this experiment: those of its kind, and only the metrics its runs measured. */
@@ -198,7 +201,8 @@ public final class ExperimentReport {
         }
         h.table(rh, rr);
         h.heading("Per phase (mean over seeds)");
-        List<Column> pc = present(PHASE, r.runs().getFirst().phases().getFirst());
+        // A column shows when any run measured it (the latent pairs above threshold(p) only exist for co-firing penalties).
+        List<Column> pc = PHASE.stream().filter(col -> r.runs().stream().anyMatch(x -> x.phases().getFirst().has(col.key()))).toList();
         List<String> ph = new ArrayList<>(List.of("variant", "phase"));
         pc.forEach(col -> ph.add(col.label()));
         List<List<String>> pr = new ArrayList<>();
@@ -207,7 +211,10 @@ public final class ExperimentReport {
             for (int i = 0; i < c.phases(); i++) {
                 final int fi = i;
                 List<String> row = new ArrayList<>(List.of(v.id(), Integer.toString(i + 1)));
-                for (Column col : pc) row.add(col.format(runs.stream().mapToDouble(x -> x.phases().get(fi).get(col.key())).average().orElse(Double.NaN)));
+                for (Column col : pc) {
+                    row.add(runs.getFirst().phases().get(fi).has(col.key())
+                            ? col.format(runs.stream().mapToDouble(x -> x.phases().get(fi).get(col.key())).average().orElse(Double.NaN)) : "–");
+                }
                 pr.add(row);
             }
         }

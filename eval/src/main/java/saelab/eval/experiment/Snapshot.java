@@ -2,10 +2,10 @@ package saelab.eval.experiment;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import saelab.eval.GroundTruthMetrics;
+import saelab.eval.GroundTruthScores;
+import saelab.eval.HierarchyAbsorption;
 import saelab.eval.ReconstructionMetrics;
 import saelab.eval.SparsityMetrics;
-import saelab.eval.SyntheticAbsorption;
 import saelab.train.sae.SaeParams;
 import saelab.train.source.SyntheticSource;
 import saelab.train.trainer.TrainConfig;
@@ -23,12 +23,13 @@ public record Snapshot(Map<String, Double> metrics, long[] coFiringHistogram, lo
     public static final String STEP = "step", P = "p", LAMBDA2 = "lambda2", THRESHOLD = "threshold",
             EV = "explained_variance", EV_LEGACY = "explained_variance_legacy", MSE = "mse", COSINE = "cosine_similarity",
             L2_RATIO = "l2_ratio", REL_BIAS = "relative_bias", L0 = "l0", L1 = "l1", DEAD = "dead_latents", DENSE = "dense_latents",
-            ACTIVE = "active_latents", MMC_TRUE = "mean_max_cos_true", MMC_LEARNED = "mean_max_cos_learned",
-            HUNGARIAN = "hungarian_mean_cos", RECOVERED = "recovered_fraction", LATENTS_PER_FEATURE = "latents_per_feature",
-            SPLIT = "split_fraction", ABSORPTION = "absorption", ABSORPTION_PAIRS = "absorption_pairs",
+            ACTIVE = "active_latents", MCC = GroundTruthScores.MCC, SIGNED_COS = GroundTruthScores.SIGNED_COS,
+            F1 = GroundTruthScores.F1, UNIQUENESS = GroundTruthScores.UNIQUENESS, BAR_RECALL = GroundTruthScores.BAR_RECALL,
+            ABSORPTION = GroundTruthScores.ABSORPTION, PARENT_RECALL = GroundTruthScores.PARENT_RECALL,
+            CHILD_RECALL = GroundTruthScores.CHILD_RECALL, ABSORPTION_PAIRS = GroundTruthScores.ABSORPTION_PAIRS,
+            TRUE_PAIRS_ABOVE = GroundTruthScores.TRUE_PAIRS_ABOVE, TRUE_PARENT_CHILD_ABOVE = GroundTruthScores.TRUE_PARENT_CHILD_ABOVE,
             COFIRE_PAIRS = "cofiring_pairs", COFIRE_COS = "cofiring_pair_abs_cos", COFIRE_COS_WEIGHTED = "cofiring_pair_abs_cos_weighted",
-            ALL_COS = "all_pair_abs_cos", MCC = "mcc", LATENT_PAIRS_ABOVE = "latent_pairs_above_threshold",
-            TRUE_PAIRS_ABOVE = "true_pairs_above_threshold";
+            ALL_COS = "all_pair_abs_cos", LATENT_PAIRS_ABOVE = "latent_pairs_above_threshold";
 
     /** A latent firing on more than this fraction of held-out rows counts as dense. */
     public static final double DENSE_FRACTION = 0.1;
@@ -38,31 +39,36 @@ public record Snapshot(Map<String, Double> metrics, long[] coFiringHistogram, lo
     /** Latent density histogram: {@link #DENSITY_BINS} equal bins of log10 frequency over [−{@link #DENSITY_DECADES}, 0], then dead latents. */
     public static final int DENSITY_DECADES = 6, DENSITY_BINS = 4 * DENSITY_DECADES;
 
-    /** The held-out batch and its truth. */
-    public record HeldOut(SyntheticSource source, SyntheticSource.Batch batch) {
-        public static HeldOut of(SyntheticSource s, int rows) { return new HeldOut(s, s.batchAt(ExperimentConfig.HELD_OUT_INDEX, rows)); }
+    /**
+     * The held-out batch and its truth: batch {@link ExperimentConfig#HELD_OUT_INDEX} of the source's
+     * stream 0, the same rows for every run, with the true directions and parents read once.
+     */
+    public record HeldOut(SyntheticSource source, SyntheticSource.Batch batch, float[] directions, int[] parentOf) {
+        public static HeldOut of(SyntheticSource s, int rows) {
+            SyntheticSource fixed = s.withStream(0);
+            int[] parent = java.util.stream.IntStream.range(0, s.features()).map(s::parentOf).toArray();
+            return new HeldOut(fixed, fixed.batchAt(ExperimentConfig.HELD_OUT_INDEX, rows), s.directions(), parent);
+        }
     }
 
-    /** On the synthetic source: every metric, ground truth and absorption included. */
+    /**
+     * On the synthetic source: every metric, SynthSAEBench's ground-truth scores and the hierarchy
+     * absorption included ({@link GroundTruthScores}); the true pairs co-firing above the
+     * variant's threshold(p) (the seed's base 0.1 for a variant without a co-firing threshold).
+     */
     public static Snapshot measure(TrainConfig cfg, SaeParams p, long step, HeldOut h, double bar) {
         SyntheticSource src = h.source();
         SyntheticSource.Batch b = h.batch();
-        int rows = b.rows(), d = cfg.dIn(), m = cfg.dSae(), n = src.config().features();
-        return measure(cfg, p, step, b.x(), rows, (o, codes, wDec) -> {
-            GroundTruthMetrics gt = GroundTruthMetrics.of(src.directions(), n, wDec, m, d, bar);
-            SyntheticAbsorption ab = SyntheticAbsorption.of(rows, b.rowStart(), b.feature(), n, codes.k(), codes.idx(), codes.val(),
-                    src::parentOf, gt.bestLatent(), ABSORPTION_MIN_SAMPLES);
-            o.put(MMC_TRUE, gt.meanMaxCosTrue());
-            o.put(MMC_LEARNED, gt.meanMaxCosLearned());
-            o.put(HUNGARIAN, gt.hungarianMeanCos());
-            o.put(MCC, gt.hungarianMeanCos());
-            o.put(RECOVERED, gt.recoveredFraction());
-            o.put(LATENTS_PER_FEATURE, gt.latentsPerFeature());
-            o.put(SPLIT, gt.splitFraction());
-            o.put(ABSORPTION, ab.meanRate());
-            o.put(ABSORPTION_PAIRS, (double) ab.pairs());
-        });
+        int rows = b.rows(), d = cfg.dIn();
+        double t = cfg.penalty().thresholdAt((double) step / cfg.steps());
+        double threshold = cfg.penalty().coFiring() && t > 0 ? t : BASE_THRESHOLD;
+        return measure(cfg, p, step, b.x(), rows, (o, codes, wDec) -> o.putAll(GroundTruthScores.of(h.directions(), h.parentOf(), wDec, d, rows,
+                b.rowStart(), b.feature(), codes.k(), codes.idx(), codes.val(),
+                new GroundTruthScores.Settings(bar, HierarchyAbsorption.DEFAULT_BAR, ABSORPTION_MIN_SAMPLES, threshold)).metrics()));
     }
+
+    /** The co-firing threshold of the seed (base_threshold), for counting true pairs where a variant has none. */
+    public static final double BASE_THRESHOLD = 0.1;
 
     /** Without ground truth (held-out model activations, BOS rows already left out): reconstruction, sparsity, separation. */
     public static Snapshot measure(TrainConfig cfg, SaeParams p, long step, float[] x, int rows) {
@@ -101,7 +107,7 @@ public record Snapshot(Map<String, Double> metrics, long[] coFiringHistogram, lo
         o.put(ACTIVE, (double) (m - sp.dead()));
         if (truth != null) truth.put(o, codes, wDec);
         o.put(COFIRE_PAIRS, (double) sep.coFiringPairs());
-        if (cfg.penalty().active() && cfg.penalty().kind() != saelab.train.penalty.PenaltyConfig.Kind.ORTHOGONAL) {
+        if (cfg.penalty().coFiring()) {
             o.put(LATENT_PAIRS_ABOVE, (double) sep.pairsAboveThreshold());
         }
         o.put(COFIRE_COS, sep.coFirePairAbsCos());

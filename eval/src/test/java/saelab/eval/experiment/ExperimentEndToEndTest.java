@@ -32,14 +32,50 @@ class ExperimentEndToEndTest {
         Experiment.Result r = Experiment.run(cfg, null);
         Path html = ExperimentReport.write(r, dir);
         assertTrue(Files.size(html) > 10_000);
-        for (String f : List.of("results.json", "plots/pareto-l0-ev.png", "plots/cofiring-hist-phase1.png", "plots/cofiring-hist-phase2.png",
-                "plots/lambda2.png", "plots/threshold.png", "plots/recon-loss.png", "plots/penalty-term.png", "plots/active-latents.png",
-                "plots/cofire-cos-phases.png", "plots/recovery-phases.png", "runs/adaptive-seed1/sae_weights.safetensors", "runs/topk-seed0/log.jsonl")) {
+        for (String f : List.of("results.json", "ground-truth.safetensors", "plots/pareto-ev-mcc.png", "plots/pareto-ev-absorption.png",
+                "plots/pareto-l0-ev.png", "plots/cofiring-hist-phase1.png", "plots/cofiring-hist-phase2.png", "plots/lambda2.png", "plots/threshold.png",
+                "plots/recon-loss.png", "plots/penalty-share.png", "plots/active-latents.png", "plots/cofire-cos-phases.png", "plots/mcc-phases.png",
+                "runs/adaptive-seed1/sae_weights.safetensors", "runs/topk-seed0/log.jsonl")) {
             assertTrue(Files.size(dir.resolve(f)) > 0, f);
         }
+        // The true features others can score the checkpoints with: the source's directions and parents, exactly.
+        SyntheticSource src = new SyntheticSource(cfg.syntheticConfig());
+        try (var gt = saelab.model.safetensors.SafetensorsFile.open(dir.resolve(GroundTruthFile.NAME))) {
+            assertArrayEquals(src.directions(), gt.tensor(GroundTruthFile.DIRECTIONS).toFloatArray());
+            assertArrayEquals(new long[] {src.features(), src.dim()}, gt.tensor(GroundTruthFile.DIRECTIONS).shape());
+            int[] parent = gt.tensor(GroundTruthFile.PARENT).toIntArray();
+            assertEquals(src.features(), parent.length);
+            long roots = 0;
+            for (int i = 0; i < parent.length; i++) { assertEquals(src.parentOf(i), parent[i]); if (parent[i] < 0) roots++; }
+            assertTrue(roots < parent.length, "the small preset has hierarchies");
+        }
+        String page = Files.readString(html);
         JsonNode root = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
         JsonNode runs = root.get("runs");
         assertEquals(4, runs.size());
+        // Each run's headline numbers at its top level, equal to its final snapshot's.
+        for (JsonNode run : runs) {
+            for (String key : List.of("mcc", "explained_variance", "l0", "absorption")) {
+                assertEquals(run.get("final").get(key).asDouble(), run.get(key).asDouble(), 0, key);
+            }
+            assertTrue(run.has("penalty_active_fraction"));
+        }
+        // Seeds pair across variants: the same seed trained on the same stream of batches (cfg.json records it).
+        for (long seed : List.of(0L, 1L)) {
+            String spec = "synthetic:small@0/" + seed;
+            for (String v : List.of("topk", "adaptive")) {
+                assertTrue(Files.readString(dir.resolve("runs/" + v + "-seed" + seed + "/cfg.json")).contains(spec), v + " seed " + seed + " trains on " + spec);
+            }
+        }
+        // The verdict table as data: adaptive vs topk on MCC, absorption and EV, paired over both seeds.
+        JsonNode verdicts = root.get("verdicts");
+        assertEquals(3, verdicts.size());
+        for (JsonNode v : verdicts) {
+            assertEquals("adaptive", v.get("a").asText());
+            assertEquals(2, v.get("seeds").asInt());
+            assertTrue(List.of("better", "worse", "equivalent", "inconclusive").contains(v.get("verdict").asText()));
+        }
+        assertTrue(page.indexOf("<h2>Verdict</h2>") < page.indexOf("<h2>Summary"), "the verdict comes first");
         String page = Files.readString(html);
         for (String v : List.of("topk", "adaptive")) {
             List<JsonNode> of = new ArrayList<>();
@@ -64,7 +100,7 @@ class ExperimentEndToEndTest {
             }
         }
         String conclusion = root.get("conclusion").asText();
-        assertTrue(conclusion.startsWith("Against the TopK baseline:"), conclusion);
+        assertTrue(conclusion.startsWith("adaptive vs topk: "), conclusion);
         assertTrue(page.contains(HtmlEscape.of(conclusion)), "the conclusion is in the page");
         // Phases come from one uninterrupted run: the λ2 schedule is read at each phase's p.
         JsonNode adaptive0 = runs.get(2);
@@ -96,7 +132,8 @@ class ExperimentEndToEndTest {
     @Test
     void defaultVariantsCoverTheBaselinesAndAtLeastThreeSchedules() {
         List<String> ids = Variant.defaults().stream().map(Variant::id).toList();
-        assertTrue(ids.containsAll(List.of("topk", "standard", "static", "adaptive")));
+        assertTrue(ids.containsAll(List.of("topk", "static", "adaptive", "adaptive-min", "adaptive-jaccard", "orthogonal")));
+        assertTrue(Variant.all().stream().anyMatch(v -> v.id().equals("standard")), "ReLU + L1 can still be named");
         assertTrue(ids.stream().filter(i -> i.startsWith("adaptive-")).count() >= 3);
         Variant tuned = Variant.select(List.of("adaptive-tuned")).getFirst();
         assertEquals(0.15 * 0.25, tuned.penaltyConfig().lambda2At(0.5), 1e-12);

@@ -143,16 +143,16 @@ class ModelExperimentTest {
                 "runs/standard-seed0/log.jsonl")) {
             assertTrue(Files.size(out.resolve(f)) > 0, f);
         }
-        assertFalse(Files.exists(out.resolve("plots/recovery-phases.png")), "no ground truth, no recovery plot");
+        assertFalse(Files.exists(out.resolve("plots/mcc-phases.png")), "no ground truth, no recovery plot");
         assertFalse(Files.exists(out.resolve("plots/absorption-phases.png")), "no synthetic absorption on a model");
         String page = Files.readString(html);
         assertTrue(page.contains("<th>KL-div score</th>") && page.contains("<th>CE-loss score</th>") && page.contains("<th>CE clean</th>"), "model columns");
-        for (String gone : List.of("<th>Hungarian cos</th>", "<th>recovered fraction</th>", "<th>absorption</th>", "<th>mean max cos true</th>")) {
+        for (String gone : List.of("<th>MCC</th>", "<th>parent recall</th>", "<th>absorption</th>", "<th>uniqueness</th>")) {
             assertFalse(page.contains(gone), gone + " is a ground-truth column");
         }
         assertEquals(6, root.get("runs").size());
         for (JsonNode run : root.get("runs")) {
-            for (String key : List.of(Snapshot.HUNGARIAN, Snapshot.ABSORPTION, Snapshot.RECOVERED, Snapshot.MMC_TRUE)) {
+            for (String key : List.of(Snapshot.MCC, Snapshot.ABSORPTION, Snapshot.PARENT_RECALL, Snapshot.TRUE_PAIRS_ABOVE)) {
                 assertFalse(run.get("final").has(key), key + " is absent, not zero");
                 assertFalse(run.get("phases").get(0).has(key), key + " is absent per phase too");
             }
@@ -166,8 +166,11 @@ class ModelExperimentTest {
         assertEquals(LAYER, m.get("layer").asInt());
         assertEquals(64, m.get("held_out_rows").asInt());
         String conclusion = root.get("conclusion").asText();
-        assertTrue(conclusion.contains("Absorption: first-letter absorption rate ") && conclusion.contains("; first-letter absorption fraction ")
-                && !conclusion.contains("not measured"), "the conclusion reads the first-letter absorption: " + conclusion);
+        assertTrue(conclusion.contains("first-letter absorption ") && conclusion.contains("CE-loss score "),
+                "the conclusion reads the first-letter absorption and the CE-loss score: " + conclusion);
+        boolean verdictOnFirstLetter = false;
+        for (JsonNode v : root.get("verdicts")) verdictOnFirstLetter |= v.get("metric").asText().equals(FirstLetterAbsorptionMetric.RATE);
+        assertTrue(verdictOnFirstLetter, "the verdict table compares the first-letter absorption");
     }
 
     @Test
