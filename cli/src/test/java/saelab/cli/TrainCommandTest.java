@@ -79,7 +79,7 @@ class TrainCommandTest {
                 {"--k", "0"},
                 {"--overlap", "encoder"},
         };
-        String[] expect = {"name the harvest folder as shards:DIR", "no such folder", "name the gemma-2 checkpoint folder as model:DIR", "none', 'static' or 'adaptive", "unknown schedule", "must be constants",
+        String[] expect = {"name the harvest folder as shards:DIR", "no such folder", "name the gemma-2 checkpoint folder as model:DIR", "none', 'static', 'adaptive' or 'orthogonal", "unknown schedule", "must be constants",
                 "co-firing penalty works on sparse TopK codes", "k must be in", "'activation' or 'decoder'"};
         for (int i = 0; i < bad.length; i++) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
