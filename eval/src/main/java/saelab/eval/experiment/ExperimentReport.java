@@ -126,10 +126,8 @@ public final class ExperimentReport {
             String f = "%+." + s.digits() + "f";
             String delta = v.n() < 2 ? String.format(Locale.ROOT, f, v.meanDifference())
                     : String.format(Locale.ROOT, f + " [" + f + ", " + f + "]", v.meanDifference(), v.ciLow(), v.ciHigh());
-            String verdict = Verdicts.word(v.verdict());
-            if (v.metric().hasMargin() && v.verdict() == saelab.eval.stats.Verdict.EQUIVALENT) {
-                verdict += String.format(Locale.ROOT, " (±%.3g, TOST p %.2g)", v.metric().equivalenceMargin(), v.tostP());
-            }
+            String verdict = Verdicts.phrase(v);
+            if (v.metric().hasMargin()) verdict += String.format(Locale.ROOT, " (margin ±%s, TOST p %.2g)", Verdicts.plain(v.metric().equivalenceMargin()), v.tostP());
             if (v.verdict() == saelab.eval.stats.Verdict.INCONCLUSIVE && Double.isFinite(v.detectableEffect())) {
                 verdict += String.format(Locale.ROOT, " (detectable: %.2g%s)", v.detectableEffect(),
                         v.seedsNeeded() > 0 ? String.format(Locale.ROOT, "; observed needs %d seeds", v.seedsNeeded()) : "");

@@ -23,7 +23,9 @@ import saelab.eval.stats.VerdictTable;
  *   <li><b>secondary</b>, how the schedule and the controls matter: every other variant vs TopK, every
  *       other penalised variant vs static, and each schedule or normalisation variation vs plain adaptive.</li>
  * </ul>
- * Reconstruction counts as equal only through its equivalence test (TOST within ±margin). A row
+ * Reconstruction counts as equal only through its equivalence test (TOST within ±margin): a
+ * difference the paired test resolves but that lies within the margin is still equal
+ * reconstruction for the question, and both are said ({@link #withinMargin}). A row
  * whose penalised variant's mechanism was inactive ({@link PenaltyActivity}) is marked: it is no
  * test of the method, whatever its verdict.
  */
@@ -110,6 +112,22 @@ public final class Verdicts {
     /** "better", "worse", "equivalent", "inconclusive". */
     static String word(Verdict v) { return v.name().toLowerCase(Locale.ROOT); }
 
+    /** Whether a metric with a margin was shown within it by TOST (also when the paired test resolves a difference inside it). */
+    static boolean withinMargin(VerdictRow v) {
+        return v.metric().hasMargin() && v.tostP() < saelab.eval.stats.Equivalence.ALPHA;
+    }
+
+    /** A margin as written: 0.005, not 0.00500. */
+    static String plain(double x) { return java.math.BigDecimal.valueOf(x).stripTrailingZeros().toPlainString(); }
+
+    /** The verdict as the table and the conclusion say it: "worse, within ±0.005" for a resolved difference inside the margin. */
+    static String phrase(VerdictRow v) {
+        if (withinMargin(v) && v.verdict() != Verdict.EQUIVALENT) {
+            return word(v.verdict()) + " but within ±" + plain(v.metric().equivalenceMargin()) + " (equivalent by TOST)";
+        }
+        return word(v.verdict());
+    }
+
     /**
      * The report's conclusion, derived from the table: per primary comparison, the verdict on each
      * separation metric and on reconstruction, then one sentence on the schedules and controls.
@@ -139,7 +157,7 @@ public final class Verdicts {
         }
         int n = rows.getFirst().row().n();
         out.add(String.format(Locale.ROOT, "Paired by seed (%d seeds); 95%% paired-t intervals; Holm's correction within each family; reconstruction equal only when "
-                + "a TOST bounds ΔEV within ±%.3g.", n, r.config().evMargin()));
+                + "a TOST bounds ΔEV within ±%s.", n, plain(r.config().evMargin())));
         return String.join(" ", out);
     }
 
@@ -153,10 +171,10 @@ public final class Verdicts {
             Shown s = byKey.get(v.metric().name());
             noTest |= row.noTest();
             String numbers = String.format(Locale.ROOT, "Δ %+." + s.digits() + "f [%+." + s.digits() + "f, %+." + s.digits() + "f]", v.meanDifference(), v.ciLow(), v.ciHigh());
-            parts.add(s.label() + " " + word(v.verdict()) + " (" + numbers + ")");
+            parts.add(s.label() + " " + phrase(v) + " (" + numbers + ")");
             if (v.metric().hasMargin()) {
-                equalRecon = v.verdict() == Verdict.EQUIVALENT || v.verdict() == Verdict.BETTER;
-                worseRecon = v.verdict() == Verdict.WORSE;
+                equalRecon = withinMargin(v) || v.verdict() == Verdict.BETTER;
+                worseRecon = v.verdict() == Verdict.WORSE && !withinMargin(v);
             } else {
                 better |= v.verdict() == Verdict.BETTER;
                 worse |= v.verdict() == Verdict.WORSE;

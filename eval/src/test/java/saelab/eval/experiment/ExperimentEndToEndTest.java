@@ -76,7 +76,6 @@ class ExperimentEndToEndTest {
             assertTrue(List.of("better", "worse", "equivalent", "inconclusive").contains(v.get("verdict").asText()));
         }
         assertTrue(page.indexOf("<h2>Verdict</h2>") < page.indexOf("<h2>Summary"), "the verdict comes first");
-        String page = Files.readString(html);
         for (String v : List.of("topk", "adaptive")) {
             List<JsonNode> of = new ArrayList<>();
             for (JsonNode run : runs) if (run.get("variant").asText().equals(v)) of.add(run);

@@ -67,6 +67,25 @@ class VerdictsTest {
     }
 
     @Test
+    void aResolvedReconstructionDifferenceInsideTheMarginIsStillEqualReconstruction() {
+        // adaptive reconstructs 0.002 worse on every seed (resolved by the paired test, inside the ±0.005 margin).
+        List<Experiment.RunResult> runs = new ArrayList<>();
+        for (Experiment.RunResult x : planted(0.01, 0.05)) {
+            Map<String, Double> m = new LinkedHashMap<>(x.last().metrics());
+            if (x.variant().equals("adaptive")) m.put(Snapshot.EV, m.get(Snapshot.EV) - 0.002);
+            runs.add(new Experiment.RunResult(x.variant(), x.seed(), x.dir(), 0, 0, List.of(new Snapshot(m, new long[8], new long[25])), x.curve()));
+        }
+        Experiment.Result r = result(runs, List.of("topk", "static", "adaptive"));
+        List<Verdicts.Row> rows = Verdicts.of(r);
+        var ev = find(rows, "adaptive", "static", Snapshot.EV).row();
+        assertEquals(Verdict.WORSE, ev.verdict(), ev.sentence());
+        assertTrue(Verdicts.withinMargin(ev));
+        String text = Verdicts.conclusion(r, rows);
+        assertTrue(text.contains("adaptive vs static: adaptive separates features better at equal or better reconstruction"), text);
+        assertTrue(text.contains("explained variance worse but within ±0.005 (equivalent by TOST)"), text);
+    }
+
+    @Test
     void anInactivePenaltyMarksItsComparisonsAsNoTestOfTheMethod() {
         Experiment.Result r = result(planted(0.01, 1e-4), List.of("topk", "static", "adaptive"));
         List<Verdicts.Row> rows = Verdicts.of(r);
