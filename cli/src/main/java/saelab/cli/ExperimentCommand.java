@@ -75,7 +75,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     String preset;
     @Option(names = "--seeds", description = "Seeds per variant, 0 … N−1 (default: 5 on bench, 3 on small and synthsaebench and with --model; --quick: 2).")
     Integer seeds;
-    @Option(names = "--steps", description = "Training steps per run (default: 600 on bench and small, 20000 on synthsaebench, 2441 with --model; --quick: 60).")
+    @Option(names = "--steps", description = "Training steps per run (default: 1000 on bench, 600 on small, 20000 on synthsaebench, 2441 with --model; --quick: 60).")
     Long steps;
     @Option(names = "--batch", description = "Rows per step (default: 1024 on bench and synthsaebench, 512 on small, 2048 with --model).")
     Integer batch;

@@ -65,7 +65,7 @@ public record ExperimentConfig(Path out, List<Variant> variants, List<Long> seed
             return switch (preset) {
                 case "small" -> new Sizes(1024, 8, 512, 600, 3, 8192);
                 case "synthsaebench" -> new Sizes(4096, 25, 1024, 20_000, 3, 16_384);
-                default -> new Sizes(512, 40, 1024, 600, 5, 8192);
+                default -> new Sizes(512, 40, 1024, 1000, 5, 8192);
             };
         }
     }

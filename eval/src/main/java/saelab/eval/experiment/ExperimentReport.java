@@ -62,8 +62,9 @@ public final class ExperimentReport {
     static final List<Column> PHASE = List.of(new Column(Snapshot.STEP, "step", 0), new Column(Snapshot.LAMBDA2, "λ2(p)", 4),
             new Column(Snapshot.THRESHOLD, "threshold(p)", 4), new Column(Snapshot.ACTIVE, "active latents", 1), new Column(Snapshot.EV, "EV", 4),
             new Column(Snapshot.MCC, "MCC", 4), new Column(Snapshot.ABSORPTION, "absorption", 4),
-            new Column(Snapshot.TRUE_PAIRS_ABOVE, "true pairs n > threshold(p)", 0), new Column(Snapshot.TRUE_PARENT_CHILD_ABOVE, "of them parent/child", 0),
-            new Column(Snapshot.LATENT_PAIRS_ABOVE, "latent pairs n > threshold(p)", 0), new Column(Snapshot.COFIRE_PAIRS, "co-firing pairs", 0),
+            new Column(Snapshot.TRUE_PAIRS_ABOVE, "true pairs n > threshold(p) (n by batch)", 0),
+            new Column(Snapshot.TRUE_PARENT_CHILD_ABOVE, "of them parent/child", 0),
+            new Column(Snapshot.LATENT_PAIRS_ABOVE, "latent pairs n > threshold(p) (n as the penalty normalises it)", 0), new Column(Snapshot.COFIRE_PAIRS, "co-firing pairs", 0),
             new Column(Snapshot.COFIRE_COS, "co-firing |cos|", 4), new Column(Snapshot.ALL_COS, "all-pair |cos|", 4));
 
     /** The summary table's columns for this experiment: those of its kind, and only the metrics its runs measured. */

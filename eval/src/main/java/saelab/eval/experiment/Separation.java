@@ -25,7 +25,8 @@ public record Separation(long coFiringPairs, double coFirePairAbsCos, double coF
     public static final double LOG10_MIN = -4;
 
     /**
-     * @param threshold the penalty's threshold(p) (≤ 0 or NaN: count none)
+     * @param threshold the penalty's threshold(p); at 0 every co-firing pair counts (c_ij = [n_ij > 0], the
+     *                  kernel's limit); NaN counts none
      * @param norm      how the penalty normalises n_ij
      */
     public static Separation of(Codes c, float[] wDec, int d, double threshold, CoFiring.Normalization norm) {
@@ -63,7 +64,7 @@ public record Separation(long coFiringPairs, double coFirePairAbsCos, double coF
                 if (n == 0) continue;
                 double a = Math.abs(cos[i * m + j]);
                 pairs++;
-                if (threshold > 0) {
+                if (threshold >= 0) {
                     double nij = switch (norm) {
                         case BATCH -> (double) n / rows;
                         case MIN_COUNT -> (double) n / Math.min(single[i], single[j]);

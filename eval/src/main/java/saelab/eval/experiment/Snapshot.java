@@ -54,14 +54,14 @@ public record Snapshot(Map<String, Double> metrics, long[] coFiringHistogram, lo
     /**
      * On the synthetic source: every metric, SynthSAEBench's ground-truth scores and the hierarchy
      * absorption included ({@link GroundTruthScores}); the true pairs co-firing above the
-     * variant's threshold(p) (the seed's base 0.1 for a variant without a co-firing threshold).
+     * variant's threshold(p) (the seed's base 0.1 for a variant without a co-firing penalty; at
+     * threshold 0, every co-firing pair, as c_ij = [n_ij > 0] there).
      */
     public static Snapshot measure(TrainConfig cfg, SaeParams p, long step, HeldOut h, double bar) {
         SyntheticSource src = h.source();
         SyntheticSource.Batch b = h.batch();
         int rows = b.rows(), d = cfg.dIn();
-        double t = cfg.penalty().thresholdAt((double) step / cfg.steps());
-        double threshold = cfg.penalty().coFiring() && t > 0 ? t : BASE_THRESHOLD;
+        double threshold = cfg.penalty().coFiring() ? cfg.penalty().thresholdAt((double) step / cfg.steps()) : BASE_THRESHOLD;
         return measure(cfg, p, step, b.x(), rows, (o, codes, wDec) -> o.putAll(GroundTruthScores.of(h.directions(), h.parentOf(), wDec, d, rows,
                 b.rowStart(), b.feature(), codes.k(), codes.idx(), codes.val(),
                 new GroundTruthScores.Settings(bar, HierarchyAbsorption.DEFAULT_BAR, ABSORPTION_MIN_SAMPLES, threshold)).metrics()));
@@ -88,7 +88,7 @@ public record Snapshot(Map<String, Double> metrics, long[] coFiringHistogram, lo
         ReconstructionMetrics rec = ReconstructionMetrics.of(x, xHat, rows, d, null);
         SparsityMetrics sp = SparsityMetrics.of(rows, codes.k(), m, codes.idx(), codes.val(), DENSE_FRACTION);
         float[] wDec = p.wDec().data();
-        Separation sep = Separation.of(codes, wDec, d, cfg.penalty().thresholdAt(prog), cfg.penalty().normalization());
+        Separation sep = Separation.of(codes, wDec, d, cfg.penalty().coFiring() ? cfg.penalty().thresholdAt(prog) : Double.NaN, cfg.penalty().normalization());
         Map<String, Double> o = new LinkedHashMap<>();
         o.put(STEP, (double) step);
         o.put(P, prog);

@@ -17,8 +17,9 @@ class SeparationTest {
         int[] idx = {0, 1, 0, 2, 1, 0, 2, 3};
         float[] val = {1, 1, 1, 1, 1, 1, 1, 0};
         Codes c = new Codes(4, 2, 4, idx, val);
-        Separation sep = Separation.of(c, w, 2, 0, CoFiring.Normalization.BATCH);
+        Separation sep = Separation.of(c, w, 2, Double.NaN, CoFiring.Normalization.BATCH);
         assertEquals(0, sep.pairsAboveThreshold(), "no threshold, nothing counted");
+        assertEquals(2, Separation.of(c, w, 2, 0, CoFiring.Normalization.BATCH).pairsAboveThreshold(), "at t = 0 every co-firing pair has c = 1");
         assertEquals(2, sep.coFiringPairs());
         assertEquals((1.0 + 0.0) / 2, sep.coFirePairAbsCos(), 1e-6);
         assertEquals((2 * 1.0 + 1 * 0.0) / 3, sep.coFirePairAbsCosWeighted(), 1e-6);
