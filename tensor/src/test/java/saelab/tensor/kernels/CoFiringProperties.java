@@ -336,7 +336,7 @@ class CoFiringProperties {
             assertArrayEquals(gAll, gSome, "gradient");
             assertEquals(all.penalizedPairs(), some.penalizedPairs(), "every penalized pair is still examined");
             assertTrue(all.allPairs());
-            assertEquals(norm == Normalization.MIN_COUNT || t == 0, some.allPairs(), "pairs are skipped only under batch normalisation with t > 0");
+            assertEquals(norm != Normalization.BATCH || t == 0, some.allPairs(), "pairs are skipped only under batch normalisation with t > 0");
             assertTrue(some.coFiringPairs() <= all.coFiringPairs());
             if (skipsALatent(f, m, t, !some.allPairs())) skippedSomething[0]++;
         });

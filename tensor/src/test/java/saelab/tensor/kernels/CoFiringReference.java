@@ -56,6 +56,15 @@ final class CoFiringReference {
     }
 
     /** n_ij (0 on the diagonal and for pairs that never co-fire). */
+    /** n_ij by the definition of each normalisation (CoFiring's class comment). */
+    static double normalised(Normalization norm, int both, int rows, int countI, int countJ) {
+        return switch (norm) {
+            case BATCH -> (double) both / rows;
+            case MIN_COUNT -> (double) both / Math.min(countI, countJ);
+            case JACCARD -> (double) both / (countI + countJ - both);
+        };
+    }
+
     static double[][] coFiring(double[][] f, int m, Normalization norm) {
         int rows = f.length;
         int[] count = counts(f, m);
@@ -65,7 +74,7 @@ final class CoFiringReference {
                 if (i == j) continue;
                 int both = 0;
                 for (double[] row : f) if (row[i] > 0 && row[j] > 0) both++;
-                if (both > 0) n[i][j] = norm == Normalization.BATCH ? (double) both / rows : (double) both / Math.min(count[i], count[j]);
+                if (both > 0) n[i][j] = normalised(norm, both, rows, count[i], count[j]);
             }
         }
         return n;
@@ -89,7 +98,7 @@ final class CoFiringReference {
                 int both = 0;
                 for (double[] row : f) if (row[i] > 0 && row[j] > 0) both++;
                 if (both == 0) continue;
-                double n = norm == Normalization.BATCH ? (double) both / rows : (double) both / Math.min(count[i], count[j]);
+                double n = normalised(norm, both, rows, count[i], count[j]);
                 c[i][j] = t == 0 ? (n > 0 ? 1 : 0) : Math.min(1, Math.max(0, (n - t) / t));
             }
         }
