@@ -47,34 +47,14 @@ class JaccardCoFiringProperties {
         }
     }
 
-    /** c_ij under the Jaccard normalisation, with the t → 0 limit c = [n > 0]. */
+    /** c_ij under the Jaccard normalisation, with the t → 0 limit c = [n > 0] (the shared dense reference). */
     static double[][] jaccardCompetition(double[][] f, int m, double t) {
-        int[] count = new int[m];
-        for (double[] row : f) for (int i = 0; i < m; i++) if (row[i] > 0) count[i]++;
-        double[][] c = new double[m][m];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < m; j++) {
-                if (i == j) continue;
-                int both = 0;
-                for (double[] row : f) if (row[i] > 0 && row[j] > 0) both++;
-                if (both == 0) continue;
-                double n = (double) both / (count[i] + count[j] - both);
-                c[i][j] = t == 0 ? 1 : Math.min(1, Math.max(0, (n - t) / t));
-            }
-        }
-        return c;
+        return CoFiringReference.competition(f, m, t, Normalization.JACCARD);
     }
 
-    /** Σ_{i≠j} c_ij · Σ_b f_bi f_bj / B. */
+    /** Σ_{i≠j} c_ij · Σ_b f_bi f_bj / B (the shared dense reference). */
     static double activationPenalty(double[][] f, double[][] c) {
-        double p = 0;
-        for (int i = 0; i < c.length; i++) for (int j = 0; j < c.length; j++) {
-            if (i == j || c[i][j] == 0) continue;
-            double g = 0;
-            for (double[] row : f) g += row[i] * row[j];
-            p += c[i][j] * g / f.length;
-        }
-        return p;
+        return CoFiringReference.activationPenalty(f, c);
     }
 
     /** dP/df_bi = (2/B) Σ_j c_ij f_bj, the analytic gradient for the large problems (finite differences are checked on the small ones). */
