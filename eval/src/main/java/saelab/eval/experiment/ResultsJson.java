@@ -155,7 +155,10 @@ final class ResultsJson {
             num(o, "p", v.rawP());
             num(o, "holm_p", v.holmP());
             num(o, "cohen_dz", v.cohenDz());
-            if (v.metric().hasMargin()) num(o, "tost_p", v.tostP());
+            if (v.metric().hasMargin()) {
+                num(o, "tost_p", v.tostP());
+                o.put("within_margin", Verdicts.withinMargin(v));
+            }
             o.put("verdict", Verdicts.word(v.verdict()));
             num(o, "detectable_effect_80", v.detectableEffect());
             if (v.seedsNeeded() > 0) o.put("seeds_needed", v.seedsNeeded());

@@ -74,6 +74,7 @@ class ExperimentEndToEndTest {
             assertEquals("adaptive", v.get("a").asText());
             assertEquals(2, v.get("seeds").asInt());
             assertTrue(List.of("better", "worse", "equivalent", "inconclusive").contains(v.get("verdict").asText()));
+            assertEquals(v.get("metric").asText().equals(Snapshot.EV), v.has("within_margin"), "only reconstruction has a margin");
         }
         assertTrue(page.indexOf("<h2>Verdict</h2>") < page.indexOf("<h2>Summary"), "the verdict comes first");
         for (String v : List.of("topk", "adaptive")) {
