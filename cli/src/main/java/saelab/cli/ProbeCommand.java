@@ -21,7 +21,7 @@ import saelab.model.tokenizer.GemmaTokenizer;
                 "",
                 "Each text of --data is tokenized with <bos> first (cut to --context tokens),",
                 "run to layer L; the SAE latents and the residual are mean-pooled over its",
-                "tokens, <bos> excluded. The texts are shuffled with --seed, 20% held out.",
+                "tokens, <bos> excluded. The texts are shuffled with --seed, 20%% held out.",
                 "For k in 1, 2, 5, 10, 20, 50 (capped at the width): the k columns with the",
                 "largest |mean(positive) - mean(rest)| on the train split, an L2 logistic",
                 "regression on them (scikit-learn's C = 1), accuracy on the test split.",

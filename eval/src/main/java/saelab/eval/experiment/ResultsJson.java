@@ -4,9 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import saelab.eval.report.SeedSpread;
@@ -165,12 +163,10 @@ final class ResultsJson {
             if (row.noTest()) o.put("caveat", row.caveat());
         }
         root.put("conclusion", conclusion);
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "results", ".tmp");
         try {
-            json.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
+            saelab.model.AtomicFiles.write(file, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
         }
     }
 

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Base64;
 import java.util.List;
+import saelab.model.AtomicFiles;
 
 /**
  * One self-contained HTML page: headings, text, tables and PNG plots embedded as data URIs, so
@@ -64,15 +64,12 @@ public final class HtmlReport {
                 + body + "</body></html>\n";
     }
 
+    /** Writes the page atomically and readable by all, as every saelab output file ({@link AtomicFiles}). */
     public Path write(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
-            Files.writeString(tmp, html(), StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
+            AtomicFiles.write(file, html().getBytes(StandardCharsets.UTF_8));
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
         }
         return file;
     }

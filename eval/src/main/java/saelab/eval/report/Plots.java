@@ -3,12 +3,12 @@ package saelab.eval.report;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.knowm.xchart.BitmapEncoder;
+import saelab.model.AtomicFiles;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
@@ -208,16 +208,12 @@ public final class Plots {
     }
 
     private static Path write(Chart<?, ?> chart, Path png) throws IOException {
-        Path dir = png.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, png.getFileName().toString(), ".tmp");
+        var out = new java.io.ByteArrayOutputStream();
+        BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
         try {
-            try (var out = Files.newOutputStream(tmp)) {
-                BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-            }
-            Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
+            AtomicFiles.write(png, out.toByteArray());
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
         }
         return png;
     }

@@ -77,6 +77,10 @@ class ExperimentEndToEndTest {
             assertEquals(v.get("metric").asText().equals(Snapshot.EV), v.has("within_margin"), "only reconstruction has a margin");
         }
         assertTrue(page.indexOf("<h2>Verdict</h2>") < page.indexOf("<h2>Summary"), "the verdict comes first");
+        for (String f : List.of("report.html", "results.json", "plots/pareto-ev-mcc.png", GroundTruthFile.NAME)) {
+            assertTrue(Files.getPosixFilePermissions(dir.resolve(f)).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ),
+                    f + " is readable by others, not owner-only as a temporary file is created");
+        }
         for (String v : List.of("topk", "adaptive")) {
             List<JsonNode> of = new ArrayList<>();
             for (JsonNode run : runs) if (run.get("variant").asText().equals(v)) of.add(run);
