@@ -23,10 +23,10 @@ class FeatureMatchProperties {
                 .checkAssert((n, extra, seed) -> {
                     Random rnd = new Random(seed);
                     int d = 2 + rnd.nextInt(23), m = n + extra;
-                    float[] truth = GroundTruthMetricsProperties.randomDirs(seed, n, d);
+                    float[] truth = RandomDirections.of(seed, n, d);
                     // Latent slot[i] holds ±s·(feature i) for a random permutation, sign and scale; the rest are random.
                     int[] slot = rnd.ints(0, m).distinct().limit(n).toArray();
-                    float[] dec = GroundTruthMetricsProperties.randomDirs(seed + 1, m, d);
+                    float[] dec = RandomDirections.of(seed + 1, m, d);
                     if (extra > 0) seen[0]++;
                     for (int i = 0; i < n; i++) {
                         float s = (rnd.nextBoolean() ? -1f : 1f) * (0.5f + 3 * rnd.nextFloat());
@@ -41,7 +41,7 @@ class FeatureMatchProperties {
                     for (int i = 0; i < n; i++) {
                         int l = fm.latentOfFeature()[i];
                         assertEquals(i, fm.featureOfLatent()[l], "the two maps agree");
-                        assertEquals(1.0, Math.abs(GroundTruthMetricsProperties.cosine(truth, i, dec, l, d)), COS_TOL, "feature " + i);
+                        assertEquals(1.0, Math.abs(RandomDirections.cosine(truth, i, dec, l, d)), COS_TOL, "feature " + i);
                     }
                 });
         assertTrue(seen[0] > 0 && seen[1] > 0, "extra latents in " + seen[0] + " examples, a flipped first feature in " + seen[1]);
