@@ -127,8 +127,13 @@ public final class ExperimentReport {
             String f = "%+." + s.digits() + "f";
             String delta = v.n() < 2 ? String.format(Locale.ROOT, f, v.meanDifference())
                     : String.format(Locale.ROOT, f + " [" + f + ", " + f + "]", v.meanDifference(), v.ciLow(), v.ciHigh());
-            String verdict = Verdicts.phrase(v);
-            if (v.metric().hasMargin()) verdict += String.format(Locale.ROOT, " (margin ±%s, TOST p %.2g)", Verdicts.plain(v.metric().equivalenceMargin()), v.tostP());
+            String verdict = Verdicts.word(v.verdict());
+            if (v.metric().hasMargin()) {
+                String margin = "±" + Verdicts.plain(v.metric().equivalenceMargin());
+                verdict += Verdicts.withinMargin(v) && v.verdict() != saelab.eval.stats.Verdict.EQUIVALENT
+                        ? String.format(Locale.ROOT, " but within %s (TOST p %.2g)", margin, v.tostP())
+                        : String.format(Locale.ROOT, " (margin %s, TOST p %.2g)", margin, v.tostP());
+            }
             if (v.verdict() == saelab.eval.stats.Verdict.INCONCLUSIVE && Double.isFinite(v.detectableEffect())) {
                 verdict += String.format(Locale.ROOT, " (detectable: %.2g%s)", v.detectableEffect(),
                         v.seedsNeeded() > 0 ? String.format(Locale.ROOT, "; observed needs %d seeds", v.seedsNeeded()) : "");
