@@ -125,6 +125,67 @@ class MalformedSafetensorsTest {
                 "'w'", "more elements than a file can hold");
     }
 
+    /** Two F32 tensors, a = [1, 2] and b = [3], whose header is padded with 7 spaces as writers do. */
+    private static final String TWO_TENSORS = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+            + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}       ";
+
+    @Test
+    void headerLengthOneToSevenBytesShortIsRefusedNotReadShifted() {
+        byte[] header = TWO_TENSORS.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] data = new byte[12];
+        for (int k = 1; k <= 7; k++) {
+            // The JSON still parses (only padding is cut), but the data would start k bytes early.
+            Path f = RawFiles.write(dir.resolve("short" + k + ".safetensors"), header.length - k, header, data);
+            assertRejected(f, f, k + " bytes after the last tensor", "fill the data exactly");
+        }
+    }
+
+    @Test
+    void headerLengthOneToSevenBytesLongIsRefused() {
+        byte[] header = TWO_TENSORS.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        // Data bytes that are JSON whitespace, so the longer header still parses.
+        byte[] data = new byte[12];
+        java.util.Arrays.fill(data, (byte) ' ');
+        for (int k = 1; k <= 7; k++) {
+            Path f = RawFiles.write(dir.resolve("long" + k + ".safetensors"), header.length + k, header, data);
+            assertRejected(f, f, k <= 4 ? "'b'" : "'a'", "past the end of the data (" + (12 - k) + " bytes");
+        }
+    }
+
+    @Test
+    void appendedBytesAreRefused() {
+        Path f = RawFiles.write(dir.resolve("appended.safetensors"), TWO_TENSORS, new byte[15]);
+        assertRejected(f, f, "3 bytes after the last tensor", "data is 15 bytes", "tensors end at 12");
+        Path empty = RawFiles.write(dir.resolve("nothing.safetensors"), "{}", new byte[1]);
+        assertRejected(empty, empty, "1 bytes after the last tensor");
+    }
+
+    @Test
+    void gapsBetweenOrBeforeTensorsAreRefused() {
+        assertRejected("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12,
+                "'b'", "leave bytes [4, 8) unused", "where tensor 'a' ends");
+        assertRejected("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8,
+                "'a'", "leave bytes [0, 4) unused", "start of the data");
+    }
+
+    @Test
+    void zeroSizedTensorsBetweenOthersAreAccepted() {
+        Path f = file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"z\":{\"dtype\":\"F32\",\"shape\":[0,3],\"data_offsets\":[4,4]},"
+                + "\"b\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8);
+        try (TensorStore s = TensorStore.open(f)) {
+            org.junit.jupiter.api.Assertions.assertEquals(java.util.Set.of("a", "z", "b"), s.names());
+            org.junit.jupiter.api.Assertions.assertEquals(0, s.tensor("z").numel());
+            org.junit.jupiter.api.Assertions.assertEquals(4, s.tensor("b").data().address() - s.tensor("a").data().address());
+        }
+    }
+
+    @Test
+    void headerStartingWithWhitespaceIsRefused() {
+        assertRejected(" {}", 0, "must begin with '{'", "byte 32");
+    }
+
     @Test
     void indexNamingATensorMissingFromItsShard() {
         SafetensorsWriter.write(dir.resolve("s1.safetensors"), Map.of("x", TensorData.f32(new long[] {1}, new float[] {1})));
