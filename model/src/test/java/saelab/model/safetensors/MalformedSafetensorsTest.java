@@ -187,6 +187,27 @@ class MalformedSafetensorsTest {
     }
 
     @Test
+    void metadataNumbersAreReadWithTheFileAndKeyNamed() {
+        Path f = file("{\"__metadata__\":{\"step\":\"214\",\"bad\":\"abc\",\"big\":\"99999999999999999999\"}}", 0);
+        try (TensorStore s = TensorStore.open(f)) {
+            org.junit.jupiter.api.Assertions.assertEquals(java.util.OptionalLong.of(214), s.metadataLong("step"));
+            org.junit.jupiter.api.Assertions.assertEquals(java.util.OptionalLong.empty(), s.metadataLong("absent"));
+            for (String key : new String[] {"bad", "big"}) {
+                var e = assertThrows(SafetensorsException.class, () -> s.metadataLong(key));
+                assertTrue(e.getMessage().startsWith(f + ": metadata \"" + key + "\" is '"), e.getMessage());
+                assertTrue(e.getMessage().contains("expected a decimal integer"), e.getMessage());
+                assertTrue(!e.getMessage().contains("For input string") && !e.getMessage().contains("\n"), e.getMessage());
+            }
+        }
+        SafetensorsWriter.write(dir.resolve("s1.safetensors"), Map.of("x", TensorData.f32(new long[] {1}, new float[] {1})));
+        Path index = writeIndex("{\"metadata\":{\"total_size\":\"4x\"},\"weight_map\":{\"x\":\"s1.safetensors\"}}");
+        try (TensorStore s = TensorStore.open(index)) {
+            var e = assertThrows(SafetensorsException.class, () -> s.metadataLong("total_size"));
+            assertTrue(e.getMessage().startsWith(index + ": metadata \"total_size\" is '4x'"), e.getMessage());
+        }
+    }
+
+    @Test
     void indexNamingATensorMissingFromItsShard() {
         SafetensorsWriter.write(dir.resolve("s1.safetensors"), Map.of("x", TensorData.f32(new long[] {1}, new float[] {1})));
         Path index = writeIndex("{\"metadata\":{},\"weight_map\":{\"x\":\"s1.safetensors\",\"y\":\"s1.safetensors\"}}");
