@@ -42,8 +42,18 @@ record SafetensorsHeader(Map<String, Entry> entries, Map<String, String> metadat
 
     static SafetensorsHeader parse(Path file, byte[] json, long dataBytes) {
         JsonNode root;
+        String text;
         try {
-            root = JSON.readTree(json);
+            // Decoded here, strictly: given bytes, Jackson would guess UTF-16 or UTF-32 from zero bytes.
+            text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(json)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw SafetensorsException.inFile(file, "header is not valid UTF-8 (expected a UTF-8 JSON object)");
+        }
+        try {
+            root = JSON.readTree(text);
         } catch (JacksonException e) {
             throw SafetensorsException.inFile(file, "header is not valid JSON: " + e.getOriginalMessage());
         } catch (java.io.IOException e) {

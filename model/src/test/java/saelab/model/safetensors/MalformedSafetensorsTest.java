@@ -59,6 +59,17 @@ class MalformedSafetensorsTest {
     }
 
     @Test
+    void headerThatIsNotUtf8OrLooksLikeAnotherEncoding() {
+        // Jackson guesses UTF-16/32 from zero bytes; the format says UTF-8, and no reader's exception may leak.
+        for (byte[] header : new byte[][] {RawFiles.bytes('{', 0, 0, 0), RawFiles.bytes('{', 0, '}', 0), RawFiles.bytes('{', '"', 0xff, '"', '}')}) {
+            Path f = RawFiles.write(dir.resolve("enc.safetensors"), header.length, header, new byte[0]);
+            var e = assertThrows(SafetensorsException.class, () -> TensorStore.open(f).close());
+            assertTrue(e.getMessage().startsWith(f + ": header is not valid"), e.getMessage());
+            assertTrue(!e.getMessage().contains("Exception") && !e.getMessage().contains("\n"), e.getMessage());
+        }
+    }
+
+    @Test
     void headerThatIsNotAnObject() {
         assertRejected("[1, 2, 3]", 0, "JSON object", "array");
         assertRejected("\"x\"", 0, "JSON object");

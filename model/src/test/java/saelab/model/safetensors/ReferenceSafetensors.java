@@ -39,7 +39,9 @@ final class ReferenceSafetensors {
         if (n == 0 || file[8] != '{') return Optional.empty();
         JsonNode root;
         try {
-            root = STRICT.readTree(Arrays.copyOfRange(file, 8, dataStart));
+            String text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(file, 8, (int) n)).toString(); // REPORTs malformed input by default
+            root = STRICT.readTree(text);
         } catch (Exception e) {
             return Optional.empty();
         }

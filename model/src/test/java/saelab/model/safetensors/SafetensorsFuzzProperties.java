@@ -38,7 +38,7 @@ class SafetensorsFuzzProperties {
     static final long SEED = 0x5AFE_7E45_0F22L;
     static final int EXAMPLES = 3000;
 
-    enum Mutation { BIT_FLIP, TRUNCATE, APPEND, HEADER_LENGTH, OFFSETS, DTYPE, SHAPE }
+    enum Mutation { BIT_FLIP, HEADER_BYTE, TRUNCATE, APPEND, HEADER_LENGTH, OFFSETS, DTYPE, SHAPE }
 
     enum Outcome { SAME, REFUSED, VALID_OTHER_FILE, SILENTLY_WRONG, FOREIGN_EXCEPTION, REFUSED_A_VALID_FILE }
 
@@ -144,6 +144,13 @@ class SafetensorsFuzzProperties {
                 byte[] out = file.clone();
                 int flips = 1 + (r.nextInt(4) == 0 ? r.nextInt(3) : 0);
                 for (int i = 0; i < flips; i++) out[r.nextInt(out.length)] ^= (byte) (1 << r.nextInt(8));
+                yield out;
+            }
+            case HEADER_BYTE -> {
+                // One header byte set to a byte that matters to JSON or to UTF-8 (structure, digits, zero, invalid lead bytes).
+                byte[] interesting = {0, (byte) 0xff, (byte) 0x80, (byte) 0xc3, '"', '{', '}', '[', ',', ':', ' ', '\n', '0', '9', '-', 'e'};
+                byte[] out = file.clone();
+                out[8 + r.nextInt((int) headerLength(file))] = interesting[r.nextInt(interesting.length)];
                 yield out;
             }
             case TRUNCATE -> Arrays.copyOf(file, r.nextInt(file.length));
