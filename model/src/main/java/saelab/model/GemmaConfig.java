@@ -111,7 +111,7 @@ public record GemmaConfig(
                 keys.positiveInt("head_dim"),
                 keys.positiveNumber("query_pre_attn_scalar"),
                 keys.positiveNumber("rms_norm_eps"),
-                keys.positiveNumber("rope_theta"),
+                keys.ropeTheta(),
                 keys.nullablePositiveNumber("attn_logit_softcapping"),
                 keys.nullablePositiveNumber("final_logit_softcapping"),
                 keys.positiveInt("sliding_window"),
@@ -220,6 +220,38 @@ public record GemmaConfig(
         Double nullablePositiveNumber(String key) {
             JsonNode v = root.get(key);
             return v == null || v.isNull() ? null : positiveNumber(key);
+        }
+
+        /**
+         * transformers 4.x writes a top-level {@code rope_theta}; 5.x writes
+         * {@code rope_parameters: {rope_type: "default", rope_theta: …}} instead. Either is read;
+         * both must agree; a rope_type other than "default" (scaled RoPE) is not gemma-2's and is refused.
+         */
+        double ropeTheta() {
+            JsonNode params = root.get("rope_parameters");
+            JsonNode top = root.get("rope_theta");
+            if (params == null || params.isNull()) {
+                if (top == null || top.isNull()) {
+                    throw new ConfigException(file + ": missing key 'rope_theta' (or 'rope_parameters.rope_theta'), expected a positive number");
+                }
+                return positiveNumber("rope_theta");
+            }
+            if (!params.isObject()) throw invalid("rope_parameters", params, "an object {\"rope_type\": \"default\", \"rope_theta\": ...}");
+            JsonNode type = params.get("rope_type");
+            if (type != null && !type.isNull() && !(type.isTextual() && type.textValue().equals("default"))) {
+                throw invalid("rope_parameters.rope_type", type, "\"default\" (gemma-2 uses unscaled RoPE)");
+            }
+            JsonNode theta = params.get("rope_theta");
+            if (theta == null || theta.isNull()) {
+                throw new ConfigException(file + ": missing key 'rope_parameters.rope_theta', expected a positive number");
+            }
+            if (!theta.isNumber() || !(theta.doubleValue() > 0) || Double.isInfinite(theta.doubleValue())) {
+                throw invalid("rope_parameters.rope_theta", theta, "a positive number");
+            }
+            if (top != null && !top.isNull() && !(top.isNumber() && top.doubleValue() == theta.doubleValue())) {
+                throw invalid("rope_theta", top, "the same number as rope_parameters.rope_theta (" + theta + ")");
+            }
+            return theta.doubleValue();
         }
 
         boolean booleanOr(String key, boolean fallback) {

@@ -90,6 +90,27 @@ class GemmaConfigTest {
         assertEquals(List.of(1, 107), c.eosTokenIds());
     }
 
+    @Test
+    void ropeThetaInTransformers5Layout() throws IOException {
+        String v5 = GEMMA_2_2B.replace("\"rope_theta\": 10000.0,",
+                "\"rope_parameters\": {\"rope_theta\": 12345.5, \"rope_type\": \"default\"},");
+        assertTrue(!v5.contains("\"rope_theta\": 10000.0"), "the 4.x key is gone");
+        config(v5);
+        assertEquals(12345.5, GemmaConfig.read(dir).ropeTheta());
+        config(v5.replace(", \"rope_type\": \"default\"", ""));
+        assertEquals(12345.5, GemmaConfig.read(dir).ropeTheta());
+        // Both layouts at once (as a 4.x file touched by 5.x might be) must agree.
+        config(v5.replace("\"rope_parameters\"", "\"rope_theta\": 12345.5, \"rope_parameters\""));
+        assertEquals(12345.5, GemmaConfig.read(dir).ropeTheta());
+        assertRejected(v5.replace("\"rope_parameters\"", "\"rope_theta\": 10000, \"rope_parameters\""),
+                "'rope_theta' is 10000", "same number as rope_parameters.rope_theta (12345.5)");
+        assertRejected(v5.replace("\"default\"", "\"linear\""), "'rope_parameters.rope_type' is \"linear\"", "\"default\"");
+        assertRejected(v5.replace("12345.5", "\"big\""), "'rope_parameters.rope_theta' is \"big\"", "positive number");
+        assertRejected(v5.replace("\"rope_theta\": 12345.5, ", ""), "missing key 'rope_parameters.rope_theta'");
+        assertRejected(v5.replace("{\"rope_theta\": 12345.5, \"rope_type\": \"default\"}", "7"), "'rope_parameters' is 7", "an object");
+        assertRejected(GEMMA_2_2B.replace("\"rope_theta\": 10000.0,", ""), "missing key 'rope_theta' (or 'rope_parameters.rope_theta')");
+    }
+
     private void assertRejected(String json, String... fragments) throws IOException {
         Path file = config(json);
         var e = assertThrows(GemmaConfig.ConfigException.class, () -> GemmaConfig.read(dir));

@@ -96,6 +96,11 @@ public final class SafetensorsFile implements TensorStore {
     }
 
     @Override
+    public Path location() {
+        return file;
+    }
+
+    @Override
     public Map<String, String> metadata() {
         return metadata;
     }

@@ -15,9 +15,12 @@ import java.util.Map;
 
 /**
  * The JSON header of a safetensors file, checked against the size of the data that follows it:
- * every entry has a known dtype, a non-negative shape and offsets [begin, end) inside the data,
- * whose length is exactly the shape's element count times the dtype size, and no two tensors
- * share a byte. Anything else is a {@link SafetensorsException} naming the file and tensor.
+ * every entry has a known dtype, a non-negative shape and offsets [begin, end) whose length is
+ * exactly the shape's element count times the dtype size, and the tensors, in offset order, tile
+ * the data exactly: no gap, no overlap, no trailing byte (Hugging Face's rules). Without the
+ * tiling a header length a few bytes short (eating the writer's space padding) was accepted and
+ * every tensor read shifted. Anything else is a {@link SafetensorsException} naming the file and
+ * tensor.
  */
 record SafetensorsHeader(Map<String, Entry> entries, Map<String, String> metadata) {
 
@@ -39,12 +42,26 @@ record SafetensorsHeader(Map<String, Entry> entries, Map<String, String> metadat
 
     static SafetensorsHeader parse(Path file, byte[] json, long dataBytes) {
         JsonNode root;
+        String text;
         try {
-            root = JSON.readTree(json);
+            // Decoded here, strictly: given bytes, Jackson would guess UTF-16 or UTF-32 from zero bytes.
+            text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(json)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw SafetensorsException.inFile(file, "header is not valid UTF-8 (expected a UTF-8 JSON object)");
+        }
+        try {
+            root = JSON.readTree(text);
         } catch (JacksonException e) {
             throw SafetensorsException.inFile(file, "header is not valid JSON: " + e.getOriginalMessage());
         } catch (java.io.IOException e) {
             throw SafetensorsException.inFile(file, "cannot read JSON: " + e);
+        }
+        if (json.length > 0 && json[0] != '{' && root != null && root.isObject()) {
+            throw SafetensorsException.inFile(file, "header must begin with '{', found byte " + (json[0] & 0xff)
+                    + " (the format allows padding only after the JSON)");
         }
         if (root == null || !root.isObject()) {
             throw SafetensorsException.inFile(file, "header must be a JSON object of tensor entries, found "
@@ -60,7 +77,7 @@ record SafetensorsHeader(Map<String, Entry> entries, Map<String, String> metadat
                 entries.put(name, parseEntry(file, name, field.getValue(), dataBytes));
             }
         }
-        checkNoOverlap(file, entries.values());
+        checkTiling(file, entries.values(), dataBytes);
         return new SafetensorsHeader(Collections.unmodifiableMap(entries), metadata);
     }
 
@@ -144,18 +161,34 @@ record SafetensorsHeader(Map<String, Entry> entries, Map<String, String> metadat
         return out;
     }
 
-    /** Sorted by begin, each tensor must start at or after the previous one's end. */
-    private static void checkNoOverlap(Path file, Iterable<Entry> entries) {
+    /**
+     * Sorted by offsets, each tensor must start exactly where the previous one ended (the first at
+     * 0) and the last must end exactly at the end of the data.
+     */
+    private static void checkTiling(Path file, Iterable<Entry> entries, long dataBytes) {
         List<Entry> sorted = new ArrayList<>();
         entries.forEach(sorted::add);
         sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
-        for (int i = 1; i < sorted.size(); i++) {
-            Entry prev = sorted.get(i - 1), cur = sorted.get(i);
-            if (cur.begin() < prev.end()) {
+        long expectedBegin = 0;
+        Entry prev = null;
+        for (Entry cur : sorted) {
+            if (cur.begin() < expectedBegin) {
                 throw SafetensorsException.inTensor(file, cur.name(), "data_offsets [" + cur.begin() + ", "
                         + cur.end() + "] overlap tensor '" + prev.name() + "' at [" + prev.begin() + ", "
                         + prev.end() + "]: expected each tensor to own its bytes");
             }
+            if (cur.begin() > expectedBegin) {
+                throw SafetensorsException.inTensor(file, cur.name(), "data_offsets [" + cur.begin() + ", "
+                        + cur.end() + "] leave bytes [" + expectedBegin + ", " + cur.begin() + ") unused: expected it to begin at "
+                        + expectedBegin + (prev == null ? " (the start of the data)" : " where tensor '" + prev.name() + "' ends"));
+            }
+            expectedBegin = cur.end();
+            prev = cur;
+        }
+        if (expectedBegin != dataBytes) {
+            throw SafetensorsException.inFile(file, (dataBytes - expectedBegin) + " bytes after the last tensor"
+                    + " (the data is " + dataBytes + " bytes but the tensors end at " + expectedBegin
+                    + "): expected the tensors to fill the data exactly; is the header length wrong or the file appended to?");
         }
     }
 }

@@ -108,6 +108,11 @@ public final class ShardedSafetensors implements TensorStore {
     }
 
     @Override
+    public Path location() {
+        return index;
+    }
+
+    @Override
     public Map<String, String> metadata() {
         return metadata;
     }

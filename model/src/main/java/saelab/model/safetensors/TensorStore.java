@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -28,6 +29,25 @@ public interface TensorStore extends AutoCloseable {
 
     /** {@code __metadata__} of a single file, or the index's {@code metadata} (values as text). */
     Map<String, String> metadata();
+
+    /** Where this store was opened from: the file, or the index of a sharded checkpoint. */
+    Path location();
+
+    /**
+     * The metadata value under {@code key} as a decimal integer, empty when absent; any other text
+     * is a {@link SafetensorsException} naming {@link #location()}, the key and the value.
+     */
+    default OptionalLong metadataLong(String key) {
+        String text = metadata().get(key);
+        if (text == null) return OptionalLong.empty();
+        try {
+            return OptionalLong.of(Long.parseLong(text));
+        } catch (NumberFormatException e) {
+            String shown = text.length() <= 40 ? text : text.substring(0, 40) + "...";
+            throw SafetensorsException.inFile(location(), "metadata \"" + key + "\" is '" + shown
+                    + "', expected a decimal integer from " + Long.MIN_VALUE + " to " + Long.MAX_VALUE);
+        }
+    }
 
     @Override
     void close();

@@ -59,6 +59,17 @@ class MalformedSafetensorsTest {
     }
 
     @Test
+    void headerThatIsNotUtf8OrLooksLikeAnotherEncoding() {
+        // Jackson guesses UTF-16/32 from zero bytes; the format says UTF-8, and no reader's exception may leak.
+        for (byte[] header : new byte[][] {RawFiles.bytes('{', 0, 0, 0), RawFiles.bytes('{', 0, '}', 0), RawFiles.bytes('{', '"', 0xff, '"', '}')}) {
+            Path f = RawFiles.write(dir.resolve("enc.safetensors"), header.length, header, new byte[0]);
+            var e = assertThrows(SafetensorsException.class, () -> TensorStore.open(f).close());
+            assertTrue(e.getMessage().startsWith(f + ": header is not valid"), e.getMessage());
+            assertTrue(!e.getMessage().contains("Exception") && !e.getMessage().contains("\n"), e.getMessage());
+        }
+    }
+
+    @Test
     void headerThatIsNotAnObject() {
         assertRejected("[1, 2, 3]", 0, "JSON object", "array");
         assertRejected("\"x\"", 0, "JSON object");
@@ -123,6 +134,88 @@ class MalformedSafetensorsTest {
                 "'w'", "shape [2, 3] of BF16 needs 12 bytes", "span 16");
         assertRejected("{\"w\":{\"dtype\":\"I64\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,8]}}", 8,
                 "'w'", "more elements than a file can hold");
+    }
+
+    /** Two F32 tensors, a = [1, 2] and b = [3], whose header is padded with 7 spaces as writers do. */
+    private static final String TWO_TENSORS = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+            + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}       ";
+
+    @Test
+    void headerLengthOneToSevenBytesShortIsRefusedNotReadShifted() {
+        byte[] header = TWO_TENSORS.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] data = new byte[12];
+        for (int k = 1; k <= 7; k++) {
+            // The JSON still parses (only padding is cut), but the data would start k bytes early.
+            Path f = RawFiles.write(dir.resolve("short" + k + ".safetensors"), header.length - k, header, data);
+            assertRejected(f, f, k + " bytes after the last tensor", "fill the data exactly");
+        }
+    }
+
+    @Test
+    void headerLengthOneToSevenBytesLongIsRefused() {
+        byte[] header = TWO_TENSORS.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        // Data bytes that are JSON whitespace, so the longer header still parses.
+        byte[] data = new byte[12];
+        java.util.Arrays.fill(data, (byte) ' ');
+        for (int k = 1; k <= 7; k++) {
+            Path f = RawFiles.write(dir.resolve("long" + k + ".safetensors"), header.length + k, header, data);
+            assertRejected(f, f, k <= 4 ? "'b'" : "'a'", "past the end of the data (" + (12 - k) + " bytes");
+        }
+    }
+
+    @Test
+    void appendedBytesAreRefused() {
+        Path f = RawFiles.write(dir.resolve("appended.safetensors"), TWO_TENSORS, new byte[15]);
+        assertRejected(f, f, "3 bytes after the last tensor", "data is 15 bytes", "tensors end at 12");
+        Path empty = RawFiles.write(dir.resolve("nothing.safetensors"), "{}", new byte[1]);
+        assertRejected(empty, empty, "1 bytes after the last tensor");
+    }
+
+    @Test
+    void gapsBetweenOrBeforeTensorsAreRefused() {
+        assertRejected("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12,
+                "'b'", "leave bytes [4, 8) unused", "where tensor 'a' ends");
+        assertRejected("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8,
+                "'a'", "leave bytes [0, 4) unused", "start of the data");
+    }
+
+    @Test
+    void zeroSizedTensorsBetweenOthersAreAccepted() {
+        Path f = file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"z\":{\"dtype\":\"F32\",\"shape\":[0,3],\"data_offsets\":[4,4]},"
+                + "\"b\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8);
+        try (TensorStore s = TensorStore.open(f)) {
+            org.junit.jupiter.api.Assertions.assertEquals(java.util.Set.of("a", "z", "b"), s.names());
+            org.junit.jupiter.api.Assertions.assertEquals(0, s.tensor("z").numel());
+            org.junit.jupiter.api.Assertions.assertEquals(4, s.tensor("b").data().address() - s.tensor("a").data().address());
+        }
+    }
+
+    @Test
+    void headerStartingWithWhitespaceIsRefused() {
+        assertRejected(" {}", 0, "must begin with '{'", "byte 32");
+    }
+
+    @Test
+    void metadataNumbersAreReadWithTheFileAndKeyNamed() {
+        Path f = file("{\"__metadata__\":{\"step\":\"214\",\"bad\":\"abc\",\"big\":\"99999999999999999999\"}}", 0);
+        try (TensorStore s = TensorStore.open(f)) {
+            org.junit.jupiter.api.Assertions.assertEquals(java.util.OptionalLong.of(214), s.metadataLong("step"));
+            org.junit.jupiter.api.Assertions.assertEquals(java.util.OptionalLong.empty(), s.metadataLong("absent"));
+            for (String key : new String[] {"bad", "big"}) {
+                var e = assertThrows(SafetensorsException.class, () -> s.metadataLong(key));
+                assertTrue(e.getMessage().startsWith(f + ": metadata \"" + key + "\" is '"), e.getMessage());
+                assertTrue(e.getMessage().contains("expected a decimal integer"), e.getMessage());
+                assertTrue(!e.getMessage().contains("For input string") && !e.getMessage().contains("\n"), e.getMessage());
+            }
+        }
+        SafetensorsWriter.write(dir.resolve("s1.safetensors"), Map.of("x", TensorData.f32(new long[] {1}, new float[] {1})));
+        Path index = writeIndex("{\"metadata\":{\"total_size\":\"4x\"},\"weight_map\":{\"x\":\"s1.safetensors\"}}");
+        try (TensorStore s = TensorStore.open(index)) {
+            var e = assertThrows(SafetensorsException.class, () -> s.metadataLong("total_size"));
+            assertTrue(e.getMessage().startsWith(index + ": metadata \"total_size\" is '4x'"), e.getMessage());
+        }
     }
 
     @Test

@@ -93,7 +93,7 @@ public final class SaeCheckpoint {
         if (d <= 0 || m <= 0) throw new IllegalArgumentException(dir.resolve(CONFIG) + ": d_in and d_sae must be positive integers");
         try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(WEIGHTS))) {
             SaeParams p = SaeParams.of(d, m, load(f, "W_enc", d, m), load(f, "b_enc", m), load(f, "W_dec", m, d), load(f, "b_dec", d));
-            long step = Long.parseLong(f.metadata().getOrDefault("saelab_step", "-1"));
+            long step = f.metadataLong("saelab_step").orElse(-1);
             TrainConfig training = cfg.has("saelab") ? TrainConfigJson.fromJson(cfg.get("saelab")) : null;
             return new Loaded(p, cfg, training, step);
         }

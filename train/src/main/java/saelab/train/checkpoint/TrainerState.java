@@ -39,12 +39,13 @@ public final class TrainerState {
     /** Restores into a trainer built from the checkpoint's weights; returns the step to continue at. */
     public static long restore(Path dir, SaeTrainer t, long weightsStep) {
         try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(FILE))) {
-            long step = Long.parseLong(f.metadata().getOrDefault("step", "-1"));
+            long step = f.metadataLong("step").orElse(-1);
             if (step != weightsStep) {
                 throw new IllegalStateException(dir + ": trainer state is at step " + step + " but the weights at step " + weightsStep
                         + " (a checkpoint was interrupted between files); cannot resume bit-identically");
             }
-            long adamSteps = Long.parseLong(f.metadata().get("adam_steps"));
+            long adamSteps = f.metadataLong("adam_steps").orElseThrow(() -> new saelab.model.safetensors.SafetensorsException(
+                    f.file() + ": metadata has no \"adam_steps\", expected the optimizer's step count"));
             var names = saelab.train.sae.SaeParams.NAMES;
             float[][] m = new float[names.size()][], v = new float[names.size()][];
             for (int i = 0; i < names.size(); i++) {
