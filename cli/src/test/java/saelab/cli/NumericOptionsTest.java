@@ -168,5 +168,17 @@ class NumericOptionsTest {
             if (c[2].equals("100000")) assertTrue(run.err().contains("takes at most 256 positions (max_position_embeddings"), run.toString());
         }
         assertFalse(Files.exists(out), "nothing was written");
+
+        // The same limit for train's live model source and the experiment's harvest.
+        Path run = dir.resolve("run");
+        CliFixtures.Run live = CliFixtures.saelab("train", "--quiet", "--source", "model:" + model, "--data", data.toString(), "--layer", "1",
+                "--context", "100000", "--m", "64", "--k", "4", "--out", run.toString());
+        assertRefused("saelab train", "--context", live, "train --source model:... --context 100000");
+        assertTrue(live.err().contains("takes at most 256 positions"), live.toString());
+        CliFixtures.Run exp = CliFixtures.saelab("experiment", "--quiet", "--model", model.toString(), "--data", data.toString(), "--layer", "1",
+                "--context", "100000", "--out", run.toString());
+        assertEquals(1, exp.exitCode(), exp.toString());
+        assertTrue(exp.err().contains("saelab experiment: --context 100000: " + model + " takes at most 256 positions"), exp.toString());
+        assertFalse(Files.exists(run.resolve("harvest").resolve("manifest.json")), "nothing harvested");
     }
 }
