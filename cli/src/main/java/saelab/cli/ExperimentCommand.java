@@ -34,6 +34,7 @@ import saelab.model.safetensors.Dtype;
 import saelab.model.safetensors.SafetensorsException;
 import saelab.model.tokenizer.TokenizerException;
 import saelab.tensor.kernels.Parallel;
+import saelab.train.trainer.TrainingDivergedException;
 
 /**
  * {@code saelab experiment}: the main job. Trains every SAE variant over several seeds on the
@@ -178,6 +179,9 @@ public final class ExperimentCommand implements Callable<Integer> {
             err.println();
             err.printf(Locale.ROOT, "saelab experiment: done in %.0f s: %s (results.json, plots/ beside it)%n", r.seconds(), lastReport);
             return 0;
+        } catch (TrainingDivergedException e) {
+            err.println("saelab experiment: " + e.getMessage());
+            return 1;
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("saelab experiment: " + e.getMessage());
             return 2;
@@ -229,6 +233,25 @@ public final class ExperimentCommand implements Callable<Integer> {
         return metrics;
     }
 
+    /** The numeric flags given, and the resolved sizes they combine into: finite, signed and in range, the option named. */
+    private void requireNumbers(long st, int b, int ph, int mm, int kk, double margin) {
+        NumericOptions.positive("--steps", st);
+        NumericOptions.positive("--batch", b);
+        NumericOptions.positive("--m", mm);
+        NumericOptions.positive("--k", kk);
+        if (kk > mm) throw new IllegalArgumentException("--k " + kk + ": expected at most --m = " + mm + " (TopK keeps k of the m latents)");
+        // Codes are batch × m floats in one array. The width d comes from the source, opened later; m ≥ d in every preset and
+        // at the seed's model settings (a smaller --m on a wide model is not checked here).
+        NumericOptions.fitsArray("--batch", b, mm, "m");
+        NumericOptions.positiveFinite("--ev-margin", margin);
+        NumericOptions.positive("--phases", ph);
+        if (ph > st) throw new IllegalArgumentException("--phases " + ph + ": expected at most --steps = " + st + " (one snapshot per step at most)");
+        if (evalRows != null) NumericOptions.positive("--eval-rows", evalRows);
+        if (bar != null && !(bar > 0 && bar <= 1)) throw new IllegalArgumentException("--recovery-bar " + bar + ": expected a cosine in (0, 1]");
+        if (layer != null) NumericOptions.nonNegative("--layer", layer);
+        if (threads != null) NumericOptions.positive("--threads", threads);
+    }
+
     ExperimentConfig config() {
         boolean onModel = model != null || data != null;
         if (onModel && (model == null || data == null)) throw new IllegalArgumentException("--model and --data go together: the model to run and the text to run it on");
@@ -270,6 +293,7 @@ public final class ExperimentCommand implements Callable<Integer> {
         int kk = k != null ? k : onModel ? ModelData.SEED_K : size.k();
         double margin = evMargin != null ? evMargin : ExperimentConfig.DEFAULT_EV_MARGIN;
         if (sd < 1) throw new IllegalArgumentException("--seeds must be ≥ 1, got " + sd);
+        requireNumbers(st, b, ph, mm, kk, margin);
         Path dir = out != null ? out : Path.of("runs", "experiment-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         List<Variant> vs = variants == null || variants.isEmpty() ? Variant.defaults() : Variant.select(variants);
         List<Long> seedList = LongStream.range(0, sd).boxed().toList();

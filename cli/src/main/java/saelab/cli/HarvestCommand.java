@@ -78,12 +78,49 @@ public final class HarvestCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
+            requireNumbers();
+        } catch (IllegalArgumentException e) {
+            System.err.println("harvest: " + e.getMessage());
+            return 2;
+        }
+        try {
             return harvest();
         } catch (HarvestException | SafetensorsException | CheckpointException | TokenizerException
                  | GemmaConfig.ConfigException | UncheckedIOException e) {
             System.err.println("harvest: " + e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * The numeric options, named in one line and refused before the model loads; --context also
+     * against the model's max_position_embeddings (a longer sequence is nothing the model was
+     * trained on, and a huge one would only run until killed).
+     */
+    void requireNumbers() {
+        NumericOptions.nonNegative("--layer", layer);
+        NumericOptions.inRange("--context", context, 2, Integer.MAX_VALUE, "at least 2 tokens per sequence (<bos> and one more)");
+        NumericOptions.positive("--batch", batch);
+        NumericOptions.positive("--shard-tokens", shardTokens);
+        GemmaConfig config;
+        try {
+            config = GemmaConfig.read(model.toAbsolutePath().normalize());
+        } catch (GemmaConfig.ConfigException unreadable) {
+            return; // the harvest reports an unreadable model as it loads it, as before
+        }
+        if (context > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("--context " + context + ": " + model + " takes at most " + config.maxPositionEmbeddings()
+                    + " positions (max_position_embeddings in " + GemmaConfig.FILE_NAME + ")");
+        }
+        if (layer >= config.numHiddenLayers()) {
+            throw new IllegalArgumentException("--layer " + layer + ": " + model + " has layers 0.." + (config.numHiddenLayers() - 1));
+        }
+        // A forward pass holds batch × context rows of hidden_size values in one array, a shard shard-tokens rows.
+        if ((long) batch * context * config.hiddenSize() > NumericOptions.MAX_ARRAY) {
+            throw new IllegalArgumentException("--batch " + batch + ": " + batch + " × --context " + context + " × hidden_size " + config.hiddenSize()
+                    + " values exceed the largest array (" + NumericOptions.MAX_ARRAY + "); lower --batch");
+        }
+        NumericOptions.fitsArray("--shard-tokens", shardTokens, config.hiddenSize(), "hidden_size");
     }
 
     private int harvest() {

@@ -33,6 +33,13 @@ public final class Main implements Runnable {
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         TrainCommand.installHelp(cl.getSubcommands().get("train"));
+        // A mistyped option gets one line naming it (picocli's own message), not the whole --help after it.
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            String name = c.getCommandSpec().qualifiedName();
+            c.getErr().println(name + ": " + ex.getMessage().strip().replace('\n', ' ') + " (see " + name + " --help)");
+            return 2;
+        });
         cl.setExecutionStrategy(parsed -> {
             if (runsAJob(parsed)) {
                 String choice = backendChoice(parsed);

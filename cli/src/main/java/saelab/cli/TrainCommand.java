@@ -25,7 +25,6 @@ import saelab.tensor.kernels.Parallel;
 import saelab.train.checkpoint.SaeCheckpoint;
 import saelab.train.metrics.Recovery;
 import saelab.train.penalty.PenaltyConfig;
-import saelab.train.schedule.Schedule;
 import saelab.train.schedule.Schedules;
 import saelab.train.source.ActivationSource;
 import saelab.train.source.ModelSource;
@@ -35,6 +34,7 @@ import saelab.train.source.SyntheticSource;
 import saelab.train.trainer.SaeTrainer;
 import saelab.train.trainer.StepStats;
 import saelab.train.trainer.TrainConfig;
+import saelab.train.trainer.TrainingDivergedException;
 import saelab.train.trainer.TrainingRun;
 
 /** {@code saelab train}: one SAE, from a preset and flags, into a SAELens-layout folder. */
@@ -147,6 +147,9 @@ public final class TrainCommand implements Callable<Integer> {
             }
             lastResult = run(System.err);
             return 0;
+        } catch (TrainingDivergedException e) {
+            System.err.println("saelab train: " + e.getMessage());
+            return 1;
         } catch (IllegalArgumentException | IllegalStateException | HarvestException | CheckpointException | SafetensorsException
                  | TokenizerException | GemmaConfig.ConfigException e) {
             System.err.println("saelab train: " + e.getMessage());
@@ -189,6 +192,8 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private Sources.ModelArgs modelArgs() {
+        if (layer != null) NumericOptions.nonNegative("--layer", layer);
+        if (context != null) NumericOptions.positive("--context", context);
         return new Sources.ModelArgs(data, layer, context);
     }
 
@@ -197,6 +202,7 @@ public final class TrainCommand implements Callable<Integer> {
         TrainPreset p = TrainPreset.parse(preset);
         boolean synthetic = src.startsWith("synthetic");
         int d = probe.dim();
+        requireNumbers(d);
         // On a synthetic preset, the SAE sizes the experiment uses on it (one table for both commands).
         ExperimentConfig.Sizes size = synthetic ? ExperimentConfig.Sizes.forPreset(src.substring("synthetic:".length()).split("[@/]", 2)[0]) : null;
         int mm = m != null ? m : synthetic ? size.m() : 16384;
@@ -220,7 +226,11 @@ public final class TrainCommand implements Callable<Integer> {
         }
         // About 1024 latents per chunk by default: the m×m Gram matrix of m = 16384 would cost 16× the step.
         int kChunks = chunks != null ? chunks : kind == PenaltyConfig.Kind.ORTHOGONAL ? (int) Math.max(1, Math.round(mm / 1024.0)) : 1;
-        PenaltyConfig pc = new PenaltyConfig(kind, Schedule.parse(l2), Schedule.parse(th), PenaltyConfig.parseTarget(overlap),
+        if (TrainConfig.Architecture.parse(arch) == TrainConfig.Architecture.TOPK && kk > mm) {
+            throw new IllegalArgumentException("--k " + kk + ": expected at most --m = " + mm + " (TopK keeps k of the m latents)");
+        }
+        NumericOptions.fitsArray("--batch", batch, Math.max(d, mm), d >= mm ? "d" : "m");
+        PenaltyConfig pc = new PenaltyConfig(kind, NumericOptions.nonNegativeSchedule("--lambda2", l2), NumericOptions.nonNegativeSchedule("--threshold", th), PenaltyConfig.parseTarget(overlap),
                 PenaltyConfig.parseNormalization(cofireNorm), kChunks);
         long warm = warmup != null ? warmup : Math.min(1000, steps / 10);
         long l1w = l1Warmup != null ? l1Warmup : Math.min(1000, steps / 10);
@@ -235,6 +245,31 @@ public final class TrainCommand implements Callable<Integer> {
                 modelName != null ? modelName : synthetic ? src
                         : probe instanceof ShardSource sh ? Path.of(sh.manifest().model()).getFileName().toString()
                         : probe instanceof ModelSource ms ? Sources.modelName(ms) : "gemma-2-2b");
+    }
+
+    /**
+     * Every numeric flag (or --config key) given: finite, of the right sign, in range, named in
+     * the message. Defaults need no check; the record checks the resolved config again.
+     */
+    private void requireNumbers(int d) {
+        if (m != null) NumericOptions.positive("--m", m);
+        if (k != null) NumericOptions.positive("--k", k);
+        if (lr != null) NumericOptions.positiveFinite("--lr", lr);
+        NumericOptions.positive("--steps", steps);
+        NumericOptions.positive("--batch", batch);
+        if (chunks != null) NumericOptions.positive("--chunks", chunks);
+        if (l1 != null) NumericOptions.nonNegativeFinite("--l1", l1);
+        if (l1Warmup != null) NumericOptions.nonNegative("--l1-warmup", l1Warmup);
+        if (warmup != null) NumericOptions.nonNegative("--warmup", warmup);
+        NumericOptions.finite("--decay-start", decayStart);
+        NumericOptions.nonNegativeFinite("--auxk-alpha", auxkAlpha);
+        if (deadTokens != null) NumericOptions.positive("--dead-tokens", deadTokens);
+        if (kAux != null) NumericOptions.positive("--k-aux", kAux);
+        // ≤ 0 turns clipping off (documented); NaN is neither, and would silently train unclipped.
+        NumericOptions.finite("--grad-clip", gradClip);
+        NumericOptions.positive("--log-every", logEvery);
+        NumericOptions.nonNegative("--checkpoint-every", checkpointEvery);
+        if (threads != null) NumericOptions.positive("--threads", threads);
     }
 
     private static void close(AutoCloseable c) {
@@ -296,7 +331,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     Result run(PrintStream err) {
-        if (threads != null) Parallel.setParallelism(threads);
+        if (threads != null) Parallel.setParallelism((int) NumericOptions.positive("--threads", threads));
         Progress progress = quiet ? null : new Progress(err);
         TrainConfig cfg;
         Path dir;

@@ -44,6 +44,11 @@ public final class Harvester {
         if (s.layer() >= config.numHiddenLayers()) {
             throw new HarvestException("--layer " + s.layer() + ": " + s.model() + " has layers 0.." + (config.numHiddenLayers() - 1));
         }
+        // Positions past the model's table have no rotary/attention meaning it was trained for, and a huge context would only run until killed.
+        if (s.context() > config.maxPositionEmbeddings()) {
+            throw new HarvestException("--context " + s.context() + ": " + s.model() + " takes at most " + config.maxPositionEmbeddings()
+                    + " positions (max_position_embeddings in " + GemmaConfig.FILE_NAME + ")");
+        }
         HarvestManifest wanted = new HarvestManifest(s.model().toString(),
                 FileFingerprint.of(s.model().resolve(GemmaConfig.FILE_NAME)).sha256(),
                 FileFingerprint.of(s.model().resolve(GemmaTokenizer.FILE_NAME)).sha256(),

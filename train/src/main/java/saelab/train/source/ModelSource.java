@@ -130,6 +130,10 @@ public final class ModelSource implements ActivationSource, AutoCloseable {
             throw new IllegalArgumentException("layer " + options.layer() + " is out of range: " + model + " has " + layers
                     + " layers, 0.." + (layers - 1));
         }
+        if (options.context() > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("--context " + options.context() + ": " + model + " takes at most " + config.maxPositionEmbeddings()
+                    + " positions (max_position_embeddings in config.json)");
+        }
         this.hidden = config.hiddenSize();
         this.bos = config.bosTokenId();
         this.keep = options.skipPositionZero() ? options.context() - 1 : options.context();

@@ -224,7 +224,24 @@ public final class ShardSource implements ActivationSource, AutoCloseable {
             } else {
                 Bf16.toFloat(activations, (long) row * dim * 2, buffer, off, dim);
             }
+            requireFinite(row, off);
             return true;
+        }
+    }
+
+    /**
+     * A NaN or ±Inf activation stops the stream where it is read, naming the shard, its row and
+     * column: a trainer fed one would turn every weight into NaN. The scan is one pass over a row
+     * just copied, small beside the training step that consumes it.
+     */
+    private void requireFinite(int row, int off) {
+        for (int c = 0; c < dim; c++) {
+            float v = buffer[off + c];
+            if (!Float.isFinite(v)) {
+                HarvestManifest.Shard s = manifest.shards().get(order[shardAt]);
+                throw new HarvestException(dir.resolve(s.file()) + ": tensor 'activations' row " + row + " (harvest row "
+                        + (s.firstRow() + row) + "), column " + c + " is " + v + "; activations must be finite (re-harvest this shard)");
+            }
         }
     }
 

@@ -105,8 +105,28 @@ public abstract sealed class SaeTrainer implements AutoCloseable permits TopKTra
         if (step >= cfg.steps()) throw new IllegalStateException("training already ran all " + cfg.steps() + " steps");
         double p = (double) step / cfg.steps();
         StepStats s = update(x, rows, step, p, lrSchedule.at(step), allPairs);
+        requireFinite(s);
         step++;
         return s;
+    }
+
+    /**
+     * Stops at a step whose loss has a non-finite term: its update has spoilt the parameters (or
+     * they already were), so the step is not counted and nothing should save them. Only the
+     * scalar terms are read every step; the parameters are scanned once a term is bad, to say
+     * whether the weights themselves went non-finite.
+     */
+    private void requireFinite(StepStats s) {
+        String term = NonFinite.badTerm(s, cfg);
+        if (term == null) return;
+        String weight = NonFinite.badWeight(params());
+        throw new TrainingDivergedException("step " + s.step() + ": " + term
+                + (weight != null ? " and after its update " + weight : " (the weights are still finite)") + "; training stopped");
+    }
+
+    /** The first non-finite weight, as "W_dec[12] is NaN", or null when all are finite (scans every parameter). */
+    public String nonFiniteWeight() {
+        return NonFinite.badWeight(params());
     }
 
     /**

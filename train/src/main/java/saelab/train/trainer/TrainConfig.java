@@ -69,6 +69,7 @@ public record TrainConfig(Architecture architecture, int dIn, int dSae, int k, d
             throw new IllegalArgumentException("orthogonal penalty: chunks must be at most m/2 = " + dSae / 2
                     + " so that every chunk holds two latents, got " + penalty.chunks());
         }
+        if (Double.isNaN(gradClip)) throw new IllegalArgumentException("grad_clip must be a number (≤ 0: no clipping), got NaN");
         if (logEvery <= 0 || checkpointEvery < 0) throw new IllegalArgumentException("log-every must be > 0 and checkpoint-every ≥ 0");
     }
 

@@ -44,6 +44,7 @@ public final class TrainingRun {
             float[] x = new float[cfg.batch() * cfg.dIn()];
             // Batch −1 is the initialisation batch; training steps use batches 0, 1, ...
             source.batchAt(-1, x, cfg.batch());
+            requireFiniteBatch(x, cfg, "initialisation");
             t.initialize(x, cfg.batch());
             try (TrainingLog log = TrainingLog.start(o.out())) {
                 loop(t, source, o, log);
@@ -76,12 +77,19 @@ public final class TrainingRun {
         long startStep = t.step();
         long begin = System.nanoTime();
         long end = o.stopAfter() > 0 ? Math.min(cfg.steps(), o.stopAfter()) : cfg.steps();
+        long checkpointed = startStep > 0 ? startStep : -1;
         while (t.step() < end) {
             long s = t.step();
             source.batchAt(s, x, cfg.batch());
             boolean logged = (s + 1) % cfg.logEvery() == 0 || s == cfg.lastStep() || s == 0;
             // Full co-firing statistics only where they are written to the log.
-            StepStats stats = t.step(x, cfg.batch(), logged);
+            StepStats stats;
+            try {
+                requireFiniteBatch(x, cfg, "step " + s);
+                stats = t.step(x, cfg.batch(), logged);
+            } catch (TrainingDivergedException e) {
+                throw new TrainingDivergedException(e.getMessage() + kept(o.out(), checkpointed));
+            }
             long tokens = (s + 1) * cfg.batch();
             double seconds = (System.nanoTime() - begin) / 1e9;
             if (logged) {
@@ -89,11 +97,42 @@ public final class TrainingRun {
             }
             if (o.listener() != null) o.listener().onStep(stats, (s + 1 - startStep) * cfg.batch(), seconds);
             boolean last = t.step() == end;
-            if (last || (cfg.checkpointEvery() > 0 && t.step() % cfg.checkpointEvery() == 0)) checkpoint(t, o.out());
+            if (last || (cfg.checkpointEvery() > 0 && t.step() % cfg.checkpointEvery() == 0)) {
+                try {
+                    checkpoint(t, o.out());
+                } catch (TrainingDivergedException e) {
+                    throw new TrainingDivergedException(e.getMessage() + kept(o.out(), checkpointed));
+                }
+                checkpointed = t.step();
+            }
         }
     }
 
+    /** What is left on disk after a diverged step: the last checkpoint written, if any. */
+    private static String kept(Path out, long checkpointed) {
+        return checkpointed > 0 ? "; the checkpoint after " + checkpointed + " steps in " + out + " is kept"
+                : "; no checkpoint was written in " + out;
+    }
+
+    /**
+     * A batch holding NaN or ±Inf stops the run before the step (the update would spread it to
+     * every weight). A scan of batch × d floats is small beside the step's batch × d × m work.
+     * Sources that know their files (shards) report the place themselves as they read it.
+     */
+    private static void requireFiniteBatch(float[] x, TrainConfig cfg, String where) {
+        int i = NonFinite.firstNonFinite(x, 0, cfg.batch() * cfg.dIn());
+        if (i < 0) return;
+        throw new TrainingDivergedException(where + ": the batch from " + cfg.source() + " holds " + x[i] + " at row "
+                + i / cfg.dIn() + ", column " + i % cfg.dIn() + "; activations must be finite; training stopped");
+    }
+
+    /**
+     * Writes the checkpoint, unless a weight is not finite: then it throws and the previous
+     * checkpoint stays as it was (a NaN state is never saved over a good one).
+     */
     public static void checkpoint(SaeTrainer t, Path out) {
+        String bad = t.nonFiniteWeight();
+        if (bad != null) throw new TrainingDivergedException("after " + t.step() + " steps: " + bad + "; the checkpoint was not written, training stopped");
         TrainerState.write(out, t);
         SaeCheckpoint.write(out, t.params(), t.config(), t.step());
     }
