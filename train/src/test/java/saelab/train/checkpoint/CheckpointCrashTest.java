@@ -1,0 +1,119 @@
+package saelab.train.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import saelab.model.safetensors.SafetensorsFile;
+import saelab.train.trainer.SaeTrainer;
+import saelab.train.trainer.TrainConfig;
+import saelab.train.trainer.TrainingRun;
+
+/**
+ * Kills a child JVM while it trains (a checkpoint after every step, so most kills land inside
+ * one), resumes in this JVM, and compares with an uninterrupted run bit for bit.
+ */
+class CheckpointCrashTest {
+    static final long SEED = 20261204L;
+    static final int TRIALS = 5;
+
+    @Test
+    void aRunKilledAtRandomPointsResumesToTheUninterruptedWeights(@TempDir Path tmp) throws Exception {
+        System.out.println("CheckpointCrashTest seed " + SEED);
+        TrainConfig cfg = CrashChild.config();
+        SaeTrainer whole = TrainingRun.start(cfg, CrashChild.source(), TrainingRun.Options.to(tmp.resolve("whole")));
+        byte[] wholeWeights = Files.readAllBytes(tmp.resolve("whole").resolve(SaeCheckpoint.WEIGHTS));
+        SplittableRandom rnd = new SplittableRandom(SEED);
+        int tornTopLevel = 0, strayTrials = 0;
+        for (int trial = 0; trial < TRIALS; trial++) {
+            Path dir = tmp.resolve("run" + trial);
+            long killAfter = rnd.nextLong(2, cfg.steps() - 8);
+            long delayNanos = rnd.nextLong(0, 3_000_000);
+            int exit;
+            try (ChildJvm child = ChildJvm.start("train", dir.toString())) {
+                for (String line; ; ) {
+                    line = child.readLine();
+                    if (line == null) fail("trial " + trial + ": the child ended before step " + killAfter);
+                    if (line.equals("step " + killAfter)) break;
+                }
+                LockSupport.parkNanos(delayNanos);
+                child.process.destroyForcibly();
+                exit = child.process.waitFor();
+            }
+            assertNotEquals(0, exit, "trial " + trial + ": the child finished before the kill; nothing was interrupted");
+            // What the kill left: a torn top level (files from two steps), temporaries, an uncommitted folder.
+            long committed = CheckpointManifest.find(dir).orElseThrow().step();
+            assertTrue(committed >= killAfter && committed <= cfg.steps() - 1, "trial " + trial + ": committed step " + committed);
+            boolean torn = topLevelStepsDisagree(dir);
+            long strays = strays(dir);
+            if (torn) tornTopLevel++;
+            if (strays > 0) strayTrials++;
+            SaeTrainer resumed = TrainingRun.resume(CrashChild.source(), TrainingRun.Options.to(dir));
+            System.out.printf("trial %d: killed %.2f ms after step %d (exit %d), committed step %d, top level torn %s, %d strays; resumed to step %d%n",
+                    trial, delayNanos / 1e6, killAfter, exit, committed, torn, strays, resumed.step());
+            assertEquals(0, strays(dir), "trial " + trial + ": strays left after the resume");
+            assertEquals(cfg.steps(), resumed.step());
+            for (int i = 0; i < 4; i++) {
+                assertArrayEquals(whole.params().list().get(i).toArray(), resumed.params().list().get(i).toArray(), "trial " + trial + ", parameter " + i);
+            }
+            assertArrayEquals(wholeWeights, Files.readAllBytes(dir.resolve(SaeCheckpoint.WEIGHTS)), "trial " + trial + ": the published weights");
+        }
+        System.out.println("CheckpointCrashTest: " + TRIALS + " kills, top level torn at the kill in " + tornTopLevel + ", strays in " + strayTrials);
+    }
+
+    /** Whether the top-level trainer state and weights carry different steps (what used to make a run unresumable). */
+    static boolean topLevelStepsDisagree(Path dir) {
+        if (!Files.exists(dir.resolve(TrainerState.FILE)) || !Files.exists(dir.resolve(SaeCheckpoint.WEIGHTS))) return false;
+        try (SafetensorsFile s = SafetensorsFile.open(dir.resolve(TrainerState.FILE)); SafetensorsFile w = SafetensorsFile.open(dir.resolve(SaeCheckpoint.WEIGHTS))) {
+            return !s.metadata().get("step").equals(w.metadata().get("saelab_step"));
+        }
+    }
+
+    /** Temporary files anywhere in the run, plus checkpoint folders besides the committed one. */
+    static long strays(Path dir) throws IOException {
+        long tmp;
+        try (Stream<Path> s = Files.walk(dir)) {
+            tmp = s.filter(RunFolder::isTemporary).count();
+        }
+        long folders;
+        try (Stream<Path> s = Files.list(dir.resolve(CheckpointManifest.DIR))) {
+            folders = s.count();
+        }
+        return tmp + folders - 1;
+    }
+
+    @Test
+    void resumeRemovesStraysAndRefusesADamagedCheckpointNamingTheFile(@TempDir Path dir) throws Exception {
+        TrainConfig cfg = CrashChild.config();
+        TrainingRun.start(cfg, CrashChild.source(), new TrainingRun.Options(dir, 7, null));
+        Path committed = CheckpointManifest.find(dir).orElseThrow().dir();
+        assertEquals(7, CheckpointManifest.find(dir).orElseThrow().step());
+        Files.writeString(dir.resolve(".sae_weights.safetensors.123.tmp"), "half");
+        Files.createDirectories(dir.resolve(CheckpointManifest.DIR).resolve("step-8-42"));
+        Files.writeString(dir.resolve(CheckpointManifest.DIR).resolve("step-8-42").resolve(".trainer_state.safetensors.9.tmp"), "half");
+        assertEquals(3, strays(dir), "a temporary at the top, an uncommitted folder and a temporary in it");
+        RunFolder.removeStrays(dir);
+        assertEquals(0, strays(dir));
+        assertTrue(Files.isDirectory(committed), "the committed checkpoint stays");
+
+        // One flipped byte in the committed weights: refused in one line naming the file.
+        Path w = committed.resolve(SaeCheckpoint.WEIGHTS);
+        byte[] b = Files.readAllBytes(w);
+        b[b.length - 3] ^= 1;
+        Files.write(w, b);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> TrainingRun.resume(CrashChild.source(), TrainingRun.Options.to(dir)));
+        assertTrue(e.getMessage().startsWith(w + ": sha256 ") && e.getMessage().contains("checkpoint.json says"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count());
+    }
+}
