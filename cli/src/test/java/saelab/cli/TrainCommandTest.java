@@ -147,6 +147,15 @@ class TrainCommandTest {
         assertFalse(Files.exists(dir.resolve("cfg.json")), "nothing was trained into the locked folder");
     }
 
+    @Test
+    void anOutThatIsAFileIsRefusedInOneLine(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "not a folder");
+        Object[] r = execute("--m", "64", "--k", "4", "--steps", "2", "--batch", "32", "--out", file.toString(), "--quiet");
+        assertEquals(2, r[0]);
+        assertEquals("saelab train: " + file + ": is a file, expected an output folder", ((String) r[1]).strip());
+        assertEquals("not a folder", Files.readString(file), "the file is untouched");
+    }
+
     static String[] append(String[] a, String... more) {
         String[] out = java.util.Arrays.copyOf(a, a.length + more.length);
         System.arraycopy(more, 0, out, a.length, more.length);
