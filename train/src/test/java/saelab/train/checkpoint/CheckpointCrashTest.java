@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
@@ -108,6 +109,20 @@ class CheckpointCrashTest {
             folders = s.count();
         }
         return tmp + folders - 1;
+    }
+
+    @Test
+    void aRunWrittenBeforeManifestsResumesFromItsTopLevelFiles(@TempDir Path tmp) throws Exception {
+        TrainConfig cfg = CrashChild.config();
+        SaeTrainer whole = TrainingRun.start(cfg, CrashChild.source(), TrainingRun.Options.to(tmp.resolve("whole")));
+        Path split = tmp.resolve("split"), legacy = tmp.resolve("legacy");
+        TrainingRun.start(cfg, CrashChild.source(), new TrainingRun.Options(split, 11, null));
+        Files.createDirectories(legacy);
+        for (String f : List.of(SaeCheckpoint.WEIGHTS, SaeCheckpoint.CONFIG, TrainerState.FILE)) Files.copy(split.resolve(f), legacy.resolve(f));
+        assertTrue(CheckpointManifest.find(legacy).isEmpty());
+        SaeTrainer resumed = TrainingRun.resume(CrashChild.source(), TrainingRun.Options.to(legacy));
+        for (int i = 0; i < 4; i++) assertArrayEquals(whole.params().list().get(i).toArray(), resumed.params().list().get(i).toArray(), "parameter " + i);
+        assertEquals(cfg.steps(), CheckpointManifest.find(legacy).orElseThrow().step(), "its next checkpoint has a manifest");
     }
 
     @Test
