@@ -22,6 +22,9 @@ import saelab.model.tokenizer.TokenizerException;
 import saelab.model.AtomicFiles;
 import saelab.tensor.kernels.CoFiring;
 import saelab.tensor.kernels.Parallel;
+import saelab.train.checkpoint.CheckpointManifest;
+import saelab.train.checkpoint.RunFolder;
+import saelab.train.checkpoint.RunLock;
 import saelab.train.checkpoint.SaeCheckpoint;
 import saelab.train.metrics.Recovery;
 import saelab.train.penalty.PenaltyConfig;
@@ -122,6 +125,8 @@ public final class TrainCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run saved in DIR from its last checkpoint (other flags are ignored).")
     Path resume;
+    @Option(names = "--overwrite", description = "Replace the run already in --out (its checkpoint, log and eval.json); without it such a folder is refused.")
+    boolean overwrite;
     @Option(names = "--threads", description = "Kernel threads (default: all cores).")
     Integer threads;
     @Option(names = "--quiet", description = "No progress bar.")
@@ -336,9 +341,10 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig cfg;
         Path dir;
         ActivationSource src;
+        if (resume != null && overwrite) throw new IllegalArgumentException("--overwrite starts a new run and --resume continues one; give one of them");
         if (resume != null) {
             dir = resume;
-            cfg = SaeCheckpoint.read(dir).training();
+            cfg = SaeCheckpoint.read(CheckpointManifest.resumeFrom(dir)).training();
             if (cfg == null) throw new IllegalArgumentException(dir + " holds no saelab training config; cannot resume");
             src = Sources.open(cfg.source());
         } else {
@@ -354,7 +360,9 @@ public final class TrainCommand implements Callable<Integer> {
             }
             dir = outDir();
         }
-        try {
+        // Held until eval.json is written: a second process on this folder fails at once, naming this one.
+        try (RunLock lock = RunLock.acquire(dir)) {
+            if (resume == null) claim(dir);
             if (!quiet && src instanceof ModelSource ms) ms.setListener(windowProgress(ms, err));
             TrainingRun.Options options = new TrainingRun.Options(dir, 0, engineThen(progress == null ? null : progress.listener(cfg), err));
             SaeTrainer t;
@@ -373,6 +381,17 @@ public final class TrainCommand implements Callable<Integer> {
         } finally {
             if (src instanceof AutoCloseable c) close(c);
         }
+    }
+
+    /** A fresh run's folder must hold no run, unless --overwrite, which removes the old one's files first. */
+    private void claim(Path dir) {
+        List<String> old = RunFolder.runFiles(dir);
+        if (old.isEmpty()) return;
+        if (!overwrite) {
+            throw new IllegalArgumentException("--out " + dir + ": holds a run already (" + String.join(", ", old) + "); give --resume " + dir
+                    + " to continue it, --overwrite to replace it, or another --out");
+        }
+        RunFolder.clear(dir);
     }
 
     /** Prints the trainer's engine line (resident or host step, and why) before the steps; then {@code steps}, if any. */
@@ -452,7 +471,7 @@ public final class TrainCommand implements Callable<Integer> {
                 "Config files (--config): a JSON object with the option names above as keys, without '--', e.g.",
                 "  {\"preset\": \"adaptive\", \"steps\": 2000, \"source\": \"model:/models/gemma-2-2b\", \"data\": \"docs.jsonl\", \"layer\": 12}",
                 "  Flags override the file; an unknown key is an error; null leaves a setting at its default.",
-                "  --print-config writes every setting resolved (defaults and preset filled in) as such a file; --threads and",
+                "  --print-config writes every setting resolved (defaults and preset filled in) as such a file; --threads, --overwrite and",
                 "  --quiet are flags only.", "",
                 "Engine: the line 'training step: ...' says where each step runs. A TopK SAE's step runs resident on the GPU",
                 "  when the backend offers one (parameters and Adam state stay there; only batches move), otherwise on the host",

@@ -28,7 +28,7 @@ final class TrainConfigFile {
     private TrainConfigFile() {}
 
     /** Options that are not training settings: how to run, not what to train. */
-    static final Set<String> NOT_SETTINGS = Set.of("help", "version", "config", "print-config", "resume", "quiet", "threads", "backend");
+    static final Set<String> NOT_SETTINGS = Set.of("help", "version", "config", "print-config", "resume", "overwrite", "quiet", "threads", "backend");
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

@@ -1,6 +1,8 @@
 package saelab.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +14,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+import saelab.train.checkpoint.RunLock;
 import saelab.train.checkpoint.SaeCheckpoint;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.trainer.TrainConfig;
@@ -94,6 +97,63 @@ class TrainCommandTest {
             assertEquals(2, rc, String.join(" ", bad[i]));
             assertTrue(err.toString().contains(expect[i]), "for " + String.join(" ", bad[i]) + ": " + err);
         }
+    }
+
+    /** Runs {@code train} as the launcher does; returns its exit status and what it printed on stderr. */
+    static Object[] execute(String... args) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream old = System.err;
+        System.setErr(new PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            int rc = new CommandLine(new TrainCommand()).execute(args);
+            return new Object[] {rc, err.toString(java.nio.charset.StandardCharsets.UTF_8)};
+        } finally {
+            System.setErr(old);
+        }
+    }
+
+    @Test
+    void aFolderHoldingARunIsRefusedUnlessOverwriteOrResume(@TempDir Path dir) throws Exception {
+        String[] tiny = {"--m", "64", "--k", "4", "--steps", "4", "--batch", "32", "--checkpoint-every", "2", "--out", dir.toString(), "--quiet"};
+        assertEquals(0, execute(tiny)[0]);
+        byte[] weights = Files.readAllBytes(dir.resolve("sae_weights.safetensors"));
+        byte[] eval = Files.readAllBytes(dir.resolve("eval.json"));
+
+        Object[] again = execute(append(tiny, "--seed", "7"));
+        assertEquals(2, again[0]);
+        String said = ((String) again[1]).strip();
+        assertTrue(said.startsWith("saelab train: --out " + dir + ": holds a run already (sae_weights.safetensors, cfg.json, ") && said.contains("--overwrite"), said);
+        assertEquals(1, said.lines().count(), said);
+        assertArrayEquals(weights, Files.readAllBytes(dir.resolve("sae_weights.safetensors")), "the refused run touched nothing");
+        assertArrayEquals(eval, Files.readAllBytes(dir.resolve("eval.json")));
+
+        Object[] both = execute("--resume", dir.toString(), "--overwrite", "--quiet");
+        assertEquals(2, both[0]);
+        assertTrue(((String) both[1]).contains("--overwrite starts a new run and --resume continues one"), (String) both[1]);
+
+        assertEquals(0, execute(append(tiny, "--seed", "7", "--overwrite"))[0]);
+        assertFalse(java.util.Arrays.equals(weights, Files.readAllBytes(dir.resolve("sae_weights.safetensors"))), "--overwrite replaced the run (another seed)");
+        assertEquals(7, SaeCheckpoint.read(dir).training().seed());
+        assertFalse(java.util.Arrays.equals(eval, Files.readAllBytes(dir.resolve("eval.json"))), "a new eval.json");
+    }
+
+    @Test
+    void aFolderLockedByAnotherHolderIsRefusedNamingThePid(@TempDir Path dir) {
+        try (RunLock held = RunLock.acquire(dir)) {
+            Object[] r = execute("--m", "64", "--k", "4", "--steps", "2", "--batch", "32", "--out", dir.toString(), "--quiet");
+            assertEquals(2, r[0]);
+            assertTrue(((String) r[1]).contains("(pid " + ProcessHandle.current().pid() + ") is writing this folder"), (String) r[1]);
+        }
+        assertFalse(Files.exists(dir.resolve("cfg.json")), "nothing was trained into the locked folder");
+    }
+
+    @Test
+    void anOutThatIsAFileIsRefusedInOneLine(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "not a folder");
+        Object[] r = execute("--m", "64", "--k", "4", "--steps", "2", "--batch", "32", "--out", file.toString(), "--quiet");
+        assertEquals(2, r[0]);
+        assertEquals("saelab train: " + file + ": is a file, expected an output folder", ((String) r[1]).strip());
+        assertEquals("not a folder", Files.readString(file), "the file is untouched");
     }
 
     static String[] append(String[] a, String... more) {

@@ -1,6 +1,8 @@
 package saelab.train.trainer;
 
 import java.nio.file.Path;
+import saelab.train.checkpoint.CheckpointManifest;
+import saelab.train.checkpoint.RunFolder;
 import saelab.train.checkpoint.SaeCheckpoint;
 import saelab.train.checkpoint.TrainerState;
 import saelab.train.source.ActivationSource;
@@ -8,9 +10,11 @@ import saelab.train.source.ActivationSource;
 /**
  * Drives a trainer over its steps: batch {@code s} of the source for step s (so the data is a
  * function of the step, which makes resuming exact), a JSONL line every {@code logEvery} steps
- * and at the last, a checkpoint every {@code checkpointEvery} steps and at the end. The
- * checkpoint writes the trainer state, then the weights, then cfg.json, each atomically; both
- * safetensors files carry the step, and resuming refuses a pair that disagrees.
+ * and at the last, a checkpoint every {@code checkpointEvery} steps and at the end. A checkpoint
+ * is one atomic step ({@link CheckpointManifest}): a resume reads only the files the last
+ * committed manifest names. Starting or resuming first removes what a killed run left behind
+ * ({@link RunFolder#removeStrays}); a fresh start also drops the folder's old checkpoints, which
+ * belong to another run.
  *
  * <p>The trainer is {@link SaeTrainer#close closed} before it is returned: a resident device step
  * hands its state back and frees the device, so the caller holds the final state on the host
@@ -38,6 +42,8 @@ public final class TrainingRun {
     /** A fresh run. The source must be the one the config names. */
     public static SaeTrainer start(TrainConfig cfg, ActivationSource source, Options o) {
         requireWidth(cfg, source);
+        RunFolder.removeStrays(o.out());
+        RunFolder.clearCheckpoints(o.out());
         SaeTrainer t = SaeTrainer.create(cfg);
         try (t) {
             if (o.listener() != null) o.listener().onStart(t);
@@ -55,15 +61,17 @@ public final class TrainingRun {
 
     /** Continues the run saved in {@code o.out()} where its last checkpoint left it. */
     public static SaeTrainer resume(ActivationSource source, Options o) {
-        SaeCheckpoint.Loaded ck = SaeCheckpoint.read(o.out());
-        if (ck.training() == null) throw new IllegalArgumentException(o.out() + ": cfg.json has no saelab training config; not a saelab run");
-        if (!TrainerState.exists(o.out())) throw new IllegalArgumentException(o.out() + ": no " + TrainerState.FILE + "; cannot resume");
+        RunFolder.removeStrays(o.out());
+        Path from = CheckpointManifest.resumeFrom(o.out());
+        SaeCheckpoint.Loaded ck = SaeCheckpoint.read(from);
+        if (ck.training() == null) throw new IllegalArgumentException(from + ": cfg.json has no saelab training config; not a saelab run");
+        if (!TrainerState.exists(from)) throw new IllegalArgumentException(from + ": no " + TrainerState.FILE + "; cannot resume");
         TrainConfig cfg = ck.training();
         requireWidth(cfg, source);
         SaeTrainer t = SaeTrainer.of(cfg, ck.params());
         try (t) {
             if (o.listener() != null) o.listener().onStart(t);
-            long step = TrainerState.restore(o.out(), t, ck.step());
+            long step = TrainerState.restore(from, t, ck.step());
             try (TrainingLog log = TrainingLog.resume(o.out(), step)) {
                 loop(t, source, o, log);
             }
@@ -133,8 +141,7 @@ public final class TrainingRun {
     public static void checkpoint(SaeTrainer t, Path out) {
         String bad = t.nonFiniteWeight();
         if (bad != null) throw new TrainingDivergedException("after " + t.step() + " steps: " + bad + "; the checkpoint was not written, training stopped");
-        TrainerState.write(out, t);
-        SaeCheckpoint.write(out, t.params(), t.config(), t.step());
+        CheckpointManifest.write(out, t);
     }
 
     private static void requireWidth(TrainConfig cfg, ActivationSource source) {
