@@ -15,6 +15,7 @@ import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import saelab.eval.experiment.Experiment;
+import saelab.train.checkpoint.RunLock;
 import saelab.eval.experiment.ExperimentConfig;
 import saelab.eval.experiment.ExperimentReport;
 import saelab.eval.experiment.FirstLetterAbsorptionMetric;
@@ -54,7 +55,7 @@ import saelab.train.trainer.TrainingDivergedException;
                 "With --model DIR --data FILE: the same comparison on the residual stream of a gemma-2 checkpoint, at the seed experiment's "
                 + "settings unless flags say otherwise (layer 12, context 128, m 16384, k 320, 2441 steps × 2048 rows, TopK lr 2e-4 and "
                 + "ReLU lr 3e-4 scaled by √(16384/m)). The activations are harvested once into OUT/harvest/ (the held-out sequences "
-                + "first, then the training tokens; resumable; a re-run with the same --out reuses it, a larger --tokens extends it, "
+                + "first, then the training tokens; resumable; a re-run with the same --out reuses it (with --overwrite where an experiment finished there), a larger --tokens extends it, "
                 + "another model, data file, layer, context or dtype is refused). Each run trains from those shards and is evaluated on "
                 + "the held-out activations (no ground truth here), and its final SAE also by splicing it into the model: SAEBench's "
                 + "KL-div and CE-loss scores, with the raw KL and CE beside them; with --probe-data, SAEBench's sparse probing (top-k latents "
@@ -148,6 +149,9 @@ public final class ExperimentCommand implements Callable<Integer> {
     Integer threads;
     @Option(names = "--quiet", description = "No progress lines.")
     boolean quiet;
+    @Option(names = "--overwrite", description = "Replace an experiment already in --out (its runs/, results.json, report.html, plots/; "
+            + "a model experiment's harvest/ is kept and reused); without it such a folder is refused.")
+    boolean overwrite;
 
     Path lastReport;
 
@@ -160,7 +164,8 @@ public final class ExperimentCommand implements Callable<Integer> {
             err.println("saelab experiment: " + e.getMessage());
             return 2;
         }
-        try {
+        try (RunLock lock = RunLock.acquire(cfg.out())) {
+            Experiment.prepareOutput(cfg.out(), overwrite);
             if (threads != null) Parallel.setParallelism(threads);
             if (cfg.onModel()) {
                 ModelData md = cfg.model();

@@ -1,5 +1,6 @@
 package saelab.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -41,6 +42,20 @@ class ExperimentCommandTest {
         assertEquals(out.resolve("report.html"), cmd.lastReport);
         assertTrue(Files.readString(out.resolve("report.html")).contains("static"));
         assertTrue(Files.readString(out.resolve("results.json")).contains("\"conclusion\""));
+
+        // The same folder again: refused in one line, the finished experiment untouched; --overwrite replaces it.
+        byte[] results = Files.readAllBytes(out.resolve("results.json"));
+        Object[] again = execute(new ExperimentCommand(), "--quick", "--steps", "8", "--batch", "64", "--m", "128", "--eval-rows", "256",
+                "--variants", "topk", "--quiet", "--out", out.toString());
+        assertEquals(2, again[0]);
+        assertTrue(((String) again[1]).contains("already holds an experiment") && ((String) again[1]).contains("--overwrite"), (String) again[1]);
+        assertEquals(1, ((String) again[1]).strip().lines().filter(l -> l.startsWith("saelab experiment:")).count(), (String) again[1]);
+        assertArrayEquals(results, Files.readAllBytes(out.resolve("results.json")));
+        Object[] replaced = execute(new ExperimentCommand(), "--quick", "--steps", "8", "--batch", "64", "--m", "128", "--eval-rows", "256",
+                "--variants", "topk", "--quiet", "--overwrite", "--out", out.toString());
+        assertEquals(0, replaced[0], (String) replaced[1]);
+        assertFalse(Files.exists(out.resolve("runs/static-seed0")), "the replaced experiment's runs are gone, not mixed in");
+        assertTrue(Files.exists(out.resolve("runs/topk-seed0/sae_weights.safetensors")));
     }
 
     @Test

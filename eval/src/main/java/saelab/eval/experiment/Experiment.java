@@ -171,6 +171,30 @@ public final class Experiment {
                 s.explainedVariance(), s.activeLatents(), s.deadLatents());
     }
 
+    /** What a finished or started experiment leaves in its folder (a model experiment's harvest/ is not among them: it is reused). */
+    static final List<String> OUTPUTS = List.of("runs", "results.json", "report.html", "plots", GroundTruthFile.NAME);
+
+    /**
+     * Makes {@code out} ready for a new experiment: a folder that already holds one (runs/ or
+     * results.json) is refused unless {@code overwrite}, which deletes that experiment's outputs
+     * first, so runs of two experiments never mix; a model experiment's harvest/ stays for reuse.
+     */
+    public static void prepareOutput(Path out, boolean overwrite) {
+        List<String> found = OUTPUTS.stream().filter(f -> java.nio.file.Files.exists(out.resolve(f))).toList();
+        if (!found.contains("runs") && !found.contains("results.json")) return;
+        if (!overwrite) {
+            throw new IllegalArgumentException("--out " + out + " already holds an experiment (" + String.join(", ", found)
+                    + "); choose another folder, or add --overwrite to replace it (a model experiment's harvest/ is kept and reused)");
+        }
+        for (String f : found) {
+            try (var paths = java.nio.file.Files.walk(out.resolve(f))) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(p);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("--overwrite: cannot remove " + out.resolve(f) + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
     /** A final metric of one variant: its spread over the seeds. */
     public static SeedSpread finalSpread(Result r, String variant, String key) {
         return SeedSpread.of(r.of(variant).stream().mapToDouble(x -> x.last().get(key)).toArray());
