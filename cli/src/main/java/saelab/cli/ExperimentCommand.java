@@ -15,7 +15,7 @@ import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import saelab.eval.experiment.Experiment;
-import saelab.train.checkpoint.RunLock;
+import saelab.model.RunLock;
 import saelab.eval.experiment.ExperimentConfig;
 import saelab.eval.experiment.ExperimentReport;
 import saelab.eval.experiment.FirstLetterAbsorptionMetric;

@@ -24,7 +24,7 @@ import saelab.tensor.kernels.CoFiring;
 import saelab.tensor.kernels.Parallel;
 import saelab.train.checkpoint.CheckpointManifest;
 import saelab.train.checkpoint.RunFolder;
-import saelab.train.checkpoint.RunLock;
+import saelab.model.RunLock;
 import saelab.train.checkpoint.SaeCheckpoint;
 import saelab.train.metrics.Recovery;
 import saelab.train.penalty.PenaltyConfig;

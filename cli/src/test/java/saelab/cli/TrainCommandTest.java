@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-import saelab.train.checkpoint.RunLock;
+import saelab.model.RunLock;
 import saelab.train.checkpoint.SaeCheckpoint;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.trainer.TrainConfig;

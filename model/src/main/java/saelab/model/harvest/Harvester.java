@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import saelab.model.GemmaConfig;
+import saelab.model.RunLock;
 import saelab.model.gemma2.Gemma2Model;
 import saelab.model.gemma2.Hooks;
 import saelab.model.safetensors.SafetensorsException;
@@ -54,14 +55,24 @@ public final class Harvester {
                 FileFingerprint.of(s.model().resolve(GemmaTokenizer.FILE_NAME)).sha256(),
                 s.layer(), config.hiddenSize(), s.context(), s.dtype(), s.shardTokens(), config.bosTokenId(),
                 s.data().toString(), FileFingerprint.of(s.data()), s.tokens(), false, List.of());
-        HarvestManifest kept = keptShards(s, wanted);
-        if (kept.dataExhausted() || kept.tokens() >= s.tokens()) {
-            listener.starting(kept, 0);
-            return kept;
+        // One writer per harvest folder: a second process (another layer, say) fails at once naming
+        // the first one's pid instead of both reporting success and one silently winning.
+        RunLock held;
+        try {
+            held = RunLock.acquire(s.out());
+        } catch (IllegalStateException other) {
+            throw new HarvestException(other.getMessage(), other);
         }
-        kept.write(s.out());
-        listener.starting(kept, s.tokens() - kept.tokens());
-        return harvest(s, kept, listener);
+        try (RunLock lock = held) {
+            HarvestManifest kept = keptShards(s, wanted);
+            if (kept.dataExhausted() || kept.tokens() >= s.tokens()) {
+                listener.starting(kept, 0);
+                return kept;
+            }
+            kept.write(s.out());
+            listener.starting(kept, s.tokens() - kept.tokens());
+            return harvest(s, kept, listener);
+        }
     }
 
     /**
@@ -98,7 +109,8 @@ public final class Harvester {
     private static void requireEmptyOrAbsent(Path out) {
         if (!Files.exists(out)) return;
         if (!Files.isDirectory(out)) throw new HarvestException(out + ": --out exists and is not a directory");
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(out)) {
+        // The lock file this harvest holds is not someone else's content.
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(out, p -> !p.getFileName().toString().equals(RunLock.FILE))) {
             if (entries.iterator().hasNext()) {
                 throw new HarvestException(out + ": --out is not empty and holds no " + HarvestManifest.FILE_NAME
                         + "; harvest into a new or empty folder (or one an earlier harvest wrote, to resume it)");

@@ -21,6 +21,7 @@ import saelab.model.gemma2.Hooks;
 import saelab.model.safetensors.Dtype;
 import saelab.model.tokenizer.GemmaTokenizer;
 import saelab.tensor.kernels.Bf16;
+import saelab.model.RunLock;
 
 class HarvesterTest {
     static final int LAYER = 2, CONTEXT = 16, BATCH = 3, SHARD = 40; // 40 is no multiple of 16: sequences straddle shards
@@ -117,6 +118,17 @@ class HarvesterTest {
             assertTrue(Math.abs(a - h) <= 0x1p-8 * Math.abs(h), "value " + i + ": " + a + " vs hook " + h);
             assertEquals(a, Bf16.round(a), "value " + i + " is a bf16");
         }
+    }
+
+    @Test
+    void aSecondWriterOfTheFolderIsRefusedNamingTheFirst(@TempDir Path out) throws Exception {
+        long pid = ProcessHandle.current().pid();
+        try (RunLock first = RunLock.acquire(out)) {
+            HarvestException e = assertThrows(HarvestException.class, () -> harvest(settings(out, 40, Dtype.F32)));
+            assertTrue(e.getMessage().contains("pid " + pid), e.getMessage());
+            assertFalse(Files.exists(out.resolve(HarvestManifest.FILE_NAME)), "nothing was written while the folder was held");
+        }
+        assertEquals(40, harvest(settings(out, 40, Dtype.F32)).tokens(), "once released, the folder harvests");
     }
 
     @Test
@@ -238,7 +250,8 @@ class HarvesterTest {
         // Asking again finds nothing more to do.
         assertEquals(m, harvest(new HarvestSettings(model, small, LAYER, CONTEXT, 200_000, out, BATCH, SHARD, Dtype.F32)));
         try (Stream<Path> files = Files.list(out)) {
-            assertEquals(1 + m.shards().size(), files.count(), "manifest and shards only: " + Arrays.toString(out.toFile().list()));
+            assertEquals(1 + m.shards().size(), files.filter(f -> !f.getFileName().toString().equals(RunLock.FILE)).count(),
+                    "manifest and shards only (beside the lock file): " + Arrays.toString(out.toFile().list()));
         }
     }
 }

@@ -6,6 +6,7 @@ import saelab.train.source.SyntheticConfig;
 import saelab.train.source.SyntheticSource;
 import saelab.train.trainer.TrainConfig;
 import saelab.train.trainer.TrainingRun;
+import saelab.model.RunLock;
 
 /**
  * What the crash and lock tests run in a child JVM: {@code train DIR} trains {@link #config} into

@@ -1,4 +1,4 @@
-package saelab.train.checkpoint;
+package saelab.model;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
