@@ -1,6 +1,5 @@
 package saelab.eval.experiment;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -124,6 +123,4 @@ public record Variant(String id, String description, TrainConfig.Architecture ar
     }
 
     @Override public String toString() { return id; }
-
-    static String ids(List<Variant> vs) { return Arrays.toString(vs.stream().map(Variant::id).toArray()); }
 }
