@@ -92,44 +92,10 @@ public final class Experiment {
         if (workers <= 1) {
             for (int i = 0; i < total; i++) one.accept(i);
         } else {
-            runConcurrently(total, workers, one);
+            // One run per core: the kernel pool runs them (the caller takes its share), each with its kernels inline.
+            Parallel.forRange(total, workers, i -> Parallel.inline(() -> one.accept(i)));
         }
         return new Result(e, src.config(), List.of(runs), (System.nanoTime() - begin) / 1e9);
-    }
-
-    /** Runs task(i) for i in [0, n) on {@code workers} threads, in index order of start, each with its kernels inline. */
-    private static void runConcurrently(int n, int workers, java.util.function.IntConsumer task) {
-        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-        List<Thread> threads = new ArrayList<>();
-        for (int w = 0; w < workers; w++) {
-            Thread t = new Thread(() -> Parallel.inline(() -> {
-                for (int i; failure.get() == null && (i = next.getAndIncrement()) < n; ) {
-                    try {
-                        task.accept(i);
-                    } catch (Throwable x) {
-                        failure.compareAndSet(null, x);
-                    }
-                }
-            }), "saelab-run-" + w);
-            t.setDaemon(true);
-            threads.add(t);
-            t.start();
-        }
-        for (Thread t : threads) {
-            while (true) {
-                try {
-                    t.join();
-                    break;
-                } catch (InterruptedException x) {
-                    failure.compareAndSet(null, x);
-                }
-            }
-        }
-        Throwable x = failure.get();
-        if (x instanceof RuntimeException re) throw re;
-        if (x instanceof Error er) throw er;
-        if (x != null) throw new IllegalStateException("the experiment was interrupted", x);
     }
 
     static String label(Variant v, long seed) {

@@ -112,7 +112,7 @@ final class ExperimentPlots {
                 "‖x − x̂‖² per row (log)", curves(r, all, Experiment.CurvePoint::recon), true, colour), "recon-loss.png"));
         if (!penalized.isEmpty()) {
             out.add(new Plot(Plots.bands(dir.resolve("penalty-share.png"), "Penalty term / reconstruction loss over training (mean over seeds, dashed: min–max)",
-                    "step", "λ2·P / recon", curves(r, penalized, p -> p.recon() > 0 ? p.penaltyTerm() / p.recon() : 0), false, colour), "penalty-share.png"));
+                    "step", "λ2·P / recon", curves(r, penalized, PenaltyActivity::share), false, colour), "penalty-share.png"));
             out.add(new Plot(Plots.lines(dir.resolve("lambda2.png"), "λ2(p) over training", "step", "λ2",
                     means(curves(r, penalized, Experiment.CurvePoint::lambda2)), false, false, false, colour), "lambda2.png"));
             out.add(new Plot(Plots.lines(dir.resolve("threshold.png"), "Co-firing threshold(p) over training", "step", "threshold",

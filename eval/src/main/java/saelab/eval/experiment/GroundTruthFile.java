@@ -20,11 +20,9 @@ public final class GroundTruthFile {
 
     public static Path write(SyntheticSource src, String sourceSpec, Path dir) {
         int n = src.config().features(), d = src.dim();
-        int[] parent = new int[n];
-        for (int i = 0; i < n; i++) parent[i] = src.parentOf(i);
         Map<String, TensorData> t = new LinkedHashMap<>();
         t.put(DIRECTIONS, TensorData.f32(new long[] {n, d}, src.directions()));
-        t.put(PARENT, TensorData.i32(new long[] {n}, parent));
+        t.put(PARENT, TensorData.i32(new long[] {n}, src.parents()));
         Path file = dir.resolve(NAME);
         SafetensorsWriter.write(file, t, Map.of("source", sourceSpec, "what", "true feature directions (unit rows) and hierarchy parents (-1: none)"));
         return file;

@@ -25,7 +25,7 @@ public record PenaltyActivity(double nonZeroFraction, double meanShare, double q
         for (Experiment.RunResult run : runs) {
             for (Experiment.CurvePoint p : run.curve()) {
                 steps++;
-                double s = p.recon() > 0 ? p.penaltyTerm() / p.recon() : 0;
+                double s = share(p);
                 share += s;
                 if (p.penaltyTerm() > 0) nonZero++;
                 if (!(s >= SHARE_BAR)) quiet++;
@@ -37,4 +37,9 @@ public record PenaltyActivity(double nonZeroFraction, double meanShare, double q
     }
 
     public static PenaltyActivity of(Experiment.RunResult run) { return of(List.of(run)); }
+
+    /** A logged step's penalty term as a fraction of its reconstruction loss (0 when there is none). */
+    static double share(Experiment.CurvePoint p) {
+        return p.recon() > 0 ? p.penaltyTerm() / p.recon() : 0;
+    }
 }

@@ -64,14 +64,7 @@ public record Separation(long coFiringPairs, double coFirePairAbsCos, double coF
                 if (n == 0) continue;
                 double a = Math.abs(cos[i * m + j]);
                 pairs++;
-                if (threshold >= 0) {
-                    double nij = switch (norm) {
-                        case BATCH -> (double) n / rows;
-                        case MIN_COUNT -> (double) n / Math.min(single[i], single[j]);
-                        case JACCARD -> (double) n / (single[i] + single[j] - n);
-                    };
-                    if (nij > threshold) above++;
-                }
+                if (threshold >= 0 && CoFiring.normalized(norm, n, rows, single[i], single[j]) > threshold) above++;
                 sum += a;
                 weight += n;
                 wsum += n * a;

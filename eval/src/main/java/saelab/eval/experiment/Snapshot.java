@@ -46,8 +46,7 @@ public record Snapshot(Map<String, Double> metrics, long[] coFiringHistogram, lo
     public record HeldOut(SyntheticSource source, SyntheticSource.Batch batch, float[] directions, int[] parentOf) {
         public static HeldOut of(SyntheticSource s, int rows) {
             SyntheticSource fixed = s.withStream(0);
-            int[] parent = java.util.stream.IntStream.range(0, s.features()).map(s::parentOf).toArray();
-            return new HeldOut(fixed, fixed.batchAt(ExperimentConfig.HELD_OUT_INDEX, rows), s.directions(), parent);
+            return new HeldOut(fixed, fixed.batchAt(ExperimentConfig.HELD_OUT_INDEX, rows), s.directions(), s.parents());
         }
     }
 

@@ -160,6 +160,19 @@ public final class CoFiring {
         }
     }
 
+    /**
+     * n_ij of a pair that co-fired in {@code both} of {@code rows} rows, its latents firing in
+     * countI and countJ rows (both ≥ 1, so every denominator is ≥ 1): the definition at the top
+     * of this class, for the kernels and for anyone who reports what they reach.
+     */
+    public static double normalized(Normalization norm, int both, int rows, int countI, int countJ) {
+        return switch (norm) {
+            case BATCH -> (double) both / rows;
+            case MIN_COUNT -> (double) both / Math.min(countI, countJ);
+            case JACCARD -> (double) both / (countI + countJ - both);
+        };
+    }
+
     private record Problem(int rows, int k, int m, int[] idx, float[] val, double threshold,
                            Normalization norm, long[] histogram) {
 
@@ -170,13 +183,9 @@ public final class CoFiring {
             return Math.min(1, Math.max(0, (n - threshold) / threshold));
         }
 
-        /** n_ij under this normalisation (both ≥ 1, so every denominator is ≥ 1). */
+        /** n_ij under this normalisation. */
         double n(int both, int countI, int countJ) {
-            return switch (norm) {
-                case BATCH -> (double) both / rows;
-                case MIN_COUNT -> (double) both / Math.min(countI, countJ);
-                case JACCARD -> (double) both / (countI + countJ - both);
-            };
+            return normalized(norm, both, rows, countI, countJ);
         }
     }
 

@@ -63,6 +63,9 @@ public final class SyntheticSource implements ActivationSource {
     /** Parent of feature i in its hierarchy, or −1 for a root or a free feature. */
     public int parentOf(int i) { return truth.rates.parent[i]; }
 
+    /** Every feature's parent, −1 for a root (a copy): the hierarchy as one array. */
+    public int[] parents() { return truth.rates.parent.clone(); }
+
     /** The children of feature i (consecutive ids), empty for a leaf. */
     public int[] childrenOf(int i) {
         int first = truth.rates.firstChild[i], count = truth.rates.childCount[i];
