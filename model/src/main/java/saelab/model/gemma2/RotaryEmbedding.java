@@ -21,13 +21,17 @@ final class RotaryEmbedding {
         this.inverseFrequency = new float[headDim / 2];
         for (int i = 0; i < headDim / 2; i++) {
             float exponent = (float) (2 * i) / (float) headDim;
-            inverseFrequency[i] = 1f / (float) Math.pow((float) base, exponent);
+            inverseFrequency[i] = 1f / (float) StrictMath.pow((float) base, exponent);
         }
     }
 
     /** cos and sin of every angle for positions [first, first + count): row t holds position first + t. */
     record Table(int first, int count, int half, float[] cos, float[] sin) {}
 
+    /**
+     * StrictMath, not Math: Math's sin and cos may come from different code in the interpreter and
+     * in compiled code; fdlibm's are the same bits everywhere, so a pass does not depend on the JIT.
+     */
     Table table(int first, int count) {
         int half = headDim / 2;
         float[] cos = new float[count * half], sin = new float[count * half];
@@ -35,8 +39,8 @@ final class RotaryEmbedding {
             float position = first + t;
             for (int i = 0; i < half; i++) {
                 float angle = position * inverseFrequency[i];
-                cos[t * half + i] = (float) Math.cos(angle);
-                sin[t * half + i] = (float) Math.sin(angle);
+                cos[t * half + i] = (float) StrictMath.cos(angle);
+                sin[t * half + i] = (float) StrictMath.sin(angle);
             }
         }
         return new Table(first, count, half, cos, sin);

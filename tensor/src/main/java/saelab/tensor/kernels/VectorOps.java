@@ -1,7 +1,6 @@
 package saelab.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -11,8 +10,13 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Precision: the elementwise ops without transcendental functions perform exactly the same
  * float operations as their twins and agree bit for bit. Reductions add in a different order
  * (one partial sum per lane), so they agree within the usual γ_n·Σ|terms| bound. exp and tanh
- * come from the Vector API's math library, which promises results within 1 ulp of the exact
- * value, so ops built on them agree with the {@link Math} twins within a few ulp.
+ * come from {@link FixedMath}, within about 2 ulp of the exact value, so ops built on them agree
+ * with the {@link Math} twins within a few ulp.
+ *
+ * <p>Determinism: every result depends on the inputs only, never on whether the JIT has
+ * compiled the code yet. Reductions accumulate per lane and then add the lanes in lane order
+ * ({@link #sumLanes}); exp and tanh are {@link FixedMath}'s, whose vector lanes and scalar
+ * tails do the same float operations; the Vector API's own reduceLanes and EXP/TANH are not used.
  */
 public final class VectorOps {
     private VectorOps() {}
@@ -63,7 +67,8 @@ public final class VectorOps {
         FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) acc = acc.max(FloatVector.fromArray(S, x, off + i));
-        float m = acc.reduceLanes(VectorOperators.MAX);
+        float m = Float.NEGATIVE_INFINITY;
+        for (int l = 0; l < L; l++) m = Math.max(m, acc.lane(l)); // lane order, as sumLanes
         for (; i < n; i++) m = Math.max(m, x[off + i]);
         return m;
     }
@@ -140,12 +145,12 @@ public final class VectorOps {
             FloatVector acc = FloatVector.zero(S);
             int j = 0;
             for (int end = S.loopBound(cols); j < end; j += L) {
-                FloatVector e = FloatVector.fromArray(S, x, base + j).sub(m).lanewise(VectorOperators.EXP);
+                FloatVector e = FixedMath.exp(FloatVector.fromArray(S, x, base + j).sub(m));
                 e.intoArray(x, base + j);
                 acc = acc.add(e);
             }
             float s = sumLanes(acc);
-            for (; j < cols; j++) { float e = (float) Math.exp(x[base + j] - m); x[base + j] = e; s += e; }
+            for (; j < cols; j++) { float e = FixedMath.exp(x[base + j] - m); x[base + j] = e; s += e; }
             scale(1f / s, x, base, cols);
         }
     }
@@ -177,10 +182,13 @@ public final class VectorOps {
         for (int end = S.loopBound(n); i < end; i += L) {
             FloatVector g = FloatVector.fromArray(S, gate, gOff + i);
             FloatVector inner = g.mul(g).mul(g).mul(ScalarOps.GELU_CUBIC).add(g).mul(ScalarOps.SQRT_2_OVER_PI);
-            inner.lanewise(VectorOperators.TANH).add(1f).mul(g).mul(0.5f)
+            FixedMath.tanh(inner).add(1f).mul(g).mul(0.5f)
                     .mul(FloatVector.fromArray(S, up, uOff + i)).intoArray(out, oOff + i);
         }
-        for (; i < n; i++) out[oOff + i] = ScalarOps.geluTanh(gate[gOff + i]) * up[uOff + i];
+        for (; i < n; i++) {
+            float g = gate[gOff + i];
+            out[oOff + i] = (FixedMath.tanh((g * g * g * ScalarOps.GELU_CUBIC + g) * ScalarOps.SQRT_2_OVER_PI) + 1f) * g * 0.5f * up[uOff + i];
+        }
     }
 
     /** x = cap·tanh(x / cap), in place: gemma's logit soft-capping. */
@@ -188,8 +196,8 @@ public final class VectorOps {
         int i = 0;
         float inv = 1f / cap;
         for (int end = S.loopBound(n); i < end; i += L) {
-            FloatVector.fromArray(S, x, off + i).mul(inv).lanewise(VectorOperators.TANH).mul(cap).intoArray(x, off + i);
+            FixedMath.tanh(FloatVector.fromArray(S, x, off + i).mul(inv)).mul(cap).intoArray(x, off + i);
         }
-        for (; i < n; i++) x[off + i] = cap * (float) Math.tanh(x[off + i] * inv);
+        for (; i < n; i++) x[off + i] = FixedMath.tanh(x[off + i] * inv) * cap;
     }
 }
