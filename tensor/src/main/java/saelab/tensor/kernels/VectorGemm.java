@@ -126,8 +126,9 @@ final class VectorGemm {
                             if (rows == MR && cols == NR) {
                                 MicroKernel.tile(kcur, ap, aBase, bp, bBase, c, cIdx, ldc, add);
                             } else {
-                                MicroKernel.tile(kcur, ap, aBase, bp, bBase, tile, 0, NR, false);
-                                mergeEdge(tile, rows, cols, c, cIdx, ldc, add);
+                                if (add) loadEdge(c, cIdx, ldc, rows, cols, tile);
+                                MicroKernel.tile(kcur, ap, aBase, bp, bBase, tile, 0, NR, add);
+                                storeEdge(tile, rows, cols, c, cIdx, ldc);
                             }
                         }
                     }
@@ -136,16 +137,19 @@ final class VectorGemm {
         }
     }
 
+    /**
+     * Copies C's rows×cols corner into the scratch tile, so that the kernel continues the same
+     * fma chain from C that it runs for a full tile. (Summing the step into a zeroed tile and
+     * adding that to C rounds differently, so a row's result depended on whether it fell in an
+     * edge tile, that is on the batch it came in: a resumed harvest differed from an uninterrupted one.)
+     */
+    private static void loadEdge(float[] c, int cIdx, int ldc, int rows, int cols, float[] tile) {
+        for (int r = 0; r < rows; r++) System.arraycopy(c, cIdx + r * ldc, tile, r * NR, cols);
+    }
+
     /** Writes the valid rows×cols corner of a scratch tile into C. */
-    private static void mergeEdge(float[] tile, int rows, int cols, float[] c, int cIdx, int ldc, boolean add) {
-        for (int r = 0; r < rows; r++) {
-            int ci = cIdx + r * ldc, ti = r * NR;
-            if (add) {
-                for (int j = 0; j < cols; j++) c[ci + j] += tile[ti + j];
-            } else {
-                System.arraycopy(tile, ti, c, ci, cols);
-            }
-        }
+    private static void storeEdge(float[] tile, int rows, int cols, float[] c, int cIdx, int ldc) {
+        for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, c, cIdx + r * ldc, cols);
     }
 
     static int ceilDiv(int x, int y) {
