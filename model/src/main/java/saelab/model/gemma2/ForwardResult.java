@@ -7,9 +7,11 @@ import java.util.Map;
  * position of every sequence ({@code logitRows = batch·length}, row = sequence·length + position),
  * or only the last position of each sequence ({@code logitRows = batch}) when asked; null when
  * the pass stopped early. {@code residuals} maps each captured layer to its
- * [batch·length × hidden_size] resid_post.
+ * [batch·length × hidden_size] resid_post. {@code layersRun} counts the decoder layers the pass
+ * computed (layers 0..layersRun−1): fewer than the model has when a hook stopped it early.
  */
-public record ForwardResult(int batch, int length, int vocab, float[] logits, int logitRows, Map<Integer, float[]> residuals) {
+public record ForwardResult(int batch, int length, int vocab, float[] logits, int logitRows, Map<Integer, float[]> residuals,
+                            int layersRun) {
 
     public ForwardResult {
         residuals = Map.copyOf(residuals);

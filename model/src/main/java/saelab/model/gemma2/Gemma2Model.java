@@ -175,9 +175,10 @@ public final class Gemma2Model implements AutoCloseable {
         RotaryEmbedding.Table angles = rotary.table(start, length);
         Activations a = borrowActivations(rows);
         Map<Integer, float[]> captured = new LinkedHashMap<>();
-        int last = hooks.stopAfter() >= 0 ? hooks.stopAfter() : layers - 1;
+        int last = hooks.stopAfter() >= 0 ? hooks.stopAfter() : layers - 1, layersRun = 0;
         for (int l = 0; l <= last; l++) {
             layer(l, x, batch, length, start, cache, angles, a);
+            layersRun++;
             if (hooks.captures(l)) captured.put(l, x.clone());
             UnaryOperator<float[]> replacement = hooks.replacement(l);
             if (replacement != null) {
@@ -192,7 +193,7 @@ public final class Gemma2Model implements AutoCloseable {
         }
         cache.advance(length);
         spareActivations.set(a);
-        if (last < layers - 1) return new ForwardResult(batch, length, vocab, null, 0, captured);
+        if (last < layers - 1) return new ForwardResult(batch, length, vocab, null, 0, captured, layersRun);
 
         int logitRows = lastPositionOnly ? batch : rows;
         float[] normed = new float[logitRows * hidden];
@@ -203,7 +204,7 @@ public final class Gemma2Model implements AutoCloseable {
         float[] logits = new float[Math.multiplyExact(logitRows, vocab)];
         weights.unembedding().applyTo(logitRows, normed, 0, logits, 0);
         if (finalCap != null) VectorOps.softCap(logits, 0, logits.length, finalCap);
-        return new ForwardResult(batch, length, vocab, logits, logitRows, captured);
+        return new ForwardResult(batch, length, vocab, logits, logitRows, captured, layersRun);
     }
 
     /**

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import saelab.model.GemmaConfig;
 import saelab.model.RunLock;
+import saelab.model.gemma2.ForwardResult;
 import saelab.model.gemma2.Gemma2Model;
 import saelab.model.gemma2.Hooks;
 import saelab.model.safetensors.SafetensorsException;
@@ -31,6 +32,9 @@ public final class Harvester {
 
         /** After each forward pass: rows harvested by this run so far (in finished shards or the one filling). */
         default void harvested(long rowsThisRun) {}
+
+        /** Each forward pass's result as the model returned it (tests check that it stopped at the hooked layer). */
+        default void forwardPass(ForwardResult pass) {}
 
         /** After a shard file and then the manifest listing it were written. */
         default void shardWritten(HarvestManifest.Shard shard, HarvestManifest manifest) {}
@@ -174,7 +178,11 @@ public final class Harvester {
                 }
                 if (got == 0) break;
                 int[] batchIds = got * context == ids.length ? ids : java.util.Arrays.copyOf(ids, got * context);
-                float[] residual = model.forward(batchIds, got, Hooks.none().capture(layer).stopAfter(layer)).residual(layer);
+                // Layers 0..layer only: no later layer, no final norm, no logits (at the last layer of
+                // gemma-2 the 256k-vocabulary logits alone cost 7× a layer).
+                ForwardResult pass = model.forward(batchIds, got, Hooks.none().capture(layer).stopAfter(layer));
+                listener.forwardPass(pass);
+                float[] residual = pass.residual(layer);
                 for (int r = 0; r < got * context && buffer != null; r++) {
                     long row = sequenceIndex * context + r;
                     if (row < startRow) continue; // resuming inside a sequence: its first rows are in the last kept shard

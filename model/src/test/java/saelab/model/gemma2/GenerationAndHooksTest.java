@@ -122,6 +122,9 @@ class GenerationAndHooksTest {
         ForwardResult stopped = model.forward(ids, Hooks.none().capture(1).stopAfter(1));
         TestCheckpoints.assertSameComputation(stopped.residual(1), full.residual(1), "stopped at layer 1");
         assertFalse(stopped.hasLogits());
+        assertEquals(2, stopped.layersRun(), "layers 0 and 1 ran, layer 2 did not");
+        assertEquals(3, full.layersRun());
+        assertTrue(full.hasLogits());
         assertThrows(IllegalStateException.class, stopped::logits);
         assertThrows(IllegalArgumentException.class, () -> model.forward(ids, Hooks.none().capture(2).stopAfter(1)));
         assertThrows(IllegalArgumentException.class, () -> model.forward(ids, Hooks.none().stopAfter(3)));
