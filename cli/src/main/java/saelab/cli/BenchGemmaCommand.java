@@ -78,6 +78,8 @@ public final class BenchGemmaCommand implements Callable<Integer> {
                             + "heap %.1f MB per %d-token prefill + %d steps%n",
                     decodeSeconds, 1 / decodeSeconds, fileBytes / 1e9, fileBytes / 1e9 / decodeSeconds,
                     allocatedPerPass / 1e6, prompt, steps);
+            // After the warm-up and timed passes: the tile should be compiled by now; if not, the rates above are the fallback's.
+            System.out.println(new JitFallbackCheck("bench gemma", System.err).measureNow().summary());
             long peak = ProcessMemory.read().peakTotal();
             System.out.printf("peak RSS %.3f GB = %.3f × the safetensors size (goal ≤ 1.15)%n", peak / 1e9, (double) peak / fileBytes);
             System.out.printf("  sampled peaks: RssFile %.3f GB (mapped checkpoint, %.3f × its size), RssAnon %.3f GB (heap, JVM, buffers); "

@@ -129,6 +129,7 @@ public final class HarvestCommand implements Callable<Integer> {
                 HarvestManifest.hookName(layer), context, HarvestManifest.dtypeName(dtype), settings.out());
         ProgressLine[] progress = new ProgressLine[1];
         long[] rowsThisRun = new long[1];
+        JitFallbackCheck jit = new JitFallbackCheck("harvest", System.err);
         HarvestManifest m = Harvester.run(settings, new Harvester.Listener() {
             @Override public void starting(HarvestManifest kept, long rowsToHarvest) {
                 if (!kept.shards().isEmpty()) {
@@ -143,6 +144,7 @@ public final class HarvestCommand implements Callable<Integer> {
             @Override public void harvested(long rows) {
                 rowsThisRun[0] = rows;
                 progress[0].update(rows);
+                jit.afterPass();
             }
 
             @Override public void shardWritten(HarvestManifest.Shard shard, HarvestManifest manifest) {
