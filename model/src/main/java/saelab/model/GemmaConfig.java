@@ -73,7 +73,9 @@ public record GemmaConfig(
         Path file = Files.isDirectory(path) ? path.resolve(FILE_NAME) : path;
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(file));
+            root = JSON.readTree(Utf8Text.decode(Files.readAllBytes(file)));
+        } catch (Utf8Text.NotUtf8 e) {
+            throw new ConfigException(file + ": " + e.getMessage());
         } catch (JacksonException e) {
             throw new ConfigException(file + ": not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -171,7 +173,8 @@ public record GemmaConfig(
         if (v == Math.rint(v) && Math.abs(v) < 1e15) o.put(key, (long) v); else o.put(key, v);
     }
 
-    static final JsonMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    static final JsonMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
     /** A config.json that cannot be used; the message names the file and the key. */
     public static final class ConfigException extends RuntimeException {

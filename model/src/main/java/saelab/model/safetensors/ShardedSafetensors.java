@@ -8,6 +8,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import saelab.model.Utf8Text;
 
 /**
  * A checkpoint split over several safetensors files, as Hugging Face writes them:
@@ -32,7 +35,9 @@ public final class ShardedSafetensors implements TensorStore {
     public static ShardedSafetensors open(Path index) {
         JsonNode root;
         try {
-            root = SafetensorsHeader.JSON.readTree(TensorStore.readAll(index));
+            root = SafetensorsHeader.JSON.readTree(Utf8Text.decode(TensorStore.readAll(index)));
+        } catch (Utf8Text.NotUtf8 e) {
+            throw SafetensorsException.inFile(index, e.getMessage());
         } catch (JacksonException e) {
             throw SafetensorsException.inFile(index, "not valid JSON: " + e.getOriginalMessage());
         } catch (java.io.IOException e) {
@@ -76,12 +81,51 @@ public final class ShardedSafetensors implements TensorStore {
                 }
                 tensors.put(name, t);
             }
+            // A tensor a shard holds but the index does not name (or names in another shard) means the
+            // index and the shards disagree: refused, rather than loading a store without it.
+            for (var shard : shards.entrySet()) {
+                for (String name : shard.getValue().names()) {
+                    String mapped = root.get("weight_map").path(name).textValue();
+                    if (!shard.getKey().equals(mapped)) {
+                        throw SafetensorsException.inFile(index, "shard " + shard.getValue().file() + " holds tensor '" + name + "', which weight_map "
+                                + (mapped == null ? "does not name" : "maps to " + mapped));
+                    }
+                }
+            }
+            requireEveryNumberedShardIndexed(index, dir, shards.keySet());
         } catch (RuntimeException e) {
             shards.values().forEach(SafetensorsFile::close);
             throw e;
         }
         return new ShardedSafetensors(index, Collections.unmodifiableMap(shards), Collections.unmodifiableMap(tensors),
                 Collections.unmodifiableMap(metadata));
+    }
+
+    private static final Pattern NUMBERED = Pattern.compile("(.*)-(\\d+)-of-(\\d+)\\.safetensors");
+
+    /**
+     * Hugging Face numbers shards "model-00002-of-00003.safetensors": a numbered shard in the folder
+     * that weight_map never names means entries were lost from the index (a shard holding only
+     * those tensors would otherwise not be opened at all, and the store would silently lack them).
+     */
+    private static void requireEveryNumberedShardIndexed(Path index, Path dir, Set<String> indexed) {
+        for (String name : indexed) {
+            Matcher m = NUMBERED.matcher(name);
+            if (!m.matches()) continue;
+            int width = m.group(2).length(), count;
+            try {
+                count = Integer.parseInt(m.group(3));
+            } catch (NumberFormatException tooLong) {
+                continue;
+            }
+            for (int i = 1; i <= Math.min(count, 100_000); i++) {
+                String sibling = m.group(1) + "-" + String.format("%0" + width + "d", i) + "-of-" + m.group(3) + ".safetensors";
+                if (!indexed.contains(sibling) && Files.isRegularFile(dir.resolve(sibling))) {
+                    throw SafetensorsException.inFile(index, "weight_map names no tensor of shard " + dir.resolve(sibling)
+                            + " (shard " + i + " of " + count + "), which is in the folder: entries are missing from the index");
+                }
+            }
+        }
     }
 
     public Path index() {
