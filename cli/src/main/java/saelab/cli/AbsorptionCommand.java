@@ -101,6 +101,8 @@ public final class AbsorptionCommand implements Callable<Integer> {
         // The flags first: a typo should not wait for the word list and the SAE.
         if (iclExamples < 0) throw new IllegalArgumentException("--icl-examples must be ≥ 0, got " + iclExamples);
         FirstLetterAbsorption.MainLatentRanking ranking = ranking("--main-latents", mainLatents);
+        ProbeSupport.requireInputs(model, sae, null);
+        Sources.requireFile("--words", words, "a word list, one word per line");
         int l = ProbeSupport.layer(layer, sae);
         Path list = WordList.resolve(words);
         SaeLatents latents = SaeLatents.read(sae);

@@ -161,12 +161,13 @@ public final class ExperimentCommand implements Callable<Integer> {
         try {
             cfg = config();
         } catch (IllegalArgumentException e) {
-            err.println("saelab experiment: " + e.getMessage());
+            err.println("saelab experiment: " + CliErrors.oneLine(e.getMessage()) + " (see saelab experiment --help)");
             return 2;
         }
         try (RunLock lock = RunLock.acquire(cfg.out())) {
             Experiment.prepareOutput(cfg.out(), overwrite);
             if (threads != null) Parallel.setParallelism(threads);
+            Main.announceBackend(err);
             if (cfg.onModel()) {
                 ModelData md = cfg.model();
                 err.printf(Locale.ROOT, "saelab experiment: %d variants × %d seeds, %d steps × %d rows, m %d, k %d, %d phases on %s layer %d, context %d: "
@@ -188,14 +189,14 @@ public final class ExperimentCommand implements Callable<Integer> {
             err.println("saelab experiment: " + e.getMessage());
             return 1;
         } catch (IllegalArgumentException | IllegalStateException e) {
-            err.println("saelab experiment: " + e.getMessage());
+            err.println("saelab experiment: " + CliErrors.oneLine(e.getMessage()));
             return 2;
         } catch (HarvestException | SafetensorsException | CheckpointException | TokenizerException | GemmaConfig.ConfigException
                  | UncheckedIOException e) {
-            err.println("saelab experiment: " + e.getMessage());
+            err.println("saelab experiment: " + CliErrors.describe(e));
             return 1;
         } catch (IOException e) {
-            err.println("saelab experiment: cannot write the report: " + e.getMessage());
+            err.println("saelab experiment: cannot write the report: " + CliErrors.describe(e));
             return 1;
         }
     }

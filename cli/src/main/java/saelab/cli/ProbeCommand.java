@@ -63,6 +63,7 @@ public final class ProbeCommand implements Callable<Integer> {
     }
 
     private int probe() {
+        ProbeSupport.requireInputs(model, sae, data);
         int l = ProbeSupport.layer(layer, sae);
         LabelledTexts texts = LabelledTexts.read(data);
         SaeLatents latents = SaeLatents.read(sae);

@@ -397,7 +397,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** Prints the trainer's engine line (resident or host step, and why) before the steps; then {@code steps}, if any. */
     static TrainingRun.Listener engineThen(TrainingRun.Listener steps, PrintStream err) {
         return new TrainingRun.Listener() {
-            @Override public void onStart(SaeTrainer trainer) { err.println(trainer.engine()); }
+            @Override public void onStart(SaeTrainer trainer) { Main.announceBackend(err); err.println(trainer.engine()); }
 
             @Override public void onStep(StepStats stats, long tokens, double seconds) {
                 if (steps != null) steps.onStep(stats, tokens, seconds);

@@ -66,7 +66,7 @@ public final class Documents implements Iterator<String>, AutoCloseable {
         try {
             return new Documents(file, format, new BufferedInputStream(Files.newInputStream(file), 1 << 16));
         } catch (IOException e) {
-            throw new HarvestException(file + ": cannot read the data file: " + e.getMessage(), e);
+            throw new HarvestException(file + ": cannot read the data file: " + saelab.model.IoErrors.reason(e), e);
         }
     }
 
@@ -90,7 +90,7 @@ public final class Documents implements Iterator<String>, AutoCloseable {
         } catch (CharacterCodingException e) {
             throw new HarvestException(file + ": line " + (lineNumber + 1) + ": not valid UTF-8 (" + e + ")", e);
         } catch (IOException e) {
-            throw new HarvestException(file + ": line " + (lineNumber + 1) + ": cannot read: " + e.getMessage(), e);
+            throw new HarvestException(file + ": line " + (lineNumber + 1) + ": cannot read: " + saelab.model.IoErrors.reason(e), e);
         }
     }
 
