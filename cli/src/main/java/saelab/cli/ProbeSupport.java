@@ -67,6 +67,23 @@ final class ProbeSupport {
         return Integer.parseInt(m.group(1));
     }
 
+    /** SAEBench's eval_results/ folder beside a command's own results file. */
+    static Path saeBenchRoot(Path resultsFile) {
+        Path parent = resultsFile.toAbsolutePath().getParent();
+        return parent.resolve(saelab.eval.saebench.SaeBenchFile.ROOT);
+    }
+
+    /** The SAE's SAEBench identity: release "saelab", id its folder's name, sae_cfg_dict from its cfg.json. */
+    static saelab.eval.saebench.SaeIdentity identity(Path sae) {
+        Path cfg = sae.resolve(SaeCheckpoint.CONFIG);
+        try {
+            Path name = sae.toAbsolutePath().normalize().getFileName();
+            return saelab.eval.saebench.SaeIdentity.ofCfgJson("saelab", name == null ? "sae" : name.toString(), JSON.readTree(cfg.toFile()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(cfg + ": cannot read: " + saelab.model.IoErrors.reason(e), e);
+        }
+    }
+
     static Path defaultOut(String kind) {
         return Path.of("runs", kind + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
     }

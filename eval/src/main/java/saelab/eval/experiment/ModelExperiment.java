@@ -78,7 +78,7 @@ public final class ModelExperiment {
                                 status.accept("eval: " + metric.name() + "...");
                                 more.putAll(metric.measure(ctx, cfg, p));
                             }
-                            return s.with(more);
+                            return saelab.eval.saebench.ExperimentSaeBench.core(e, Experiment.runDir(e, v, seed), cfg, s.with(more), true, held.rows());
                         }, progress.start(Experiment.label(v, seed), e.steps())));
                     }
                 }
