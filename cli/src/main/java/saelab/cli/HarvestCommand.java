@@ -139,7 +139,7 @@ public final class HarvestCommand implements Callable<Integer> {
                 }
                 if (rowsToHarvest > 0) {
                     System.err.printf("harvest: data %s (%s)%n", settings.data(), kept.data());
-                    progress[0] = new ProgressLine("harvest", rowsToHarvest, "k tokens", 1e3, System.err);
+                    progress[0] = new ProgressLine("harvest", expectedRows(settings, kept, rowsToHarvest), "k tokens", 1e3, System.err);
                 }
             }
 
@@ -165,6 +165,19 @@ public final class HarvestCommand implements Callable<Integer> {
         }
         System.out.println(settings.out().resolve(HarvestManifest.FILE_NAME));
         return 0;
+    }
+
+    /**
+     * The rows this run will harvest: those asked for, or fewer when the data holds fewer (estimated
+     * from a sample of it, {@link DataTokens}), so the time left counts the data that exists.
+     */
+    static long expectedRows(HarvestSettings settings, HarvestManifest kept, long rowsToHarvest) {
+        DataTokens available = DataTokens.estimate(settings.data(), saelab.model.tokenizer.GemmaTokenizer.load(settings.model()), DataTokens.SAMPLE_BYTES);
+        long left = Math.max(1, available.tokens() - kept.tokens());
+        if (left >= rowsToHarvest) return rowsToHarvest;
+        System.err.printf("harvest: the data holds %s%d tokens, fewer than the %d asked for: the time left counts those%n",
+                available.exact() ? "" : "about ", available.tokens(), kept.tokens() + rowsToHarvest);
+        return left;
     }
 
     /** Token counts as plain integers or with a suffix: 2000000, 2e6, 2M, 500k. */

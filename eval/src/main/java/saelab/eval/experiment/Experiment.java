@@ -80,15 +80,15 @@ public final class Experiment {
         List<Variant> variants = e.variants();
         List<Long> seeds = e.seeds();
         int total = variants.size() * seeds.size();
-        ExperimentProgress progress = new ExperimentProgress(err, total, e.steps(), begin);
         RunResult[] runs = new RunResult[total];
         int workers = Math.min(total, Parallel.parallelism());
+        ExperimentProgress progress = new ExperimentProgress(err, ExperimentProgress.plan(e), workers, begin);
         java.util.function.IntConsumer one = i -> {
             Variant v = variants.get(i / seeds.size());
             long seed = seeds.get(i % seeds.size());
             runs[i] = runOne(e, v, seed, src.withStream(seed), (cfg, p, step, last, status) -> saelab.eval.saebench.ExperimentSaeBench.core(e,
                     runDir(e, v, seed), cfg, Snapshot.measure(cfg, p, step, held, e.recoveryBar()), last, e.evalRows()),
-                    progress.start(label(v, seed), e.steps()));
+                    progress.start(v.id(), label(v, seed), e.steps()));
         };
         if (workers <= 1) {
             for (int i = 0; i < total; i++) one.accept(i);
