@@ -15,6 +15,7 @@ import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import saelab.eval.experiment.Experiment;
+import saelab.eval.report.LiveReport;
 import saelab.model.RunLock;
 import saelab.eval.experiment.ExperimentConfig;
 import saelab.eval.experiment.ExperimentReport;
@@ -177,7 +178,10 @@ public final class ExperimentCommand implements Callable<Integer> {
                 err.printf(Locale.ROOT, "saelab experiment: %d variants × %d seeds, %d steps × %d rows, %d phases, held-out %d rows → %s%n",
                         cfg.variants().size(), cfg.seeds().size(), cfg.steps(), cfg.batch(), cfg.phases(), cfg.evalRows(), cfg.out());
             }
-            Experiment.Result r = cfg.onModel() ? ModelExperiment.run(cfg, quiet ? null : err, modelMetrics()) : Experiment.run(cfg, quiet ? null : err);
+            Experiment.Result r;
+            try (LiveReport live = LiveReport.forExperiment(cfg.out())) { // every run's curves in live.html while it runs
+                r = cfg.onModel() ? ModelExperiment.run(cfg, quiet ? null : err, modelMetrics()) : Experiment.run(cfg, quiet ? null : err);
+            }
             err.println("saelab experiment: writing the report...");
             lastReport = ExperimentReport.write(r, cfg.out());
             err.println();

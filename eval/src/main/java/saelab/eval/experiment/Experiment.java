@@ -139,7 +139,7 @@ public final class Experiment {
     }
 
     /** What a finished or started experiment leaves in its folder (a model experiment's harvest/ is not among them: it is reused). */
-    static final List<String> OUTPUTS = List.of("runs", "results.json", "report.html", "plots", GroundTruthFile.NAME,
+    static final List<String> OUTPUTS = List.of("runs", "results.json", "report.html", "live.html", "plots", GroundTruthFile.NAME,
             saelab.eval.saebench.SaeBenchFile.ROOT);
 
     /**
