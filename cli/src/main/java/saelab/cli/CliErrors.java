@@ -65,11 +65,17 @@ final class CliErrors {
         }
         if (ex instanceof CommandLine.MissingParameterException missing && msg.startsWith("Missing required option")) {
             List<String> names = missing.getMissing().stream().map(a -> a instanceof CommandLine.Model.OptionSpec o
-                    ? o.longestName() + (o.arity().max() > 0 ? " " + o.paramLabel().replaceAll("[<>]", "").toUpperCase(java.util.Locale.ROOT) : "")
+                    ? o.longestName() + (o.arity().max() > 0 ? " " + label(o.paramLabel()) : "")
                     : a.paramLabel()).toList();
             return "missing required option" + (names.size() > 1 ? "s " : " ") + String.join(", ", names);
         }
         return IoErrors.plain(msg);
+    }
+
+    /** An option's value label as --help shows it, picocli's default {@code <model>} as MODEL. */
+    private static String label(String paramLabel) {
+        return paramLabel.startsWith("<") && paramLabel.endsWith(">")
+                ? paramLabel.substring(1, paramLabel.length() - 1).toUpperCase(java.util.Locale.ROOT) : paramLabel;
     }
 
     /** A failure's message as one line in the user's words (file and reason for I/O, position for JSON). */
