@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import saelab.eval.probe.FirstLetterAbsorption;
+import saelab.eval.saebench.AbsorptionEval;
 import saelab.eval.probe.ProbeJson;
 import saelab.eval.probe.SaeLatents;
 import saelab.eval.probe.WordList;
@@ -101,6 +102,8 @@ public final class AbsorptionCommand implements Callable<Integer> {
         // The flags first: a typo should not wait for the word list and the SAE.
         if (iclExamples < 0) throw new IllegalArgumentException("--icl-examples must be ≥ 0, got " + iclExamples);
         FirstLetterAbsorption.MainLatentRanking ranking = ranking("--main-latents", mainLatents);
+        ProbeSupport.requireInputs(model, sae, null);
+        Sources.requireFile("--words", words, "a word list, one word per line");
         int l = ProbeSupport.layer(layer, sae);
         Path list = WordList.resolve(words);
         SaeLatents latents = SaeLatents.read(sae);
@@ -134,6 +137,8 @@ public final class AbsorptionCommand implements Callable<Integer> {
         if (unconverged > 0) System.out.println("note: the L1 probe ranking the latents stopped at its iteration cap before its KKT bar for " + unconverged + " letter(s)");
         if (r.lettersIncluded() < 20) System.out.println("note: SAEBench needs at least 20 letters with probe F1 > 0.6 to report absorption; this run has " + r.lettersIncluded());
         System.out.println("wrote " + file);
+        System.out.println("wrote " + AbsorptionEval.write(ProbeSupport.saeBenchRoot(file), ProbeSupport.identity(sae), model.toString(), r, s)
+                + " (SAEBench format)");
         return 0;
     }
 }

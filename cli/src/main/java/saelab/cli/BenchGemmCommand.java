@@ -105,6 +105,7 @@ public final class BenchGemmCommand implements Runnable {
 
     @Override
     public void run() {
+        Main.announceBackend(System.err);
         if (reps < 1 || warmup < 0 || threads < 1 || warmupSeconds < 0) {
             throw new ParameterException(spec.commandLine(), "need --reps >= 1, --warmup >= 0, --warmup-seconds >= 0, --threads >= 1");
         }

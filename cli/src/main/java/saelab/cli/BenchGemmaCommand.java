@@ -41,6 +41,7 @@ public final class BenchGemmaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Main.announceBackend(System.err);
         long fileBytes;
         try (Stream<Path> files = Files.list(model)) {
             fileBytes = files.filter(p -> p.toString().endsWith(".safetensors")).mapToLong(BenchGemmaCommand::size).sum();

@@ -177,6 +177,7 @@ public final class BenchTrainCommand implements Runnable {
 
     @Override
     public void run() {
+        Main.announceBackend(System.err);
         if (reps < 1 || warmup < 0 || threads < 1 || d < 1 || m < 1 || k < 1 || k > m || batch < 1) {
             throw new ParameterException(spec.commandLine(), "need --reps >= 1, --warmup >= 0, --threads >= 1, positive sizes and k <= m");
         }

@@ -15,6 +15,7 @@ import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import saelab.eval.experiment.Experiment;
+import saelab.eval.report.LiveReport;
 import saelab.model.RunLock;
 import saelab.eval.experiment.ExperimentConfig;
 import saelab.eval.experiment.ExperimentReport;
@@ -161,12 +162,13 @@ public final class ExperimentCommand implements Callable<Integer> {
         try {
             cfg = config();
         } catch (IllegalArgumentException e) {
-            err.println("saelab experiment: " + e.getMessage());
+            err.println("saelab experiment: " + CliErrors.oneLine(e.getMessage()) + " (see saelab experiment --help)");
             return 2;
         }
         try (RunLock lock = RunLock.acquire(cfg.out())) {
             Experiment.prepareOutput(cfg.out(), overwrite);
             if (threads != null) Parallel.setParallelism(threads);
+            Main.announceBackend(err);
             if (cfg.onModel()) {
                 ModelData md = cfg.model();
                 err.printf(Locale.ROOT, "saelab experiment: %d variants × %d seeds, %d steps × %d rows, m %d, k %d, %d phases on %s layer %d, context %d: "
@@ -176,7 +178,10 @@ public final class ExperimentCommand implements Callable<Integer> {
                 err.printf(Locale.ROOT, "saelab experiment: %d variants × %d seeds, %d steps × %d rows, %d phases, held-out %d rows → %s%n",
                         cfg.variants().size(), cfg.seeds().size(), cfg.steps(), cfg.batch(), cfg.phases(), cfg.evalRows(), cfg.out());
             }
-            Experiment.Result r = cfg.onModel() ? ModelExperiment.run(cfg, quiet ? null : err, modelMetrics()) : Experiment.run(cfg, quiet ? null : err);
+            Experiment.Result r;
+            try (LiveReport live = LiveReport.forExperiment(cfg.out())) { // every run's curves in live.html while it runs
+                r = cfg.onModel() ? ModelExperiment.run(cfg, quiet ? null : err, modelMetrics()) : Experiment.run(cfg, quiet ? null : err);
+            }
             err.println("saelab experiment: writing the report...");
             lastReport = ExperimentReport.write(r, cfg.out());
             err.println();
@@ -188,14 +193,14 @@ public final class ExperimentCommand implements Callable<Integer> {
             err.println("saelab experiment: " + e.getMessage());
             return 1;
         } catch (IllegalArgumentException | IllegalStateException e) {
-            err.println("saelab experiment: " + e.getMessage());
+            err.println("saelab experiment: " + CliErrors.oneLine(e.getMessage()));
             return 2;
         } catch (HarvestException | SafetensorsException | CheckpointException | TokenizerException | GemmaConfig.ConfigException
                  | UncheckedIOException e) {
-            err.println("saelab experiment: " + e.getMessage());
+            err.println("saelab experiment: " + CliErrors.describe(e));
             return 1;
         } catch (IOException e) {
-            err.println("saelab experiment: cannot write the report: " + e.getMessage());
+            err.println("saelab experiment: cannot write the report: " + CliErrors.describe(e));
             return 1;
         }
     }

@@ -80,14 +80,14 @@ public final class HarvestCommand implements Callable<Integer> {
         try {
             requireNumbers();
         } catch (IllegalArgumentException e) {
-            System.err.println("harvest: " + e.getMessage());
+            System.err.println("saelab harvest: " + e.getMessage() + " (see saelab harvest --help)");
             return 2;
         }
         try {
             return harvest();
         } catch (HarvestException | SafetensorsException | CheckpointException | TokenizerException
                  | GemmaConfig.ConfigException | UncheckedIOException e) {
-            System.err.println("harvest: " + e.getMessage());
+            System.err.println("saelab harvest: " + CliErrors.describe(e));
             return 1;
         }
     }
@@ -98,6 +98,8 @@ public final class HarvestCommand implements Callable<Integer> {
      * trained on, and a huge one would only run until killed).
      */
     void requireNumbers() {
+        Sources.requireFolder("--model", model, "a gemma-2 checkpoint folder (config.json, tokenizer.json, *.safetensors)");
+        Sources.requireFile("--data", data, "a text file: .txt with one document per line, or .jsonl with a \"text\" field");
         NumericOptions.nonNegative("--layer", layer);
         NumericOptions.inRange("--context", context, 2, Integer.MAX_VALUE, "at least 2 tokens per sequence (<bos> and one more)");
         NumericOptions.positive("--batch", batch);
@@ -125,6 +127,7 @@ public final class HarvestCommand implements Callable<Integer> {
 
     private int harvest() {
         HarvestSettings settings = new HarvestSettings(model, data, layer, context, tokens, out, batch, shardTokens, dtype);
+        Main.announceBackend(System.err);
         System.err.printf("harvest: %s, layer %d (%s), context %d, %s, into %s%n", settings.model(), layer,
                 HarvestManifest.hookName(layer), context, HarvestManifest.dtypeName(dtype), settings.out());
         ProgressLine[] progress = new ProgressLine[1];
@@ -137,7 +140,7 @@ public final class HarvestCommand implements Callable<Integer> {
                 }
                 if (rowsToHarvest > 0) {
                     System.err.printf("harvest: data %s (%s)%n", settings.data(), kept.data());
-                    progress[0] = new ProgressLine("harvest", rowsToHarvest, "k tokens", 1e3, System.err);
+                    progress[0] = new ProgressLine("harvest", expectedRows(settings, kept, rowsToHarvest), "k tokens", 1e3, System.err);
                 }
             }
 
@@ -164,6 +167,19 @@ public final class HarvestCommand implements Callable<Integer> {
         }
         System.out.println(settings.out().resolve(HarvestManifest.FILE_NAME));
         return 0;
+    }
+
+    /**
+     * The rows this run will harvest: those asked for, or fewer when the data holds fewer (estimated
+     * from a sample of it, {@link DataTokens}), so the time left counts the data that exists.
+     */
+    static long expectedRows(HarvestSettings settings, HarvestManifest kept, long rowsToHarvest) {
+        DataTokens available = DataTokens.estimate(settings.data(), saelab.model.tokenizer.GemmaTokenizer.load(settings.model()), DataTokens.SAMPLE_BYTES);
+        long left = Math.max(1, available.tokens() - kept.tokens());
+        if (left >= rowsToHarvest) return rowsToHarvest;
+        System.err.printf("harvest: the data holds %s%d tokens, fewer than the %d asked for: the time left counts those%n",
+                available.exact() ? "" : "about ", available.tokens(), kept.tokens() + rowsToHarvest);
+        return left;
     }
 
     /** Token counts as plain integers or with a suffix: 2000000, 2e6, 2M, 500k. */

@@ -25,35 +25,61 @@ public final class Main implements Runnable {
                     + "Default: $SAELAB_BACKEND or auto.")
     String backend;
 
+    /** The backend line of this process, printed by {@link #announceBackend} once the job starts computing. */
+    private static volatile String backendLine;
+    private static volatile boolean quiet, verbose, backendAnnounced;
+
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
 
     /** The configured command line: help installed, the backend selected before a subcommand runs. */
     static CommandLine commandLine() {
+        backendLine = null;
+        quiet = verbose = backendAnnounced = false;
         CommandLine cl = new CommandLine(new Main());
         TrainCommand.installHelp(cl.getSubcommands().get("train"));
-        // A mistyped option gets one line naming it (picocli's own message), not the whole --help after it.
-        cl.setParameterExceptionHandler((ex, args) -> {
-            CommandLine c = ex.getCommandLine();
-            String name = c.getCommandSpec().qualifiedName();
-            c.getErr().println(name + ": " + ex.getMessage().strip().replace('\n', ' ') + " (see " + name + " --help)");
-            return 2;
-        });
+        Verbosity.install(cl);
+        CliErrors.install(cl);
         cl.setExecutionStrategy(parsed -> {
+            quiet = Verbosity.quiet(parsed);
+            verbose = Verbosity.verbose(parsed);
+            if (quiet && verbose) {
+                System.err.println("saelab: --quiet and --verbose contradict each other: give one");
+                return 2;
+            }
             if (runsAJob(parsed)) {
                 String choice = backendChoice(parsed);
                 try {
-                    Backends.use(Backends.select(choice, System.err::println));
+                    Backends.use(Backends.select(choice, line -> backendLine = line));
                 } catch (BackendUnavailableException e) {
                     System.err.println("saelab: " + e.getMessage());
                     return 2;
                 }
+                if (verbose) announceBackend(System.err);
             }
             return new CommandLine.RunLast().execute(parsed);
         });
         return cl;
     }
+
+    /**
+     * Prints the backend line (which backend runs the kernels, and why), once per process: called
+     * where a job starts computing (train, harvest, experiment, bench), after its inputs were
+     * checked, so help, usage errors and commands that compute little stay quiet. --quiet drops it;
+     * --verbose prints it on every command that selects a backend.
+     */
+    static void announceBackend(java.io.PrintStream err) {
+        if (quiet || backendAnnounced || backendLine == null) return;
+        backendAnnounced = true;
+        err.println(backendLine);
+    }
+
+    /** --quiet was given (anywhere on the command line). */
+    static boolean quiet() { return quiet; }
+
+    /** --verbose was given (anywhere on the command line). */
+    static boolean verbose() { return verbose; }
 
     /** A subcommand is about to run (not help, not version, not the bare usage). */
     private static boolean runsAJob(ParseResult parsed) {

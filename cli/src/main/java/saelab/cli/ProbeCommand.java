@@ -9,6 +9,7 @@ import saelab.eval.probe.LabelledTexts;
 import saelab.eval.probe.ProbeJson;
 import saelab.eval.probe.SaeLatents;
 import saelab.eval.probe.SparseProbing;
+import saelab.eval.saebench.SparseProbingEval;
 import saelab.model.gemma2.Gemma2Model;
 import saelab.model.tokenizer.GemmaTokenizer;
 
@@ -63,6 +64,7 @@ public final class ProbeCommand implements Callable<Integer> {
     }
 
     private int probe() {
+        ProbeSupport.requireInputs(model, sae, data);
         int l = ProbeSupport.layer(layer, sae);
         LabelledTexts texts = LabelledTexts.read(data);
         SaeLatents latents = SaeLatents.read(sae);
@@ -83,6 +85,8 @@ public final class ProbeCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%6d  %12.3f  %16.3f%n", r.ks()[q], r.saeAccuracy()[q], r.residualAccuracy()[q]);
         }
         System.out.println("wrote " + file);
+        System.out.println("wrote " + SparseProbingEval.write(ProbeSupport.saeBenchRoot(file), ProbeSupport.identity(sae), model.toString(),
+                data.getFileName().toString(), r, s) + " (SAEBench format)");
         return 0;
     }
 }

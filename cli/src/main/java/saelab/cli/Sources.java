@@ -82,10 +82,54 @@ final class Sources {
         }
         if (s.startsWith("model:")) return openModel(raw.substring("model:".length()));
         if (!s.equals("synthetic") && !s.startsWith("synthetic:")) {
-            throw new IllegalArgumentException("unknown source '" + spec + "'; expected synthetic:<preset>[@<seed>[/<stream>]] (presets: "
-                    + SyntheticPresets.names() + "), shards:DIR or model:DIR");
+            throw new IllegalArgumentException("--source '" + spec + "': unknown source" + closest(raw) + "; expected one of " + FORMS);
         }
         return SyntheticSpec.parse(raw).open();
+    }
+
+    /** Every form --source takes, for the error that names an unknown one. */
+    static final String FORMS = "shards:DIR (a folder written by saelab harvest, optionally shards:DIR@SEED), "
+            + "model:DIR with --data FILE (a gemma-2 checkpoint run live), or synthetic:PRESET[@SEED[/STREAM]] (presets: "
+            + SyntheticPresets.names() + ")";
+
+    /** "; did you mean shards:acts/?" for a misspelt kind before the colon (shard:, modle:, synth:), else nothing. */
+    private static String closest(String raw) {
+        int colon = raw.indexOf(':');
+        String kind = (colon < 0 ? raw : raw.substring(0, colon)).toLowerCase(Locale.ROOT), rest = colon < 0 ? "" : raw.substring(colon + 1);
+        for (String k : new String[] {"shards", "model", "synthetic"}) {
+            if (!kind.isEmpty() && (k.startsWith(kind) || kind.startsWith(k) || editDistance(kind, k) <= 2)) {
+                return " (did you mean " + k + ":" + (rest.isEmpty() && k.equals("synthetic") ? "small" : rest.isEmpty() ? "DIR" : rest) + "?)";
+            }
+        }
+        return "";
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                cur[j] = Math.min(Math.min(cur[j - 1], prev[j]) + 1, prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            }
+            int[] t = prev; prev = cur; cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    /** An option naming an input folder: it exists and is a folder, else one line saying what was expected. */
+    static void requireFolder(String option, Path dir, String expected) {
+        if (dir == null) return;
+        if (Files.isRegularFile(dir)) throw new IllegalArgumentException(option + " " + dir + ": is a file; expected " + expected);
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException(option + " " + dir + ": no such folder; expected " + expected);
+    }
+
+    /** An option naming an input file: it exists and is a plain file, else one line saying what was expected. */
+    static void requireFile(String option, Path file, String expected) {
+        if (file == null) return;
+        if (Files.isDirectory(file)) throw new IllegalArgumentException(option + " " + file + ": is a folder; expected " + expected);
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException(option + " " + file + ": no such file; expected " + expected);
+        if (!Files.isReadable(file)) throw new IllegalArgumentException(option + " " + file + ": cannot be read (permission denied); expected " + expected);
     }
 
     /**

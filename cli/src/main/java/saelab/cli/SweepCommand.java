@@ -46,7 +46,7 @@ public final class SweepCommand implements Callable<Integer> {
                 for (String l : Files.readAllLines(file, StandardCharsets.UTF_8)) if (!l.isBlank() && !l.strip().startsWith("#")) configs.add(l.strip());
             }
         } catch (IOException e) {
-            System.err.println("saelab sweep: cannot read " + file + ": " + e.getMessage());
+            System.err.println("saelab sweep: cannot read " + file + ": " + saelab.model.IoErrors.reason(e));
             return 2;
         }
         if (configs.isEmpty()) {

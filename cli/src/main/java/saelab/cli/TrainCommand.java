@@ -24,6 +24,7 @@ import saelab.tensor.kernels.CoFiring;
 import saelab.tensor.kernels.Parallel;
 import saelab.train.checkpoint.CheckpointManifest;
 import saelab.train.checkpoint.RunFolder;
+import saelab.eval.report.LiveReport;
 import saelab.model.RunLock;
 import saelab.train.checkpoint.SaeCheckpoint;
 import saelab.train.metrics.Recovery;
@@ -361,7 +362,7 @@ public final class TrainCommand implements Callable<Integer> {
             dir = outDir();
         }
         // Held until eval.json is written: a second process on this folder fails at once, naming this one.
-        try (RunLock lock = RunLock.acquire(dir)) {
+        try (RunLock lock = RunLock.acquire(dir); LiveReport live = LiveReport.forRun(dir)) { // curves in dir/report.html, kept up to date
             if (resume == null) claim(dir);
             if (!quiet && src instanceof ModelSource ms) ms.setListener(windowProgress(ms, err));
             TrainingRun.Options options = new TrainingRun.Options(dir, 0, engineThen(progress == null ? null : progress.listener(cfg), err));
@@ -397,7 +398,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** Prints the trainer's engine line (resident or host step, and why) before the steps; then {@code steps}, if any. */
     static TrainingRun.Listener engineThen(TrainingRun.Listener steps, PrintStream err) {
         return new TrainingRun.Listener() {
-            @Override public void onStart(SaeTrainer trainer) { err.println(trainer.engine()); }
+            @Override public void onStart(SaeTrainer trainer) { Main.announceBackend(err); err.println(trainer.engine()); }
 
             @Override public void onStep(StepStats stats, long tokens, double seconds) {
                 if (steps != null) steps.onStep(stats, tokens, seconds);

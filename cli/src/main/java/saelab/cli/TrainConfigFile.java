@@ -28,7 +28,7 @@ final class TrainConfigFile {
     private TrainConfigFile() {}
 
     /** Options that are not training settings: how to run, not what to train. */
-    static final Set<String> NOT_SETTINGS = Set.of("help", "version", "config", "print-config", "resume", "overwrite", "quiet", "threads", "backend");
+    static final Set<String> NOT_SETTINGS = Set.of("help", "version", "config", "print-config", "resume", "overwrite", "quiet", "verbose", "threads", "backend");
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -52,10 +52,12 @@ final class TrainConfigFile {
         try {
             root = JSON.readTree(Files.readAllBytes(file));
         } catch (JacksonException e) {
-            throw new IllegalArgumentException(file + ": not valid JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
+            throw new IllegalArgumentException("--config " + file + ": not valid JSON"
+                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr())
+                    + " (" + e.getOriginalMessage() + "); expected a JSON object of settings (saelab train --print-config writes one)");
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read the --config file: " + e);
+            throw new IllegalArgumentException("--config " + file + ": " + saelab.model.IoErrors.reason(e)
+                    + "; expected a JSON file of settings (saelab train --print-config writes one)");
         }
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException(file + ": expected a JSON object of settings, e.g. {\"preset\": \"adaptive\", \"steps\": 2000}"

@@ -30,11 +30,29 @@ class BackendOptionTest {
         assertSame(Backends.cpu(), Backends.current());
     }
 
-    @Test void autoSaysItChoseTheCpuAndWhy() {
-        String err = stderrOf(() -> Main.commandLine().execute("complete", "--backend", "auto", "--model", "/nonexistent", "hi"));
+    @Test void autoSaysItChoseTheCpuAndWhyWithVerbose() {
+        String err = stderrOf(() -> Main.commandLine().execute("complete", "--verbose", "--backend", "auto", "--model", "/nonexistent", "hi"));
         assertTrue(err.contains("backend: cpu (Vector API"), err);
         assertTrue(err.contains("no GPU backend on the class path"), err);
     }
+
+    @Test void aCommandThatComputesLittleDoesNotNameTheBackendUnlessVerbose() {
+        String err = stderrOf(() -> Main.commandLine().execute("complete", "--backend", "auto", "--model", "/nonexistent", "hi"));
+        assertTrue(!err.contains("backend:"), err);
+        assertTrue(err.contains("/nonexistent"), err); // it did run, and failed on the model folder
+    }
+
+    @Test void trainNamesTheBackendOnceAndQuietDropsIt() {
+        String err = stderrOf(() -> assertEquals(0, Main.commandLine().execute("train", "--steps", "3", "--batch", "64", "--m", "64", "--k", "4",
+                "--out", tmp.resolve("a").toString())));
+        assertEquals(1, err.lines().filter(l -> l.startsWith("backend: ")).count(), err);
+        String quiet = stderrOf(() -> assertEquals(0, Main.commandLine().execute("--quiet", "train", "--steps", "3", "--batch", "64", "--m", "64",
+                "--k", "4", "--out", tmp.resolve("b").toString())));
+        assertTrue(!quiet.contains("backend: ") && !quiet.contains("step 3/3"), quiet); // neither the backend nor the progress bar
+        assertTrue(quiet.contains("final: step 3"), quiet);
+    }
+
+    @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp;
 
     private static String stderrOf(Runnable r) {
         PrintStream old = System.err;

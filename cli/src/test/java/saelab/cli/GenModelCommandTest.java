@@ -116,7 +116,7 @@ class GenModelCommandTest {
                 {"gen-model", "--out", dir.resolve("m").toString()},
         };
         String[] expect = {"expected tiny or gemma-2-2b, got 'huge'", "a-file exists and is not a directory", "expected bf16, f32 or f16, got 'int8'",
-                "--max-shard-bytes must be >= 1", "Missing required option: '--config"};
+                "--max-shard-bytes must be >= 1", "missing required option --config"};
         for (int i = 0; i < bad.length; i++) {
             CliFixtures.Run run = CliFixtures.saelab(bad[i]);
             assertNotEquals(0, run.exitCode(), String.join(" ", bad[i]));

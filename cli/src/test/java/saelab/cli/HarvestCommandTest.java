@@ -172,7 +172,7 @@ class HarvestCommandTest {
                 {"harvest", "--model", model.toString(), "--data", data.toString(), "--tokens", "10", "--out", out.toString()},
         };
         String[] expect = {"--layer 7: " + model + " has layers 0..3", "none.txt", "unknown data format", "expected a whole number of tokens",
-                "--out is not empty and holds no manifest.json", "expected f32 or bf16, got 'f16'", "nomodel", "Missing required option: '--layer"};
+                "--out is not empty and holds no manifest.json", "expected f32 or bf16, got 'f16'", "nomodel", "missing required option --layer L"};
         for (int i = 0; i < bad.length; i++) {
             CliFixtures.Run run = CliFixtures.saelab(bad[i]);
             assertNotEquals(0, run.exitCode(), String.join(" ", bad[i]));

@@ -164,7 +164,7 @@ class NumericOptionsTest {
             String[] args = withDefaults(List.of("harvest", "--model", model.toString(), "--data", data.toString(), "--tokens", "100", "--out",
                     out.toString()), List.of("--layer", "1"), java.util.Arrays.copyOfRange(c, 1, c.length));
             CliFixtures.Run run = CliFixtures.saelab(args);
-            assertRefused("harvest", c[0], run, args);
+            assertRefused("saelab harvest", c[0], run, args);
             if (c[2].equals("100000")) assertTrue(run.err().contains("takes at most 256 positions (max_position_embeddings"), run.toString());
         }
         assertFalse(Files.exists(out), "nothing was written");

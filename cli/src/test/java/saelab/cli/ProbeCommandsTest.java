@@ -70,6 +70,12 @@ class ProbeCommandsTest {
         // "quick fox" vs "lazy dog": the words differ between the classes, so the pooled residual separates them.
         assertEquals(1.0, j.get("residualAccuracy").get(5).asDouble(), 0.13);
         assertEquals(1, j.get("tasks").size());
+        // SAEBench's file beside it, with the same accuracies.
+        JsonNode sb = new ObjectMapper().readTree(dir.resolve("eval_results/sparse_probing/saelab_" + sae.getFileName() + "_eval_results.json").toFile());
+        assertEquals("sparse_probing", sb.get("eval_type_id").asText());
+        assertEquals(j.get("saeAccuracy").get(0).asDouble(), sb.at("/eval_result_metrics/sae/sae_top_1_test_accuracy").asDouble(), 0);
+        assertEquals(j.get("residualAccuracy").get(2).asDouble(), sb.at("/eval_result_metrics/llm/llm_top_5_test_accuracy").asDouble(), 0);
+        assertTrue(sb.at("/eval_result_metrics/sae/sae_top_50_test_accuracy").isNull(), "k = 50 was capped to 40 here: not evaluated");
     }
 
     @Test
@@ -92,6 +98,13 @@ class ProbeCommandsTest {
         }
         assertEquals("l1-probe", j.get("mainLatentRanking").asText(), "SAEBench's ranking by default");
         assertEquals(0, j.get("iclExamples").asInt());
+        JsonNode sb = new ObjectMapper().readTree(dir.resolve("eval_results/absorption_first_letter/saelab_" + sae.getFileName() + "_eval_results.json").toFile());
+        double rate = j.get("meanAbsorptionRate").asDouble();
+        JsonNode written = sb.at("/eval_result_metrics/mean/mean_absorption_score");
+        // No letter passing the probe-F1 bar leaves the mean undefined: SAEBench's file says null, not a number.
+        if (Double.isNaN(rate)) assertTrue(written.isNull(), written.toString());
+        else assertEquals(rate, written.asDouble(), 0);
+        assertEquals(j.get("lettersIncluded").asInt(), sb.get("eval_result_details").size());
         // The other ranking and SAEBench's prompts, on a sample: the JSON says which were used.
         Path other = dir.resolve("absorption-icl.json");
         assertEquals(0, run("absorption", "--model", model.toString(), "--sae", sae.toString(), "--words", list.toString(), "--max-words", "15",
@@ -103,19 +116,19 @@ class ProbeCommandsTest {
     }
 
     @Test
-    void badInputExitsWithOne() throws Exception {
+    void badInputExitsWithTwo() throws Exception {
         Path data = dir.resolve("bad.jsonl");
         Files.writeString(data, "{\"text\": \"a\", \"label\": 0}\nnot json\n");
-        assertEquals(1, run("probe", "--model", model.toString(), "--sae", sae.toString(), "--data", data.toString(), "--out", dir.resolve("x.json").toString()));
+        assertEquals(2, run("probe", "--model", model.toString(), "--sae", sae.toString(), "--data", data.toString(), "--out", dir.resolve("x.json").toString()));
         assertFalse(Files.exists(dir.resolve("x.json")));
-        assertEquals(1, run("absorption", "--model", model.toString(), "--sae", sae.toString(), "--words", dir.resolve("missing.txt").toString()));
+        assertEquals(2, run("absorption", "--model", model.toString(), "--sae", sae.toString(), "--words", dir.resolve("missing.txt").toString()));
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         java.io.PrintStream old = System.err;
         System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
         try {
             Path list = Files.write(dir.resolve("few.txt"), List.of("a"));
-            assertEquals(1, run("absorption", "--model", model.toString(), "--sae", sae.toString(), "--words", list.toString(), "--main-latents", "l2"));
-            assertEquals(1, run("absorption", "--model", model.toString(), "--sae", sae.toString(), "--words", list.toString(), "--icl-examples", "-1"));
+            assertEquals(2, run("absorption", "--model", model.toString(), "--sae", sae.toString(), "--words", list.toString(), "--main-latents", "l2"));
+            assertEquals(2, run("absorption", "--model", model.toString(), "--sae", sae.toString(), "--words", list.toString(), "--icl-examples", "-1"));
         } finally {
             System.setErr(old);
         }

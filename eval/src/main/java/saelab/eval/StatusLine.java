@@ -5,7 +5,8 @@ import java.io.PrintStream;
 /**
  * A status line for long jobs. On a terminal it is one line redrawn in place ({@code \r}, padded
  * over the previous text); into a pipe or log file it is a plain line at most every
- * {@code plainIntervalNanos} (and always for a final one), so logs stay readable. The one place
+ * {@code plainIntervalNanos} (and always for a final one), so logs stay readable. A line redrawn
+ * in place is cut to the terminal's width ({@link TerminalWidth}). The one place
  * that decides whether stderr is a terminal, for the experiment's run lines (eval) and
  * {@code saelab train}'s step line (cli).
  */
@@ -47,6 +48,8 @@ public final class StatusLine {
             }
             return;
         }
+        // Redrawn in place: fitted to the terminal, or the wrapped part would stay behind at each redraw.
+        if (!end) text = TerminalWidth.fit(text, TerminalWidth.columns());
         out.print("\r" + text + " ".repeat(Math.max(0, width - text.length())));
         width = text.length();
         if (end) {

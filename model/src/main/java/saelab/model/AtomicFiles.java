@@ -50,7 +50,7 @@ public final class AtomicFiles {
             tmp = null;
             forceDirectory(dir);
         } catch (IOException e) {
-            throw new UncheckedIOException(target + ": cannot write: " + e.getMessage(), e);
+            throw new UncheckedIOException(target + ": cannot write: " + saelab.model.IoErrors.reason(e), e);
         } finally {
             if (tmp != null) {
                 try {

@@ -79,7 +79,7 @@ public record GemmaConfig(
         } catch (JacksonException e) {
             throw new ConfigException(file + ": not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read: " + e);
+            throw new ConfigException(file + ": cannot read: " + saelab.model.IoErrors.reason(e));
         }
         return parse(file, root);
     }

@@ -42,7 +42,7 @@ public final class RunLock implements AutoCloseable {
             Files.createDirectories(dir);
             ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot create the folder's lock file (" + e.getMessage() + "); expected a writable output folder");
+            throw new IllegalArgumentException(file + ": cannot create the folder's lock file (" + saelab.model.IoErrors.reason(e) + "); expected a writable output folder");
         }
         FileLock lock;
         try {
@@ -51,7 +51,7 @@ public final class RunLock implements AutoCloseable {
             lock = null; // this JVM holds it already
         } catch (IOException e) {
             closeQuietly(ch);
-            throw new IllegalArgumentException(file + ": cannot lock (" + e.getMessage() + ")");
+            throw new IllegalArgumentException(file + ": cannot lock (" + saelab.model.IoErrors.reason(e) + ")");
         }
         if (lock == null) {
             String holder = holder(ch);
@@ -65,7 +65,7 @@ public final class RunLock implements AutoCloseable {
             ch.force(false);
         } catch (IOException e) {
             closeQuietly(ch);
-            throw new IllegalArgumentException(file + ": cannot write the pid into the lock file (" + e.getMessage() + ")");
+            throw new IllegalArgumentException(file + ": cannot write the pid into the lock file (" + saelab.model.IoErrors.reason(e) + ")");
         }
         return new RunLock(ch, lock);
     }

@@ -80,14 +80,15 @@ public final class Experiment {
         List<Variant> variants = e.variants();
         List<Long> seeds = e.seeds();
         int total = variants.size() * seeds.size();
-        ExperimentProgress progress = new ExperimentProgress(err, total, e.steps(), begin);
         RunResult[] runs = new RunResult[total];
         int workers = Math.min(total, Parallel.parallelism());
+        ExperimentProgress progress = new ExperimentProgress(err, ExperimentProgress.plan(e), workers, begin);
         java.util.function.IntConsumer one = i -> {
             Variant v = variants.get(i / seeds.size());
             long seed = seeds.get(i % seeds.size());
-            runs[i] = runOne(e, v, seed, src.withStream(seed), (cfg, p, step, last, status) -> Snapshot.measure(cfg, p, step, held, e.recoveryBar()),
-                    progress.start(label(v, seed), e.steps()));
+            runs[i] = runOne(e, v, seed, src.withStream(seed), (cfg, p, step, last, status) -> saelab.eval.saebench.ExperimentSaeBench.core(e,
+                    runDir(e, v, seed), cfg, Snapshot.measure(cfg, p, step, held, e.recoveryBar()), last, e.evalRows()),
+                    progress.start(v.id(), label(v, seed), e.steps()));
         };
         if (workers <= 1) {
             for (int i = 0; i < total; i++) one.accept(i);
@@ -138,7 +139,8 @@ public final class Experiment {
     }
 
     /** What a finished or started experiment leaves in its folder (a model experiment's harvest/ is not among them: it is reused). */
-    static final List<String> OUTPUTS = List.of("runs", "results.json", "report.html", "plots", GroundTruthFile.NAME);
+    static final List<String> OUTPUTS = List.of("runs", "results.json", "report.html", "live.html", "plots", GroundTruthFile.NAME,
+            saelab.eval.saebench.SaeBenchFile.ROOT);
 
     /**
      * Makes {@code out} ready for a new experiment: a folder that already holds one (runs/ or

@@ -1,52 +1,69 @@
 package saelab.eval.experiment;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import saelab.eval.StatusLine;
 import saelab.train.trainer.StepStats;
 
 /**
- * The experiment's progress: one status line for the whole experiment (runs finished, the runs in
- * flight with their step, and an ETA from the steps trained so far over all runs), and one
+ * The experiment's progress: one status line for the whole experiment (runs finished, the time
+ * left from the measured cost of each variant's runs ({@link RunCostEta}), the elapsed time, then
+ * the runs in flight with their step; on a terminal cut to its width, the runs in flight first
+ * to go), and one
  * permanent line per finished run with its headline numbers. Safe to use from runs trained at
  * the same time on several threads.
  */
 final class ExperimentProgress {
     private final StatusLine line;
-    private final int totalRuns;
-    private final long totalSteps, begin, trainingBegin = System.nanoTime();
+    private final int totalRuns, workers;
+    private final long begin;
     private final Map<Run, Long> inFlight = new LinkedHashMap<>();
-    private long stepsDone;
+    private final List<String> waiting;
+    private final RunCostEta eta = new RunCostEta();
     private int runsDone;
     private long lastDraw;
 
-    /** @param err progress lines (null: none); @param begin when the experiment began (System.nanoTime) */
-    ExperimentProgress(PrintStream err, int totalRuns, long stepsPerRun, long begin) {
+    /**
+     * @param err     progress lines (null: none)
+     * @param plan    the variant of each run, all runs
+     * @param workers runs trained side by side
+     * @param begin   when the experiment began (System.nanoTime)
+     */
+    ExperimentProgress(PrintStream err, List<String> plan, int workers, long begin) {
         // Into a pipe or log: each run's result, and a status line every 10 s at most.
         this.line = err == null ? null : new StatusLine(err, 10_000_000_000L);
-        this.totalRuns = totalRuns;
-        this.totalSteps = (long) totalRuns * stepsPerRun;
+        this.totalRuns = plan.size();
+        this.waiting = new ArrayList<>(plan);
+        this.workers = workers;
         this.begin = begin;
+    }
+
+    /** The variant of each of the experiment's runs. */
+    static List<String> plan(ExperimentConfig e) {
+        List<String> plan = new ArrayList<>();
+        for (Variant v : e.variants()) for (int s = 0; s < e.seeds().size(); s++) plan.add(v.id());
+        return plan;
     }
 
     /** One run's handle: its label, e.g. "adaptive seed 2". */
     final class Run {
-        private final String label;
-        private final long steps;
+        private final String variant, label;
+        private final long steps, started = System.nanoTime();
         private String status;
 
-        private Run(String label, long steps) {
+        private Run(String variant, String label, long steps) {
+            this.variant = variant;
             this.label = label;
             this.steps = steps;
         }
 
         void update(StepStats s) {
             synchronized (ExperimentProgress.this) {
-                long prev = inFlight.getOrDefault(this, 0L), now = s.step() + 1;
-                stepsDone += Math.max(0, now - prev);
-                inFlight.put(this, now);
+                inFlight.put(this, s.step() + 1);
                 status = null;
                 draw(false);
             }
@@ -62,9 +79,9 @@ final class ExperimentProgress {
 
         void done(Snapshot last, double train, double eval) {
             synchronized (ExperimentProgress.this) {
-                stepsDone += Math.max(0, steps - inFlight.getOrDefault(this, 0L));
                 inFlight.remove(this);
                 runsDone++;
+                eta.finished(variant, (System.nanoTime() - started) / 1e9);
                 if (line == null) return;
                 line.show(String.format(Locale.ROOT, "[%d/%d] %-24s train %.1fs, eval %.1fs  EV %.3f  L0 %.1f  %s", runsDone, totalRuns, label, train, eval,
                         last.get(Snapshot.EV), last.get(Snapshot.L0), quality(last)), true);
@@ -77,8 +94,9 @@ final class ExperimentProgress {
         }
     }
 
-    synchronized Run start(String label, long steps) {
-        Run r = new Run(label, steps);
+    synchronized Run start(String variant, String label, long steps) {
+        Run r = new Run(variant, label, steps);
+        waiting.remove(variant);
         inFlight.put(r, 0L);
         draw(true);
         return r;
@@ -90,12 +108,16 @@ final class ExperimentProgress {
         long now = System.nanoTime();
         if (!force && now - lastDraw < 500_000_000L) return;
         lastDraw = now;
-        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "[%d/%d done]", runsDone, totalRuns));
+        List<RunCostEta.Running> running = new ArrayList<>();
+        for (var e : inFlight.entrySet()) {
+            Run r = e.getKey();
+            running.add(new RunCostEta.Running(r.variant, (double) e.getValue() / r.steps, (now - r.started) / 1e9));
+        }
+        // From the runs' own times: a model experiment's harvest before them says nothing of the runs.
+        double left = eta.secondsLeft(waiting, running, workers);
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "[%d/%d done] ETA %s, %s elapsed", runsDone, totalRuns,
+                Double.isNaN(left) ? "?" : clock(left), clock((now - begin) / 1e9)));
         for (Run r : inFlight.keySet()) s.append("  ").append(r.inFlightText());
-        s.append("  ").append(clock((now - begin) / 1e9)).append(" elapsed");
-        // From the training time alone: a model experiment's harvest before it says nothing of the runs.
-        double training = (now - trainingBegin) / 1e9;
-        if (stepsDone > 0 && totalSteps > stepsDone) s.append(", ETA ").append(clock(training / stepsDone * (totalSteps - stepsDone)));
         line.show(s.toString(), false);
     }
 

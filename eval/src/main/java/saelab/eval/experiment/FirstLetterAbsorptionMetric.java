@@ -125,6 +125,7 @@ public final class FirstLetterAbsorptionMetric implements ModelMetric {
     @Override public Map<String, Double> measure(Context c, TrainConfig cfg, SaeParams sae) {
         FirstLetterAbsorption.Result r = absorption(c, SaeLatents.of(cfg, sae));
         ProbeJson.write(c.runDir().resolve(FILE), r);
+        saelab.eval.saebench.ExperimentSaeBench.absorption(c, cfg, r, settings);
         Map<String, Double> o = new LinkedHashMap<>();
         o.put(RATE, r.meanAbsorptionRate());
         o.put(FRACTION, r.meanAbsorptionFraction());

@@ -61,8 +61,7 @@ public final class ModelExperiment {
                     md.heldOutSequences(), md.context(), md.heldOutRows(), held.rows(), md.heldOutRows(), md.harvestTokens());
         }
         List<Experiment.RunResult> runs = new ArrayList<>();
-        int total = e.variants().size() * e.seeds().size();
-        ExperimentProgress progress = new ExperimentProgress(err, total, e.steps(), begin);
+        ExperimentProgress progress = new ExperimentProgress(err, ExperimentProgress.plan(e), 1, begin); // one run at a time, on every core
         try (Gemma2Model model = Gemma2Model.load(md.model())) {
             prepare(e, model, metrics, err);
             for (Variant v : e.variants()) {
@@ -78,8 +77,8 @@ public final class ModelExperiment {
                                 status.accept("eval: " + metric.name() + "...");
                                 more.putAll(metric.measure(ctx, cfg, p));
                             }
-                            return s.with(more);
-                        }, progress.start(Experiment.label(v, seed), e.steps())));
+                            return saelab.eval.saebench.ExperimentSaeBench.core(e, Experiment.runDir(e, v, seed), cfg, s.with(more), true, held.rows());
+                        }, progress.start(v.id(), Experiment.label(v, seed), e.steps())));
                     }
                 }
             }

@@ -119,6 +119,7 @@ public final class SparseProbingMetric implements ModelMetric {
     @Override public Map<String, Double> measure(Context c, TrainConfig cfg, SaeParams sae) {
         SparseProbing.Result r = probe(c, SaeLatents.of(cfg, sae));
         ProbeJson.write(c.runDir().resolve(FILE), r);
+        saelab.eval.saebench.ExperimentSaeBench.sparseProbing(c, cfg, r, settings, file);
         Map<String, Double> o = new LinkedHashMap<>();
         for (int q = 0; q < r.ks().length; q++) o.put(key(r.ks()[q]), r.saeAccuracy()[q]);
         return o;

@@ -50,7 +50,7 @@ public record LabelledTexts(List<String> texts, int[] labels, List<String> class
                 raw.add(label.asText());
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
+            throw new UncheckedIOException(file + ": cannot read: " + saelab.model.IoErrors.reason(e), e);
         }
         List<String> classes = new ArrayList<>(new TreeSet<>(raw));
         if (classes.size() < 2) {

@@ -22,7 +22,7 @@ public final class ProbeJson {
             if (parent != null) Files.createDirectories(parent);
             AtomicFiles.write(out, JSON.writeValueAsBytes(value));
         } catch (IOException e) {
-            throw new UncheckedIOException(out + ": cannot write: " + e.getMessage(), e);
+            throw new UncheckedIOException(out + ": cannot write: " + saelab.model.IoErrors.reason(e), e);
         }
     }
 }

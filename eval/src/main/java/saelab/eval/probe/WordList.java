@@ -56,7 +56,7 @@ public final class WordList {
                 if (!w.isEmpty()) words.add(w);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
+            throw new UncheckedIOException(file + ": cannot read: " + saelab.model.IoErrors.reason(e), e);
         }
         if (words.isEmpty()) throw new IllegalArgumentException(file + ": the word list is empty");
         return words;

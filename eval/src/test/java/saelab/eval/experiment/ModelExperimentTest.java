@@ -346,4 +346,38 @@ class ModelExperimentTest {
         HarvestException e = assertThrows(HarvestException.class, () -> ModelExperiment.harvest(big, null, new long[1]));
         assertTrue(e.getMessage().contains("the data ran out") && e.getMessage().contains("--tokens"), e.getMessage());
     }
+
+    /** Each run's final SAE has SAEBench's core, absorption and sparse-probing files, valid against the seed's schema, with the run's numbers. */
+    @Test
+    void saeBenchFilesForEveryRunFollowTheSeedsSchema() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        for (Experiment.RunResult run : result.runs()) {
+            String name = "saelab_exp_" + run.variant() + "-seed" + run.seed() + "_eval_results.json";
+            Snapshot last = run.last();
+            for (String type : List.of("core", "absorption_first_letter", "sparse_probing")) {
+                JsonNode doc = json.readTree(out.resolve("eval_results").resolve(type).resolve(name).toFile());
+                assertEquals(List.of(), saelab.eval.saebench.SchemaCheck.violations(saelab.eval.saebench.SchemaCheck.schema(type), doc), type + " " + name);
+                assertEquals(LAYER, doc.at("/sae_cfg_dict/hook_layer").asInt(), type);
+                JsonNode m = doc.get("eval_result_metrics");
+                switch (type) {
+                    case "core" -> {
+                        assertEquals(last.get(SpliceMetric.KL_SCORE), m.at("/model_behavior_preservation/kl_div_score").asDouble(), 0);
+                        assertEquals(last.get(SpliceMetric.CE_CLEAN), m.at("/model_performance_preservation/ce_loss_without_sae").asDouble(), 0);
+                        assertEquals(last.get(Snapshot.EV), m.at("/reconstruction_quality/explained_variance").asDouble(), 0);
+                        assertEquals(cfg.model().heldOutRows(), m.at("/token_stats/total_tokens_eval_reconstruction").asLong());
+                    }
+                    case "absorption_first_letter" -> {
+                        assertEquals(last.get(FirstLetterAbsorptionMetric.RATE), m.at("/mean/mean_absorption_score").asDouble(), 0);
+                        assertEquals(last.get(FirstLetterAbsorptionMetric.MAIN_LATENTS), m.at("/mean/mean_num_split_features").asDouble(), 0);
+                        assertTrue(doc.get("eval_result_details").size() > 0, "letters listed");
+                    }
+                    default -> {
+                        assertEquals(last.get(SparseProbingMetric.key(1)), m.at("/sae/sae_top_1_test_accuracy").asDouble(), 0);
+                        assertTrue(m.at("/sae/sae_top_100_test_accuracy").isNull(), "k = 100 is not evaluated");
+                        assertEquals("probe.jsonl_results", doc.at("/eval_result_details/0/dataset_name").asText());
+                    }
+                }
+            }
+        }
+    }
 }

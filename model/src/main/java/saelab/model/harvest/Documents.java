@@ -52,7 +52,7 @@ public final class Documents implements Iterator<String>, AutoCloseable {
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
-    private long lineNumber;
+    private long lineNumber, bytesRead;
     private String next;
 
     private Documents(Path file, Format format, InputStream in) {
@@ -66,8 +66,13 @@ public final class Documents implements Iterator<String>, AutoCloseable {
         try {
             return new Documents(file, format, new BufferedInputStream(Files.newInputStream(file), 1 << 16));
         } catch (IOException e) {
-            throw new HarvestException(file + ": cannot read the data file: " + e.getMessage(), e);
+            throw new HarvestException(file + ": cannot read the data file: " + saelab.model.IoErrors.reason(e), e);
         }
+    }
+
+    /** Bytes of the file read so far (whole lines, their line ends included): how far into the file the documents returned reach. */
+    public long bytesRead() {
+        return bytesRead;
     }
 
     /** The 1-based line the last document returned came from. */
@@ -90,7 +95,7 @@ public final class Documents implements Iterator<String>, AutoCloseable {
         } catch (CharacterCodingException e) {
             throw new HarvestException(file + ": line " + (lineNumber + 1) + ": not valid UTF-8 (" + e + ")", e);
         } catch (IOException e) {
-            throw new HarvestException(file + ": line " + (lineNumber + 1) + ": cannot read: " + e.getMessage(), e);
+            throw new HarvestException(file + ": line " + (lineNumber + 1) + ": cannot read: " + saelab.model.IoErrors.reason(e), e);
         }
     }
 
@@ -101,6 +106,7 @@ public final class Documents implements Iterator<String>, AutoCloseable {
         while ((b = in.read()) >= 0 && b != '\n') line.write(b);
         if (b < 0 && line.size() == 0) return null;
         int n = line.size();
+        bytesRead += n + (b >= 0 ? 1 : 0);
         byte[] bytes = line.toByteArray();
         if (n > 0 && bytes[n - 1] == '\r') n--;
         // Malformed UTF-8 is reported rather than replaced: a corrupt data file should be noticed.

@@ -29,7 +29,7 @@ public record FileFingerprint(long bytes, String sha256) {
                 bytes += n;
             }
         } catch (IOException e) {
-            throw new HarvestException(file + ": cannot read: " + e.getMessage(), e);
+            throw new HarvestException(file + ": cannot read: " + saelab.model.IoErrors.reason(e), e);
         }
         return new FileFingerprint(bytes, HexFormat.of().formatHex(digest.digest()));
     }

@@ -165,7 +165,7 @@ public record HarvestManifest(
         } catch (JacksonException e) {
             throw new HarvestException(file + ": not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new HarvestException(file + ": cannot read: " + e.getMessage(), e);
+            throw new HarvestException(file + ": cannot read: " + saelab.model.IoErrors.reason(e), e);
         }
         Fields f = new Fields(file, root);
         if (!FORMAT.equals(f.text(root, "format"))) {

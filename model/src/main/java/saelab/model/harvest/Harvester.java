@@ -120,7 +120,7 @@ public final class Harvester {
                         + "; harvest into a new or empty folder (or one an earlier harvest wrote, to resume it)");
             }
         } catch (IOException e) {
-            throw new HarvestException(out + ": cannot list: " + e.getMessage(), e);
+            throw new HarvestException(out + ": cannot list: " + saelab.model.IoErrors.reason(e), e);
         }
     }
 
@@ -129,7 +129,7 @@ public final class Harvester {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(out, ".{shard-,manifest.json}*.tmp")) {
             for (Path p : entries) Files.deleteIfExists(p);
         } catch (IOException e) {
-            throw new HarvestException(out + ": cannot remove temporary files of an interrupted run: " + e.getMessage(), e);
+            throw new HarvestException(out + ": cannot remove temporary files of an interrupted run: " + saelab.model.IoErrors.reason(e), e);
         }
     }
 

@@ -54,7 +54,7 @@ public final class SafetensorsFile implements TensorStore {
             }
             whole = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
         } catch (IOException e) {
-            throw SafetensorsException.inFile(file, "cannot map: " + e);
+            throw SafetensorsException.inFile(file, "cannot map: " + saelab.model.IoErrors.reason(e));
         }
         long size = whole.byteSize();
         long headerBytes = whole.get(U64_LE, 0); // unsigned in the format: negative means ≥ 2^63

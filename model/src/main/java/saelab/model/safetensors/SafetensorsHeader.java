@@ -57,7 +57,7 @@ record SafetensorsHeader(Map<String, Entry> entries, Map<String, String> metadat
         } catch (JacksonException e) {
             throw SafetensorsException.inFile(file, "header is not valid JSON: " + e.getOriginalMessage());
         } catch (java.io.IOException e) {
-            throw SafetensorsException.inFile(file, "cannot read JSON: " + e);
+            throw SafetensorsException.inFile(file, "cannot read JSON: " + saelab.model.IoErrors.reason(e));
         }
         if (json.length > 0 && json[0] != '{' && root != null && root.isObject()) {
             throw SafetensorsException.inFile(file, "header must begin with '{', found byte " + (json[0] & 0xff)

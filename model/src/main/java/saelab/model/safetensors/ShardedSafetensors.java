@@ -41,7 +41,7 @@ public final class ShardedSafetensors implements TensorStore {
         } catch (JacksonException e) {
             throw SafetensorsException.inFile(index, "not valid JSON: " + e.getOriginalMessage());
         } catch (java.io.IOException e) {
-            throw SafetensorsException.inFile(index, "cannot read JSON: " + e);
+            throw SafetensorsException.inFile(index, "cannot read JSON: " + saelab.model.IoErrors.reason(e));
         }
         if (root == null || !root.isObject() || !root.path("weight_map").isObject()) {
             throw SafetensorsException.inFile(index, "expected a JSON object with a \"weight_map\" object"

@@ -86,7 +86,7 @@ public final class ShardedSafetensorsWriter {
         try {
             Files.deleteIfExists(index);
         } catch (IOException e) {
-            throw SafetensorsException.inFile(index, "cannot remove the stale index: " + e);
+            throw SafetensorsException.inFile(index, "cannot remove the stale index: " + saelab.model.IoErrors.reason(e));
         }
     }
 }

@@ -75,7 +75,7 @@ public interface TensorStore extends AutoCloseable {
         try {
             return Files.readAllBytes(file);
         } catch (IOException e) {
-            throw SafetensorsException.inFile(file, "cannot read: " + e);
+            throw SafetensorsException.inFile(file, "cannot read: " + saelab.model.IoErrors.reason(e));
         }
     }
 }

@@ -65,7 +65,7 @@ public final class GemmaTokenizer {
         } catch (JacksonException e) {
             throw new TokenizerException(file + ": not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new TokenizerException(file + ": cannot read: " + e);
+            throw new TokenizerException(file + ": cannot read: " + saelab.model.IoErrors.reason(e));
         }
         if (root == null || !root.isObject()) throw new TokenizerException(file + ": expected a JSON object");
         return TokenizerJson.build(file, root);
