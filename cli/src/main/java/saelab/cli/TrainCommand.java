@@ -20,7 +20,7 @@ import saelab.model.harvest.HarvestException;
 import saelab.model.safetensors.SafetensorsException;
 import saelab.model.tokenizer.TokenizerException;
 import saelab.model.AtomicFiles;
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 import saelab.tensor.kernels.Parallel;
 import saelab.train.checkpoint.CheckpointManifest;
 import saelab.train.checkpoint.RunFolder;
@@ -54,7 +54,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--preset", paramLabel = "NAME", description = "Starting configuration (see below; default: topk). Flags override it.")
     String preset = "topk";
-    @Option(names = "--sae", paramLabel = "topk|relu", description = "Architecture.")
+    @Option(names = "--sae", paramLabel = "NAME", description = "Architecture, by its SAELens name or an alias (see below; default: the preset's).")
     String sae;
     @Option(names = "--penalty", paramLabel = "none|static|adaptive|orthogonal", description = {
             "Orthogonality penalty (TopK only): the co-firing penalty, static or adaptive, or orthogonal: the ungated",
@@ -489,9 +489,17 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** The --help footer: presets, schedule syntax (from {@link Schedules#help()}) and examples. */
+    /** One line per registered architecture: name, aliases, summary. */
+    static String architecturesHelp() {
+        return Architectures.all().stream().map(a -> String.format(Locale.ROOT, "  %-18s %s",
+                a.name() + (a.aliases().isEmpty() ? "" : " (" + String.join(", ", a.aliases()) + ")"), a.summary()))
+                .collect(java.util.stream.Collectors.joining("\n"));
+    }
+
+    /** The --help footer: architectures, presets, schedule syntax (from {@link Schedules#help()}) and examples. */
     static void installHelp(picocli.CommandLine train) {
         train.getCommandSpec().usageMessage().width(120).footerHeading("%n").footer(
+                "Architectures (--sae):", architecturesHelp().replace("%", "%%"), "",
                 "Presets (--preset):", Presets.help().replace("%", "%%"), "",
                 "Schedules (--lambda2, --threshold), functions of training progress p = step / steps:", Schedules.help().replace("%", "%%"), "",
                 "Config files (--config): a JSON object with the option names above as keys, without '--', e.g.",

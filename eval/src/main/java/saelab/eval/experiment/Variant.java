@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import saelab.model.harvest.HarvestManifest;
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 import saelab.train.arch.SaeArchitecture;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.presets.Preset;

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 import saelab.train.arch.SaeArchitecture;
 import saelab.train.arch.StandardArchitecture;
 import saelab.train.arch.TopKArchitecture;
