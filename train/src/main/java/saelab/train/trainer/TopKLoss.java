@@ -3,6 +3,7 @@ package saelab.train.trainer;
 import saelab.tensor.Tensor;
 import saelab.train.penalty.CoFiringPenalty;
 import saelab.train.penalty.OrthogonalPenalty;
+import saelab.train.penalty.Penalties;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.sae.SparseDecoder;
 import saelab.train.sae.SparseEncoder;
@@ -45,18 +46,13 @@ public final class TopKLoss {
     public record Terms(Tensor total, double recon, double auxk, double penaltyTerm,
                         CoFiringPenalty.Result penalty, OrthogonalPenalty.Result orthogonal, TopKSae.Forward forward, int dead) {}
 
-    /** @param dead latents counted as dead (null: none) */
+    /** @param dead latents counted as dead (null: none); the orthogonal penalty draws the chunks of step 0 */
     public static Terms compute(TopKSae sae, float[] x, int rows, double p, Settings s, boolean[] dead) {
-        return compute(sae, x, rows, p, s, dead, true);
-    }
-
-    /** @param allPairs whether the co-firing statistics must cover every pair (logged steps); the orthogonal penalty draws the chunks of step 0 */
-    public static Terms compute(TopKSae sae, float[] x, int rows, double p, Settings s, boolean[] dead, boolean allPairs) {
-        return compute(sae, x, rows, 0, p, s, dead, allPairs);
+        return compute(sae, x, rows, 0, p, s, dead);
     }
 
     /** @param step the optimiser step: the orthogonal penalty draws its chunks from (s.seed, step) */
-    public static Terms compute(TopKSae sae, float[] x, int rows, long step, double p, Settings s, boolean[] dead, boolean allPairs) {
+    public static Terms compute(TopKSae sae, float[] x, int rows, long step, double p, Settings s, boolean[] dead) {
         int d = sae.config().dIn();
         TopKSae.Forward fw = sae.forward(x, rows);
         Tensor xt = Tensor.wrap(x, 0, rows, d);
@@ -74,20 +70,14 @@ public final class TopKLoss {
             }
         }
 
-        CoFiringPenalty.Result pen = null;
-        OrthogonalPenalty.Result ort = null;
-        Tensor term = null;
-        if (s.penalty().kind() == PenaltyConfig.Kind.ORTHOGONAL) {
-            ort = OrthogonalPenalty.apply(s.penalty(), p, s.seed(), step, sae.params().wDec());
-            term = ort.term();
-        } else if (s.penalty().active()) {
-            pen = CoFiringPenalty.apply(s.penalty(), p, fw.values(), fw.selection().indices(), sae.params().wDec(), allPairs);
-            term = pen.term();
-        }
+        Penalties.Applied applied = Penalties.apply(s.penalty(), p, s.seed(), step, fw.values(), fw.selection().indices(),
+                sae.params().wDec());
+        CoFiringPenalty.Result pen = applied.coFiring();
+        OrthogonalPenalty.Result ort = applied.orthogonal();
         double penaltyTerm = 0;
-        if (term != null) {
-            penaltyTerm = term.item();
-            total = total.add(term);
+        if (applied.term() != null) {
+            penaltyTerm = applied.term().item();
+            total = total.add(applied.term());
         }
         return new Terms(total, recon.item(), auxk, penaltyTerm, pen, ort, fw, nDead);
     }

@@ -1,10 +1,13 @@
 package saelab.train.trainer;
 
+import saelab.train.TestConfigs;
 import java.util.ArrayList;
 import java.util.List;
 import saelab.tensor.backend.Backend;
 import saelab.train.optim.AdamOptimizer;
 import saelab.train.penalty.PenaltyConfig;
+import saelab.train.penalty.kernels.CoFiring;
+import saelab.train.penalty.CoFiringPenalty;
 import saelab.train.sae.DecoderNorms;
 import saelab.train.sae.SaeParams;
 import saelab.train.sae.SparseEncoder;
@@ -34,7 +37,7 @@ public class HostDeviceTopKStep implements DeviceTopKStep {
 
     HostDeviceTopKStep(TrainConfig cfg) {
         this.cfg = cfg;
-        this.sae = TopKSae.init(new TopKSae.Config(cfg.dIn(), cfg.dSae(), cfg.k()), 0);
+        this.sae = TopKSae.init(new TopKSae.Config(cfg.dIn(), cfg.dSae(), TestConfigs.topk(cfg).k()), 0);
         this.mine = sae.params();
         this.adam = new AdamOptimizer(mine.list());
     }
@@ -58,7 +61,7 @@ public class HostDeviceTopKStep implements DeviceTopKStep {
         if (in.dead().length != cfg.dSae()) throw new IllegalStateException("dead mask of " + in.dead().length + " latents, m = " + cfg.dSae());
         int nDead = 0;
         for (boolean b : in.dead()) if (b) nDead++;
-        int kAux = cfg.auxkAlpha() > 0 && nDead > 0 ? Math.min(cfg.kAux(), nDead) : 0; // Inputs' contract
+        int kAux = TestConfigs.topk(cfg).auxkAlpha() > 0 && nDead > 0 ? Math.min(TestConfigs.topk(cfg).kAux(), nDead) : 0; // Inputs' contract
         if (in.kAux() != kAux) throw new IllegalStateException("k_aux " + in.kAux() + " with " + nDead + " dead latents; expected " + kAux);
         steps++;
         int d = cfg.dIn(), m = cfg.dSae();
@@ -69,8 +72,11 @@ public class HostDeviceTopKStep implements DeviceTopKStep {
                 ? new PenaltyConfig(PenaltyConfig.Kind.STATIC, new Schedule.Constant(in.lambda2()), new Schedule.Constant(in.threshold()),
                         cfg.penalty().target(), cfg.penalty().normalization())
                 : PenaltyConfig.none();
-        TopKLoss.Settings s = new TopKLoss.Settings(pen, cfg.auxkAlpha(), Math.max(1, in.kAux()));
-        TopKLoss.Terms t = TopKLoss.compute(sae, x, rows, 0, s, in.kAux() > 0 ? in.dead() : null, in.allPairs());
+        TopKLoss.Settings s = new TopKLoss.Settings(pen, TestConfigs.topk(cfg).auxkAlpha(), Math.max(1, in.kAux()));
+        TopKLoss.Terms t = TopKLoss.compute(sae, x, rows, 0, s, in.kAux() > 0 ? in.dead() : null);
+        // A logged step asks for the statistics over every pair, from the codes and decoder before the update.
+        CoFiring.Summary summary = t.penalty() == null ? null : !in.allPairs() ? t.penalty().summary()
+                : CoFiringPenalty.statistics(pen, 0, t.forward().values().toArray(), t.forward().selection().indices(), TestConfigs.topk(cfg).k(), mine.wDec());
         t.total().backward();
         DecoderNorms.removeParallelComponent(mine.wDec().data(), mine.wDec().gradData(), m, d);
         double norm = AdamOptimizer.clipGradNorm(mine.list(), cfg.gradClip() > 0 ? cfg.gradClip() : Double.POSITIVE_INFINITY);
@@ -92,7 +98,7 @@ public class HostDeviceTopKStep implements DeviceTopKStep {
         }
         // TopKLoss adds no term when the residual has no variance; then AuxK reads 0.
         boolean auxActive = in.kAux() > 0 && t.auxk() != 0;
-        return new Outcome(rowError, t.auxk(), auxActive, norm, kept, fired, t.penalty() == null ? null : t.penalty().summary());
+        return new Outcome(rowError, t.auxk(), auxActive, norm, kept, fired, summary);
     }
 
     @Override public void download(SaeParams params, AdamOptimizer host) {
@@ -137,7 +143,7 @@ public class HostDeviceTopKStep implements DeviceTopKStep {
     public static final class Factory implements DeviceTopKStep.Factory {
         static final String OFF = "the test double is off on this thread";
 
-        @Override public Opening open(TrainConfig cfg, Backend backend) {
+        @Override public Opening open(TrainConfig cfg, DeviceTopKStep.TopK topk, Backend backend) {
             List<HostDeviceTopKStep> opened = OPENED.get();
             if (opened == null) return Opening.no(OFF);
             HostDeviceTopKStep step = new HostDeviceTopKStep(cfg);
