@@ -65,6 +65,9 @@ public final class SaeLensConfigJson {
     /** The SAELens version whose cfg.json layout {@link #write} produces. */
     public static final String WRITTEN_VERSION = "6.18.0";
 
+    /** TopKSAEConfig.k's default in SAELens 6. */
+    static final int SAELENS_TOPK_DEFAULT_K = 100;
+
     /** Architectures whose SAELens config has rescale_acts_by_decoder_norm (the TopK family). */
     static final Set<String> RESCALING_ARCHITECTURES = Set.of("topk", "batchtopk", "matryoshka_batchtopk");
 
@@ -136,6 +139,8 @@ public final class SaeLensConfigJson {
             Map.Entry<String, JsonNode> e = it.next();
             if (!NOT_ARCHITECTURE.contains(e.getKey()) && !METADATA_KEYS.contains(e.getKey())) archFields.put(e.getKey(), e.getValue());
         }
+        // TopKSAEConfig's default, which SAELens 6 uses for a topk file without k
+        if (v6 && architecture.equals("topk") && !archFields.containsKey("k")) archFields.put("k", JsonNodeFactory.instance.numberNode(SAELENS_TOPK_DEFAULT_K));
         JsonNode context = f.metadataNode(top, meta, "context_size");
         JsonNode tokens = f.metadataNode(top, meta, "training_tokens");
         return new SaeLensConfig(architecture, dIn, dSae, dtype, applyBDec, normalize, rescale, hookName,

@@ -58,6 +58,13 @@ class SaeLensConfigJsonTest {
     }
 
     @Test
+    void saeLens6TopKWithoutKTakesSaeLensDefault() {
+        ObjectNode o = (ObjectNode) fixture("v6-topk.json");
+        o.remove("k");
+        assertEquals(IntNode.valueOf(100), SaeLensConfigJson.read(o, Path.of("c.json")).architectureFields().get("k"), "TopKSAEConfig.k = 100");
+    }
+
+    @Test
     void saeLens6StandardWithoutInputBias() {
         SaeLensConfig c = read("v6-standard.json");
         assertEquals("standard", c.architecture());
