@@ -15,6 +15,7 @@ import saelab.model.gemma2.CheckpointException;
 import saelab.model.safetensors.SafetensorsException;
 import saelab.model.tokenizer.TokenizerException;
 import saelab.train.checkpoint.SaeCheckpoint;
+import saelab.train.checkpoint.SaeLensConfigJson;
 
 /** What the probe and absorption commands share: their error reporting, the layer from the SAE's hook name, default output paths. */
 final class ProbeSupport {
@@ -51,17 +52,21 @@ final class ProbeSupport {
         Sources.requireFile("--data", data, "a .jsonl file with one {\"text\": …, \"label\": …} per line");
     }
 
-    /** --layer if given, else L of the SAE's cfg.json hook_name "blocks.L.hook_resid_post", else an error saying so. */
+    /**
+     * --layer if given, else L of the SAE's hook "blocks.L.hook_resid_post" (SAELens 6: metadata.hook_name;
+     * before 6: the top-level hook_name or hook_point), else an error saying so.
+     */
     static int layer(Integer given, Path sae) {
         if (given != null) return given;
         Path cfg = sae.resolve(SaeCheckpoint.CONFIG);
-        String hook = "";
+        String hook;
         try {
             JsonNode node = JSON.readTree(cfg.toFile());
-            hook = node.path("hook_name").asText("");
+            hook = SaeLensConfigJson.read(node, cfg).hookName();
         } catch (IOException e) {
             throw new UncheckedIOException(cfg + ": cannot read: " + saelab.model.IoErrors.reason(e), e);
         }
+        if (hook == null) throw new IllegalArgumentException(cfg + ": no hook_name (neither metadata.hook_name nor a top-level one): give --layer");
         Matcher m = HOOK.matcher(hook);
         if (!m.matches()) throw new IllegalArgumentException(cfg + ": hook_name '" + hook + "' does not name a layer (blocks.L.hook_resid_post): give --layer");
         return Integer.parseInt(m.group(1));

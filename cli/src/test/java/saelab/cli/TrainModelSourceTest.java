@@ -37,8 +37,9 @@ class TrainModelSourceTest {
         assertTrue(Double.isFinite(r.explainedVariance()));
         SaeCheckpoint.Loaded ck = SaeCheckpoint.read(out);
         assertEquals(64, ck.params().dIn(), "the tiny model's hidden size");
-        assertEquals("blocks.1.hook_resid_post", ck.cfg().get("hook_name").asText());
-        assertEquals("tiny", ck.cfg().get("model_name").asText());
+        assertEquals("blocks.1.hook_resid_post", ck.saeLens().hookName(), "SAELens 6: metadata.hook_name");
+        assertEquals("tiny", ck.saeLens().modelName());
+        assertEquals(16, ck.saeLens().contextSize(), "from the source's context=16");
         TrainConfig saved = ck.training();
         assertEquals("model:" + model.toAbsolutePath() + ";data=" + data.toAbsolutePath() + ";layer=1;context=16@5", saved.source());
 

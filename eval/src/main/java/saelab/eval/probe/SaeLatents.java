@@ -1,12 +1,8 @@
 package saelab.eval.probe;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import saelab.train.checkpoint.SaeCheckpoint;
 import saelab.train.sae.SaeParams;
-import java.util.ArrayList;
-import java.util.List;
-import saelab.tensor.Tensor;
 import saelab.train.arch.Sae;
 import saelab.train.arch.StandardArchitecture;
 import saelab.train.arch.StandardSettings;
@@ -51,36 +47,13 @@ public final class SaeLatents {
         return new SaeLatents(sae, sae.architecture().name() + " " + sae.settings().describe() + ", d=" + sae.dIn() + ", m=" + sae.dSae());
     }
 
-    /** Reads an SAELens checkpoint folder; refuses input scalings it does not implement, naming them. */
+    /**
+     * Reads an SAELens checkpoint folder (6.x or pre-6 layout). {@link SaeCheckpoint#read} refuses the
+     * settings saelab does not implement and folds the ones it does (apply_b_dec_to_input false,
+     * rescale_acts_by_decoder_norm) into the weights, so the latents are SAELens's.
+     */
     public static SaeLatents read(Path dir) {
-        SaeCheckpoint.Loaded loaded = SaeCheckpoint.read(dir);
-        JsonNode cfg = loaded.cfg();
-        Path cfgFile = dir.resolve(SaeCheckpoint.CONFIG);
-        String norm = cfg.path("normalize_activations").asText("none");
-        if (!norm.equals("none")) {
-            throw new IllegalArgumentException(cfgFile + ": normalize_activations '" + norm + "' is not supported (only 'none')");
-        }
-        String activation = cfg.path("activation_fn").asText("");
-        if (!activation.isEmpty() && !activation.equals("relu") && !activation.equals("topk")) {
-            throw new IllegalArgumentException(cfgFile + ": activation_fn '" + activation + "' is not supported (relu or topk)");
-        }
-        boolean hasK = cfg.path("k").asInt(-1) >= 1 || cfg.path("activation_fn_kwargs").path("k").asInt(-1) >= 1;
-        if (cfg.path("architecture").asText("").equals("topk") && !hasK) {
-            throw new IllegalArgumentException(cfgFile + ": architecture 'topk' without a positive k (nor activation_fn_kwargs.k)");
-        }
-        if (activation.equals("topk") && !hasK) throw new IllegalArgumentException(cfgFile + ": activation_fn 'topk' without activation_fn_kwargs.k");
-        Sae sae = loaded.sae();
-        if (!cfg.path("apply_b_dec_to_input").asBoolean(true)) {
-            // SAELens then encodes x itself, not x − b_dec: encode with a zero b_dec (decoder rows are unaffected).
-            SaeParams p = sae.params();
-            List<Tensor> ts = new ArrayList<>();
-            for (int i = 0; i < p.names().size(); i++) {
-                Tensor t = p.list().get(i);
-                ts.add(p.names().get(i).equals("b_dec") ? Tensor.of(new float[p.dIn()], p.dIn()) : t);
-            }
-            sae = sae.architecture().around(sae.settings(), new SaeParams(p.names(), ts));
-        }
-        return of(sae);
+        return of(SaeCheckpoint.read(dir).sae());
     }
 
     public int dIn() { return sae.dIn(); }

@@ -51,6 +51,6 @@ public interface Sae {
     /** Projection after the update (TopK: unit-norm decoder rows). */
     default void afterUpdate() {}
 
-    /** The architecture's own SAELens cfg.json keys (TopK: k and activation_fn). */
+    /** The architecture's own SAELens cfg.json keys (TopK: k), as SAELens 6 writes them at the top level. */
     void saeLensFields(ObjectNode cfg);
 }

@@ -96,8 +96,6 @@ public final class StandardArchitecture implements SaeArchitecture {
                     fired, (double) nonzero / rows, fw.reconstruction().data());
         }
 
-        @Override public void saeLensFields(ObjectNode o) {
-            o.put("activation_fn", "relu");
-        }
+        @Override public void saeLensFields(ObjectNode o) {} // StandardSAEConfig has no fields of its own
     }
 }

@@ -123,9 +123,7 @@ public final class TopKArchitecture implements SaeArchitecture {
         }
 
         @Override public void saeLensFields(ObjectNode o) {
-            o.put("k", settings.k());
-            o.put("activation_fn", "topk");
-            o.putObject("activation_fn_kwargs").put("k", settings.k());
+            o.put("k", settings.k()); // TopKSAEConfig.k; 6.x has no activation_fn
         }
     }
 }

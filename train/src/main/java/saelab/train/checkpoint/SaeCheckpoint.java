@@ -23,11 +23,12 @@ import saelab.train.trainer.TrainConfig;
 /**
  * An SAE in the SAELens layout, so the Python ecosystem can load what saelab trains:
  * {@code sae_weights.safetensors} with the SAE's named parameters (every architecture: W_enc [d, m],
- * W_dec [m, d], b_dec [d]; TopK and standard add b_enc [m]) as float32, and {@code cfg.json} with
- * SAELens's keys, the architecture's own ({@link Sae#saeLensFields}), and saelab's training config
- * under "saelab". Reading finds the architecture by cfg.json's "architecture"
- * ({@link CheckpointConfig#parse}) and has it {@link saelab.train.arch.SaeArchitecture#restore restore}
- * the SAE. Both files are written atomically (temporary file + rename).
+ * W_dec [m, d], b_dec [d]; TopK and standard add b_enc [m]) as float32, and {@code cfg.json} in
+ * SAELens 6's layout ({@link SaeLensConfigJson}: common keys, the architecture's own from
+ * {@link Sae#saeLensFields}, hook and model under "metadata", sae_lens_version) with saelab's training
+ * config under "saelab". Reading takes SAELens's 6.x and pre-6 layouts ({@link CheckpointConfig#parse}),
+ * refuses settings saelab cannot honour, folds the ones it can into the weights ({@link SaeLensFolds}),
+ * and has the architecture {@link saelab.train.arch.SaeArchitecture#restore restore} the SAE.
  * Both files are written atomically (temporary file + rename).
  */
 public final class SaeCheckpoint {
@@ -37,8 +38,8 @@ public final class SaeCheckpoint {
     public static final String CONFIG = "cfg.json";
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** What a checkpoint holds. {@code training} is null for an SAE saelab did not train. */
-    public record Loaded(Sae sae, JsonNode cfg, TrainConfig training, long step) {
+    /** What a checkpoint holds: the SAE, cfg.json as JSON and as read; {@code training} is null for an SAE saelab did not train. */
+    public record Loaded(Sae sae, JsonNode cfg, SaeLensConfig saeLens, TrainConfig training, long step) {
         public SaeParams params() { return sae.params(); }
     }
 
@@ -56,23 +57,28 @@ public final class SaeCheckpoint {
         writeJson(dir.resolve(CONFIG), saeLensConfig(cfg, sae, step));
     }
 
-    /** SAELens's cfg.json keys for this SAE (architecture, d_in, d_sae, the architecture's fields, hook, model, dtype, ...). */
+    /**
+     * SAELens 6's cfg.json for this SAE ({@link SaeLensConfigJson#write}): the architecture's own keys
+     * ({@link Sae#saeLensFields}), hook and model under metadata, the training tokens (steps × batch) the
+     * checkpoint has seen, the activation source as dataset_path (and its context size when it names
+     * one), and saelab's training config under "saelab".
+     */
     static ObjectNode saeLensConfig(TrainConfig cfg, Sae sae, long step) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("architecture", cfg.architecture().name());
-        o.put("d_in", cfg.dIn());
-        o.put("d_sae", cfg.dSae());
-        sae.saeLensFields(o);
-        o.put("apply_b_dec_to_input", true);
-        o.put("normalize_activations", "none");
-        o.put("dtype", "float32");
-        o.put("device", "cpu");
-        o.put("hook_name", cfg.hookName());
-        o.put("model_name", cfg.modelName());
-        o.put("prepend_bos", true);
-        o.put("training_steps", step);
-        o.set("saelab", TrainConfigJson.toJson(cfg));
-        return o;
+        ObjectNode fields = JSON.createObjectNode();
+        sae.saeLensFields(fields);
+        Map<String, JsonNode> archFields = new LinkedHashMap<>();
+        fields.fields().forEachRemaining(e -> archFields.put(e.getKey(), e.getValue()));
+        SaeLensConfig c = SaeLensConfig.saelab(cfg.architecture().name(), cfg.dIn(), cfg.dSae(), archFields, cfg.hookName(),
+                cfg.modelName(), contextSize(cfg.source()), cfg.source(), Math.max(0, step) * cfg.batch());
+        return SaeLensConfigJson.write(c, TrainConfigJson.toJson(cfg));
+    }
+
+    private static final java.util.regex.Pattern CONTEXT = java.util.regex.Pattern.compile("(?:^|;)context=(\\d+)");
+
+    /** The context size a model source names ("model:...;context=128@..."), or null. */
+    static Integer contextSize(String source) {
+        java.util.regex.Matcher m = CONTEXT.matcher(source == null ? "" : source);
+        return m.find() ? Integer.valueOf(m.group(1)) : null;
     }
 
     static void writeJson(Path file, JsonNode node) {
@@ -95,10 +101,11 @@ public final class SaeCheckpoint {
         } catch (IOException e) {
             throw new UncheckedIOException(dir.resolve(CONFIG) + ": cannot read: " + e.getMessage(), e);
         }
-        int d = cfg.path("d_in").asInt(-1), m = cfg.path("d_sae").asInt(-1);
-        if (d <= 0 || m <= 0) throw new IllegalArgumentException(dir.resolve(CONFIG) + ": d_in and d_sae must be positive integers");
+        CheckpointConfig.Parsed parsed = CheckpointConfig.parse(cfg, dir.resolve(CONFIG)); // refuses what saelab cannot honour
+        SaeLensConfig saeLens = parsed.saeLens();
+        int d = saeLens.dIn(), m = saeLens.dSae();
         TrainConfig training = cfg.has("saelab") ? TrainConfigJson.fromJson(cfg.get("saelab")) : null;
-        SaeSettings settings = training != null ? training.settings() : CheckpointConfig.parse(cfg, dir.resolve(CONFIG)).settings();
+        SaeSettings settings = training != null ? training.settings() : parsed.settings();
         try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(WEIGHTS))) {
             Map<String, float[]> tensors = new LinkedHashMap<>();
             for (String name : f.names()) {
@@ -106,6 +113,10 @@ public final class SaeCheckpoint {
                 if (!v.dtype().isFloatingPoint()) throw new IllegalArgumentException(f.file() + ": " + name + " is " + v.dtype() + ", not floating point");
                 tensors.put(name, v.toFloatArray());
             }
+            // SAELens settings saelab honours by rewriting the weights into its own encoding (SaeLensFolds)
+            SaeLensFolds.dropUnitScalingFactor(tensors, f.file());
+            if (!saeLens.applyBDecToInput()) SaeLensFolds.foldInputBias(tensors, d, m, f.file());
+            if (saeLens.rescaleActsByDecoderNorm()) SaeLensFolds.foldDecoderNorms(tensors, d, m, f.file());
             Sae sae;
             try {
                 sae = settings.architecture().restore(settings, d, m, tensors);
@@ -113,7 +124,7 @@ public final class SaeCheckpoint {
                 throw new IllegalArgumentException(f.file() + ": " + e.getMessage() + " (cfg.json: d_in " + d + ", d_sae " + m + ")", e);
             }
             long step = f.metadataLong("saelab_step").orElse(-1);
-            return new Loaded(sae, cfg, training, step);
+            return new Loaded(sae, cfg, saeLens, training, step);
         }
     }
 
