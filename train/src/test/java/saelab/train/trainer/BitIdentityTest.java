@@ -59,7 +59,10 @@ class BitIdentityTest {
     void aStandardRunEqualsThePreRegistryTrainerBitForBit() throws IOException {
         TrainConfig std = TestConfigs.legacy("standard", 64, 128, 0, 3e-3, 30, 64, 9, 5, 20, 0, 128, 32, 0.04, 10,
                 PenaltyConfig.none(), 1.0, 3, 7, "synthetic", "t", "t");
-        assertEquals(-7056719925677773978L, run(std), "standard (L1 0.04, warm-up 10)");
+        // -7056719925677773978 before the move (789f23e), and still after it with 789f23e's VectorGemm; the GEMM's
+        // edge tiles now continue the fma chain from C (so a row's result does not depend on its batch), which
+        // changes the dense standard SAE's rounding: this is the hash with that GEMM (checked both ways on 2026-12-04).
+        assertEquals(2323928627689279603L, run(std), "standard (L1 0.04, warm-up 10)");
     }
 
     /**
