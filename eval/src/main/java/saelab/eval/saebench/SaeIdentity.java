@@ -16,8 +16,8 @@ public record SaeIdentity(String release, String saeId, ObjectNode cfgDict) {
     /** From saelab's training config; {@code context} is the model's sequence length (null on synthetic data). */
     public static SaeIdentity of(String release, String saeId, TrainConfig cfg, Integer context) {
         ObjectNode d = SaeBenchFile.JSON.createObjectNode();
-        boolean topk = cfg.k() > 0 && cfg.architecture().saeLensName().equalsIgnoreCase("topk");
-        fill(d, cfg.modelName(), cfg.dIn(), cfg.dSae(), cfg.hookName(), context, cfg.architecture().saeLensName(), topk ? "topk" : "relu",
+        String arch = cfg.architecture().name();
+        fill(d, cfg.modelName(), cfg.dIn(), cfg.dSae(), cfg.hookName(), context, arch, activationFnStr(arch),
                 cfg.source(), cfg.steps() * cfg.batch());
         return new SaeIdentity(release, saeId, d);
     }
@@ -30,6 +30,11 @@ public record SaeIdentity(String release, String saeId, ObjectNode cfgDict) {
                 cfg.has("context_size") ? cfg.get("context_size").asInt() : null, cfg.path("architecture").asText("standard"),
                 cfg.path("activation_fn").asText(cfg.path("activation_fn_str").asText("relu")), cfg.path("dataset_path").asText(null), tokens);
         return new SaeIdentity(release, saeId, d);
+    }
+
+    /** SAELens 5's activation_fn_str, which SAEBench records: the standard SAE's is relu, the others are named as their architecture. */
+    static String activationFnStr(String architecture) {
+        return "standard".equals(architecture) ? "relu" : architecture;
     }
 
     private static void fill(ObjectNode d, String model, int dIn, int dSae, String hook, Integer context, String architecture,
