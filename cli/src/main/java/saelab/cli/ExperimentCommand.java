@@ -151,8 +151,11 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress lines.")
     boolean quiet;
     @Option(names = "--overwrite", description = "Replace an experiment already in --out (its runs/, results.json, report.html, plots/; "
-            + "a model experiment's harvest/ is kept and reused); without it such a folder is refused.")
+            + "a model experiment's harvest/ is kept and reused); without it, or --resume, such a folder is refused.")
     boolean overwrite;
+    @Option(names = "--resume", description = "Continue the experiment in --out after an interruption (Ctrl-C, a kill, a crash): runs that "
+            + "finished with the same settings are reused, the others trained again from their start; the report is written anew.")
+    boolean resume;
 
     Path lastReport;
 
@@ -166,7 +169,7 @@ public final class ExperimentCommand implements Callable<Integer> {
             return 2;
         }
         try (RunLock lock = RunLock.acquire(cfg.out())) {
-            Experiment.prepareOutput(cfg.out(), overwrite);
+            Experiment.prepareOutput(cfg.out(), overwrite, resume);
             if (threads != null) Parallel.setParallelism(threads);
             Main.announceBackend(err);
             if (cfg.onModel()) {

@@ -122,6 +122,14 @@ public final class Experiment {
     static RunResult runOne(ExperimentConfig e, Variant v, long seed, ActivationSource src, Evaluator eval, ExperimentProgress.Run line) {
         TrainConfig cfg = v.trainConfig(e, src.dim(), seed);
         Path dir = runDir(e, v, seed);
+        // A run that finished in an earlier, interrupted invocation (--resume) is taken as it is; any other run folder here
+        // is a run cut short (no record: the record is its last file) and is trained again from the start.
+        RunResult finished = RunRecord.reusable(dir, cfg, e);
+        if (finished != null) {
+            line.reused(finished);
+            return finished;
+        }
+        deleteTree(dir);
         List<CurvePoint> curve = new ArrayList<>();
         List<Snapshot> phases = new ArrayList<>();
         TrainingRun.Listener listener = (s, tokens, seconds) -> {
@@ -140,8 +148,10 @@ public final class Experiment {
             trainSec += (t1 - t0) / 1e9;
             evalSec += (System.nanoTime() - t1) / 1e9;
         }
+        RunResult result = new RunResult(v.id(), seed, dir, trainSec, evalSec, phases, curve);
+        RunRecord.write(result, cfg, e);
         line.done(phases.getLast(), trainSec, evalSec);
-        return new RunResult(v.id(), seed, dir, trainSec, evalSec, phases, curve);
+        return result;
     }
 
     private static CurvePoint point(StepStats s) {
@@ -159,18 +169,39 @@ public final class Experiment {
      * first, so runs of two experiments never mix; a model experiment's harvest/ stays for reuse.
      */
     public static void prepareOutput(Path out, boolean overwrite) {
+        prepareOutput(out, overwrite, false);
+    }
+
+    /**
+     * As above; with {@code resume} a folder holding an experiment is taken as it is: its finished
+     * runs (those with a {@link RunRecord} of the same configuration) are reused and the others
+     * trained again ({@link #runOne}), and the report is written anew at the end.
+     */
+    public static void prepareOutput(Path out, boolean overwrite, boolean resume) {
+        if (overwrite && resume) throw new IllegalArgumentException("--overwrite and --resume contradict each other: --overwrite replaces the "
+                + "experiment in --out, --resume continues it; give one");
         List<String> found = OUTPUTS.stream().filter(f -> java.nio.file.Files.exists(out.resolve(f))).toList();
-        if (!found.contains("runs") && !found.contains("results.json")) return;
+        if (resume || (!found.contains("runs") && !found.contains("results.json"))) return;
         if (!overwrite) {
             throw new IllegalArgumentException("--out " + out + " already holds an experiment (" + String.join(", ", found)
-                    + "); choose another folder, or add --overwrite to replace it (a model experiment's harvest/ is kept and reused)");
+                    + "); choose another folder, add --resume to continue it (finished runs are kept), or --overwrite to replace it "
+                    + "(a model experiment's harvest/ is kept and reused)");
         }
         for (String f : found) {
-            try (var paths = java.nio.file.Files.walk(out.resolve(f))) {
-                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(p);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("--overwrite: cannot remove " + out.resolve(f) + ": " + e.getMessage(), e);
+            try {
+                deleteTree(out.resolve(f));
+            } catch (java.io.UncheckedIOException e) {
+                throw new java.io.UncheckedIOException("--overwrite: " + e.getMessage(), e.getCause());
             }
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        if (!java.nio.file.Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (var paths = java.nio.file.Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(p);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot remove " + root + ": " + e.getMessage(), e);
         }
     }
 

@@ -89,6 +89,20 @@ final class ExperimentProgress {
             }
         }
 
+        /** A run finished by an earlier invocation and reused (--resume): counted done, its stored times feed the ETA. */
+        void reused(Experiment.RunResult r) {
+            synchronized (ExperimentProgress.this) {
+                inFlight.remove(this);
+                runsDone++;
+                eta.finished(variant, r.trainSeconds() + r.evalSeconds());
+                if (line == null) return;
+                Snapshot last = r.last();
+                line.show(String.format(Locale.ROOT, "[%d/%d] %-24s finished earlier, reused  EV %.3f  L0 %.1f  %s", runsDone, totalRuns, label,
+                        last.get(Snapshot.EV), last.get(Snapshot.L0), quality(last)), true);
+                draw(true);
+            }
+        }
+
         private String inFlightText() {
             return status != null ? label + " " + status : String.format(Locale.ROOT, "%s %d/%d", label, inFlight.getOrDefault(this, 0L), steps);
         }
