@@ -65,10 +65,10 @@ public final class GatedSae {
         return new Forward(enc.gatePre(), enc.magnitudePre(), enc.latents(), xHat);
     }
 
-    /** Inference: the codes of {@code rows} rows of x as sparse slots (see {@link DenseCodes}), no graph. */
-    public SparseEncoder.Selection encode(float[] x, int rows) {
+    /** Inference: the codes of {@code rows} rows of x as sparse slots (the positive latents, padded; see {@link SparseCodes#ofDense}), no graph. */
+    public SparseCodes encode(float[] x, int rows) {
         try (var g = NoGrad.enter()) {
-            return DenseCodes.of(encodeDense(x, rows).latents().data(), rows, cfg.dSae());
+            return SparseCodes.ofDense(encodeDense(x, rows).latents().data(), rows, cfg.dSae());
         }
     }
 

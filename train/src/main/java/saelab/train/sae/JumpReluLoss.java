@@ -44,10 +44,11 @@ public final class JumpReluLoss {
     }
 
     /**
-     * The recorded total, its named terms (they sum to it) and the plain L0 (the batch's mean
-     * count of firing latents, also the value of the "l0" term's L0).
+     * The recorded total and its named terms (they sum to it); the "l0" term unweighted
+     * ({@code sparsity}: L0, or (L0/target − 1)²) and its weight λ(t); the plain L0 (the batch's
+     * mean count of firing latents).
      */
-    public record Terms(Tensor total, Tensor recon, Tensor l0Term, double l0, double coefficient, JumpReluSae.Forward forward) {
+    public record Terms(Tensor total, Tensor recon, Tensor l0Term, double sparsity, double coefficient, double l0, JumpReluSae.Forward forward) {
         /** "recon" and "l0", in that order. */
         public Map<String, Tensor> named() {
             Map<String, Tensor> m = new LinkedHashMap<>();
@@ -65,6 +66,6 @@ public final class JumpReluLoss {
         double lambda = s.coefficientAt(step);
         Tensor sparsity = s.targetL0() > 0 ? l0.mul((float) (1 / s.targetL0())).sub(1f).square() : l0;
         Tensor l0Term = sparsity.mul((float) lambda);
-        return new Terms(recon.add(l0Term), recon, l0Term, l0.item(), lambda, fw);
+        return new Terms(recon.add(l0Term), recon, l0Term, sparsity.item(), lambda, l0.item(), fw);
     }
 }

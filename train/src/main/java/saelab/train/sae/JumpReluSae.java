@@ -89,11 +89,11 @@ public final class JumpReluSae {
         return new Forward(pre, theta, f, xHat);
     }
 
-    /** Inference: the codes of {@code rows} rows of x as sparse slots (see {@link DenseCodes}), no graph. */
-    public SparseEncoder.Selection encode(float[] x, int rows) {
+    /** Inference: the codes of {@code rows} rows of x as sparse slots (the positive latents, padded; see {@link SparseCodes#ofDense}), no graph. */
+    public SparseCodes encode(float[] x, int rows) {
         try (var g = NoGrad.enter()) {
             Tensor f = JumpReluOps.jumpRelu(preActivations(x, rows), params.threshold(), (float) cfg.bandwidth());
-            return DenseCodes.of(f.data(), rows, cfg.dSae());
+            return SparseCodes.ofDense(f.data(), rows, cfg.dSae());
         }
     }
 

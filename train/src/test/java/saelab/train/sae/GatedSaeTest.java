@@ -34,10 +34,10 @@ class GatedSaeTest {
     @Test
     void encodingMatchesHandComputation() {
         float[] x = {1.5f, 1, 0.5f, -1, 0.5f, 1};
-        SparseEncoder.Selection s = fixed().encode(x, 3);
+        SparseCodes s = fixed().encode(x, 3);
         assertEquals(2, s.k());
-        assertArrayEquals(new int[] {0, 1, 0, 1, 0, 1}, s.indices());
-        assertArrayEquals(new float[] {2.5f, 0, 0, 0, 0.5f, 2.3f}, s.values(), 1e-6f);
+        assertArrayEquals(new int[] {0, 0, 0, 0, 0, 1}, s.idx(), "row 0 fires latent 0 only, row 1 nothing (padding: latent 0, value 0)");
+        assertArrayEquals(new float[] {2.5f, 0, 0, 0, 0.5f, 2.3f}, s.val(), 1e-6f);
     }
 
     /** The codes decode to the forward pass's reconstruction, and carry exactly its non-zero latents. */
@@ -47,15 +47,15 @@ class GatedSaeTest {
         float[] b = sae.params().bGate().data();
         for (int j = 0; j < b.length; j++) b[j] = 0.2f * (j % 5) - 0.4f; // some gates open more easily than others
         float[] x = Tensor.randn(78, 9, 16).toArray();
-        SparseEncoder.Selection codes = sae.encode(x, 9);
+        SparseCodes codes = sae.encode(x, 9);
         try (var g = NoGrad.enter()) {
             GatedSae.Forward fw = sae.forward(x, 9);
             long nonZero = 0, slots = 0;
             for (float v : fw.latents().data()) if (v != 0) nonZero++;
-            for (float v : codes.values()) if (v != 0) slots++;
+            for (float v : codes.val()) if (v != 0) slots++;
             assertEquals(nonZero, slots, "every firing latent and nothing else");
             assertTrue(nonZero > 0 && nonZero < 9 * 40, "the case must fire some latents and not all: " + nonZero);
-            float[] viaCodes = SparseDecoder.decode(Tensor.wrap(codes.values(), 0, 9, codes.k()), codes.indices(), sae.params().wDec(), sae.params().bDec()).toArray();
+            float[] viaCodes = SparseDecoder.decode(Tensor.wrap(codes.val(), 0, 9, codes.k()), codes.idx(), sae.params().wDec(), sae.params().bDec()).toArray();
             // Both sum the same ≤ 40 products per entry of size ~1 in different orders: 40·u·|terms| ≤ 1e-4.
             assertArrayEquals(fw.reconstruction().toArray(), viaCodes, 1e-4f);
         }

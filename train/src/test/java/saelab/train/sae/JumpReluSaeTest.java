@@ -28,14 +28,14 @@ class JumpReluSaeTest {
     /**
      * Without b_dec on the input: row 0 pre = (2·1 + 0.1, 0.5·2 − 0.2, −2 + 0.5) = (2.1, 0.8, −1.5):
      * latents 0 and 1 clear θ = 0.5; row 1 pre = (0.1, −0.2, 0) fires nothing, so its two slots
-     * are padding (latents 0 and 1, value 0). Float32 rounds each value once or twice: within 1e-6.
+     * are padding (latent 0, value 0). Float32 rounds each value once or twice: within 1e-6.
      */
     @Test
     void encodingWithoutBDecMatchesHandComputation() {
-        SparseEncoder.Selection s = fixed(false).encode(X, 2);
+        SparseCodes s = fixed(false).encode(X, 2);
         assertEquals(2, s.k(), "k is the most latents any row fires");
-        assertArrayEquals(new int[] {0, 1, 0, 1}, s.indices());
-        assertArrayEquals(new float[] {2.1f, 0.8f, 0, 0}, s.values(), 1e-6f);
+        assertArrayEquals(new int[] {0, 1, 0, 0}, s.idx(), "row 1's slots are padding");
+        assertArrayEquals(new float[] {2.1f, 0.8f, 0, 0}, s.val(), 1e-6f);
     }
 
     /**
@@ -44,10 +44,10 @@ class JumpReluSaeTest {
      */
     @Test
     void encodingWithBDecOnTheInputMatchesHandComputation() {
-        SparseEncoder.Selection s = fixed(true).encode(X, 2);
+        SparseCodes s = fixed(true).encode(X, 2);
         assertEquals(3, s.k());
-        assertArrayEquals(new int[] {0, 1, 2, 1, 2, 0}, s.indices());
-        assertArrayEquals(new float[] {1.1f, 2.8f, 0.5f, 1.8f, 2.0f, 0}, s.values(), 1e-6f);
+        assertArrayEquals(new int[] {0, 1, 2, 1, 2, 0}, s.idx());
+        assertArrayEquals(new float[] {1.1f, 2.8f, 0.5f, 1.8f, 2.0f, 0}, s.val(), 1e-6f);
     }
 
     /** A pre-activation equal to θ does not fire (H(0) = 0, torch's x &gt; threshold): here pre = 0.5 = θ exactly. */
@@ -58,8 +58,8 @@ class JumpReluSaeTest {
         float[] x = {0.4f, 0};
         float pre0 = 0.4f * 1 + 0.1f;
         assertEquals(0.5f, pre0, 0f, "the case needs pre exactly at θ");
-        SparseEncoder.Selection s = sae.encode(x, 1);
-        assertEquals(0f, s.values()[0], 0f, "latent 0 sits exactly at θ and must not fire");
+        SparseCodes s = sae.encode(x, 1);
+        assertEquals(0f, s.val()[0], 0f, "latent 0 sits exactly at θ and must not fire");
     }
 
     /** The codes decode to the forward pass's reconstruction, and carry exactly its non-zero latents. */
@@ -67,16 +67,16 @@ class JumpReluSaeTest {
     void codesDecodeToTheForwardReconstruction() {
         JumpReluSae sae = JumpReluSae.init(new JumpReluSae.Config(16, 40, 0.05, 0.3, true), 77);
         float[] x = Tensor.randn(78, 9, 16).toArray();
-        SparseEncoder.Selection codes = sae.encode(x, 9);
+        SparseCodes codes = sae.encode(x, 9);
         try (var g = NoGrad.enter()) {
             JumpReluSae.Forward fw = sae.forward(x, 9);
             long nonZero = 0;
             for (float v : fw.latents().data()) if (v != 0) nonZero++;
             long slots = 0;
-            for (float v : codes.values()) if (v != 0) slots++;
+            for (float v : codes.val()) if (v != 0) slots++;
             assertEquals(nonZero, slots, "every firing latent and nothing else");
             assertTrue(nonZero > 0 && nonZero < 9 * 40, "the case must fire some latents and not all: " + nonZero);
-            float[] viaCodes = SparseDecoder.decode(Tensor.wrap(codes.values(), 0, 9, codes.k()), codes.indices(), sae.params().base().wDec(), sae.params().base().bDec()).toArray();
+            float[] viaCodes = SparseDecoder.decode(Tensor.wrap(codes.val(), 0, 9, codes.k()), codes.idx(), sae.params().base().wDec(), sae.params().base().bDec()).toArray();
             // Both sum the same ≤ 40 products per entry of size ~1 in different orders: 40·u·|terms| ≤ 1e-4.
             assertArrayEquals(fw.reconstruction().toArray(), viaCodes, 1e-4f);
         }
