@@ -108,6 +108,10 @@ public final class TrainCommand implements Callable<Integer> {
     Double l1;
     @Option(names = "--l1-warmup", paramLabel = "STEPS", description = "L1 warm-up steps (default: min(1000, steps/10)).")
     Long l1Warmup;
+    @Option(names = "--setting", paramLabel = "KEY=VALUE[,...]", description = {
+            "The architecture's own settings by their cfg.json keys (listed below), e.g. --sae jumprelu --setting",
+            "l0_coefficient=0.1,target_l0=20. A key the architecture does not have is an error; they override --k, --l1 etc.."})
+    String setting;
     @Option(names = "--warmup", paramLabel = "STEPS", description = "lr warm-up steps (default: min(1000, steps/10)).")
     Long warmup;
     @Option(names = "--decay-start", paramLabel = "FRACTION", description = "lr decays linearly to 0 from this fraction of training (default ${DEFAULT-VALUE}; 1: none).")
@@ -256,16 +260,17 @@ public final class TrainCommand implements Callable<Integer> {
         long dead = deadTokens != null ? deadTokens : synthetic ? 50L * batch : 10_000_000L;
         if (!(decayStart >= 0 && decayStart <= 1)) throw new IllegalArgumentException("--decay-start is a fraction of training in [0, 1], got " + decayStart);
         // The options' values by setting key; the architecture takes its own.
-        Map<String, String> offered = Map.of("k", Integer.toString(kk), "auxk_alpha", Double.toString(auxkAlpha),
+        Map<String, String> offered = new LinkedHashMap<>(Map.of("k", Integer.toString(kk), "auxk_alpha", Double.toString(auxkAlpha),
                 "k_aux", Integer.toString(kAux != null ? kAux : Math.max(1, d / 2)), "l1_coefficient", Double.toString(l1c),
-                "l1_warmup_steps", Long.toString(l1w));
+                "l1_warmup_steps", Long.toString(l1w)));
+        offered.putAll(ownSettings(architecture));
         SaeSettings settings;
         try {
             settings = architecture.settingsOffered(offered, d, mm);
         } catch (SettingException e) {
             // Said with the option that set it (the option names are this command's, the keys cfg.json's).
-            String option = SETTING_OPTIONS.getOrDefault(e.key(), e.key());
-            throw new IllegalArgumentException(option + " " + e.value() + ": expected " + e.expected(), e);
+            String said = SETTING_OPTIONS.containsKey(e.key()) ? SETTING_OPTIONS.get(e.key()) + " " + e.value() : "--setting " + e.key() + "=" + e.value();
+            throw new IllegalArgumentException(said + ": expected " + e.expected(), e);
         }
         return new TrainConfig(settings, d, mm, lr != null ? lr : p.lr(mm, synthetic), steps, batch, seed,
                 warm, Math.round(decayStart * steps), dead, pc,
@@ -348,6 +353,7 @@ public final class TrainCommand implements Callable<Integer> {
         m.put("context", model ? (Object) modelArgs().contextOrDefault() : null);
         m.put("l1", own.has("l1_coefficient") ? (Object) own.get("l1_coefficient").asDouble() : l1);
         m.put("l1-warmup", own.has("l1_warmup_steps") ? (Object) own.get("l1_warmup_steps").asLong() : l1Warmup);
+        m.put("setting", ownSettingsText(own));
         m.put("warmup", c.warmupSteps());
         m.put("decay-start", decayStart);
         m.put("auxk-alpha", own.has("auxk_alpha") ? (Object) own.get("auxk_alpha").asDouble() : auxkAlpha);
@@ -360,6 +366,16 @@ public final class TrainCommand implements Callable<Integer> {
         m.put("model-name", c.modelName());
         m.put("out", outDir().toAbsolutePath().normalize().toString());
         return m;
+    }
+
+    /** The architecture's settings that no other option holds, as --setting's KEY=VALUE,... (null: none). */
+    private static String ownSettingsText(ObjectNode own) {
+        List<String> pairs = new java.util.ArrayList<>();
+        for (var it = own.fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (!SETTING_OPTIONS.containsKey(e.getKey())) pairs.add(e.getKey() + "=" + e.getValue().asText());
+        }
+        return pairs.isEmpty() ? null : String.join(",", pairs);
     }
 
     Result run(PrintStream err) {
@@ -490,17 +506,45 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** One line per registered architecture: name, aliases, summary. */
-    static String architecturesHelp() {
-        return Architectures.all().stream().map(a -> String.format(Locale.ROOT, "  %-18s %s",
-                a.name() + (a.aliases().isEmpty() ? "" : " (" + String.join(", ", a.aliases()) + ")"), a.summary()))
-                .collect(java.util.stream.Collectors.joining("\n"));
+    /** --setting's KEY=VALUE pairs, each a setting of {@code architecture}; one line naming the key otherwise. */
+    private Map<String, String> ownSettings(SaeArchitecture architecture) {
+        Map<String, String> own = new LinkedHashMap<>();
+        if (setting == null || setting.isBlank()) return own;
+        List<String> keys = architecture.settingSpecs().stream().map(saelab.train.arch.SettingSpec::key).toList();
+        for (String pair : setting.split(",")) {
+            int eq = pair.indexOf('=');
+            String key = eq < 0 ? pair.strip() : pair.substring(0, eq).strip();
+            if (eq < 0 || key.isEmpty()) throw new IllegalArgumentException("--setting " + pair.strip() + ": expected KEY=VALUE, e.g. l0_coefficient=0.1");
+            if (!keys.contains(key)) {
+                throw new IllegalArgumentException("--setting " + key + ": the " + architecture.name() + " SAE has no setting '" + key + "'; its settings: "
+                        + (keys.isEmpty() ? "none" : String.join(", ", keys)));
+            }
+            own.put(key, pair.substring(eq + 1).strip());
+        }
+        return own;
     }
 
-    /** The --help footer: architectures, presets, schedule syntax (from {@link Schedules#help()}) and examples. */
+    /**
+     * One line per registered architecture (name, aliases, summary), then one per setting it
+     * takes through --setting: key, help, default at d = 64, m = 1024.
+     */
+    static String architecturesHelp() {
+        StringBuilder sb = new StringBuilder();
+        for (SaeArchitecture a : Architectures.all()) {
+            sb.append(String.format(Locale.ROOT, "  %-18s %s", a.name() + (a.aliases().isEmpty() ? "" : " (" + String.join(", ", a.aliases()) + ")"), a.summary()))
+                    .append('\n');
+            for (saelab.train.arch.SettingSpec s : a.settingSpecs()) {
+                sb.append("      ").append(s.key()).append(": ").append(s.help()).append(" (default ").append(s.defaultValue().at(64, 1024)).append(")\n");
+            }
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    /** The --help footer: architectures and their settings, presets, schedule syntax (from {@link Schedules#help()}) and examples. */
     static void installHelp(picocli.CommandLine train) {
         train.getCommandSpec().usageMessage().width(120).footerHeading("%n").footer(
-                "Architectures (--sae):", architecturesHelp().replace("%", "%%"), "",
+                "Architectures (--sae) and their settings (--setting KEY=VALUE,...; k, auxk_alpha, k_aux, l1_coefficient and",
+                "  l1_warmup_steps also come from --k, --auxk-alpha, --k-aux, --l1 and --l1-warmup):", architecturesHelp().replace("%", "%%"), "",
                 "Presets (--preset):", Presets.help().replace("%", "%%"), "",
                 "Schedules (--lambda2, --threshold), functions of training progress p = step / steps:", Schedules.help().replace("%", "%%"), "",
                 "Config files (--config): a JSON object with the option names above as keys, without '--', e.g.",
