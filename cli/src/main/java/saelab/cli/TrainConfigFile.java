@@ -93,20 +93,16 @@ final class TrainConfigFile {
             throw new IllegalArgumentException(where + "must be a string such as \"synthetic\" or \"model:DIR\", got " + v);
         }
         if (type == int.class || type == Integer.class) {
-            if (v.isIntegralNumber() && v.canConvertToInt()) return v.intValue();
-            throw new IllegalArgumentException(where + "must be a whole number, got " + v);
+            return saelab.model.StrictJson.wholeInt(v, where.strip());
         }
         if (type == long.class || type == Long.class) {
-            if (v.isIntegralNumber() && v.canConvertToLong()) return v.longValue();
-            throw new IllegalArgumentException(where + "must be a whole number, got " + v);
+            return saelab.model.StrictJson.wholeLong(v, where.strip());
         }
         if (type == double.class || type == Double.class) {
-            if (v.isNumber()) return v.doubleValue();
-            throw new IllegalArgumentException(where + "must be a number, got " + v);
+            return saelab.model.StrictJson.number(v, where.strip());
         }
         if (type == boolean.class || type == Boolean.class) {
-            if (v.isBoolean()) return v.booleanValue();
-            throw new IllegalArgumentException(where + "must be true or false, got " + v);
+            return saelab.model.StrictJson.bool(v, where.strip());
         }
         throw new IllegalStateException("--" + key + " has type " + type.getName() + ", which the config file does not handle");
     }

@@ -1,6 +1,7 @@
 package saelab.train.checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import saelab.model.StrictJson;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import saelab.train.arch.Architectures;
@@ -53,26 +54,36 @@ public final class TrainConfigJson {
         JsonNode p = req(o, "penalty");
         // "chunks" came with the orthogonal penalty: a cfg.json from before it has a co-firing penalty or none, chunks 1.
         JsonNode chunks = p.get("chunks");
-        if (chunks != null && !chunks.isNull() && !(chunks.isIntegralNumber() && chunks.canConvertToInt())) throw new IllegalArgumentException("cfg.json: saelab penalty 'chunks' must be an integer, got " + chunks);
-        PenaltyConfig pen = new PenaltyConfig(PenaltyConfig.parseKind(req(p, "kind").asText()),
-                Schedule.parse(req(p, "lambda2").asText()), Schedule.parse(req(p, "threshold").asText()),
-                PenaltyConfig.parseTarget(req(p, "overlap").asText()), PenaltyConfig.parseNormalization(req(p, "cofire_norm").asText()),
-                chunks == null || chunks.isNull() ? 1 : chunks.asInt());
-        SaeArchitecture arch = Architectures.byName(req(o, "architecture").asText());
-        int d = req(o, "d_in").asInt(), m = req(o, "d_sae").asInt();
+        PenaltyConfig pen = new PenaltyConfig(PenaltyConfig.parseKind(str(p, "kind")),
+                Schedule.parse(str(p, "lambda2")), Schedule.parse(str(p, "threshold")),
+                PenaltyConfig.parseTarget(str(p, "overlap")), PenaltyConfig.parseNormalization(str(p, "cofire_norm")),
+                chunks == null || chunks.isNull() ? 1 : StrictJson.wholeInt(chunks, WHERE + "penalty 'chunks'"));
+        SaeArchitecture arch = Architectures.byName(str(o, "architecture"));
+        int d = whole(o, "d_in"), m = whole(o, "d_sae");
         // Before the registry the settings stood at the top of this object (k, auxk_alpha, k_aux,
         // l1_coefficient, l1_warmup_steps, both architectures' alike); the architecture takes its own.
         JsonNode settings = o.has(SETTINGS) ? o.get(SETTINGS) : o;
-        return new TrainConfig(arch.settings(settings, d, m), d, m, req(o, "lr").asDouble(), req(o, "steps").asLong(),
-                req(o, "batch").asInt(), req(o, "seed").asLong(), req(o, "warmup_steps").asLong(), req(o, "decay_start").asLong(),
-                req(o, "dead_tokens").asLong(), pen, req(o, "grad_clip").asDouble(),
-                req(o, "log_every").asLong(), req(o, "checkpoint_every").asLong(), req(o, "source").asText(),
-                req(o, "hook_name").asText(), req(o, "model_name").asText());
+        return new TrainConfig(arch.settings(settings, d, m), d, m, num(o, "lr"), wholeLong(o, "steps"),
+                whole(o, "batch"), wholeLong(o, "seed"), wholeLong(o, "warmup_steps"), wholeLong(o, "decay_start"),
+                wholeLong(o, "dead_tokens"), pen, num(o, "grad_clip"),
+                wholeLong(o, "log_every"), wholeLong(o, "checkpoint_every"), str(o, "source"),
+                str(o, "hook_name"), str(o, "model_name"));
     }
+
+    /** Every value read strictly (the --config file's rules): true is not 1, "abc" not 0, 2.5 not 2. */
+    private static final String WHERE = "cfg.json: saelab training config ";
+
+    private static int whole(JsonNode o, String key) { return StrictJson.wholeInt(req(o, key), WHERE + "'" + key + "'"); }
+
+    private static long wholeLong(JsonNode o, String key) { return StrictJson.wholeLong(req(o, key), WHERE + "'" + key + "'"); }
+
+    private static double num(JsonNode o, String key) { return StrictJson.number(req(o, key), WHERE + "'" + key + "'"); }
+
+    private static String str(JsonNode o, String key) { return StrictJson.text(req(o, key), WHERE + "'" + key + "'"); }
 
     private static JsonNode req(JsonNode o, String key) {
         JsonNode n = o.get(key);
-        if (n == null || n.isNull()) throw new IllegalArgumentException("cfg.json: saelab training config lacks '" + key + "'");
+        if (n == null || n.isNull()) throw new IllegalArgumentException(WHERE + "lacks '" + key + "'");
         return n;
     }
 }
