@@ -71,7 +71,9 @@ public final class BatchTopKSae {
         SparseEncoder.PreActivations pre = SparseEncoder.preActivations(x, rows, params);
         SparseEncoder.Selection sel = BatchTopK.select(pre, cfg.k());
         Tensor values = SparseEncoder.values(pre, sel, params);
-        Tensor xHat = SparseDecoder.decode(values, sel.indices(), params.wDec(), params.bDec());
+        // One group: the grouped decoder skips the padding slots' dot products in backward (SparseDecoder would not).
+        Tensor xHat = GroupedSparseDecoder.decode(values, sel.indices(), params.wDec(), new int[cfg.dSae()], 1)
+                .add(params.bDec().reshape(1, cfg.dIn()));
         return new Forward(pre, sel, values, xHat);
     }
 

@@ -20,9 +20,9 @@ import saelab.tensor.Tensor;
  * </pre>
  * with group weights λ_i (default 1/G each), so the loss averages already-weighted prefix losses
  * exactly as the reference does (its default therefore scales the reconstruction by 1/G²
- * against AuxK). x̂_i is built as x̂_{i−1} plus the sparse decode of group i's codes only (the codes
- * masked to the group), so the G prefixes cost G sparse decodes of the same kept slots, not G
- * growing ones. Threshold estimate, inference (ReLU(pre) &gt; θ over all m latents) and the
+ * against AuxK). x̂_i is built as x̂_{i−1} plus group i's own partial reconstruction, all G of
+ * them from one pass over the kept slots ({@link GroupedSparseDecoder}), so the prefixes cost
+ * one sparse decode, not G growing ones. Threshold estimate, inference (ReLU(pre) &gt; θ over all m latents) and the
  * unit-norm decoder are BatchTopK's ({@link BatchTopKSae}).
  *
  * <p>Deliberate differences: group sizes may be given directly ({@link Config}) or as fractions
@@ -151,14 +151,14 @@ public final class MatryoshkaBatchTopKSae {
         SparseEncoder.Selection sel = BatchTopK.select(pre, cfg.k());
         Tensor values = SparseEncoder.values(pre, sel, params);
         int[] widths = cfg.prefixWidths();
-        int[] idx = sel.indices();
+        int[] groupOf = new int[cfg.dSae()];
+        for (int g = 0, j = 0; g < widths.length; g++) while (j < widths[g]) groupOf[j++] = g;
+        Tensor partials = GroupedSparseDecoder.decode(values, sel.indices(), params.wDec(), groupOf, widths.length);
         Tensor[] prefix = new Tensor[widths.length];
-        for (int g = 0, lo = 0; g < widths.length; lo = widths[g++]) {
-            float[] mask = new float[idx.length];
-            for (int s = 0; s < idx.length; s++) if (idx[s] >= lo && idx[s] < widths[g]) mask[s] = 1;
-            Tensor group = values.maskMul(Tensor.wrap(mask, 0, rows, sel.k()));
-            prefix[g] = g == 0 ? SparseDecoder.decode(group, idx, params.wDec(), params.bDec())
-                    : prefix[g - 1].add(SparseDecoder.decode(group, idx, params.wDec(), null));
+        Tensor bias = params.bDec().reshape(1, cfg.dIn());
+        for (int g = 0; g < widths.length; g++) {
+            Tensor part = partials.rows(g * rows, (g + 1) * rows);
+            prefix[g] = g == 0 ? part.add(bias) : prefix[g - 1].add(part);
         }
         return new Forward(pre, sel, values, prefix);
     }
