@@ -23,7 +23,7 @@ import saelab.train.sae.SparseDecoder;
 import saelab.train.sae.SparseEncoder;
 import saelab.train.sae.TopKSae;
 import saelab.train.trainer.SaeTrainer;
-import saelab.train.trainer.TopKTrainer;
+import saelab.train.arch.TopKSettings;
 import saelab.train.trainer.TrainConfig;
 
 /**
@@ -280,10 +280,10 @@ public final class BenchTrainCommand implements Runnable {
 
     /** @param host on the host even where a resident step is on offer */
     private Variant javaVariant(String name, String note, PenaltyConfig penalty, SaeParams params, float[] x, boolean logged, boolean host) {
-        TrainConfig cfg = new TrainConfig(TrainConfig.Architecture.TOPK, d, m, k, LR, STEPS, batch, seed, 1000, STEPS,
-                1.0 / 32, 10_000_000L, Math.max(1, d / 2), 0, 0, penalty, CLIP, 1000, 0, "bench", "bench", "bench");
-        // A resident step uploads the shared parameters at its first step and then trains its own copy.
-        SaeTrainer trainer = host ? TopKTrainer.on(cfg, params, null) : SaeTrainer.of(cfg, params);
+        TrainConfig cfg = new TrainConfig(new TopKSettings(k, 1.0 / 32, Math.max(1, d / 2)), d, m, LR, STEPS, batch, seed, 1000, STEPS,
+                10_000_000L, penalty, CLIP, 1000, 0, "bench", "bench", "bench");
+        // Each trainer trains its own copy of the shared parameters.
+        SaeTrainer trainer = host ? SaeTrainer.on(cfg, params, null) : SaeTrainer.of(cfg, params);
         trainers.add(trainer);
         System.out.printf("  %-32s %s%n", name + ":", trainer.engine());
         // Start at p = 0.5 so the adaptive schedules are mid-way (fresh Adam moments).

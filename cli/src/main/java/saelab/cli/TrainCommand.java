@@ -36,6 +36,10 @@ import saelab.train.source.SyntheticPresets;
 import saelab.train.source.SyntheticSource;
 import saelab.train.trainer.SaeTrainer;
 import saelab.train.trainer.StepStats;
+import saelab.train.arch.Architectures;
+import saelab.train.arch.SaeArchitecture;
+import saelab.train.arch.SaeSettings;
+import saelab.train.arch.SettingException;
 import saelab.train.trainer.TrainConfig;
 import saelab.train.trainer.TrainingDivergedException;
 import saelab.train.trainer.TrainingRun;
@@ -202,6 +206,10 @@ public final class TrainCommand implements Callable<Integer> {
         return new Sources.ModelArgs(data, layer, context);
     }
 
+    /** The option that sets each architecture setting (by cfg.json key). */
+    private static final Map<String, String> SETTING_OPTIONS = Map.of("k", "--k", "auxk_alpha", "--auxk-alpha", "k_aux", "--k-aux",
+            "l1_coefficient", "--l1", "l1_warmup_steps", "--l1-warmup");
+
     /** The config for the source {@code src}, already open as {@code probe} (only its dim and names are read). */
     private TrainConfig config(String src, ActivationSource probe) {
         TrainPreset p = TrainPreset.parse(preset);
@@ -231,9 +239,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         // About 1024 latents per chunk by default: the m×m Gram matrix of m = 16384 would cost 16× the step.
         int kChunks = chunks != null ? chunks : kind == PenaltyConfig.Kind.ORTHOGONAL ? (int) Math.max(1, Math.round(mm / 1024.0)) : 1;
-        if (TrainConfig.Architecture.parse(arch) == TrainConfig.Architecture.TOPK && kk > mm) {
-            throw new IllegalArgumentException("--k " + kk + ": expected at most --m = " + mm + " (TopK keeps k of the m latents)");
-        }
+        SaeArchitecture architecture = Architectures.byName(arch);
         NumericOptions.fitsArray("--batch", batch, Math.max(d, mm), d >= mm ? "d" : "m");
         PenaltyConfig pc = new PenaltyConfig(kind, NumericOptions.nonNegativeSchedule("--lambda2", l2), NumericOptions.nonNegativeSchedule("--threshold", th), PenaltyConfig.parseTarget(overlap),
                 PenaltyConfig.parseNormalization(cofireNorm), kChunks);
@@ -242,8 +248,20 @@ public final class TrainCommand implements Callable<Integer> {
         double l1c = l1 != null ? l1 : p.l1 > 0 ? p.l1 : 0.04;
         long dead = deadTokens != null ? deadTokens : synthetic ? 50L * batch : 10_000_000L;
         if (!(decayStart >= 0 && decayStart <= 1)) throw new IllegalArgumentException("--decay-start is a fraction of training in [0, 1], got " + decayStart);
-        return new TrainConfig(TrainConfig.Architecture.parse(arch), d, mm, kk, lr != null ? lr : p.lr(mm, synthetic), steps, batch, seed,
-                warm, Math.round(decayStart * steps), auxkAlpha, dead, kAux != null ? kAux : Math.max(1, d / 2), l1c, l1w, pc,
+        // The options' values by setting key; the architecture takes its own.
+        Map<String, String> offered = Map.of("k", Integer.toString(kk), "auxk_alpha", Double.toString(auxkAlpha),
+                "k_aux", Integer.toString(kAux != null ? kAux : Math.max(1, d / 2)), "l1_coefficient", Double.toString(l1c),
+                "l1_warmup_steps", Long.toString(l1w));
+        SaeSettings settings;
+        try {
+            settings = architecture.settingsOffered(offered, d, mm);
+        } catch (SettingException e) {
+            // Said with the option that set it (the option names are this command's, the keys cfg.json's).
+            String option = SETTING_OPTIONS.getOrDefault(e.key(), e.key());
+            throw new IllegalArgumentException(option + " " + e.value() + ": expected " + e.expected(), e);
+        }
+        return new TrainConfig(settings, d, mm, lr != null ? lr : p.lr(mm, synthetic), steps, batch, seed,
+                warm, Math.round(decayStart * steps), dead, pc,
                 gradClip, logEvery, checkpointEvery, src,
                 hookName != null ? hookName : probe instanceof ShardSource sh ? sh.manifest().hookName()
                         : probe instanceof ModelSource ms ? ms.hookName() : "blocks.12.hook_resid_post",
@@ -301,7 +319,7 @@ public final class TrainCommand implements Callable<Integer> {
         boolean model = Sources.isModel(source());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("preset", TrainPreset.parse(preset).id);
-        m.put("sae", c.architecture() == TrainConfig.Architecture.TOPK ? "topk" : "relu");
+        m.put("sae", c.architecture().name());
         m.put("penalty", PenaltyConfig.name(c.penalty().kind()));
         m.put("lambda2", c.penalty().lambda2().spec());
         m.put("threshold", c.penalty().kind() == PenaltyConfig.Kind.ORTHOGONAL ? null : c.penalty().threshold().spec());
@@ -309,7 +327,9 @@ public final class TrainCommand implements Callable<Integer> {
         m.put("cofire-norm", PenaltyConfig.name(c.penalty().normalization()));
         m.put("chunks", c.penalty().kind() == PenaltyConfig.Kind.ORTHOGONAL ? (Object) c.penalty().chunks() : null);
         m.put("m", c.dSae());
-        m.put("k", c.k());
+        ObjectNode own = new ObjectMapper().createObjectNode();
+        c.settings().toJson(own);
+        m.put("k", own.has("k") ? (Object) own.get("k").asInt() : k);
         m.put("lr", c.lr());
         m.put("steps", c.steps());
         m.put("batch", c.batch());
@@ -319,13 +339,13 @@ public final class TrainCommand implements Callable<Integer> {
         m.put("data", model ? data.toAbsolutePath().normalize().toString() : null);
         m.put("layer", model ? (Object) modelArgs().layerOrDefault() : null);
         m.put("context", model ? (Object) modelArgs().contextOrDefault() : null);
-        m.put("l1", c.l1());
-        m.put("l1-warmup", c.l1WarmupSteps());
+        m.put("l1", own.has("l1_coefficient") ? (Object) own.get("l1_coefficient").asDouble() : l1);
+        m.put("l1-warmup", own.has("l1_warmup_steps") ? (Object) own.get("l1_warmup_steps").asLong() : l1Warmup);
         m.put("warmup", c.warmupSteps());
         m.put("decay-start", decayStart);
-        m.put("auxk-alpha", c.auxkAlpha());
+        m.put("auxk-alpha", own.has("auxk_alpha") ? (Object) own.get("auxk_alpha").asDouble() : auxkAlpha);
         m.put("dead-tokens", c.deadTokens());
-        m.put("k-aux", c.kAux());
+        m.put("k-aux", own.has("k_aux") ? (Object) own.get("k_aux").asInt() : kAux);
         m.put("grad-clip", c.gradClip());
         m.put("log-every", c.logEvery());
         m.put("checkpoint-every", c.checkpointEvery());
@@ -430,8 +450,8 @@ public final class TrainCommand implements Callable<Integer> {
                 : String.format(Locale.ROOT, ", %s penalty λ2 %s threshold %s on %s overlap (%s)",
                         PenaltyConfig.name(c.penalty().kind()), c.penalty().lambda2().spec(), c.penalty().threshold().spec(),
                         PenaltyConfig.name(c.penalty().target()), PenaltyConfig.name(c.penalty().normalization()));
-        return String.format(Locale.ROOT, "%s SAE d %d m %d%s, lr %.3g, %d steps × %d rows%s, source %s", c.architecture().saeLensName(),
-                c.dIn(), c.dSae(), c.architecture() == TrainConfig.Architecture.TOPK ? " k " + c.k() : " L1 " + c.l1(), c.lr(), c.steps(), c.batch(), pen, c.source());
+        return String.format(Locale.ROOT, "%s SAE d %d m %d, %s, lr %.3g, %d steps × %d rows%s, source %s", c.architecture().name(),
+                c.dIn(), c.dSae(), c.settings().describe(), c.lr(), c.steps(), c.batch(), pen, c.source());
     }
 
     /** Held-out batch (index −2, never a training batch) of 4096 rows; recovery on synthetic data. */

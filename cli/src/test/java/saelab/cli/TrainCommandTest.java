@@ -83,7 +83,7 @@ class TrainCommandTest {
                 {"--overlap", "encoder"},
         };
         String[] expect = {"name the harvest folder as shards:DIR", "no such folder", "name the gemma-2 checkpoint folder as model:DIR", "none', 'static', 'adaptive' or 'orthogonal", "unknown schedule", "must be constants",
-                "co-firing penalty works on sparse TopK codes", "--k 0: expected a whole number ≥ 1", "'activation' or 'decoder'"};
+                "adaptive penalty acts on fixed-k sparse codes, which the standard SAE does not have", "--k 0: expected a whole number ≥ 1", "'activation' or 'decoder'"};
         for (int i = 0; i < bad.length; i++) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             PrintStream old = System.err;

@@ -97,7 +97,7 @@ class TrainConfigFileTest {
         TrainConfig c = parse("--config", file.toString(), "--steps", "9", "--overlap", "activation", "--k", "6").config();
         assertEquals(9, c.steps(), "the flag wins");
         assertEquals(PenaltyConfig.OverlapTarget.ACTIVATION, c.penalty().target(), "a flag wins even when it gives the default");
-        assertEquals(6, c.k());
+        assertEquals(6, ((saelab.train.arch.TopKSettings) c.settings()).k());
         assertEquals(0.01, c.lr(), "from the file");
         assertEquals(128, c.dSae());
         assertEquals(32, c.batch());

@@ -38,7 +38,7 @@ import uk.ac.manchester.tornado.api.types.arrays.LongArray;
  * squared errors and L0 counts, the firing flags (m ints) and four scalars come back. The state
  * crosses back only when the host asks ({@link #download}).
  *
- * <p>The step, in graph order (what TopKTrainer's host path computes, without a penalty):
+ * <p>The step, in graph order (what SaeTrainer's TopK host path computes, without a penalty):
  * <pre>
  *   xc = x − b_dec; pre = xc·W_enc + b_enc                  (GEMM)
  *   (idx, val) = TopK_k(pre), val = ReLU(val)               (one work-group per row)
@@ -96,15 +96,16 @@ final class ResidentTopKStep implements DeviceTopKStep {
     long lastStepBytesUp, lastStepBytesDown;
     private boolean profiling;
 
-    ResidentTopKStep(TrainConfig cfg, String device) {
+    /** @param topk TopK's settings as the architecture gives them to a resident step */
+    ResidentTopKStep(TrainConfig cfg, DeviceTopKStep.TopK topk, String device) {
         this.device = device;
         rows = cfg.batch();
         d = cfg.dIn();
         m = cfg.dSae();
-        k = cfg.k();
-        kAux = Math.min(cfg.kAux(), m);
+        k = topk.k();
+        kAux = Math.min(topk.kAux(), m);
         clip = (float) cfg.gradClip();
-        auxAlpha = (float) cfg.auxkAlpha();
+        auxAlpha = (float) topk.auxkAlpha();
         penalty = cfg.penalty();
         sizes = new int[] {d * m, m, m * d, d};
         for (int p = 0; p < 4; p++) {

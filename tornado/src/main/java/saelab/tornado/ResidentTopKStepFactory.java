@@ -15,12 +15,12 @@ public final class ResidentTopKStepFactory implements DeviceTopKStep.Factory {
     /** The largest buffer TornadoVM's arrays index with an int, with room for the 2-D GEMM grids. */
     private static final long MAX_ELEMENTS = Integer.MAX_VALUE / 2;
 
-    @Override public DeviceTopKStep.Opening open(TrainConfig cfg, Backend backend) {
+    /** @param topk what the architecture's settings give the step (DeviceSteps asks only residentCapable architectures) */
+    @Override public DeviceTopKStep.Opening open(TrainConfig cfg, DeviceTopKStep.TopK topk, Backend backend) {
         if (!(backend instanceof TornadoBackend)) return DeviceTopKStep.Opening.no("the backend is " + backend.name() + ", not tornado");
-        if (cfg.architecture() != TrainConfig.Architecture.TOPK) return DeviceTopKStep.Opening.no("only the TopK SAE has a resident step");
-        int kAux = Math.min(cfg.kAux(), cfg.dSae());
-        if (cfg.k() > TopKKernel.KMAX || kAux > TopKKernel.KMAX) {
-            return DeviceTopKStep.Opening.no("k = " + cfg.k() + " and k_aux = " + kAux + " must be at most " + TopKKernel.KMAX + " on the device");
+        int kAux = Math.min(topk.kAux(), cfg.dSae());
+        if (topk.k() > TopKKernel.KMAX || kAux > TopKKernel.KMAX) {
+            return DeviceTopKStep.Opening.no("k = " + topk.k() + " and k_aux = " + kAux + " must be at most " + TopKKernel.KMAX + " on the device");
         }
         if (cfg.penalty().kind() == PenaltyConfig.Kind.ORTHOGONAL) {
             return DeviceTopKStep.Opening.no("the orthogonal penalty has no device step; it trains on the host");
@@ -34,6 +34,6 @@ public final class ResidentTopKStepFactory implements DeviceTopKStep.Factory {
             return DeviceTopKStep.Opening.no("batch × m = " + rowsByM + " or d × m = " + dByM + " exceeds the device arrays' int indexing ("
                     + MAX_ELEMENTS + ")");
         }
-        return DeviceTopKStep.Opening.of(new ResidentTopKStep(cfg, backend.device()));
+        return DeviceTopKStep.Opening.of(new ResidentTopKStep(cfg, topk, backend.device()));
     }
 }

@@ -7,7 +7,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
  * Device code for the resident TopK training step ({@link ResidentTopKStep}) besides GEMM and
- * TopK: the elementwise, gather and scatter work of TopKTrainer's host step, each as a kernel
+ * TopK: the elementwise, gather and scatter work of the TopK host step (SaeTrainer), each as a kernel
  * over one index space (rows·d, rows·k, m...). Every kernel reads its work-item's global index
  * and bounds-checks it; those of the auxiliary loss also read a gate ({@code gates[AUX_ON]}) and
  * do nothing when the step has no dead latents. Matrices are row-major: x, x̂ and their

@@ -17,10 +17,12 @@ import saelab.train.source.SyntheticSource;
 import saelab.train.trainer.DeviceTopKStep;
 import saelab.train.trainer.SaeTrainer;
 import saelab.train.trainer.StepStats;
+import saelab.train.arch.TopKArchitecture;
+import saelab.train.arch.TopKSettings;
 import saelab.train.trainer.TrainConfig;
 
 /**
- * {@link ResidentTopKStep} driven by hand beside TopKTrainer's host step on the CPU backend, from
+ * {@link ResidentTopKStep} driven by hand beside SaeTrainer's TopK host step on the CPU backend, from
  * the same initialisation and batches: the device's loss terms must track the host's step by
  * step, through steps with the auxiliary loss (a one-token dead window makes every latent that
  * missed a batch dead), with gradient clipping active, and with either co-firing penalty (its
@@ -60,8 +62,8 @@ class TornadoResidentStepTest {
     private static void tracksTheHostStepAndHandsBackItsState(PenaltyConfig penalty) {
         TornadoBackend tornado = TornadoUnderTest.backend();
         int d = 32, m = 512, k = 4, batch = 64, steps = 30;
-        TrainConfig cfg = new TrainConfig(TrainConfig.Architecture.TOPK, d, m, k, 3e-3, steps, batch, 7, 3, 20,
-                1.0 / 32, 1, 16, 0, 0, penalty, 0.5, 10, 0, "synthetic", "test", "test");
+        TopKSettings topk = new TopKSettings(k, 1.0 / 32, 16);
+        TrainConfig cfg = new TrainConfig(topk, d, m, 3e-3, steps, batch, 7, 3, 20, 1, penalty, 0.5, 10, 0, "synthetic", "test", "test");
         SyntheticSource source = new SyntheticSource(SyntheticConfig.independent(200, d, 3, 1.0, 0.2, 5));
         float[] x = new float[batch * d];
         source.batchAt(-1, x, batch);
@@ -73,7 +75,7 @@ class TornadoResidentStepTest {
         LrSchedule lr = new LrSchedule(cfg.lr(), cfg.steps(), cfg.warmupSteps(), cfg.decayStart());
         long[] since = new long[m];
 
-        try (ResidentTopKStep dev = new ResidentTopKStep(cfg, tornado.device())) {
+        try (ResidentTopKStep dev = new ResidentTopKStep(cfg, TopKArchitecture.INSTANCE.resident(topk), tornado.device())) {
             dev.profile();
             dev.upload(devParams, devAdam);
             long stateBytes = 4L * 3 * (2L * d * m + m + d); // parameters and both Adam moments
@@ -94,7 +96,7 @@ class TornadoResidentStepTest {
                 boolean[] dead = new boolean[m];
                 int nDead = 0;
                 for (int j = 0; j < m; j++) if (dead[j] = since[j] >= cfg.deadTokens()) nDead++;
-                int kAux = nDead > 0 ? Math.min(cfg.kAux(), nDead) : 0;
+                int kAux = nDead > 0 ? Math.min(topk.kAux(), nDead) : 0;
                 double p = (double) s / steps;
                 boolean allPairs = s % 2 == 0; // logged and unlogged steps alike
                 DeviceTopKStep.Outcome got = dev.step(x, batch, new DeviceTopKStep.Inputs(lr.at(s), devAdam.advance(), dead, kAux,
@@ -104,7 +106,7 @@ class TornadoResidentStepTest {
                 recon /= batch;
                 l0 /= batch;
                 double penaltyTerm = got.penalty() == null ? 0 : (float) penalty.lambda2At(p) * got.penalty().penalty();
-                double loss = recon + (got.auxActive() ? cfg.auxkAlpha() * got.auxk() : 0) + penaltyTerm;
+                double loss = recon + (got.auxActive() ? topk.auxkAlpha() * got.auxk() : 0) + penaltyTerm;
                 int active = 0;
                 for (int j = 0; j < m; j++) {
                     if (got.fired()[j]) { since[j] = 0; active++; } else since[j] += batch;
@@ -118,7 +120,7 @@ class TornadoResidentStepTest {
                 }
                 assertEquals(want.recon(), recon, 1e-3 * want.recon(), at + " recon");
                 assertEquals(want.loss(), loss, 1e-3 * want.loss(), at + " loss");
-                assertEquals(want.sparsityTerm(), got.auxk(), 1e-3 * Math.max(want.sparsityTerm(), 1e-9), at + " AuxK");
+                assertEquals(want.term("auxk"), got.auxk(), 1e-3 * Math.max(want.term("auxk"), 1e-9), at + " AuxK");
                 assertEquals(want.l0(), l0, 1e-9, at + " L0");
                 assertEquals(want.activeLatents(), active, at + " latents fired");
                 assertEquals(want.gradNorm(), got.gradNorm(), 1e-3 * want.gradNorm(), at + " gradient norm");

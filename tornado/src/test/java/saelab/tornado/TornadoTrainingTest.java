@@ -12,9 +12,8 @@ import saelab.train.schedule.Schedules;
 import saelab.train.source.SyntheticConfig;
 import saelab.train.source.SyntheticSource;
 import saelab.train.trainer.SaeTrainer;
-import saelab.train.sae.TopKSae;
 import saelab.train.trainer.StepStats;
-import saelab.train.trainer.TopKTrainer;
+import saelab.train.arch.TopKSettings;
 import saelab.train.trainer.TrainConfig;
 
 /**
@@ -47,7 +46,7 @@ class TornadoTrainingTest {
     }
 
     /**
-     * @param resident false: the host step with its kernels offloaded one by one (TopKTrainer.on
+     * @param resident false: the host step with its kernels offloaded one by one (SaeTrainer.on
      *                 without a device step); true: SaeTrainer.create, which takes the resident step
      */
     private static void lossesMatchTheCpuRunStepByStep(PenaltyConfig.OverlapTarget target, boolean resident) {
@@ -56,8 +55,8 @@ class TornadoTrainingTest {
                 Schedules.parse("linear(0.1)"), target, CoFiring.Normalization.MIN_COUNT);
         int d = 32, m = 128, k = 8, batch = 256;
         int steps = 40;
-        TrainConfig cfg = new TrainConfig(TrainConfig.Architecture.TOPK, d, m, k, 3e-3, steps, batch, 7, 2, 32,
-                1.0 / 32, 20L * batch, d / 2, 0, 0, penalty, 1.0, 10, 0, "synthetic", "test", "test");
+        TrainConfig cfg = new TrainConfig(new TopKSettings(k, 1.0 / 32, d / 2), d, m, 3e-3, steps, batch, 7, 2, 32,
+                20L * batch, penalty, 1.0, 10, 0, "synthetic", "test", "test");
         SyntheticConfig data = SyntheticConfig.independent(200, d, 3, 1.0, 0.2, 5);
         double[] cpu = run(cfg, data, Backends.cpu(), false);
         long t0 = System.nanoTime();
@@ -89,7 +88,7 @@ class TornadoTrainingTest {
         Backend before = Backends.current();
         Backends.use(backend);
         try (SaeTrainer t = resident ? SaeTrainer.create(cfg)
-                : TopKTrainer.on(cfg, TopKSae.init(new TopKSae.Config(cfg.dIn(), cfg.dSae(), cfg.k()), cfg.seed()).params(), null)) {
+                : SaeTrainer.on(cfg, cfg.architecture().create(cfg, cfg.seed()).params(), null)) {
             if (resident) assertTrue(t.engine().contains("resident on"), "the trainer chose the resident step: " + t.engine());
             SyntheticSource source = new SyntheticSource(data);
             float[] x = new float[cfg.batch() * cfg.dIn()];

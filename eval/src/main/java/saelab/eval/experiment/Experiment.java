@@ -1,6 +1,7 @@
 package saelab.eval.experiment;
 
 import java.io.PrintStream;
+import saelab.train.arch.LossTerm;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +28,18 @@ public final class Experiment {
     private Experiment() {}
 
     /** One training-curve point (every {@link ExperimentConfig#logEvery()} steps). */
-    public record CurvePoint(long step, double loss, double recon, double sparsityTerm, double penaltyTerm, double lambda2,
-                             double threshold, double l0, double explainedVariance, int activeLatents, int deadLatents) {}
+    public record CurvePoint(long step, double loss, List<LossTerm> terms, double penaltyTerm, double lambda2,
+                             double threshold, double l0, double explainedVariance, int activeLatents, int deadLatents) {
+        public CurvePoint {
+            terms = List.copyOf(terms);
+        }
+
+        /** The reconstruction term ‖x − x̂‖² per row (every architecture's first term). */
+        public double recon() {
+            for (LossTerm t : terms) if (t.name().equals("recon")) return t.value();
+            return Double.NaN;
+        }
+    }
 
     public record RunResult(String variant, long seed, Path dir, double trainSeconds, double evalSeconds,
                             List<Snapshot> phases, List<CurvePoint> curve) {
@@ -133,7 +144,7 @@ public final class Experiment {
     }
 
     private static CurvePoint point(StepStats s) {
-        return new CurvePoint(s.step(), s.loss(), s.recon(), s.sparsityTerm(), s.penaltyTerm(), s.lambda2(), s.threshold(), s.l0(),
+        return new CurvePoint(s.step(), s.loss(), s.terms(), s.penaltyTerm(), s.lambda2(), s.threshold(), s.l0(),
                 s.explainedVariance(), s.activeLatents(), s.deadLatents());
     }
 

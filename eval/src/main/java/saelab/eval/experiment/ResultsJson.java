@@ -1,6 +1,7 @@
 package saelab.eval.experiment;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import saelab.train.arch.LossTerm;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -51,7 +52,7 @@ final class ResultsJson {
             ObjectNode o = vs.addObject();
             o.put("id", v.id());
             o.put("description", v.description());
-            o.put("architecture", v.architecture().saeLensName());
+            o.put("architecture", v.architecture().name());
             o.put("role", v.role().name().toLowerCase(java.util.Locale.ROOT));
             PenaltyConfig pc = v.penaltyConfig();
             o.put("penalty", PenaltyConfig.name(pc.kind()));
@@ -100,8 +101,8 @@ final class ResultsJson {
                 ObjectNode q = cv.addObject();
                 q.put("step", p.step());
                 num(q, "loss", p.loss());
-                num(q, "recon_loss", p.recon());
-                num(q, "sparsity_term", p.sparsityTerm());
+                // The architecture's named terms under their log keys (recon_loss first, then e.g. auxk_loss or l1_loss).
+                for (LossTerm t : p.terms()) num(q, t.logKey(), t.value());
                 num(q, "penalty_term", p.penaltyTerm());
                 num(q, "lambda2", p.lambda2());
                 num(q, "threshold", p.threshold());

@@ -1,6 +1,7 @@
 package saelab.eval.experiment;
 
 import saelab.tensor.kernels.CoFiring;
+import saelab.train.sae.SparseCodes;
 import saelab.tensor.kernels.Gemm;
 
 /**
@@ -29,7 +30,7 @@ public record Separation(long coFiringPairs, double coFirePairAbsCos, double coF
      *                  kernel's limit); NaN counts none
      * @param norm      how the penalty normalises n_ij
      */
-    public static Separation of(Codes c, float[] wDec, int d, double threshold, CoFiring.Normalization norm) {
+    public static Separation of(SparseCodes c, float[] wDec, int d, double threshold, CoFiring.Normalization norm) {
         int m = c.m(), rows = c.rows(), k = c.k();
         float[] unit = new float[m * d];
         for (int i = 0; i < m; i++) {

@@ -1,6 +1,8 @@
 package saelab.eval.experiment;
 
 import java.util.LinkedHashMap;
+import saelab.train.sae.SparseCodes;
+import saelab.train.arch.Sae;
 import java.util.Map;
 import saelab.eval.GroundTruthScores;
 import saelab.eval.HierarchyAbsorption;
@@ -76,14 +78,15 @@ public record Snapshot(Map<String, Double> metrics, long[] coFiringHistogram, lo
 
     /** Adds the ground-truth metrics, which need the codes and the decoder. */
     private interface Truth {
-        void put(Map<String, Double> o, Codes codes, float[] wDec);
+        void put(Map<String, Double> o, SparseCodes codes, float[] wDec);
     }
 
     private static Snapshot measure(TrainConfig cfg, SaeParams p, long step, float[] x, int rows, Truth truth) {
         int d = cfg.dIn(), m = cfg.dSae();
         double prog = (double) step / cfg.steps();
-        Codes codes = Codes.of(cfg, p, x, rows);
-        float[] xHat = codes.decode(p);
+        Sae sae = cfg.architecture().around(cfg.settings(), p);
+        SparseCodes codes = sae.encode(x, rows);
+        float[] xHat = sae.decode(codes);
         ReconstructionMetrics rec = ReconstructionMetrics.of(x, xHat, rows, d, null);
         SparsityMetrics sp = SparsityMetrics.of(rows, codes.k(), m, codes.idx(), codes.val(), DENSE_FRACTION);
         float[] wDec = p.wDec().data();

@@ -1,6 +1,7 @@
 package saelab.eval.experiment;
 
 import java.util.ArrayList;
+import saelab.train.arch.Sae;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +75,8 @@ public final class SpliceMetric implements ModelMetric {
     public static float[] reconstruct(TrainConfig cfg, SaeParams sae, float[] x, int[] ids, int bos) {
         int d = sae.dIn(), rows = ids.length;
         if (x.length != rows * d) throw new IllegalArgumentException("residual holds " + x.length + " floats, " + rows + " tokens × " + d + " expected");
-        float[] xHat = Codes.of(cfg, sae, x, rows).decode(sae);
+        Sae s = cfg.architecture().around(cfg.settings(), sae);
+        float[] xHat = s.decode(s.encode(x, rows));
         for (int r = 0; r < rows; r++) if (ids[r] == bos) System.arraycopy(x, r * d, xHat, r * d, d);
         return xHat;
     }

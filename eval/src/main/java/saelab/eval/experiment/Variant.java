@@ -1,6 +1,7 @@
 package saelab.eval.experiment;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -8,6 +9,9 @@ import saelab.model.harvest.HarvestManifest;
 import saelab.tensor.kernels.CoFiring;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.schedule.Schedule;
+import saelab.train.arch.SaeArchitecture;
+import saelab.train.arch.StandardArchitecture;
+import saelab.train.arch.TopKArchitecture;
 import saelab.train.trainer.TrainConfig;
 
 /**
@@ -17,7 +21,7 @@ import saelab.train.trainer.TrainConfig;
  * synthetic data (3e-3 and 4.5e-3), L1 0.04; the co-firing penalty on the activation overlap,
  * n_ij normalised by the batch unless the variant says otherwise.
  */
-public record Variant(String id, String description, TrainConfig.Architecture architecture, PenaltyConfig penaltyConfig,
+public record Variant(String id, String description, SaeArchitecture architecture, PenaltyConfig penaltyConfig,
                       double lr, double l1, Role role) {
 
     /**
@@ -75,12 +79,12 @@ public record Variant(String id, String description, TrainConfig.Architecture ar
 
     /** Every variant {@code --variants} can name: the defaults and ReLU + L1. */
     public static List<Variant> all() {
-        return Stream.concat(defaults().stream(), Stream.of(new Variant(STANDARD, "ReLU + L1 0.04 (warm-up), no penalty", TrainConfig.Architecture.STANDARD,
+        return Stream.concat(defaults().stream(), Stream.of(new Variant(STANDARD, "ReLU + L1 0.04 (warm-up), no penalty", StandardArchitecture.INSTANCE,
                 PenaltyConfig.none(), 4.5e-3, 0.04, Role.CONTROL))).toList();
     }
 
     private static Variant topk(String id, String description, Role role, PenaltyConfig penalty) {
-        return new Variant(id, description, TrainConfig.Architecture.TOPK, penalty, 3e-3, 0, role);
+        return new Variant(id, description, TopKArchitecture.INSTANCE, penalty, 3e-3, 0, role);
     }
 
     private static PenaltyConfig coFiring(PenaltyConfig.Kind kind, String lambda2, String threshold) {
@@ -116,9 +120,12 @@ public record Variant(String id, String description, TrainConfig.Architecture ar
     public TrainConfig trainConfig(ExperimentConfig e, int d, long seed) {
         long warm = Math.min(1000, e.steps() / 10);
         boolean model = e.onModel();
-        return new TrainConfig(architecture, d, e.m(), e.k(), model ? modelLr(e.m()) : lr, e.steps(), e.batch(), seed, warm,
-                Math.round(0.8 * e.steps()), 1.0 / 32, model ? MODEL_DEAD_TOKENS : 50L * e.batch(), Math.max(1, d / 2),
-                architecture == TrainConfig.Architecture.STANDARD ? l1 : 0.04, warm, penaltyConfig, 1.0, e.logEvery(), 0, e.sourceSpec(seed),
+        // The experiment's values for the settings an architecture may have, by key; it takes its own.
+        Map<String, String> offered = Map.of("k", Integer.toString(e.k()), "auxk_alpha", Double.toString(1.0 / 32),
+                "k_aux", Integer.toString(Math.max(1, d / 2)), "l1_coefficient", Double.toString(l1 > 0 ? l1 : 0.04),
+                "l1_warmup_steps", Long.toString(warm));
+        return new TrainConfig(architecture.settingsOffered(offered, d, e.m()), d, e.m(), model ? modelLr(e.m()) : lr, e.steps(), e.batch(), seed, warm,
+                Math.round(0.8 * e.steps()), model ? MODEL_DEAD_TOKENS : 50L * e.batch(), penaltyConfig, 1.0, e.logEvery(), 0, e.sourceSpec(seed),
                 model ? HarvestManifest.hookName(e.model().layer()) : "synthetic", model ? e.model().modelName() : e.sourceSpec(seed));
     }
 

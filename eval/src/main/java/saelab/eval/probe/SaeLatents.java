@@ -4,104 +4,106 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import saelab.train.checkpoint.SaeCheckpoint;
 import saelab.train.sae.SaeParams;
-import saelab.train.sae.SparseEncoder;
+import java.util.ArrayList;
+import java.util.List;
+import saelab.tensor.Tensor;
+import saelab.train.arch.Sae;
+import saelab.train.arch.StandardArchitecture;
+import saelab.train.arch.StandardSettings;
+import saelab.train.arch.TopKArchitecture;
+import saelab.train.arch.TopKSettings;
+import saelab.train.sae.SparseCodes;
 import saelab.train.trainer.TrainConfig;
 
 /**
- * An SAE's encoder as the probes read it: latents f = TopK_k(ReLU(pre)) or ReLU(pre), with pre =
- * (x − b_dec)·W_enc + b_enc, and its decoder rows W_dec[j] (the latent directions). Built from an
- * SAELens checkpoint folder ({@code cfg.json} architecture "topk" with k, or "standard"/"relu"),
- * or directly in tests.
+ * An SAE's encoder as the probes read it: dense latents [rows × m] from the architecture's own
+ * encoding ({@link Sae#encode}), and its decoder rows W_dec[j] (the latent directions). Built
+ * from an SAELens checkpoint folder (the architecture found by cfg.json's "architecture"), from
+ * a training configuration and its parameters, or directly in tests.
  */
 public final class SaeLatents {
-    private final SaeParams params;
-    private final int k; // 0: ReLU (every positive pre-activation)
+    private final Sae sae;
     private final String description;
 
-    private SaeLatents(SaeParams params, int k, String description) {
-        this.params = params;
-        this.k = k;
+    private SaeLatents(Sae sae, String description) {
+        this.sae = sae;
         this.description = description;
     }
 
+    /** A TopK SAE over these parameters (W_enc, b_enc, W_dec, b_dec). */
     public static SaeLatents topK(SaeParams params, int k) {
         if (k < 1 || k > params.dSae()) throw new IllegalArgumentException("TopK needs 1 ≤ k ≤ " + params.dSae() + ", got " + k);
-        return new SaeLatents(params, k, "topk k=" + k + ", d=" + params.dIn() + ", m=" + params.dSae());
+        return of(TopKArchitecture.INSTANCE.around(new TopKSettings(k, 1.0 / 32, Math.max(1, params.dIn() / 2)), params));
     }
 
+    /** A ReLU (standard) SAE over these parameters (W_enc, b_enc, W_dec, b_dec). */
     public static SaeLatents relu(SaeParams params) {
-        return new SaeLatents(params, 0, "relu, d=" + params.dIn() + ", m=" + params.dSae());
+        return of(StandardArchitecture.INSTANCE.around(new StandardSettings(0, 0), params));
     }
 
-    /** The latents of an SAE as saelab trained it: TopK with the config's k, or ReLU for the standard (L1) architecture. */
+    /** The latents of an SAE as saelab trained it (its architecture's encoding). */
     public static SaeLatents of(TrainConfig cfg, SaeParams params) {
-        return cfg.architecture() == TrainConfig.Architecture.TOPK ? topK(params, cfg.k()) : relu(params);
+        return of(cfg.architecture().around(cfg.settings(), params));
     }
 
-    /** Reads an SAELens checkpoint folder; refuses architectures and input scalings it does not implement, naming them. */
+    /** The latents of this SAE. */
+    public static SaeLatents of(Sae sae) {
+        return new SaeLatents(sae, sae.architecture().name() + " " + sae.settings().describe() + ", d=" + sae.dIn() + ", m=" + sae.dSae());
+    }
+
+    /** Reads an SAELens checkpoint folder; refuses input scalings it does not implement, naming them. */
     public static SaeLatents read(Path dir) {
         SaeCheckpoint.Loaded loaded = SaeCheckpoint.read(dir);
         JsonNode cfg = loaded.cfg();
         Path cfgFile = dir.resolve(SaeCheckpoint.CONFIG);
-        String arch = cfg.path("architecture").asText("standard");
         String norm = cfg.path("normalize_activations").asText("none");
         if (!norm.equals("none")) {
             throw new IllegalArgumentException(cfgFile + ": normalize_activations '" + norm + "' is not supported (only 'none')");
         }
-        SaeParams p = loaded.params();
+        String activation = cfg.path("activation_fn").asText("");
+        if (!activation.isEmpty() && !activation.equals("relu") && !activation.equals("topk")) {
+            throw new IllegalArgumentException(cfgFile + ": activation_fn '" + activation + "' is not supported (relu or topk)");
+        }
+        boolean hasK = cfg.path("k").asInt(-1) >= 1 || cfg.path("activation_fn_kwargs").path("k").asInt(-1) >= 1;
+        if (cfg.path("architecture").asText("").equals("topk") && !hasK) {
+            throw new IllegalArgumentException(cfgFile + ": architecture 'topk' without a positive k (nor activation_fn_kwargs.k)");
+        }
+        if (activation.equals("topk") && !hasK) throw new IllegalArgumentException(cfgFile + ": activation_fn 'topk' without activation_fn_kwargs.k");
+        Sae sae = loaded.sae();
         if (!cfg.path("apply_b_dec_to_input").asBoolean(true)) {
             // SAELens then encodes x itself, not x − b_dec: encode with a zero b_dec (decoder rows are unaffected).
-            p = SaeParams.of(p.dIn(), p.dSae(), p.wEnc().toArray(), p.bEnc().toArray(), p.wDec().toArray(), new float[p.dIn()]);
+            SaeParams p = sae.params();
+            List<Tensor> ts = new ArrayList<>();
+            for (int i = 0; i < p.names().size(); i++) {
+                Tensor t = p.list().get(i);
+                ts.add(p.names().get(i).equals("b_dec") ? Tensor.of(new float[p.dIn()], p.dIn()) : t);
+            }
+            sae = sae.architecture().around(sae.settings(), new SaeParams(p.names(), ts));
         }
-        String activation = cfg.path("activation_fn").asText("");
-        return switch (arch) {
-            case "topk" -> {
-                int k = cfg.has("k") ? cfg.get("k").asInt() : cfg.path("activation_fn_kwargs").path("k").asInt(-1);
-                if (k < 1) throw new IllegalArgumentException(cfgFile + ": architecture 'topk' without a positive k (nor activation_fn_kwargs.k)");
-                yield topK(p, k);
-            }
-            case "standard", "relu" -> {
-                if (!activation.isEmpty() && !activation.equals("relu")) {
-                    if (activation.equals("topk")) {
-                        int k = cfg.path("activation_fn_kwargs").path("k").asInt(-1);
-                        if (k < 1) throw new IllegalArgumentException(cfgFile + ": activation_fn 'topk' without activation_fn_kwargs.k");
-                        yield topK(p, k);
-                    }
-                    throw new IllegalArgumentException(cfgFile + ": activation_fn '" + activation + "' is not supported (relu or topk)");
-                }
-                yield relu(p);
-            }
-            default -> throw new IllegalArgumentException(cfgFile + ": architecture '" + arch + "' is not supported (topk, standard)");
-        };
+        return of(sae);
     }
 
-    public int dIn() { return params.dIn(); }
+    public int dIn() { return sae.dIn(); }
 
-    public int dSae() { return params.dSae(); }
+    public int dSae() { return sae.dSae(); }
 
     public String description() { return description; }
 
     /** Dense latents [rows × m] of x [rows × d]. */
     public float[] encode(float[] x, int rows) {
-        SparseEncoder.PreActivations pa = SparseEncoder.preActivations(x, rows, params);
-        int m = params.dSae();
-        if (k == 0) {
-            float[] f = pa.pre();
-            for (int i = 0; i < f.length; i++) f[i] = Math.max(f[i], 0f);
-            return f;
-        }
-        SparseEncoder.Selection s = SparseEncoder.select(pa, k, null);
+        SparseCodes c = sae.encode(x, rows);
+        int m = sae.dSae();
         float[] f = new float[rows * m];
         for (int r = 0; r < rows; r++) {
-            for (int q = r * k; q < (r + 1) * k; q++) f[r * m + s.indices()[q]] = s.values()[q];
+            for (int q = r * c.k(); q < (r + 1) * c.k(); q++) if (c.val()[q] > 0) f[r * m + c.idx()[q]] = c.val()[q];
         }
         return f;
     }
 
     /** Cosine of each decoder row W_dec[j] with {@code direction} [d] (0 for a zero row). */
     public double[] decoderCosines(double[] direction) {
-        int d = params.dIn(), m = params.dSae();
-        float[] w = params.wDec().data();
+        int d = sae.dIn(), m = sae.dSae();
+        float[] w = sae.params().wDec().data();
         double dn = Math.sqrt(Lbfgs.dot(direction, direction));
         double[] cos = new double[m];
         for (int j = 0; j < m; j++) {

@@ -1,6 +1,8 @@
 package saelab.eval.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import saelab.train.sae.SparseCodes;
+import saelab.train.arch.Sae;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -123,9 +125,9 @@ class ExperimentEndToEndTest {
             src.batchAt(0, x0, cfg.batch());
             t.initialize(x0, cfg.batch());
             t.step(x0, cfg.batch());
-            SaeTrainer.Reconstruction want = t.reconstruct(b.x(), 64);
-            Codes c = Codes.of(cfg, t.params(), b.x(), 64);
-            float[] got = c.decode(t.params());
+            Sae.Reconstruction want = t.reconstruct(b.x(), 64);
+            SparseCodes c = t.sae().encode(b.x(), 64);
+            float[] got = t.sae().decode(c);
             for (int i = 0; i < got.length; i++) assertEquals(want.xHat()[i], got[i], 1e-4, v + " at " + i);
             long firing = 0;
             for (float f : c.val()) if (f > 0) firing++;

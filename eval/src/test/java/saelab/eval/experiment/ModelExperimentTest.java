@@ -226,7 +226,7 @@ class ModelExperimentTest {
         SpliceScores want;
         try (Gemma2Model model = Gemma2Model.load(checkpoint)) {
             want = SpliceScores.measure(model, ids, 4, LAYER, x -> {
-                float[] xHat = Codes.of(ck.training(), ck.params(), x, rows).decode(ck.params());
+                float[] xHat = ck.sae().decode(ck.sae().encode(x, rows));
                 for (int r = 0; r < rows; r++) if (ids[r] == bos) System.arraycopy(x, r * d, xHat, r * d, d);
                 return xHat;
             });
@@ -242,7 +242,7 @@ class ModelExperimentTest {
         for (int id : ids) if (id != bos) kept++;
         float[] x = new float[kept * d];
         for (int r = 0, k = 0; r < rows; r++) if (ids[r] != bos) System.arraycopy(acts, r * d, x, k++ * d, d);
-        ReconstructionMetrics rec = ReconstructionMetrics.of(x, Codes.of(ck.training(), ck.params(), x, kept).decode(ck.params()), kept, d, null);
+        ReconstructionMetrics rec = ReconstructionMetrics.of(x, ck.sae().decode(ck.sae().encode(x, kept)), kept, d, null);
         assertEquals(rec.explainedVariance(), f.get(Snapshot.EV).asDouble(), 1e-12);
         assertEquals(rec.mse(), f.get(Snapshot.MSE).asDouble(), 1e-12);
         assertEquals(kept, root.get("config").get("model").get("held_out_rows_without_bos").asInt());

@@ -1,6 +1,7 @@
 package saelab.eval.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import saelab.train.sae.SparseCodes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,7 @@ class SeparationTest {
         // rows: {0, 1}, {0, 2}, {0, 1}, {2} (k = 2; zero-valued slots do not fire)
         int[] idx = {0, 1, 0, 2, 1, 0, 2, 3};
         float[] val = {1, 1, 1, 1, 1, 1, 1, 0};
-        Codes c = new Codes(4, 2, 4, idx, val);
+        SparseCodes c = new SparseCodes(4, 2, 4, idx, val);
         Separation sep = Separation.of(c, w, 2, Double.NaN, CoFiring.Normalization.BATCH);
         assertEquals(0, sep.pairsAboveThreshold(), "no threshold, nothing counted");
         assertEquals(2, Separation.of(c, w, 2, 0, CoFiring.Normalization.BATCH).pairsAboveThreshold(), "at t = 0 every co-firing pair has c = 1");

@@ -1,6 +1,7 @@
 package saelab.eval.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import saelab.train.arch.LossTerm;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,7 +26,7 @@ class VerdictsTest {
         m.put(Snapshot.EV, ev);
         m.put(Snapshot.L0, 20.0);
         List<Experiment.CurvePoint> curve = new ArrayList<>();
-        for (int s = 0; s < 10; s++) curve.add(new Experiment.CurvePoint(s, 1, 1, 0, penaltyShare, 0.1, 0.1, 20, ev, 100, 0));
+        for (int s = 0; s < 10; s++) curve.add(new Experiment.CurvePoint(s, 1, List.of(LossTerm.unweighted("recon", 1), new LossTerm("auxk", 0, "auxk_alpha", 1.0 / 32)), penaltyShare, 0.1, 0.1, 20, ev, 100, 0));
         return new Experiment.RunResult(variant, seed, Path.of("unused"), 0, 0, List.of(new Snapshot(m, new long[8], new long[25])), curve);
     }
 

@@ -54,7 +54,7 @@ public final class CheckpointManifest {
             throw new UncheckedIOException(out.resolve(DIR) + ": cannot create a checkpoint folder: " + e.getMessage(), e);
         }
         TrainerState.write(stepDir, t);
-        SaeCheckpoint.write(stepDir, t.params(), t.config(), step);
+        SaeCheckpoint.write(stepDir, t.sae(), t.config(), step);
         ObjectNode m = SaeCheckpoint.JSON.createObjectNode();
         m.put("step", step);
         m.put("dir", DIR + "/" + stepDir.getFileName());

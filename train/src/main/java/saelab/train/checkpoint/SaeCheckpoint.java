@@ -14,13 +14,20 @@ import saelab.model.AtomicFiles;
 import saelab.model.safetensors.SafetensorsFile;
 import saelab.model.safetensors.TensorData;
 import saelab.model.safetensors.TensorView;
+import saelab.tensor.Tensor;
+import saelab.train.arch.Sae;
+import saelab.train.arch.SaeSettings;
 import saelab.train.sae.SaeParams;
 import saelab.train.trainer.TrainConfig;
 
 /**
  * An SAE in the SAELens layout, so the Python ecosystem can load what saelab trains:
- * {@code sae_weights.safetensors} with W_enc [d, m], b_enc [m], W_dec [m, d], b_dec [d] (float32)
- * and {@code cfg.json} with SAELens's keys plus saelab's own training config under "saelab".
+ * {@code sae_weights.safetensors} with the SAE's named parameters (every architecture: W_enc [d, m],
+ * W_dec [m, d], b_dec [d]; TopK and standard add b_enc [m]) as float32, and {@code cfg.json} with
+ * SAELens's keys, the architecture's own ({@link Sae#saeLensFields}), and saelab's training config
+ * under "saelab". Reading finds the architecture by cfg.json's "architecture"
+ * ({@link CheckpointConfig#parse}) and has it {@link saelab.train.arch.SaeArchitecture#restore restore}
+ * the SAE. Both files are written atomically (temporary file + rename).
  * Both files are written atomically (temporary file + rename).
  */
 public final class SaeCheckpoint {
@@ -31,32 +38,31 @@ public final class SaeCheckpoint {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** What a checkpoint holds. {@code training} is null for an SAE saelab did not train. */
-    public record Loaded(SaeParams params, JsonNode cfg, TrainConfig training, long step) {}
-
-    public static void write(Path dir, SaeParams p, TrainConfig cfg, long step) {
-        int d = p.dIn(), m = p.dSae();
-        Map<String, TensorData> tensors = new LinkedHashMap<>();
-        tensors.put("W_enc", TensorData.f32(new long[] {d, m}, p.wEnc().toArray()));
-        tensors.put("b_enc", TensorData.f32(new long[] {m}, p.bEnc().toArray()));
-        tensors.put("W_dec", TensorData.f32(new long[] {m, d}, p.wDec().toArray()));
-        tensors.put("b_dec", TensorData.f32(new long[] {d}, p.bDec().toArray()));
-        saelab.model.safetensors.SafetensorsWriter.write(dir.resolve(WEIGHTS), tensors, Map.of("saelab_step", Long.toString(step)));
-        writeJson(dir.resolve(CONFIG), saeLensConfig(cfg, step));
+    public record Loaded(Sae sae, JsonNode cfg, TrainConfig training, long step) {
+        public SaeParams params() { return sae.params(); }
     }
 
-    /** SAELens's cfg.json keys for this SAE (d_in, d_sae, architecture, k, hook, model, dtype, ...). */
-    static ObjectNode saeLensConfig(TrainConfig cfg, long step) {
+    /** Writes every named parameter of the SAE (checkpoint order) and cfg.json with the architecture's own fields. */
+    public static void write(Path dir, Sae sae, TrainConfig cfg, long step) {
+        SaeParams p = sae.params();
+        Map<String, TensorData> tensors = new LinkedHashMap<>();
+        for (int i = 0; i < p.names().size(); i++) {
+            Tensor t = p.list().get(i);
+            long[] shape = new long[t.rank()];
+            for (int a = 0; a < shape.length; a++) shape[a] = t.dim(a);
+            tensors.put(p.names().get(i), TensorData.f32(shape, t.toArray()));
+        }
+        saelab.model.safetensors.SafetensorsWriter.write(dir.resolve(WEIGHTS), tensors, Map.of("saelab_step", Long.toString(step)));
+        writeJson(dir.resolve(CONFIG), saeLensConfig(cfg, sae, step));
+    }
+
+    /** SAELens's cfg.json keys for this SAE (architecture, d_in, d_sae, the architecture's fields, hook, model, dtype, ...). */
+    static ObjectNode saeLensConfig(TrainConfig cfg, Sae sae, long step) {
         ObjectNode o = JSON.createObjectNode();
-        o.put("architecture", cfg.architecture().saeLensName());
+        o.put("architecture", cfg.architecture().name());
         o.put("d_in", cfg.dIn());
         o.put("d_sae", cfg.dSae());
-        if (cfg.architecture() == TrainConfig.Architecture.TOPK) {
-            o.put("k", cfg.k());
-            o.put("activation_fn", "topk");
-            o.putObject("activation_fn_kwargs").put("k", cfg.k());
-        } else {
-            o.put("activation_fn", "relu");
-        }
+        sae.saeLensFields(o);
         o.put("apply_b_dec_to_input", true);
         o.put("normalize_activations", "none");
         o.put("dtype", "float32");
@@ -91,11 +97,23 @@ public final class SaeCheckpoint {
         }
         int d = cfg.path("d_in").asInt(-1), m = cfg.path("d_sae").asInt(-1);
         if (d <= 0 || m <= 0) throw new IllegalArgumentException(dir.resolve(CONFIG) + ": d_in and d_sae must be positive integers");
+        TrainConfig training = cfg.has("saelab") ? TrainConfigJson.fromJson(cfg.get("saelab")) : null;
+        SaeSettings settings = training != null ? training.settings() : CheckpointConfig.parse(cfg, dir.resolve(CONFIG)).settings();
         try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(WEIGHTS))) {
-            SaeParams p = SaeParams.of(d, m, load(f, "W_enc", d, m), load(f, "b_enc", m), load(f, "W_dec", m, d), load(f, "b_dec", d));
+            Map<String, float[]> tensors = new LinkedHashMap<>();
+            for (String name : f.names()) {
+                TensorView v = f.tensor(name);
+                if (!v.dtype().isFloatingPoint()) throw new IllegalArgumentException(f.file() + ": " + name + " is " + v.dtype() + ", not floating point");
+                tensors.put(name, v.toFloatArray());
+            }
+            Sae sae;
+            try {
+                sae = settings.architecture().restore(settings, d, m, tensors);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(f.file() + ": " + e.getMessage() + " (cfg.json: d_in " + d + ", d_sae " + m + ")", e);
+            }
             long step = f.metadataLong("saelab_step").orElse(-1);
-            TrainConfig training = cfg.has("saelab") ? TrainConfigJson.fromJson(cfg.get("saelab")) : null;
-            return new Loaded(p, cfg, training, step);
+            return new Loaded(sae, cfg, training, step);
         }
     }
 

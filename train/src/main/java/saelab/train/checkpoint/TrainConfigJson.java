@@ -3,31 +3,36 @@ package saelab.train.checkpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import saelab.train.arch.Architectures;
+import saelab.train.arch.SaeArchitecture;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.schedule.Schedule;
 import saelab.train.trainer.TrainConfig;
 
-/** {@link TrainConfig} to and from the "saelab" object of cfg.json; schedules as their text. */
+/**
+ * {@link TrainConfig} to and from the "saelab" object of cfg.json; schedules as their text, the
+ * architecture's settings under "settings". Reads the layout from before the architecture
+ * registry too (settings at the top of the object).
+ */
 public final class TrainConfigJson {
     private TrainConfigJson() {}
 
+    /** The key of the architecture's own settings (written under their {@link saelab.train.arch.SettingSpec} keys). */
+    public static final String SETTINGS = "settings";
+
     public static ObjectNode toJson(TrainConfig c) {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("architecture", c.architecture().saeLensName());
+        o.put("architecture", c.architecture().name());
         o.put("d_in", c.dIn());
         o.put("d_sae", c.dSae());
-        o.put("k", c.k());
+        c.settings().toJson(o.putObject(SETTINGS));
         o.put("lr", c.lr());
         o.put("steps", c.steps());
         o.put("batch", c.batch());
         o.put("seed", c.seed());
         o.put("warmup_steps", c.warmupSteps());
         o.put("decay_start", c.decayStart());
-        o.put("auxk_alpha", c.auxkAlpha());
         o.put("dead_tokens", c.deadTokens());
-        o.put("k_aux", c.kAux());
-        o.put("l1_coefficient", c.l1());
-        o.put("l1_warmup_steps", c.l1WarmupSteps());
         ObjectNode p = o.putObject("penalty");
         p.put("kind", PenaltyConfig.name(c.penalty().kind()));
         p.put("lambda2", c.penalty().lambda2().spec());
@@ -53,11 +58,14 @@ public final class TrainConfigJson {
                 Schedule.parse(req(p, "lambda2").asText()), Schedule.parse(req(p, "threshold").asText()),
                 PenaltyConfig.parseTarget(req(p, "overlap").asText()), PenaltyConfig.parseNormalization(req(p, "cofire_norm").asText()),
                 chunks == null || chunks.isNull() ? 1 : chunks.asInt());
-        return new TrainConfig(TrainConfig.Architecture.parse(req(o, "architecture").asText()), req(o, "d_in").asInt(),
-                req(o, "d_sae").asInt(), req(o, "k").asInt(), req(o, "lr").asDouble(), req(o, "steps").asLong(),
+        SaeArchitecture arch = Architectures.byName(req(o, "architecture").asText());
+        int d = req(o, "d_in").asInt(), m = req(o, "d_sae").asInt();
+        // Before the registry the settings stood at the top of this object (k, auxk_alpha, k_aux,
+        // l1_coefficient, l1_warmup_steps, both architectures' alike); the architecture takes its own.
+        JsonNode settings = o.has(SETTINGS) ? o.get(SETTINGS) : o;
+        return new TrainConfig(arch.settings(settings, d, m), d, m, req(o, "lr").asDouble(), req(o, "steps").asLong(),
                 req(o, "batch").asInt(), req(o, "seed").asLong(), req(o, "warmup_steps").asLong(), req(o, "decay_start").asLong(),
-                req(o, "auxk_alpha").asDouble(), req(o, "dead_tokens").asLong(), req(o, "k_aux").asInt(),
-                req(o, "l1_coefficient").asDouble(), req(o, "l1_warmup_steps").asLong(), pen, req(o, "grad_clip").asDouble(),
+                req(o, "dead_tokens").asLong(), pen, req(o, "grad_clip").asDouble(),
                 req(o, "log_every").asLong(), req(o, "checkpoint_every").asLong(), req(o, "source").asText(),
                 req(o, "hook_name").asText(), req(o, "model_name").asText());
     }

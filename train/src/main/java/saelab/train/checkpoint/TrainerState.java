@@ -21,11 +21,11 @@ public final class TrainerState {
 
     public static void write(Path dir, SaeTrainer t) {
         Map<String, TensorData> tensors = new LinkedHashMap<>();
-        var names = saelab.train.sae.SaeParams.NAMES;
+        var names = t.params().names();
         for (int i = 0; i < names.size(); i++) {
-            long[] shape = t.params().list().get(i).shape().length == 2
-                    ? new long[] {t.params().list().get(i).dim(0), t.params().list().get(i).dim(1)}
-                    : new long[] {t.params().list().get(i).dim(0)};
+            int[] dims = t.params().list().get(i).shape();
+            long[] shape = new long[dims.length];
+            for (int a = 0; a < dims.length; a++) shape[a] = dims[a];
             tensors.put("adam_m." + names.get(i), TensorData.f32(shape, t.optimizer().firstMoment(i).clone()));
             tensors.put("adam_v." + names.get(i), TensorData.f32(shape, t.optimizer().secondMoment(i).clone()));
         }
@@ -46,7 +46,7 @@ public final class TrainerState {
             }
             long adamSteps = f.metadataLong("adam_steps").orElseThrow(() -> new saelab.model.safetensors.SafetensorsException(
                     f.file() + ": metadata has no \"adam_steps\", expected the optimizer's step count"));
-            var names = saelab.train.sae.SaeParams.NAMES;
+            var names = t.params().names();
             float[][] m = new float[names.size()][], v = new float[names.size()][];
             for (int i = 0; i < names.size(); i++) {
                 m[i] = f.tensor("adam_m." + names.get(i)).toFloatArray();

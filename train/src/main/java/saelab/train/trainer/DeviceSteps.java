@@ -16,7 +16,7 @@ import saelab.train.penalty.PenaltyConfig;
  * current backend, else on the host (autograd, with the hot kernels on the backend). Either way
  * it says so in one line ({@link Choice#engine}), with the reasons a resident step was not had.
  *
- * <p>Only a TopK SAE can be resident, and only with no penalty or a co-firing one: the
+ * <p>Only an architecture that is residentCapable (TopK) can be resident, and only with no penalty or a co-firing one: the
  * {@link DeviceTopKStep} contract carries λ2 and the threshold, nothing for the orthogonal penalty
  * ({@link #hostOnly}). The factories say what else they cannot take. {@code SAELAB_RESIDENT=0} in the
  * environment, or {@code -Dsaelab.resident=false} (which wins over the environment), forces the
@@ -42,13 +42,13 @@ public final class DeviceSteps {
     static Choice choose(TrainConfig cfg, Backend backend, List<DeviceTopKStep.Factory> factories, String off) {
         if (factories.isEmpty()) return host(backend, null); // nothing to explain: no accelerator module present
         if (off != null) return host(backend, "resident step switched off by " + off);
-        if (cfg.architecture() != TrainConfig.Architecture.TOPK) return host(backend, "resident step unavailable: it is for TopK SAEs only");
+        if (!cfg.architecture().residentCapable()) return host(backend, "resident step unavailable: the " + cfg.architecture().name() + " SAE has none");
         String hostOnly = hostOnly(cfg);
         if (hostOnly != null) return host(backend, "resident step unavailable: " + hostOnly);
         List<String> why = new ArrayList<>();
         for (DeviceTopKStep.Factory f : factories) {
             try {
-                DeviceTopKStep.Opening o = f.open(cfg, backend);
+                DeviceTopKStep.Opening o = f.open(cfg, cfg.architecture().resident(cfg.settings()), backend);
                 if (o != null && o.step() != null) return resident(o.step());
                 why.add(o == null || o.whyNot() == null ? f.getClass().getSimpleName() + " gave no step and no reason" : o.whyNot());
             } catch (RuntimeException | LinkageError e) {
@@ -108,7 +108,7 @@ public final class DeviceSteps {
         } catch (ServiceConfigurationError | LinkageError e) {
             // ServiceLoader only promises a best effort after an error; stop at the first.
             String why = "a resident-step provider failed to load: " + e.getMessage();
-            list.add((cfg, backend) -> DeviceTopKStep.Opening.no(why));
+            list.add((cfg, topk, backend) -> DeviceTopKStep.Opening.no(why));
         }
         return list;
     }

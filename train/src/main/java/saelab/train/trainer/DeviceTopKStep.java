@@ -13,13 +13,13 @@ import saelab.train.sae.SaeParams;
  * them only when someone reads them (checkpoints, evaluation, metrics) and uploads them again
  * only after the host changed them (initialisation, restore).
  *
- * <p>The step is {@link TopKTrainer}'s host step, term for term: the loss of {@link TopKLoss}
+ * <p>The step is the TopK host step of {@link SaeTrainer}, term for term: the loss of {@link TopKLoss}
  * (reconstruction, plus auxk_alpha·AuxK over the dead latents, plus the co-firing penalty
  * λ2·P when the configuration has one), its gradient, the decoder-gradient projection, global-norm clipping, Adam with
  * {@link AdamOptimizer#coefficients} and unit-norm decoder rows. Only the order of floating-point
  * sums may differ from the host's.
  *
- * <p>How {@link TopKTrainer} drives it: {@link #upload} before the first step and before the first
+ * <p>How {@link SaeTrainer} drives it: {@link #upload} before the first step and before the first
  * step after a host-side change ({@code initialize}, {@code restore}), never otherwise;
  * {@link #step} once per training step; {@link #download} when the host copies are read after a
  * step (a checkpoint, evaluation), at most once between two steps; {@link #close} once at the
@@ -95,7 +95,23 @@ public interface DeviceTopKStep extends AutoCloseable {
          * A step for this configuration on this backend, or a reason it cannot have one (wrong
          * backend, a co-firing penalty, sizes beyond its kernels).
          */
-        Opening open(TrainConfig cfg, Backend backend);
+        Opening open(TrainConfig cfg, TopK topk, Backend backend);
+    }
+
+    /**
+     * What a resident TopK step needs of the architecture's settings (given by
+     * {@link saelab.train.arch.SaeArchitecture#resident}).
+     *
+     * @param k         latents kept per row
+     * @param auxkAlpha weight of the auxiliary loss
+     * @param kAux      latents the auxiliary loss keeps per row (before capping by the dead count)
+     */
+    record TopK(int k, double auxkAlpha, int kAux) {
+        /** The named loss terms as the host step reports them (recon, then auxk weighted by auxk_alpha). */
+        public java.util.List<saelab.train.arch.LossTerm> terms(double recon, double auxk) {
+            return java.util.List.of(saelab.train.arch.LossTerm.unweighted("recon", recon),
+                    new saelab.train.arch.LossTerm("auxk", auxk, "auxk_alpha", auxkAlpha));
+        }
     }
 
     /** Exactly one of step and whyNot is non-null. */

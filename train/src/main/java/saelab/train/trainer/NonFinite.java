@@ -2,6 +2,7 @@ package saelab.train.trainer;
 
 import java.util.List;
 import saelab.tensor.Tensor;
+import saelab.train.arch.LossTerm;
 import saelab.train.sae.SaeParams;
 
 /**
@@ -16,9 +17,7 @@ final class NonFinite {
      * finite. The parts come before the total so that the culprit is named, not just the sum.
      */
     static String badTerm(StepStats s, TrainConfig cfg) {
-        String sparsity = cfg.architecture() == TrainConfig.Architecture.TOPK ? "auxk" : "sparsity";
-        if (!Double.isFinite(s.recon())) return describe("recon", s.recon());
-        if (!Double.isFinite(s.sparsityTerm())) return describe(sparsity, s.sparsityTerm());
+        for (LossTerm t : s.terms()) if (!Double.isFinite(t.value())) return describe(t.name(), t.value());
         if (!Double.isFinite(s.penaltyTerm())) return describe("penalty", s.penaltyTerm());
         if (!Double.isFinite(s.loss())) return "the total loss is " + s.loss();
         // The norm is NaN by convention when clipping is off; with clipping on, a non-finite norm scales every gradient to NaN.
@@ -36,7 +35,7 @@ final class NonFinite {
         for (int t = 0; t < list.size(); t++) {
             float[] w = list.get(t).data();
             int i = firstNonFinite(w, 0, w.length);
-            if (i >= 0) return SaeParams.NAMES.get(t) + "[" + i + "] is " + w[i];
+            if (i >= 0) return params.names().get(t) + "[" + i + "] is " + w[i];
         }
         return null;
     }

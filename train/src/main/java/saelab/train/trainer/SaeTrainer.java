@@ -1,57 +1,108 @@
 package saelab.train.trainer;
 
+import saelab.tensor.Tensor;
+import saelab.tensor.backend.Backends;
+import saelab.tensor.kernels.CoFiring;
+import saelab.train.arch.Loss;
+import saelab.train.arch.Sae;
+import saelab.train.arch.StepContext;
 import saelab.train.optim.AdamOptimizer;
 import saelab.train.optim.LrSchedule;
+import saelab.train.penalty.Penalties;
+import saelab.train.penalty.PenaltyConfig;
 import saelab.train.sae.SaeParams;
 
 /**
- * One optimiser step of an SAE, shared by the architectures: zero the gradients, the
- * architecture's loss and backward, its gradient surgery, global-norm clipping, Adam at the
- * scheduled lr, its projection after the update. The step counter, Adam's moments and the
- * tokens since each latent fired are the whole state besides the parameters.
+ * Trains an SAE of any architecture, one optimiser step at a time: zero the gradients, the
+ * architecture's loss ({@link Sae#loss}) plus the orthogonality penalty when the run has one,
+ * backward, the architecture's gradient surgery ({@link Sae#beforeUpdate}), global-norm
+ * clipping, Adam at the scheduled lr, its projection ({@link Sae#afterUpdate}). The step
+ * counter, Adam's moments and the tokens since each latent fired are the whole state besides
+ * the parameters.
  *
- * <p>An architecture may run the update elsewhere ({@link TopKTrainer} with a
- * {@link DeviceTopKStep}: parameters and Adam's moments resident on an accelerator). The host
- * copies may then lag behind; every public reader ({@link #params}, {@link #optimizer},
- * {@link #reconstruct}, {@link #evaluate}) brings them up to date first, and every host-side
- * change ({@link #initialize}, {@link #restore}) is announced so that the device takes it up before
- * the next step. {@link #close} releases such a device (the trainer then goes on on the host);
- * for a host-only trainer it does nothing, so callers that never had a device need not close.
+ * <p>An architecture that is {@link saelab.train.arch.SaeArchitecture#residentCapable} may run the
+ * whole update on a {@link DeviceTopKStep} (parameters and Adam's moments resident on an
+ * accelerator). The host copies may then lag behind; every public reader ({@link #params},
+ * {@link #optimizer}, {@link #sae}, {@link #reconstruct}, {@link #evaluate}) brings them up to
+ * date first, and every host-side change ({@link #initialize}, {@link #restore}) is announced so
+ * that the device takes it up before the next step. {@link #close} releases such a device (the
+ * trainer then goes on on the host); for a host-only trainer it does nothing.
  */
-public abstract sealed class SaeTrainer implements AutoCloseable permits TopKTrainer, StandardTrainer {
-    protected final TrainConfig cfg;
-    protected final SaeParams params;
-    protected final AdamOptimizer adam;
+public final class SaeTrainer implements AutoCloseable {
+    private final TrainConfig cfg;
+    private final Sae sae;
+    private final SaeParams params;
+    private final AdamOptimizer adam;
     private final LrSchedule lrSchedule;
     /** Tokens since each latent last fired (dictionary_learning's num_tokens_since_fired). */
-    protected final long[] tokensSinceFired;
+    private final long[] tokensSinceFired;
     private long step;
     /** How the step runs, in one line for the user ({@link #engine}). */
     private final String engine;
+    /** The resident step, or null: the host path (also after {@link #close}). */
+    private DeviceTopKStep device;
+    /** What the resident step needs of the settings (null without one). */
+    private final DeviceTopKStep.TopK residentSpec;
+    /** The device holds the host's latest parameters and moments (false until the first upload). */
+    private boolean deviceCurrent;
+    /** The host copies equal the device's (false after a device step until a download). */
+    private boolean hostCurrent = true;
 
-    protected SaeTrainer(TrainConfig cfg, SaeParams params, String engine) {
+    private SaeTrainer(TrainConfig cfg, Sae sae, DeviceSteps.Choice engine) {
+        if (sae.architecture() != cfg.architecture()) {
+            throw new IllegalArgumentException("the SAE is " + sae.architecture().name() + " but the configuration " + cfg.architecture().name());
+        }
+        if (sae.dIn() != cfg.dIn() || sae.dSae() != cfg.dSae()) {
+            throw new IllegalArgumentException("the SAE is " + sae.dIn() + "×" + sae.dSae() + " but the configuration " + cfg.dIn() + "×" + cfg.dSae());
+        }
         this.cfg = cfg;
-        this.params = params;
+        this.sae = sae;
+        this.params = sae.params();
         this.adam = new AdamOptimizer(params.list());
         this.lrSchedule = new LrSchedule(cfg.lr(), cfg.steps(), cfg.warmupSteps(), cfg.decayStart());
         this.tokensSinceFired = new long[params.dSae()];
-        this.engine = engine;
+        this.engine = engine.engine();
+        if (engine.step() != null) {
+            if (!cfg.architecture().residentCapable()) throw new IllegalArgumentException("the " + cfg.architecture().name() + " SAE has no resident device step");
+            String noDevice = DeviceSteps.hostOnly(cfg);
+            if (noDevice != null) throw new IllegalArgumentException("this configuration cannot run on a resident step (" + noDevice + "); pass no step to train on the host");
+        }
+        this.device = engine.step();
+        this.residentSpec = cfg.architecture().residentCapable() ? cfg.architecture().resident(cfg.settings()) : null;
     }
 
     /**
-     * A fresh trainer; a TopK one runs its steps resident on a device when {@link DeviceSteps}
-     * finds one (see {@link #engine}). {@link #close} it, or let {@link TrainingRun} do so, to
-     * free that device's memory before the process ends.
+     * A fresh trainer; its steps run resident on a device when the architecture can and
+     * {@link DeviceSteps} finds one (see {@link #engine}). {@link #close} it, or let
+     * {@link TrainingRun} do so, to free that device's memory before the process ends.
      */
     public static SaeTrainer create(TrainConfig cfg) {
-        if (cfg.architecture() != TrainConfig.Architecture.TOPK) return StandardTrainer.fresh(cfg, DeviceSteps.choose(cfg).engine());
-        return TopKTrainer.fresh(cfg, DeviceSteps.choose(cfg));
+        return new SaeTrainer(cfg, cfg.architecture().create(cfg, cfg.seed()), DeviceSteps.choose(cfg));
     }
 
-    /** Builds the trainer around saved parameters (resume, or fine-tuning a checkpoint); the engine as {@link #create}. */
+    /** Builds the trainer around an SAE (resume, or fine-tuning a checkpoint); the engine as {@link #create}. */
+    public static SaeTrainer of(TrainConfig cfg, Sae sae) {
+        return new SaeTrainer(cfg, sae, DeviceSteps.choose(cfg));
+    }
+
+    /** Builds the trainer around a copy of these parameters (checkpoint order, as the architecture restores them). */
     public static SaeTrainer of(TrainConfig cfg, SaeParams params) {
-        DeviceSteps.Choice c = DeviceSteps.choose(cfg);
-        return cfg.architecture() == TrainConfig.Architecture.TOPK ? new TopKTrainer(cfg, params, c) : new StandardTrainer(cfg, params, c.engine());
+        return of(cfg, restore(cfg, params));
+    }
+
+    /**
+     * A trainer around a copy of these parameters whose steps run on {@code step}, or on the host
+     * when it is null, whatever the class path offers (tests, and timing one path against the
+     * other). The trainer owns the step: {@link #close} closes it.
+     */
+    public static SaeTrainer on(TrainConfig cfg, SaeParams params, DeviceTopKStep step) {
+        return new SaeTrainer(cfg, restore(cfg, params), step == null ? DeviceSteps.host(Backends.current(), null) : DeviceSteps.resident(step));
+    }
+
+    private static Sae restore(TrainConfig cfg, SaeParams params) {
+        java.util.Map<String, float[]> tensors = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < params.names().size(); i++) tensors.put(params.names().get(i), params.list().get(i).toArray());
+        return cfg.architecture().restore(cfg.settings(), params.dIn(), params.dSae(), tensors);
     }
 
     /**
@@ -59,40 +110,36 @@ public abstract sealed class SaeTrainer implements AutoCloseable permits TopKTra
      * NVIDIA H100 (...)" or "training step: host autograd, kernels on cpu (resident step
      * unavailable: ...)".
      */
-    public final String engine() { return engine; }
+    public String engine() { return engine; }
 
     /** Whether a device step runs this trainer's updates (until {@link #close}). */
-    public boolean resident() { return false; }
+    public boolean resident() { return device != null; }
 
-    /** Data-dependent initialisation before the first step (e.g. b_dec from a batch). */
-    public abstract void initialize(float[] x, int rows);
-
-    /** Computes the loss at progress p, runs backward, and updates firing counters. */
-    protected abstract StepStats lossAndBackward(float[] x, int rows, long step, double p, boolean allPairs);
+    /** Data-dependent initialisation before the first step (e.g. TopK's b_dec from a batch). */
+    public void initialize(float[] x, int rows) {
+        syncToHost();
+        sae.initialize(x, rows);
+        hostChanged();
+    }
 
     /** x̂ and L0 of a batch without recording a graph (evaluation). */
-    public record Reconstruction(float[] xHat, double l0) {}
-
-    public abstract Reconstruction reconstruct(float[] x, int rows);
+    public Sae.Reconstruction reconstruct(float[] x, int rows) {
+        syncToHost();
+        return sae.reconstruct(x, rows);
+    }
 
     /** L0, explained variance and MSE (Σ over d, mean over rows) of the current SAE on a batch. */
     public record Evaluation(double l0, double explainedVariance, double mse) {}
 
-    public final Evaluation evaluate(float[] x, int rows) {
-        Reconstruction r = reconstruct(x, rows); // brings the host copies up to date
+    public Evaluation evaluate(float[] x, int rows) {
+        Sae.Reconstruction r = reconstruct(x, rows); // brings the host copies up to date
         double se = 0;
         for (int i = 0; i < rows * cfg.dIn(); i++) { double e = x[i] - r.xHat()[i]; se += e * e; }
         return new Evaluation(r.l0(), explainedVariance(x, r.xHat(), rows, cfg.dIn()), se / rows);
     }
 
-    /** Gradient surgery before clipping and the update. */
-    protected void beforeUpdate() {}
-
-    /** Projection after the update. */
-    protected void afterUpdate() {}
-
     /** One training step on {@code rows} rows of x, with co-firing statistics over every pair. */
-    public final StepStats step(float[] x, int rows) {
+    public StepStats step(float[] x, int rows) {
         return step(x, rows, true);
     }
 
@@ -101,10 +148,11 @@ public abstract sealed class SaeTrainer implements AutoCloseable permits TopKTra
      * cannot penalize (same loss, gradient and update; the step's pair statistics then cover
      * only the pairs examined), for steps nobody logs.
      */
-    public final StepStats step(float[] x, int rows, boolean allPairs) {
+    public StepStats step(float[] x, int rows, boolean allPairs) {
         if (step >= cfg.steps()) throw new IllegalStateException("training already ran all " + cfg.steps() + " steps");
         double p = (double) step / cfg.steps();
-        StepStats s = update(x, rows, step, p, lrSchedule.at(step), allPairs);
+        StepStats s = device != null ? deviceUpdate(x, rows, step, p, lrSchedule.at(step), allPairs)
+                : hostUpdate(x, rows, step, p, lrSchedule.at(step), allPairs);
         requireFinite(s);
         step++;
         return s;
@@ -130,30 +178,103 @@ public abstract sealed class SaeTrainer implements AutoCloseable permits TopKTra
     }
 
     /**
-     * The update of step {@code step} at progress p and learning rate lr, on the host: zero the
-     * gradients, loss and backward (which records firing), surgery, clipping, Adam, projection.
-     * An architecture that runs it elsewhere overrides this and reports the same statistics.
+     * The update on the host: zero the gradients, the loss (plus the penalty) and backward,
+     * firing counters, surgery, clipping, Adam, projection.
      */
-    protected StepStats update(float[] x, int rows, long step, double p, double lr, boolean allPairs) {
+    private StepStats hostUpdate(float[] x, int rows, long step, double p, double lr, boolean allPairs) {
         params.zeroGrad();
-        StepStats s = lossAndBackward(x, rows, step, p, allPairs);
-        beforeUpdate();
+        Loss l = sae.loss(x, rows, new StepContext(step, p, deadMask(), cfg.seed()));
+        Tensor total = l.total();
+        Penalties.Applied pen = Penalties.Applied.NONE;
+        if (cfg.penalty().active()) {
+            pen = Penalties.apply(cfg.penalty(), p, cfg.seed(), step, l.codeValues(), l.codeIndices(), params.wDec(), allPairs);
+            total = total.add(pen.term());
+        }
+        total.backward();
+        int active = recordFiring(l.fired(), rows);
+        CoFiring.Summary cs = pen.coFiring() == null ? null : pen.coFiring().summary();
+        // The orthogonal penalty reports its weight γ as λ2 and Q as the raw penalty; it has no threshold or pairs.
+        double weight = pen.coFiring() != null ? pen.coFiring().lambda2() : pen.orthogonal() != null ? pen.orthogonal().weight() : 0;
+        double raw = cs != null ? cs.penalty() : pen.orthogonal() != null ? pen.orthogonal().maxCosSquared() : 0;
+        StepStats s = new StepStats(step, p, lr, total.item(), l.terms(), pen.value(), weight,
+                pen.coFiring() == null ? 0 : pen.coFiring().threshold(), raw, cs == null ? 0 : cs.coFiringPairs(),
+                cs == null ? 0 : cs.penalizedPairs(), cs == null ? 0 : cs.meanC(), l.l0(),
+                explainedVariance(x, l.reconstruction(), rows, cfg.dIn()), active, deadCount(), Double.NaN);
+        sae.beforeUpdate();
         double norm = cfg.gradClip() > 0 ? AdamOptimizer.clipGradNorm(params.list(), cfg.gradClip()) : Double.NaN;
         adam.step(lr);
-        afterUpdate();
-        return new StepStats(s.step(), s.progress(), lr, s.loss(), s.recon(), s.sparsityTerm(), s.sparsityWeight(),
-                s.penaltyTerm(), s.lambda2(), s.threshold(), s.rawPenalty(), s.coFiringPairs(), s.penalizedPairs(),
-                s.meanC(), s.l0(), s.explainedVariance(), s.activeLatents(), s.deadLatents(), norm);
+        sae.afterUpdate();
+        return s.withUpdate(lr, norm);
     }
 
-    /** Makes the host parameters and Adam moments current (a device may hold newer ones); no-op on the host path. */
-    protected void syncToHost() {}
+    /**
+     * On the device: Adam's t advances here, the device applies the update, and the statistics
+     * are rebuilt from its outcome as {@link #hostUpdate} reports them (recon and explained
+     * variance summed in double from its per-row errors, so they may differ from the host's
+     * float sums in the last bits; the parameters do not depend on them).
+     */
+    private StepStats deviceUpdate(float[] x, int rows, long step, double p, double lr, boolean allPairs) {
+        if (rows != cfg.batch()) {
+            // A device step is built for the configured batch; another size (a caller's odd batch) runs
+            // on the host from the current state, and the device takes the result at the next step.
+            syncToHost();
+            StepStats s = hostUpdate(x, rows, step, p, lr, allPairs);
+            hostChanged();
+            return s;
+        }
+        if (!deviceCurrent) {
+            device.upload(params, adam);
+            deviceCurrent = true;
+        }
+        boolean[] dead = deadMask();
+        int nDead = 0;
+        for (boolean b : dead) if (b) nDead++;
+        // TopKLoss's condition for the auxiliary term; the device may still find the residual without variance (auxActive false).
+        int kAux = residentSpec.auxkAlpha() > 0 && nDead > 0 ? Math.min(residentSpec.kAux(), nDead) : 0;
+        PenaltyConfig pen = cfg.penalty();
+        double lambda2 = pen.lambda2At(p), threshold = pen.thresholdAt(p);
+        hostCurrent = false;
+        DeviceTopKStep.Outcome o = device.step(x, rows, new DeviceTopKStep.Inputs(lr, adam.advance(), dead, kAux, lambda2, threshold, allPairs));
+        requireShape(o, rows);
+        CoFiring.Summary cs = o.penalty();
+        if (pen.active() && cs == null) throw new IllegalStateException("the resident step on " + device.device() + " returned no co-firing summary for a penalised run");
+        int active = recordFiring(o.fired(), rows);
+        double residual = 0;
+        for (int b = 0; b < rows; b++) residual += o.rowSquaredError()[b];
+        long kept = 0;
+        for (int n : o.kept()) kept += n;
+        double recon = residual / rows;
+        // λ2·P rounded to float, as CoFiringPenalty records the term on the host.
+        double penaltyTerm = pen.active() ? (float) (lambda2 * cs.penalty()) : 0;
+        double loss = recon + (o.auxActive() ? residentSpec.auxkAlpha() * o.auxk() : 0) + penaltyTerm;
+        return new StepStats(step, p, lr, loss, residentSpec.terms(recon, o.auxActive() ? o.auxk() : 0), penaltyTerm,
+                lambda2, threshold, cs == null ? 0 : cs.penalty(), cs == null ? 0 : cs.coFiringPairs(),
+                cs == null ? 0 : cs.penalizedPairs(), cs == null ? 0 : cs.meanC(),
+                (double) kept / rows, explainedVariance(residual, squaredDeviation(x, rows, cfg.dIn())), active, deadCount(),
+                cfg.gradClip() > 0 ? o.gradNorm() : Double.NaN);
+    }
 
-    /** The host state was changed outside a step: whoever holds a copy elsewhere must take it up again before the next step. */
-    protected void hostChanged() {}
+    private void requireShape(DeviceTopKStep.Outcome o, int rows) {
+        if (o.rowSquaredError().length != rows || o.kept().length != rows || o.fired().length != cfg.dSae()) {
+            throw new IllegalStateException("the resident step on " + device.device() + " returned " + o.rowSquaredError().length
+                    + " row errors, " + o.kept().length + " row L0s and " + o.fired().length + " firing flags; expected "
+                    + rows + ", " + rows + " and m = " + cfg.dSae());
+        }
+    }
+
+    /** Makes the host parameters and Adam moments current (a device may hold newer ones). */
+    private void syncToHost() {
+        if (device != null && !hostCurrent) {
+            device.download(params, adam);
+            hostCurrent = true;
+        }
+    }
+
+    /** The host state was changed outside a step: a device must take it up again before the next step. */
+    private void hostChanged() { deviceCurrent = false; }
 
     /** Marks which latents fired in a batch of {@code rows} tokens; returns how many did. */
-    protected final int recordFiring(boolean[] fired, int rows) {
+    private int recordFiring(boolean[] fired, int rows) {
         int active = 0;
         for (int j = 0; j < fired.length; j++) {
             if (fired[j]) { tokensSinceFired[j] = 0; active++; }
@@ -162,20 +283,20 @@ public abstract sealed class SaeTrainer implements AutoCloseable permits TopKTra
         return active;
     }
 
-    protected final int deadCount() {
+    private int deadCount() {
         int n = 0;
         for (long t : tokensSinceFired) if (t >= cfg.deadTokens()) n++;
         return n;
     }
 
-    protected final boolean[] deadMask() {
+    private boolean[] deadMask() {
         boolean[] dead = new boolean[tokensSinceFired.length];
         for (int j = 0; j < dead.length; j++) dead[j] = tokensSinceFired[j] >= cfg.deadTokens();
         return dead;
     }
 
     /** 1 − Σ‖x − x̂‖² / Σ‖x − x̄‖² over the batch. */
-    protected static double explainedVariance(float[] x, float[] xHat, int rows, int d) {
+    static double explainedVariance(float[] x, float[] xHat, int rows, int d) {
         double res = 0;
         for (int i = 0; i < rows * d; i++) {
             double r = x[i] - xHat[i];
@@ -185,12 +306,12 @@ public abstract sealed class SaeTrainer implements AutoCloseable permits TopKTra
     }
 
     /** 1 − residual / deviation, NaN for a batch without variance. */
-    protected static double explainedVariance(double residual, double deviation) {
+    static double explainedVariance(double residual, double deviation) {
         return deviation > 0 ? 1 - residual / deviation : Double.NaN;
     }
 
     /** Σ‖x − x̄‖² over the batch, x̄ the batch mean (explained variance's denominator). */
-    protected static double squaredDeviation(float[] x, int rows, int d) {
+    static double squaredDeviation(float[] x, int rows, int d) {
         double[] mean = new double[d];
         for (int i = 0; i < rows * d; i++) mean[i % d] += x[i];
         double tot = 0;
@@ -202,6 +323,9 @@ public abstract sealed class SaeTrainer implements AutoCloseable permits TopKTra
     }
 
     public TrainConfig config() { return cfg; }
+
+    /** The SAE over the current parameters (downloaded first when a device step holds newer ones). */
+    public Sae sae() { syncToHost(); return sae; }
 
     /**
      * The current parameters (downloaded first when a device step holds newer ones). Writing into
@@ -227,8 +351,16 @@ public abstract sealed class SaeTrainer implements AutoCloseable permits TopKTra
     }
 
     /**
-     * Brings the host copies up to date and releases what the trainer holds on a device; the
-     * trainer stays usable and steps on the host from then on. No-op for a host-only trainer.
+     * Brings the host copies up to date, frees what the trainer holds on a device, and leaves it
+     * on the host path. No-op for a host-only trainer.
      */
-    @Override public void close() {}
+    @Override public void close() {
+        if (device == null) return;
+        try {
+            syncToHost();
+        } finally {
+            device.close();
+            device = null;
+        }
+    }
 }

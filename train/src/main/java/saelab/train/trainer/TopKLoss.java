@@ -3,6 +3,7 @@ package saelab.train.trainer;
 import saelab.tensor.Tensor;
 import saelab.train.penalty.CoFiringPenalty;
 import saelab.train.penalty.OrthogonalPenalty;
+import saelab.train.penalty.Penalties;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.sae.SparseDecoder;
 import saelab.train.sae.SparseEncoder;
@@ -74,20 +75,14 @@ public final class TopKLoss {
             }
         }
 
-        CoFiringPenalty.Result pen = null;
-        OrthogonalPenalty.Result ort = null;
-        Tensor term = null;
-        if (s.penalty().kind() == PenaltyConfig.Kind.ORTHOGONAL) {
-            ort = OrthogonalPenalty.apply(s.penalty(), p, s.seed(), step, sae.params().wDec());
-            term = ort.term();
-        } else if (s.penalty().active()) {
-            pen = CoFiringPenalty.apply(s.penalty(), p, fw.values(), fw.selection().indices(), sae.params().wDec(), allPairs);
-            term = pen.term();
-        }
+        Penalties.Applied applied = Penalties.apply(s.penalty(), p, s.seed(), step, fw.values(), fw.selection().indices(),
+                sae.params().wDec(), allPairs);
+        CoFiringPenalty.Result pen = applied.coFiring();
+        OrthogonalPenalty.Result ort = applied.orthogonal();
         double penaltyTerm = 0;
-        if (term != null) {
-            penaltyTerm = term.item();
-            total = total.add(term);
+        if (applied.term() != null) {
+            penaltyTerm = applied.term().item();
+            total = total.add(applied.term());
         }
         return new Terms(total, recon.item(), auxk, penaltyTerm, pen, ort, fw, nDead);
     }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import saelab.train.arch.LossTerm;
 
 /**
  * The JSONL training log: one object per logged step with every loss term and statistic,
@@ -57,13 +58,11 @@ public final class TrainingLog implements AutoCloseable {
         o.put("elapsed_s", seconds);
         o.put("lr", s.lr());
         o.put("loss", s.loss());
-        o.put("recon_loss", s.recon());
-        if (cfg.architecture() == TrainConfig.Architecture.TOPK) {
-            o.put("auxk_loss", s.sparsityTerm());
-            o.put("auxk_alpha", s.sparsityWeight());
-        } else {
-            o.put("l1_loss", s.sparsityTerm());
-            o.put("l1_coefficient", s.sparsityWeight());
+        // Each named term as NAME_loss, and its weight under the architecture's key (TopK: recon_loss,
+        // auxk_loss, auxk_alpha; standard: recon_loss, l1_loss, l1_coefficient), as readers expect.
+        for (LossTerm t : s.terms()) {
+            o.put(t.logKey(), t.value());
+            if (t.weightKey() != null) o.put(t.weightKey(), t.weight());
         }
         o.put("penalty_term", s.penaltyTerm());
         o.put("penalty_raw", s.rawPenalty());

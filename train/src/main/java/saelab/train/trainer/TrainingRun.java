@@ -68,7 +68,7 @@ public final class TrainingRun {
         if (!TrainerState.exists(from)) throw new IllegalArgumentException(from + ": no " + TrainerState.FILE + "; cannot resume");
         TrainConfig cfg = ck.training();
         requireWidth(cfg, source);
-        SaeTrainer t = SaeTrainer.of(cfg, ck.params());
+        SaeTrainer t = SaeTrainer.of(cfg, ck.sae());
         try (t) {
             if (o.listener() != null) o.listener().onStart(t);
             long step = TrainerState.restore(from, t, ck.step());

@@ -1,5 +1,6 @@
 package saelab.train.checkpoint;
 
+import saelab.train.TestConfigs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,7 +24,7 @@ import saelab.train.trainer.TrainConfig;
 class ControlPenaltyConfigJsonTest {
 
     static TrainConfig topk(PenaltyConfig pen) {
-        return new TrainConfig(TrainConfig.Architecture.TOPK, 16, 64, 4, 1e-3, 100, 32, 7, 10, 80, 1.0 / 32, 1000, 8, 0, 0, pen, 1.0,
+        return TestConfigs.legacy("topk", 16, 64, 4, 1e-3, 100, 32, 7, 10, 80, 1.0 / 32, 1000, 8, 0, 0, pen, 1.0,
                 10, 0, "synthetic:small", "blocks.0.hook_resid_post", "synthetic:small");
     }
 
@@ -38,7 +39,7 @@ class ControlPenaltyConfigJsonTest {
         };
         for (PenaltyConfig pen : options) {
             TrainConfig cfg = topk(pen);
-            SaeCheckpoint.write(dir, TopKSae.init(new TopKSae.Config(16, 64, 4), 1).params(), cfg, 12);
+            SaeCheckpoint.write(dir, cfg.architecture().create(cfg, 1), cfg, 12);
             SaeCheckpoint.Loaded ck = SaeCheckpoint.read(dir);
             assertEquals(cfg, ck.training(), "round trip of " + pen);
             JsonNode p = ck.cfg().get("saelab").get("penalty");
@@ -80,9 +81,9 @@ class ControlPenaltyConfigJsonTest {
         assertTrue(tooMany.contains("at most m/2 = 32") && tooMany.contains("got 33"), tooMany);
         String zero = assertThrows(IllegalArgumentException.class, () -> PenaltyConfig.orthogonal(Schedule.parse("0.1"), 0)).getMessage();
         assertTrue(zero.contains("chunks must be ≥ 1"), zero);
-        String relu = assertThrows(IllegalArgumentException.class, () -> new TrainConfig(TrainConfig.Architecture.STANDARD, 16, 64, 4, 1e-3,
+        String relu = assertThrows(IllegalArgumentException.class, () -> TestConfigs.legacy("standard", 16, 64, 4, 1e-3,
                 100, 32, 7, 10, 80, 0, 1000, 8, 0.04, 10, PenaltyConfig.orthogonal(Schedule.parse("0.1"), 2), 1.0, 10, 0, "s", "h", "m")).getMessage();
-        assertTrue(relu.contains("orthogonal penalty is trained with TopK SAEs only"), relu);
+        assertTrue(relu.contains("orthogonal penalty acts on fixed-k sparse codes, which the standard SAE does not have"), relu);
         for (String msg : new String[] {notInt, tooMany, zero, relu}) assertTrue(!msg.contains("\n") && !msg.contains("Exception"), msg);
     }
 }

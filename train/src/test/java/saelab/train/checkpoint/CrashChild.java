@@ -1,5 +1,6 @@
 package saelab.train.checkpoint;
 
+import saelab.train.TestConfigs;
 import java.nio.file.Path;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.source.SyntheticConfig;
@@ -18,7 +19,7 @@ public final class CrashChild {
 
     /** Tiny, with a checkpoint after every step so that a kill lands inside a checkpoint's writes often. */
     static TrainConfig config() {
-        return new TrainConfig(TrainConfig.Architecture.TOPK, 64, 128, 8, 3e-3, 40, 64, 5, 4, 30, 1.0 / 32, 128, 32, 0.04, 10,
+        return TestConfigs.legacy("topk", 64, 128, 8, 3e-3, 40, 64, 5, 4, 30, 1.0 / 32, 128, 32, 0.04, 10,
                 PenaltyConfig.none(), 1.0, 5, 1, "synthetic", "t", "t");
     }
 

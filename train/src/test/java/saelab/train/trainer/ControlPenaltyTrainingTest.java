@@ -1,5 +1,6 @@
 package saelab.train.trainer;
 
+import saelab.train.TestConfigs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -71,7 +72,7 @@ class ControlPenaltyTrainingTest {
 
     /** A 30-step TopK run small enough to repeat: AuxK active (dead after 2 batches), lr warm-up and decay inside, checkpoints every 7 steps. */
     static TrainConfig config(PenaltyConfig pen) {
-        return new TrainConfig(TrainConfig.Architecture.TOPK, 64, 128, 8, 3e-3, 30, 64, 9, 5, 20, 1.0 / 32, 128, 32, 0, 0, pen, 1.0, 3, 7,
+        return TestConfigs.legacy("topk", 64, 128, 8, 3e-3, 30, 64, 9, 5, 20, 1.0 / 32, 128, 32, 0, 0, pen, 1.0, 3, 7,
                 "synthetic", "t", "t");
     }
 
@@ -106,7 +107,7 @@ class ControlPenaltyTrainingTest {
                     long penalised = stats.stream().filter(s -> s.penaltyTerm() > 0).count();
                     assertTrue(penalised > 0, "no step recorded a penalty term, " + what);
                     for (StepStats s : stats) {
-                        assertEquals(s.recon() + s.sparsityWeight() * s.sparsityTerm() + s.penaltyTerm(), s.loss(), 1e-5 * s.loss(),
+                        assertEquals(s.weightedSum(), s.loss(), 1e-5 * s.loss(),
                                 "the loss is the sum of its terms at step " + s.step());
                     }
                 });
@@ -141,7 +142,7 @@ class ControlPenaltyTrainingTest {
         TopKSae sae = TopKSae.init(new TopKSae.Config(64, 128, 8), 3);
         float[] x = new float[64 * 64];
         new SyntheticSource(SyntheticConfig.small(3)).batchAt(0, x, 64);
-        TopKLoss.Settings s = new TopKLoss.Settings(cfg.penalty(), cfg.auxkAlpha(), cfg.kAux(), cfg.seed());
+        TopKLoss.Settings s = new TopKLoss.Settings(cfg.penalty(), TestConfigs.topk(cfg).auxkAlpha(), TestConfigs.topk(cfg).kAux(), cfg.seed());
         double q5 = TopKLoss.compute(sae, x, 64, 5, 0.1, s, null, true).orthogonal().maxCosSquared();
         double q6 = TopKLoss.compute(sae, x, 64, 6, 0.1, s, null, true).orthogonal().maxCosSquared();
         double q5again = TopKLoss.compute(sae, x, 64, 5, 0.1, s, null, true).orthogonal().maxCosSquared();
@@ -154,7 +155,7 @@ class ControlPenaltyTrainingTest {
     void theOrthogonalPenaltyTrainsOnTheHostWhateverTheClassPathOffers() {
         TrainConfig cfg = config(PenaltyConfig.orthogonal(new Schedule.Constant(0.1), 2));
         int[] asked = {0};
-        DeviceTopKStep.Factory offers = (c, backend) -> {
+        DeviceTopKStep.Factory offers = (c, topk, backend) -> {
             asked[0]++;
             return DeviceTopKStep.Opening.of(new HostDeviceTopKStep(c));
         };
@@ -169,7 +170,7 @@ class ControlPenaltyTrainingTest {
         }
         // An explicit step is refused in one line rather than silently dropping the penalty.
         var e = assertThrows(IllegalArgumentException.class,
-                () -> TopKTrainer.on(cfg, TopKSae.init(new TopKSae.Config(64, 128, 8), 1).params(), new HostDeviceTopKStep(cfg)));
+                () -> SaeTrainer.on(cfg, TopKSae.init(new TopKSae.Config(64, 128, 8), 1).params(), new HostDeviceTopKStep(cfg)));
         assertTrue(e.getMessage().contains("cannot run on a resident step") && !e.getMessage().contains("\n"), e.getMessage());
     }
 
@@ -181,7 +182,7 @@ class ControlPenaltyTrainingTest {
         SyntheticSource src = new SyntheticSource(SyntheticConfig.small(5));
         var init = TopKSae.init(new TopKSae.Config(64, 128, 8), 7).params();
         HostDeviceTopKStep dev = new HostDeviceTopKStep(cfg);
-        TopKTrainer resident = TopKTrainer.on(cfg, init.copy(), dev), host = TopKTrainer.on(cfg, init.copy(), null);
+        SaeTrainer resident = SaeTrainer.on(cfg, init.copy(), dev), host = SaeTrainer.on(cfg, init.copy(), null);
         float[] x = new float[64 * 64];
         double penalty = 0;
         for (int s = 0; s < 6; s++) {

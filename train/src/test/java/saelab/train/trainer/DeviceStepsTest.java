@@ -1,5 +1,6 @@
 package saelab.train.trainer;
 
+import saelab.train.TestConfigs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -53,7 +54,7 @@ class DeviceStepsTest {
             this.failure = failure;
         }
 
-        @Override public DeviceTopKStep.Opening open(TrainConfig cfg, saelab.tensor.backend.Backend backend) {
+        @Override public DeviceTopKStep.Opening open(TrainConfig cfg, DeviceTopKStep.TopK topk, saelab.tensor.backend.Backend backend) {
             asked++;
             if (failure != null) throw failure;
             return answer;
@@ -83,13 +84,13 @@ class DeviceStepsTest {
 
     @Test
     void aStandardSaeStaysOnTheHostAndSaysWhy() {
-        TrainConfig relu = new TrainConfig(TrainConfig.Architecture.STANDARD, 64, 128, 8, 3e-3, 30, 64, 3, 5, 20, 0, 128, 32, 0.04, 10,
+        TrainConfig relu = TestConfigs.legacy("standard", 64, 128, 8, 3e-3, 30, 64, 3, 5, 20, 0, 128, 32, 0.04, 10,
                 PenaltyConfig.none(), 1.0, 3, 0, "synthetic", "t", "t");
         Counting f = new Counting(DeviceTopKStep.Opening.of(new HostDeviceTopKStep(PLAIN)), null);
         DeviceSteps.Choice c = DeviceSteps.choose(relu, Backends.cpu(), List.of(f), null);
         assertNull(c.step());
         assertEquals(0, f.asked);
-        assertTrue(c.engine().contains("TopK SAEs only"), c.engine());
+        assertTrue(c.engine().contains("resident step unavailable: the standard SAE has none"), c.engine());
     }
 
     @Test
@@ -133,7 +134,7 @@ class DeviceStepsTest {
         try (HostDeviceTopKStep.Scope scope = HostDeviceTopKStep.enable(); SaeTrainer t = SaeTrainer.create(PLAIN)) {
             assertEquals(1, scope.opened().size());
             assertEquals(DeviceSteps.resident(scope.last()).engine(), t.engine());
-            try (SaeTrainer r = TopKTrainer.on(PLAIN, TopKSae.init(new TopKSae.Config(64, 128, 8), 1).params(), null)) {
+            try (SaeTrainer r = SaeTrainer.on(PLAIN, TopKSae.init(new TopKSae.Config(64, 128, 8), 1).params(), null)) {
                 assertEquals(HOST, r.engine(), "an explicit host trainer, whatever the class path offers");
             }
             assertEquals(1, scope.opened().size(), "nothing opened for the explicit host trainer");
@@ -148,7 +149,7 @@ class DeviceStepsTest {
                 return new Outcome(o.rowSquaredError(), o.auxk(), o.auxActive(), o.gradNorm(), o.kept(), o.fired());
             }
         };
-        TopKTrainer t = TopKTrainer.on(PENALISED, TopKSae.init(new TopKSae.Config(64, 128, 8), 1).params(), forgetful);
+        SaeTrainer t = SaeTrainer.on(PENALISED, TopKSae.init(new TopKSae.Config(64, 128, 8), 1).params(), forgetful);
         float[] x = new float[64 * 64];
         new SyntheticSource(SyntheticConfig.small(3)).batchAt(0, x, 64);
         var e = assertThrows(IllegalStateException.class, () -> t.step(x, 64));
@@ -159,7 +160,7 @@ class DeviceStepsTest {
     void stateMovesOnlyWhenTheOtherSideIsBehind() {
         SyntheticSource src = new SyntheticSource(SyntheticConfig.small(3));
         HostDeviceTopKStep dev = new HostDeviceTopKStep(PLAIN);
-        TopKTrainer t = TopKTrainer.on(PLAIN, TopKSae.init(new TopKSae.Config(64, 128, 8), 3).params(), dev);
+        SaeTrainer t = SaeTrainer.on(PLAIN, TopKSae.init(new TopKSae.Config(64, 128, 8), 3).params(), dev);
         float[] x = new float[64 * 64];
         src.batchAt(-1, x, 64);
         t.initialize(x, 64);
@@ -219,8 +220,8 @@ class DeviceStepsTest {
         SyntheticSource src = new SyntheticSource(SyntheticConfig.small(3));
         SaeParams init = TopKSae.init(new TopKSae.Config(64, 128, 8), 5).params();
         HostDeviceTopKStep dev = new HostDeviceTopKStep(PLAIN);
-        TopKTrainer t = TopKTrainer.on(PLAIN, init.copy(), dev);
-        TopKTrainer host = TopKTrainer.on(PLAIN, init.copy(), null);
+        SaeTrainer t = SaeTrainer.on(PLAIN, init.copy(), dev);
+        SaeTrainer host = SaeTrainer.on(PLAIN, init.copy(), null);
         float[] x = new float[64 * 64];
         for (int s = 0; s < 3; s++) {
             int rows = s == 1 ? 40 : 64; // step 1 has a short batch, which the device step was not built for
@@ -238,7 +239,7 @@ class DeviceStepsTest {
     void aRunWithoutReadsUploadsOnceAndDownloadsForItsOneCheckpoint() throws IOException {
         Path dir = Files.createTempDirectory("saelab-resident-test");
         temps.add(dir);
-        TrainConfig cfg = new TrainConfig(TrainConfig.Architecture.TOPK, 64, 128, 8, 3e-3, 20, 64, 3, 5, 20, 1.0 / 32, 128, 32, 0, 0,
+        TrainConfig cfg = TestConfigs.legacy("topk", 64, 128, 8, 3e-3, 20, 64, 3, 5, 20, 1.0 / 32, 128, 32, 0, 0,
                 PenaltyConfig.none(), 1.0, 5, 0, "synthetic", "t", "t");
         List<String> started = new ArrayList<>();
         TrainingRun.Listener listener = new TrainingRun.Listener() {

@@ -1,5 +1,6 @@
 package saelab.train.trainer;
 
+import saelab.train.TestConfigs;
 import java.util.ArrayList;
 import java.util.List;
 import saelab.tensor.backend.Backend;
@@ -34,7 +35,7 @@ public class HostDeviceTopKStep implements DeviceTopKStep {
 
     HostDeviceTopKStep(TrainConfig cfg) {
         this.cfg = cfg;
-        this.sae = TopKSae.init(new TopKSae.Config(cfg.dIn(), cfg.dSae(), cfg.k()), 0);
+        this.sae = TopKSae.init(new TopKSae.Config(cfg.dIn(), cfg.dSae(), TestConfigs.topk(cfg).k()), 0);
         this.mine = sae.params();
         this.adam = new AdamOptimizer(mine.list());
     }
@@ -58,7 +59,7 @@ public class HostDeviceTopKStep implements DeviceTopKStep {
         if (in.dead().length != cfg.dSae()) throw new IllegalStateException("dead mask of " + in.dead().length + " latents, m = " + cfg.dSae());
         int nDead = 0;
         for (boolean b : in.dead()) if (b) nDead++;
-        int kAux = cfg.auxkAlpha() > 0 && nDead > 0 ? Math.min(cfg.kAux(), nDead) : 0; // Inputs' contract
+        int kAux = TestConfigs.topk(cfg).auxkAlpha() > 0 && nDead > 0 ? Math.min(TestConfigs.topk(cfg).kAux(), nDead) : 0; // Inputs' contract
         if (in.kAux() != kAux) throw new IllegalStateException("k_aux " + in.kAux() + " with " + nDead + " dead latents; expected " + kAux);
         steps++;
         int d = cfg.dIn(), m = cfg.dSae();
@@ -69,7 +70,7 @@ public class HostDeviceTopKStep implements DeviceTopKStep {
                 ? new PenaltyConfig(PenaltyConfig.Kind.STATIC, new Schedule.Constant(in.lambda2()), new Schedule.Constant(in.threshold()),
                         cfg.penalty().target(), cfg.penalty().normalization())
                 : PenaltyConfig.none();
-        TopKLoss.Settings s = new TopKLoss.Settings(pen, cfg.auxkAlpha(), Math.max(1, in.kAux()));
+        TopKLoss.Settings s = new TopKLoss.Settings(pen, TestConfigs.topk(cfg).auxkAlpha(), Math.max(1, in.kAux()));
         TopKLoss.Terms t = TopKLoss.compute(sae, x, rows, 0, s, in.kAux() > 0 ? in.dead() : null, in.allPairs());
         t.total().backward();
         DecoderNorms.removeParallelComponent(mine.wDec().data(), mine.wDec().gradData(), m, d);
@@ -137,7 +138,7 @@ public class HostDeviceTopKStep implements DeviceTopKStep {
     public static final class Factory implements DeviceTopKStep.Factory {
         static final String OFF = "the test double is off on this thread";
 
-        @Override public Opening open(TrainConfig cfg, Backend backend) {
+        @Override public Opening open(TrainConfig cfg, DeviceTopKStep.TopK topk, Backend backend) {
             List<HostDeviceTopKStep> opened = OPENED.get();
             if (opened == null) return Opening.no(OFF);
             HostDeviceTopKStep step = new HostDeviceTopKStep(cfg);

@@ -1,5 +1,6 @@
 package saelab.train.trainer;
 
+import saelab.train.TestConfigs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -44,7 +45,7 @@ class NonFiniteTrainingTest {
     }
 
     static TrainConfig config(boolean relu) {
-        return new TrainConfig(relu ? TrainConfig.Architecture.STANDARD : TrainConfig.Architecture.TOPK, D, M, 4, 3e-3, STEPS, BATCH, 1,
+        return TestConfigs.legacy(relu ? "standard" : "topk", D, M, 4, 3e-3, STEPS, BATCH, 1,
                 2, 16, 1.0 / 32, 4L * BATCH, D / 2, 0.04, 4, PenaltyConfig.none(), 1.0, 3, EVERY, "synthetic:test", "t", "t");
     }
 
@@ -131,17 +132,23 @@ class NonFiniteTrainingTest {
         assertEquals(null, NonFinite.badTerm(stats(1, 1, 1, 1, 0.5), topk));
         assertEquals("the loss term recon is NaN", NonFinite.badTerm(stats(nan, nan, inf, 1, 0.5), topk));
         assertEquals("the loss term auxk is Infinity", NonFinite.badTerm(stats(nan, 1, inf, nan, 0.5), topk));
-        assertEquals("the loss term sparsity is Infinity", NonFinite.badTerm(stats(nan, 1, inf, nan, 0.5), relu));
+        assertEquals("the loss term l1 is Infinity", NonFinite.badTerm(stats("l1", nan, 1, inf, nan, 0.5), relu));
         assertEquals("the loss term penalty is -Infinity", NonFinite.badTerm(stats(inf, 1, 1, -inf, 0.5), topk));
         assertEquals("the total loss is Infinity", NonFinite.badTerm(stats(inf, 1, 1, 1, 0.5), topk));
         assertEquals("the gradient norm is NaN", NonFinite.badTerm(stats(1, 1, 1, 1, nan), topk));
-        TrainConfig noClip = new TrainConfig(topk.architecture(), D, M, 4, 3e-3, STEPS, BATCH, 1, 2, 16, 1.0 / 32, 4L * BATCH, D / 2, 0.04, 4,
+        TrainConfig noClip = TestConfigs.legacy("topk", D, M, 4, 3e-3, STEPS, BATCH, 1, 2, 16, 1.0 / 32, 4L * BATCH, D / 2, 0.04, 4,
                 PenaltyConfig.none(), 0, 3, EVERY, "synthetic:test", "t", "t");
         assertEquals(null, NonFinite.badTerm(stats(1, 1, 1, 1, nan), noClip), "without clipping the norm is NaN by convention");
     }
 
     static StepStats stats(double loss, double recon, double sparsity, double penalty, double gradNorm) {
-        return new StepStats(7, 0.35, 1e-3, loss, recon, sparsity, 1.0 / 32, penalty, 0, 0, 0, 0, 0, 0, 4, 0.9, 10, 0, gradNorm);
+        return stats("auxk", loss, recon, sparsity, penalty, gradNorm);
+    }
+
+    /** @param term the architecture's sparsity term's name (TopK: auxk; standard: l1) */
+    static StepStats stats(String term, double loss, double recon, double sparsity, double penalty, double gradNorm) {
+        return new StepStats(7, 0.35, 1e-3, loss, java.util.List.of(saelab.train.arch.LossTerm.unweighted("recon", recon),
+                new saelab.train.arch.LossTerm(term, sparsity, term + "_weight", 1.0 / 32)), penalty, 0, 0, 0, 0, 0, 0, 4, 0.9, 10, 0, gradNorm);
     }
 
     static long logLines(Path out) {

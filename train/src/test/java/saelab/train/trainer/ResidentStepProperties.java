@@ -1,5 +1,6 @@
 package saelab.train.trainer;
 
+import saelab.train.TestConfigs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,7 +55,7 @@ class ResidentStepProperties {
     }
 
     static TrainConfig config(TrainerProperties.Sizes sz, long seed, double clip, long checkpointEvery, PenaltyConfig penalty) {
-        return new TrainConfig(TrainConfig.Architecture.TOPK, sz.d(), sz.m(), sz.k(), 3e-3, 30, sz.rows(), seed, 5, 20, 1.0 / 32, sz.rows(),
+        return TestConfigs.legacy("topk", sz.d(), sz.m(), sz.k(), 3e-3, 30, sz.rows(), seed, 5, 20, 1.0 / 32, sz.rows(),
                 Math.max(1, sz.d() / 2), 0, 0, penalty, clip, 3, checkpointEvery, "synthetic", "t", "t");
     }
 
@@ -73,7 +74,7 @@ class ResidentStepProperties {
             SyntheticSource src = new SyntheticSource(SyntheticConfig.small(seed));
             SaeParams init = TopKSae.init(new TopKSae.Config(d, sz.m(), sz.k()), seed).params();
             HostDeviceTopKStep dev = new HostDeviceTopKStep(cfg);
-            TopKTrainer host = TopKTrainer.on(cfg, init.copy(), null), resident = TopKTrainer.on(cfg, init.copy(), dev);
+            SaeTrainer host = SaeTrainer.on(cfg, init.copy(), null), resident = SaeTrainer.on(cfg, init.copy(), dev);
             float[] x = TrainerProperties.columns(src, -1, rows, d);
             host.initialize(x, rows);
             resident.initialize(x, rows);
@@ -93,8 +94,8 @@ class ResidentStepProperties {
                 assertEquals(h.step(), r.step(), at);
                 assertEquals(h.progress(), r.progress(), at);
                 assertEquals(h.lr(), r.lr(), at);
-                assertEquals(h.sparsityTerm(), r.sparsityTerm(), at + ": AuxK");
-                assertEquals(h.sparsityWeight(), r.sparsityWeight(), at);
+                assertEquals(h.term("auxk"), r.term("auxk"), at + ": AuxK");
+                assertEquals(h.terms().get(1).weight(), r.terms().get(1).weight(), at + ": auxk_alpha");
                 assertEquals(h.penaltyTerm(), r.penaltyTerm(), at + ": λ2·P");
                 assertEquals(h.lambda2(), r.lambda2(), at);
                 assertEquals(h.threshold(), r.threshold(), at);
@@ -109,7 +110,7 @@ class ResidentStepProperties {
                 assertEquals(h.recon(), r.recon(), reconBound * h.recon(), at + ": recon");
                 assertEquals(h.loss(), r.loss(), lossBound * h.loss(), at + ": loss");
                 assertEquals(h.explainedVariance(), r.explainedVariance(), evBound(h.explainedVariance()), at + ": explained variance");
-                if (h.sparsityTerm() > 0) auxSteps++;
+                if (h.term("auxk") > 0) auxSteps++;
                 if (h.gradNorm() > 1.0) clippedSteps++;
                 if (h.penaltyTerm() > 0) penalisedSteps++;
             }

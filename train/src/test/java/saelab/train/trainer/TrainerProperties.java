@@ -1,5 +1,6 @@
 package saelab.train.trainer;
 
+import saelab.train.TestConfigs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -97,7 +98,7 @@ class TrainerProperties {
         qt(4501, 16).forAll(integers().between(0, 1000), penalties(), sizes).checkAssert((seed, pen, sz) -> {
             int d = sz.d(), m = sz.m(), rows = sz.rows();
             SyntheticSource src = new SyntheticSource(SyntheticConfig.small(seed));
-            TrainConfig cfg = new TrainConfig(TrainConfig.Architecture.TOPK, d, m, sz.k(), 0.05, 25, rows, seed, 0, 25, 1.0 / 32, rows,
+            TrainConfig cfg = TestConfigs.legacy("topk", d, m, sz.k(), 0.05, 25, rows, seed, 0, 25, 1.0 / 32, rows,
                     Math.max(1, d / 2), 0, 0, pen.config(), 1.0, 10, 0, "synthetic", "t", "t");
             SaeTrainer t = SaeTrainer.create(cfg);
             t.initialize(columns(src, -1, rows, d), rows);
@@ -172,7 +173,7 @@ class TrainerProperties {
             TrainConfig base = TrainerTestSupport.topk(64, 128, 8, 30, 64, 9, relu ? PenaltyConfig.none() : pen.config());
             // Dead after 2 batches so AuxK and the firing counters are part of the state; lr warm-up
             // and decay both inside the run; checkpoints every 7 steps.
-            TrainConfig cfg = new TrainConfig(relu ? TrainConfig.Architecture.STANDARD : TrainConfig.Architecture.TOPK, 64, 128, 8,
+            TrainConfig cfg = TestConfigs.legacy(relu ? "standard" : "topk", 64, 128, 8,
                     3e-3, 30, 64, 9, 5, 20, 1.0 / 32, 128, 32, 0.04, 10, base.penalty(), 1.0, 3, 7, "synthetic", "t", "t");
             Path whole = temp(), split = temp();
             try {

@@ -1,5 +1,6 @@
 package saelab.train.trainer;
 
+import saelab.train.TestConfigs;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.source.SyntheticConfig;
 
@@ -13,7 +14,7 @@ final class TrainerTestSupport {
     }
 
     static TrainConfig topk(int d, int m, int k, long steps, int batch, long seed, PenaltyConfig pen) {
-        return new TrainConfig(TrainConfig.Architecture.TOPK, d, m, k, 3e-3, steps, batch, seed, steps / 20, steps * 8 / 10,
+        return TestConfigs.legacy("topk", d, m, k, 3e-3, steps, batch, seed, steps / 20, steps * 8 / 10,
                 1.0 / 32, 20L * batch, Math.max(1, d / 2), 0, 0, pen, 1.0, 10, 0, "synthetic", "test", "test");
     }
 }

@@ -1,0 +1,64 @@
+package saelab.train.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import saelab.tensor.Tensor;
+import saelab.train.TestConfigs;
+import saelab.train.penalty.PenaltyConfig;
+import saelab.train.source.SyntheticConfig;
+import saelab.train.source.SyntheticSource;
+
+/**
+ * The architecture registry moved TopK and standard onto one trainer without changing a bit:
+ * 30-step runs (AuxK active, lr warm-up and decay, each penalty option) end with the weights and
+ * per-step losses whose hash was recorded on the code before the move (commit 789f23e, with
+ * TopKTrainer and StandardTrainer), through the same {@link TrainingRun#start} path.
+ */
+class BitIdentityTest {
+
+    /** 31-polynomial hash of every parameter's float bits (checkpoint order) then every step's loss bits. */
+    static long hash(SaeTrainer t, List<StepStats> stats) {
+        long h = 1125899906842597L;
+        for (Tensor p : t.params().list()) for (float v : p.data()) h = 31 * h + Float.floatToRawIntBits(v);
+        for (StepStats s : stats) h = 31 * h + Double.doubleToRawLongBits(s.loss());
+        return h;
+    }
+
+    static long run(TrainConfig cfg) throws IOException {
+        Path dir = Files.createTempDirectory("saelab-bit-identity");
+        try {
+            List<StepStats> stats = new ArrayList<>();
+            SaeTrainer t = TrainingRun.start(cfg, new SyntheticSource(SyntheticConfig.small(11)), new TrainingRun.Options(dir, 0, (s, a, b) -> stats.add(s)));
+            assertEquals(30, stats.size());
+            return hash(t, stats);
+        } finally {
+            try (var s = Files.walk(dir)) {
+                for (Path f : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    @Test
+    void topKRunsWithEachPenaltyOptionEqualThePreRegistryTrainerBitForBit() throws IOException {
+        // Recorded before the move: no penalty, then ControlPenaltyTrainingTest.control(0..3).
+        long[] expected = {364291385508107816L, 4540654493774082006L, 2431153172276742681L, 994984899216224836L, -5005872984724012585L};
+        for (int which = -1; which < 4; which++) {
+            PenaltyConfig pen = which < 0 ? PenaltyConfig.none() : ControlPenaltyTrainingTest.control(which);
+            assertEquals(expected[which + 1], run(ControlPenaltyTrainingTest.config(pen)), "TopK with penalty option " + which);
+        }
+    }
+
+    @Test
+    void aStandardRunEqualsThePreRegistryTrainerBitForBit() throws IOException {
+        TrainConfig std = TestConfigs.legacy("standard", 64, 128, 0, 3e-3, 30, 64, 9, 5, 20, 0, 128, 32, 0.04, 10,
+                PenaltyConfig.none(), 1.0, 3, 7, "synthetic", "t", "t");
+        assertEquals(-7056719925677773978L, run(std), "standard (L1 0.04, warm-up 10)");
+    }
+}
