@@ -14,7 +14,9 @@ public final class Architectures {
 
     private static final List<SaeArchitecture> BUILT_IN = List.of(
             TopKArchitecture.INSTANCE,
-            StandardArchitecture.INSTANCE);
+            StandardArchitecture.INSTANCE,
+            BatchTopKArchitecture.INSTANCE,
+            MatryoshkaBatchTopKArchitecture.INSTANCE);
 
     private static final List<SaeArchitecture> REGISTERED = new CopyOnWriteArrayList<>(BUILT_IN);
 

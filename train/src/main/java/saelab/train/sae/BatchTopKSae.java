@@ -11,7 +11,7 @@ import saelab.tensor.Tensor;
  * pre = (x − b_dec)·W_enc + b_enc; training keeps the k·B largest of ReLU(pre) over the batch of B
  * rows ({@link BatchTopK#select}); x̂ = Σ values·W_dec[latent] + b_dec decoded sparsely. The loss is
  * <pre>
- *   L = ‖x − x̂‖² (summed over d, mean over rows)  "mse"
+ *   L = ‖x − x̂‖² (summed over d, mean over rows)  "recon"
  *     + auxk_alpha · AuxK                          "auxk", when latents are dead ({@link AuxKLoss})
  * </pre>
  * Gradients flow through the kept values with the selection held fixed, as in torch's topk.
@@ -44,6 +44,12 @@ public final class BatchTopKSae {
     /** One forward pass: the dense pre-activations (constants), the batch selection, and the graph. */
     public record Forward(SparseEncoder.PreActivations pre, SparseEncoder.Selection selection, Tensor values, Tensor reconstruction) {}
 
+    /**
+     * The name of the optional threshold tensor [m] in the parameters (SAELens's JumpReLU name):
+     * when present, {@link #threshold()} reads and writes it; it takes no gradient.
+     */
+    public static final String THRESHOLD = "threshold";
+
     private final Config cfg;
     private final SaeParams params;
     private final BatchTopKThreshold threshold;
@@ -54,7 +60,7 @@ public final class BatchTopKSae {
         }
         this.cfg = cfg;
         this.params = params;
-        this.threshold = new BatchTopKThreshold(cfg.thresholdBeta(), cfg.thresholdStartStep());
+        this.threshold = thresholdOver(cfg.thresholdBeta(), cfg.thresholdStartStep(), params);
     }
 
     /** dictionary_learning's initialisation: unit decoder rows, W_enc = W_decᵀ, biases 0 (b_dec: the trainer's geometric median). */
@@ -87,7 +93,7 @@ public final class BatchTopKSae {
         Forward fw = forward(x, rows);
         Tensor mse = fw.reconstruction().sub(Tensor.wrap(x, 0, rows, cfg.dIn())).square().sum(1, false).mean();
         Map<String, Double> terms = new LinkedHashMap<>();
-        terms.put("mse", (double) mse.item());
+        terms.put("recon", (double) mse.item());
         Tensor total = withAuxK(mse, fw.pre(), params, x, fw.reconstruction(), dead, auxkAlpha, kAux, terms);
         return new TrainingLoss(total, terms, fw.selection(), fw.reconstruction());
     }
@@ -115,13 +121,18 @@ public final class BatchTopKSae {
 
     // ------------------------------------------------------------------ shared with the Matryoshka SAE
 
+    /** The threshold over the parameters' "threshold" tensor when they have one (a checkpointed SAE), else its own storage. */
+    static BatchTopKThreshold thresholdOver(double beta, long startStep, SaeParams p) {
+        return p.has(THRESHOLD) ? new BatchTopKThreshold(beta, startStep, p.get(THRESHOLD).data()) : new BatchTopKThreshold(beta, startStep);
+    }
+
     static SaeParams unitDecoderInit(int d, int m, long seed) {
         float[] wDec = Tensor.randn(seed, m, d).toArray();
         DecoderNorms.normalizeRows(wDec, m, d, 1f);
         return SaeParams.of(d, m, DecoderNorms.transpose(wDec, m, d), new float[m], wDec, new float[d]);
     }
 
-    /** mse + auxk_alpha·AuxK (recording "auxk" in terms) when the auxiliary loss applies, else mse. */
+    /** recon + auxk_alpha·AuxK (recording "auxk" in terms) when the auxiliary loss applies, else mse. */
     static Tensor withAuxK(Tensor mse, SparseEncoder.PreActivations pre, SaeParams p, float[] x, Tensor xHat,
                            boolean[] dead, double auxkAlpha, int kAux, Map<String, Double> terms) {
         if (!(auxkAlpha > 0)) return mse;

@@ -15,7 +15,7 @@ import saelab.tensor.Tensor;
  * reconstructs x on its own,
  * <pre>
  *   x̂_i = b_dec + Σ_{kept codes of latents &lt; w_i} value·W_dec[latent],
- *   l_i = ‖x − x̂_i‖² (summed over d, mean over rows)       "prefix_mse_&lt;w_i&gt;"
+ *   l_i = ‖x − x̂_i‖² (summed over d, mean over rows)       "recon_&lt;w_i&gt;", the whole dictionary's "recon"
  *   L   = (1/G)·Σ_i λ_i·l_i + auxk_alpha·AuxK                 "auxk": {@link AuxKLoss} on e = x − x̂_G
  * </pre>
  * with group weights λ_i (default 1/G each), so the loss averages already-weighted prefix losses
@@ -131,7 +131,7 @@ public final class MatryoshkaBatchTopKSae {
         }
         this.cfg = cfg;
         this.params = params;
-        this.threshold = new BatchTopKThreshold(cfg.thresholdBeta(), cfg.thresholdStartStep());
+        this.threshold = BatchTopKSae.thresholdOver(cfg.thresholdBeta(), cfg.thresholdStartStep(), params);
     }
 
     /** As {@link BatchTopKSae#init}. */
@@ -143,8 +143,8 @@ public final class MatryoshkaBatchTopKSae {
     public SaeParams params() { return params; }
     public BatchTopKThreshold threshold() { return threshold; }
 
-    /** The name of prefix i's loss term (its width w_i). */
-    public static String prefixTerm(int width) { return "prefix_mse_" + width; }
+    /** The name of the loss term of the prefix of this width: "recon" for the whole dictionary, else "recon_&lt;width&gt;". */
+    public String prefixTerm(int width) { return width == cfg.dSae() ? "recon" : "recon_" + width; }
 
     public Forward forward(float[] x, int rows) {
         SparseEncoder.PreActivations pre = SparseEncoder.preActivations(x, rows, params);

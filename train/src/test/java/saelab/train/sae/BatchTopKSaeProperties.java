@@ -122,7 +122,7 @@ class BatchTopKSaeProperties {
             // float32 forward: each term sums ≤ rows·(m + d) products of O(1) values.
             double valueTol = (c.rows() * (c.m() + c.d()) + 4) * U * (1 + Math.abs(loss64));
             assertEquals(loss64, loss.total().item(), valueTol, "loss value");
-            assertEquals(twin.prefixLosses(w[0], w[1], w[2], w[3])[0], loss.term("mse"), valueTol, "mse term");
+            assertEquals(twin.prefixLosses(w[0], w[1], w[2], w[3])[0], loss.term("recon"), valueTol, "recon term");
             double aux = twin.auxk(w[0], w[1], w[2], w[3], residual);
             boolean auxApplies = lc.auxkAlpha() > 0 && !Double.isNaN(aux);
             assertEquals(auxApplies, loss.terms().containsKey("auxk"), "whether the auxiliary term was computed (twin " + aux + ")");

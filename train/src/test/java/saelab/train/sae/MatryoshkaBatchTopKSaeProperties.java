@@ -74,7 +74,8 @@ class MatryoshkaBatchTopKSaeProperties {
             BatchTopKTwin twin = lc.twin();
             SaeParams ps = c.params().copy();
             var cfg = new MatryoshkaBatchTopKSae.Config(c.d(), c.m(), c.k(), lc.groups(), lc.weights(), 0.999, 1000);
-            TrainingLoss loss = new MatryoshkaBatchTopKSae(cfg, ps).loss(c.x(), c.rows(), lc.withDead() ? c.dead() : null, lc.auxkAlpha(), c.kAux());
+            MatryoshkaBatchTopKSae sae = new MatryoshkaBatchTopKSae(cfg, ps);
+            TrainingLoss loss = sae.loss(c.x(), c.rows(), lc.withDead() ? c.dead() : null, lc.auxkAlpha(), c.kAux());
             loss.total().backward();
 
             double[][] w = f64(ps);
@@ -86,7 +87,7 @@ class MatryoshkaBatchTopKSaeProperties {
             int[] widths = lc.widths();
             boolean allNonZero = true;
             for (int g = 0; g < widths.length; g++) {
-                double got = loss.term(MatryoshkaBatchTopKSae.prefixTerm(widths[g]));
+                double got = loss.term(sae.prefixTerm(widths[g]));
                 assertEquals(prefix[g], got, valueTol, "prefix " + widths[g]);
                 allNonZero &= got > 0;
             }

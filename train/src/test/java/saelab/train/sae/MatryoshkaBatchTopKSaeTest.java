@@ -30,9 +30,9 @@ class MatryoshkaBatchTopKSaeTest {
 
         // l_1: e = [0, 1], [0, 0.3] → (1 + 0.09)/2 = 0.545; l_2 = 0.47 (BatchTopK's).
         TrainingLoss loss = sae.loss(X, 2, new boolean[] {false, true, false}, 0.5, 1);
-        assertEquals(List.of("prefix_mse_1", "prefix_mse_3", "auxk"), List.copyOf(loss.terms().keySet()));
-        assertEquals(0.545, loss.term("prefix_mse_1"), 1e-6);
-        assertEquals(0.47, loss.term("prefix_mse_3"), 1e-6);
+        assertEquals(List.of("recon_1", "recon", "auxk"), List.copyOf(loss.terms().keySet()));
+        assertEquals(0.545, loss.term("recon_1"), 1e-6);
+        assertEquals(0.47, loss.term("recon"), 1e-6);
         // The auxiliary residual is the whole dictionary's, so AuxK is BatchTopK's 1.015/0.265.
         double auxk = 1.015 / 0.265;
         assertEquals(auxk, loss.term("auxk"), 1e-5);
