@@ -373,7 +373,7 @@ public final class BenchTrainCommand implements Runnable {
             Tensor total = xHat.sub(Tensor.wrap(x, 0, batch, d)).square().sum(1, false).mean();
             total.item();
             long t5 = System.nanoTime();
-            CoFiringPenalty.Result pen = CoFiringPenalty.apply(penalty, PROGRESS, values, sel.indices(), params.wDec(), false);
+            CoFiringPenalty.Result pen = CoFiringPenalty.apply(penalty, PROGRESS, values, sel.indices(), params.wDec());
             total = total.add(pen.term());
             long t6 = System.nanoTime();
             total.backward();

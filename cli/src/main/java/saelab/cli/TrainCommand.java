@@ -20,7 +20,7 @@ import saelab.model.harvest.HarvestException;
 import saelab.model.safetensors.SafetensorsException;
 import saelab.model.tokenizer.TokenizerException;
 import saelab.model.AtomicFiles;
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 import saelab.tensor.kernels.Parallel;
 import saelab.train.checkpoint.CheckpointManifest;
 import saelab.train.checkpoint.RunFolder;
@@ -40,6 +40,8 @@ import saelab.train.arch.Architectures;
 import saelab.train.arch.SaeArchitecture;
 import saelab.train.arch.SaeSettings;
 import saelab.train.arch.SettingException;
+import saelab.train.presets.Preset;
+import saelab.train.presets.Presets;
 import saelab.train.trainer.TrainConfig;
 import saelab.train.trainer.TrainingDivergedException;
 import saelab.train.trainer.TrainingRun;
@@ -52,7 +54,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--preset", paramLabel = "NAME", description = "Starting configuration (see below; default: topk). Flags override it.")
     String preset = "topk";
-    @Option(names = "--sae", paramLabel = "NAME", description = "Architecture: topk, standard (relu), batchtopk, matryoshka_batchtopk (matryoshka).")
+    @Option(names = "--sae", paramLabel = "NAME", description = "Architecture, by its SAELens name or an alias (see below; default: the preset's).")
     String sae;
     @Option(names = "--penalty", paramLabel = "none|static|adaptive|orthogonal", description = {
             "Orthogonality penalty (TopK only): the co-firing penalty, static or adaptive, or orthogonal: the ungated",
@@ -68,7 +70,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--cofire-norm", paramLabel = "batch|min|jaccard", description = {
             "n_ij normalised by the batch size, by min(count_i, count_j), or as the Jaccard index",
             "count_ij / (count_i + count_j − count_ij) (default batch). Jaccard runs on the CPU even on a GPU backend."})
-    String cofireNorm = "batch";
+    String cofireNorm;
     @Option(names = "--chunks", paramLabel = "K", description = {
             "--penalty orthogonal: split the latents into K random chunks each step and compare each only within its chunk",
             "(cost m²·d/K; default max(1, round(m/1024)); at most m/2). Trains on the host step, never resident."})
@@ -221,7 +223,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** The config for the source {@code src}, already open as {@code probe} (only its dim and names are read). */
     private TrainConfig config(String src, ActivationSource probe) {
-        TrainPreset p = TrainPreset.parse(preset);
+        Preset p = Presets.byName(preset);
         boolean synthetic = src.startsWith("synthetic");
         int d = probe.dim();
         requireNumbers(d);
@@ -229,32 +231,36 @@ public final class TrainCommand implements Callable<Integer> {
         ExperimentConfig.Sizes size = synthetic ? ExperimentConfig.Sizes.forPreset(src.substring("synthetic:".length()).split("[@/]", 2)[0]) : null;
         int mm = m != null ? m : synthetic ? size.m() : 16384;
         int kk = k != null ? k : synthetic ? size.k() : 320;
-        String arch = sae != null ? sae : p.sae;
-        String pen = penalty != null ? penalty : p.penalty;
+        String arch = sae != null ? sae : p.architecture().name();
+        String pen = penalty != null ? penalty : PenaltyConfig.name(p.penalty().kind());
         PenaltyConfig.Kind kind = PenaltyConfig.parseKind(pen);
         // Schedules default to the preset's when its penalty is the one asked for, else to the
         // original experiment's values for that kind.
-        boolean presetKind = PenaltyConfig.parseKind(p.penalty) == kind;
-        String l2 = lambda2 != null ? lambda2 : presetKind ? p.lambda2
+        boolean presetKind = p.penalty().kind() == kind;
+        String l2 = lambda2 != null ? lambda2 : presetKind ? p.penalty().lambda2().spec()
                 : switch (kind) { case NONE -> "0"; case STATIC, ORTHOGONAL -> "0.1"; case ADAPTIVE -> "quadratic(0.1)"; };
-        String th = threshold != null ? threshold : presetKind ? p.threshold
+        String th = threshold != null ? threshold : presetKind ? p.penalty().threshold().spec()
                 : switch (kind) { case NONE, ORTHOGONAL -> "0"; case STATIC -> "0.1"; case ADAPTIVE -> "linear(0.1)"; };
         if (chunks != null && kind != PenaltyConfig.Kind.ORTHOGONAL) {
             throw new IllegalArgumentException("--chunks is for --penalty orthogonal, not " + PenaltyConfig.name(kind));
         }
-        if (kind == PenaltyConfig.Kind.ORTHOGONAL && (threshold != null || PenaltyConfig.parseNormalization(cofireNorm) != CoFiring.Normalization.BATCH)) {
+        if (kind == PenaltyConfig.Kind.ORTHOGONAL && (threshold != null || cofireNorm != null && PenaltyConfig.parseNormalization(cofireNorm) != CoFiring.Normalization.BATCH)) {
             throw new IllegalArgumentException("--threshold and --cofire-norm are for the co-firing penalties (static, adaptive);"
                     + " --penalty orthogonal has no co-firing gate: its knobs are --lambda2 (the weight) and --chunks");
         }
         // About 1024 latents per chunk by default: the m×m Gram matrix of m = 16384 would cost 16× the step.
-        int kChunks = chunks != null ? chunks : kind == PenaltyConfig.Kind.ORTHOGONAL ? (int) Math.max(1, Math.round(mm / 1024.0)) : 1;
+        int kChunks = chunks != null ? chunks : kind != PenaltyConfig.Kind.ORTHOGONAL ? 1
+                : presetKind ? p.penalty().chunks() : (int) Math.max(1, Math.round(mm / 1024.0));
+        // The preset's n_ij normalisation when its penalty is the one asked for, else batch.
+        CoFiring.Normalization norm = cofireNorm != null ? PenaltyConfig.parseNormalization(cofireNorm)
+                : presetKind ? p.penalty().normalization() : CoFiring.Normalization.BATCH;
         SaeArchitecture architecture = Architectures.byName(arch);
         NumericOptions.fitsArray("--batch", batch, Math.max(d, mm), d >= mm ? "d" : "m");
         PenaltyConfig pc = new PenaltyConfig(kind, NumericOptions.nonNegativeSchedule("--lambda2", l2), NumericOptions.nonNegativeSchedule("--threshold", th), PenaltyConfig.parseTarget(overlap),
-                PenaltyConfig.parseNormalization(cofireNorm), kChunks);
+                norm, kChunks);
         long warm = warmup != null ? warmup : Math.min(1000, steps / 10);
         long l1w = l1Warmup != null ? l1Warmup : Math.min(1000, steps / 10);
-        double l1c = l1 != null ? l1 : p.l1 > 0 ? p.l1 : 0.04;
+        double l1c = l1 != null ? l1 : Double.parseDouble(p.settings().getOrDefault("l1_coefficient", "0.04"));
         long dead = deadTokens != null ? deadTokens : synthetic ? 50L * batch : 10_000_000L;
         if (!(decayStart >= 0 && decayStart <= 1)) throw new IllegalArgumentException("--decay-start is a fraction of training in [0, 1], got " + decayStart);
         // The options' values by setting key; the architecture takes its own.
@@ -332,7 +338,7 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig c = config();
         boolean model = Sources.isModel(source());
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("preset", TrainPreset.parse(preset).id);
+        m.put("preset", Presets.byName(preset).id());
         m.put("sae", c.architecture().name());
         m.put("penalty", PenaltyConfig.name(c.penalty().kind()));
         m.put("lambda2", c.penalty().lambda2().spec());
@@ -497,10 +503,18 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** The --help footer: presets, schedule syntax (from {@link Schedules#help()}) and examples. */
+    /** One line per registered architecture: name, aliases, summary. */
+    static String architecturesHelp() {
+        return Architectures.all().stream().map(a -> String.format(Locale.ROOT, "  %-18s %s",
+                a.name() + (a.aliases().isEmpty() ? "" : " (" + String.join(", ", a.aliases()) + ")"), a.summary()))
+                .collect(java.util.stream.Collectors.joining("\n"));
+    }
+
+    /** The --help footer: architectures, presets, schedule syntax (from {@link Schedules#help()}) and examples. */
     static void installHelp(picocli.CommandLine train) {
         train.getCommandSpec().usageMessage().width(120).footerHeading("%n").footer(
-                "Presets (--preset):", TrainPreset.help().replace("%", "%%"), "",
+                "Architectures (--sae):", architecturesHelp().replace("%", "%%"), "",
+                "Presets (--preset):", Presets.help().replace("%", "%%"), "",
                 "Schedules (--lambda2, --threshold), functions of training progress p = step / steps:", Schedules.help().replace("%", "%%"), "",
                 "Config files (--config): a JSON object with the option names above as keys, without '--', e.g.",
                 "  {\"preset\": \"adaptive\", \"steps\": 2000, \"source\": \"model:/models/gemma-2-2b\", \"data\": \"docs.jsonl\", \"layer\": 12}",

@@ -14,7 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 import saelab.train.checkpoint.SaeCheckpoint;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.schedule.Schedule;

@@ -9,7 +9,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
 /**
- * Device code for the co-firing pass of {@code saelab.tensor.kernels.CoFiring}: its O(B·k²) part,
+ * Device code for the co-firing pass of {@code saelab.train.penalty.kernels.CoFiring}: its O(B·k²) part,
  * from TopK indices, in the CPU kernel's arithmetic (double accumulators, the same order within a
  * latent), so the penalty matches to rounding and the activation gradient bit for bit.
  *

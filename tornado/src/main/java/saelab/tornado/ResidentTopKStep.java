@@ -6,7 +6,7 @@ import static saelab.tornado.StepKernels.AUX_ON;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.atomic.AtomicLong;
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 import saelab.train.optim.AdamOptimizer;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.sae.SaeParams;

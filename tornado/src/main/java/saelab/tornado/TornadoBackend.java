@@ -5,8 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import saelab.tensor.backend.Backend;
 import saelab.tensor.backend.Backends;
-import saelab.tensor.kernels.CoFiring;
 import saelab.tensor.kernels.Gemm;
+import saelab.train.penalty.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiringBackend;
 
 /**
  * The hot kernels on a TornadoVM device (OpenCL or PTX; a GPU, or PoCL on a CPU).
@@ -23,7 +24,7 @@ import saelab.tensor.kernels.Gemm;
  * degenerate shapes (k = 0 and the like) run on {@link Backends#cpu()}, whose contract they share.
  * Calls are serialised: one device queue, plans that are not re-entrant.
  */
-public final class TornadoBackend implements Backend {
+public final class TornadoBackend implements Backend, CoFiringBackend {
     /** Plans per operation kept; a training run uses a handful of shapes. */
     static final int PLANS = 16;
     /** Default smallest work offloaded: below this the CPU finishes before the transfers would. */
@@ -104,7 +105,7 @@ public final class TornadoBackend implements Backend {
                                                                      double threshold, CoFiring.Normalization norm,
                                                                      float[] gradVal, long[] nHistogram, boolean allPairs) {
         if (rows <= 0 || k <= 0 || (long) rows * k * k < minVolume || !CoFiringPlan.handles(norm)) {
-            return Backends.cpu().activationOverlap(rows, k, m, idx, val, threshold, norm, gradVal, nHistogram, allPairs);
+            return CoFiring.activationOverlapOnCpu(rows, k, m, idx, val, threshold, norm, gradVal, nHistogram, allPairs);
         }
         return coFiring(rows, k, m, idx, val, threshold, norm, null, 0, gradVal, null, nHistogram, allPairs);
     }
@@ -113,7 +114,7 @@ public final class TornadoBackend implements Backend {
                                                                   double threshold, CoFiring.Normalization norm, float[] w,
                                                                   int d, float[] gradW, long[] nHistogram, boolean allPairs) {
         if (rows <= 0 || k <= 0 || (long) rows * k * k < minVolume || (long) m * d > Integer.MAX_VALUE / 2 || !CoFiringPlan.handles(norm)) {
-            return Backends.cpu().decoderOverlap(rows, k, m, idx, val, threshold, norm, w, d, gradW, nHistogram, allPairs);
+            return CoFiring.decoderOverlapOnCpu(rows, k, m, idx, val, threshold, norm, w, d, gradW, nHistogram, allPairs);
         }
         if (w.length < (long) m * d) throw new IllegalArgumentException("decoder has " + w.length + " floats, expected m·d = " + (long) m * d);
         return coFiring(rows, k, m, idx, val, threshold, norm, w, d, null, gradW, nHistogram, allPairs);

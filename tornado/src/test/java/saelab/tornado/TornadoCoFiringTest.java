@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import saelab.tensor.backend.Backends;
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 
 /**
  * The device co-firing pass against the CPU kernel, for both overlap targets, both
@@ -36,7 +35,7 @@ class TornadoCoFiringTest {
                     float[] g0 = randomGrad(rows * k, rnd), gDev = g0.clone(), gCpu = g0.clone();
                     long[] hDev = new long[10], hCpu = new long[10];
                     CoFiring.Summary dev = t.activationOverlap(rows, k, m, c.idx, c.val, threshold, norm, gDev, hDev, allPairs);
-                    CoFiring.Summary cpu = Backends.cpu().activationOverlap(rows, k, m, c.idx, c.val, threshold, norm, gCpu, hCpu, allPairs);
+                    CoFiring.Summary cpu = CoFiring.activationOverlapOnCpu(rows, k, m, c.idx, c.val, threshold, norm, gCpu, hCpu, allPairs);
                     String what = norm + " t=" + threshold + " allPairs=" + allPairs;
                     assertSummary(cpu, dev, 1e-12, what);
                     assertArrayEquals(hCpu, hDev, "histogram " + what);
@@ -61,7 +60,7 @@ class TornadoCoFiringTest {
                 float[] g0 = randomGrad(m * d, rnd), gDev = g0.clone(), gCpu = g0.clone();
                 String what = "decoder " + norm + " t=" + threshold;
                 CoFiring.Summary dev = t.decoderOverlap(rows, k, m, c.idx, c.val, threshold, norm, w, d, gDev, null, true);
-                CoFiring.Summary cpu = Backends.cpu().decoderOverlap(rows, k, m, c.idx, c.val, threshold, norm, w, d, gCpu, null, true);
+                CoFiring.Summary cpu = CoFiring.decoderOverlapOnCpu(rows, k, m, c.idx, c.val, threshold, norm, w, d, gCpu, null, true);
                 assertSummary(cpu, dev, 1e-5, what);
                 for (int p = 0; p < gCpu.length; p++) {
                     assertEquals(gCpu[p], gDev[p], 1e-5 * (1 + Math.abs(gCpu[p])) * 2 * m, "dP/dW " + p + " " + what);

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import saelab.tensor.backend.Backend;
 import saelab.tensor.backend.Backends;
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 import saelab.train.optim.AdamOptimizer;
 import saelab.train.optim.LrSchedule;
 import saelab.train.penalty.PenaltyConfig;

@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import saelab.tensor.backend.Backend;
 import saelab.tensor.backend.Backends;
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 import saelab.tensor.kernels.Gemm;
 
 /**
@@ -52,7 +52,7 @@ class TornadoTimingsTest {
         float[] g1 = new float[rows * k], g2 = new float[rows * k];
         double[] pen = new double[2];
         row(table, "co-firing, activation overlap + dP/dval, min-count", rows + " rows, k=" + k + ", m=" + m,
-                time(() -> pen[0] = cpu.activationOverlap(rows, k, m, i1, v1, 0.1, CoFiring.Normalization.MIN_COUNT, g1, null, true).penalty()),
+                time(() -> pen[0] = CoFiring.activationOverlapOnCpu(rows, k, m, i1, v1, 0.1, CoFiring.Normalization.MIN_COUNT, g1, null, true).penalty()),
                 time(() -> pen[1] = t.activationOverlap(rows, k, m, i1, v1, 0.1, CoFiring.Normalization.MIN_COUNT, g2, null, true).penalty()));
         assertTrue(Math.abs(pen[0] - pen[1]) <= 1e-9 * Math.abs(pen[0]), "penalties agree");
         System.out.println("timings on " + t.device() + " vs cpu " + cpu.device() + ":\n" + table);

@@ -155,7 +155,7 @@ final class ExperimentPlots {
 
     /** Whether a variant's n_ij is the batch fraction the histogram's axis shows (its threshold is then on that axis). */
     private static boolean batchNormalised(Experiment.Result r, String variant) {
-        return r.config().variants().stream().anyMatch(v -> v.id().equals(variant) && v.normalization() == saelab.tensor.kernels.CoFiring.Normalization.BATCH);
+        return r.config().variants().stream().anyMatch(v -> v.id().equals(variant) && v.normalization() == saelab.train.penalty.kernels.CoFiring.Normalization.BATCH);
     }
 
     /** Only the centre line of each series. */

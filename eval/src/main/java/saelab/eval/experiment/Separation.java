@@ -1,6 +1,6 @@
 package saelab.eval.experiment;
 
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 import saelab.train.sae.SparseCodes;
 import saelab.tensor.kernels.Gemm;
 

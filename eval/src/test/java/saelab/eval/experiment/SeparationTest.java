@@ -5,7 +5,7 @@ import saelab.train.sae.SparseCodes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 
 class SeparationTest {
 

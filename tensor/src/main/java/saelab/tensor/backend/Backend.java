@@ -1,15 +1,15 @@
 package saelab.tensor.backend;
 
 import java.lang.foreign.MemorySegment;
-import saelab.tensor.kernels.CoFiring;
 import saelab.tensor.kernels.Gemm;
 
 /**
  * Where the hot operations run. The kernel facades ({@link Gemm#sgemm}, {@code Bf16Gemm.gemmNT},
- * {@code TopK.rows}, {@link CoFiring}) hand their work to {@link Backends#current()} unless it is
+ * {@code TopK.rows}) hand their work to {@link Backends#current()} unless it is
  * the CPU, so the rest of saelab never names a backend. Every method has the contract of the CPU
  * kernel it stands for (same argument meanings, same results within the backend's stated
  * tolerance); an implementation may send shapes it does not handle to {@link Backends#cpu()}.
+ * (The co-firing penalty's kernel lives in train, with its own hook, train's {@code CoFiringBackend}.)
  */
 public interface Backend {
     /** Short name, as {@code --backend} spells it: "cpu", "tornado". */
@@ -42,13 +42,4 @@ public interface Backend {
 
     /** The k largest entries of each row, as {@code TopK.rows}. */
     void topKRows(float[] x, int off, int ld, int rows, int cols, int k, int[] outIdx, float[] outVal);
-
-    /** {@link CoFiring#activationOverlap(int, int, int, int[], float[], double, CoFiring.Normalization, float[], long[], boolean)}. */
-    CoFiring.Summary activationOverlap(int rows, int k, int m, int[] idx, float[] val, double threshold,
-                                       CoFiring.Normalization norm, float[] gradVal, long[] nHistogram, boolean allPairs);
-
-    /** {@link CoFiring#decoderOverlap(int, int, int, int[], float[], double, CoFiring.Normalization, float[], int, float[], long[], boolean)}. */
-    CoFiring.Summary decoderOverlap(int rows, int k, int m, int[] idx, float[] val, double threshold,
-                                    CoFiring.Normalization norm, float[] w, int d, float[] gradW, long[] nHistogram,
-                                    boolean allPairs);
 }

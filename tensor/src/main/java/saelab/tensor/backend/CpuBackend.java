@@ -2,7 +2,6 @@ package saelab.tensor.backend;
 
 import java.lang.foreign.MemorySegment;
 import saelab.tensor.kernels.Bf16Gemm;
-import saelab.tensor.kernels.CoFiring;
 import saelab.tensor.kernels.Gemm;
 import saelab.tensor.kernels.Parallel;
 import saelab.tensor.kernels.TopK;
@@ -38,17 +37,5 @@ final class CpuBackend implements Backend {
 
     @Override public void topKRows(float[] x, int off, int ld, int rows, int cols, int k, int[] outIdx, float[] outVal) {
         TopK.rowsOnCpu(x, off, ld, rows, cols, k, outIdx, outVal);
-    }
-
-    @Override public CoFiring.Summary activationOverlap(int rows, int k, int m, int[] idx, float[] val, double threshold,
-                                                        CoFiring.Normalization norm, float[] gradVal, long[] nHistogram,
-                                                        boolean allPairs) {
-        return CoFiring.activationOverlapOnCpu(rows, k, m, idx, val, threshold, norm, gradVal, nHistogram, allPairs);
-    }
-
-    @Override public CoFiring.Summary decoderOverlap(int rows, int k, int m, int[] idx, float[] val, double threshold,
-                                                     CoFiring.Normalization norm, float[] w, int d, float[] gradW,
-                                                     long[] nHistogram, boolean allPairs) {
-        return CoFiring.decoderOverlapOnCpu(rows, k, m, idx, val, threshold, norm, w, d, gradW, nHistogram, allPairs);
     }
 }

@@ -102,7 +102,7 @@ public final class TopKArchitecture implements SaeArchitecture {
         }
 
         @Override public Loss loss(float[] x, int rows, StepContext ctx) {
-            TopKLoss.Terms t = TopKLoss.compute(sae, x, rows, ctx.step(), ctx.progress(), lossSettings, ctx.dead(), true);
+            TopKLoss.Terms t = TopKLoss.compute(sae, x, rows, ctx.step(), ctx.progress(), lossSettings, ctx.dead());
             SparseEncoder.Selection sel = t.forward().selection();
             boolean[] fired = new boolean[dSae()];
             float[] v = sel.values();

@@ -2,7 +2,7 @@ package saelab.train.penalty;
 
 import saelab.tensor.CustomOp;
 import saelab.tensor.Tensor;
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 
 /**
  * The co-firing orthogonality penalty λ2(p)·Σ_{i≠j} c_ij(p)·|g_ij| as an autograd op, computed
@@ -17,21 +17,17 @@ public final class CoFiringPenalty {
     public record Result(Tensor term, CoFiring.Summary summary, double lambda2, double threshold) {}
 
     /**
+     * The penalty of a training step. The kernel skips the pairs that cannot be penalised (same
+     * penalty and gradient as the full pass, see {@link CoFiring#activationOverlap}), so the
+     * summary's pair statistics cover only the pairs examined; a logged step asks
+     * {@link #statistics} for all of them.
+     *
      * @param values codes [rows, k] (the graph output of the encoder), slot s of row b naming
      *               latent {@code idx[b·k+s]}; a slot fires when its value is > 0
      * @param wDec   decoder [m, d]
      * @param p      training progress in [0, 1]
      */
     public static Result apply(PenaltyConfig cfg, double p, Tensor values, int[] idx, Tensor wDec) {
-        return apply(cfg, p, values, idx, wDec, true);
-    }
-
-    /**
-     * As above; {@code allPairs} false lets the kernel skip pairs that cannot be penalized, for
-     * steps whose pair statistics are not logged (same penalty and gradient, see
-     * {@link CoFiring#activationOverlap}).
-     */
-    public static Result apply(PenaltyConfig cfg, double p, Tensor values, int[] idx, Tensor wDec, boolean allPairs) {
         if (!cfg.coFiring()) throw new IllegalArgumentException("CoFiringPenalty needs a static or adaptive configuration, got " + PenaltyConfig.name(cfg.kind()));
         int rows = values.dim(0), k = values.dim(1), m = wDec.dim(0), d = wDec.dim(1);
         double lambda2 = cfg.lambda2At(p), threshold = cfg.thresholdAt(p);
@@ -41,8 +37,8 @@ public final class CoFiringPenalty {
         // The gradient is only worth computing when someone will read it.
         float[] grad = lambda2 != 0 && parent.requiresGrad() ? new float[parent.numel()] : null;
         CoFiring.Summary s = decoder
-                ? CoFiring.decoderOverlap(rows, k, m, idx, val, threshold, cfg.normalization(), wDec.data(), d, grad, null, allPairs)
-                : CoFiring.activationOverlap(rows, k, m, idx, val, threshold, cfg.normalization(), grad, null, allPairs);
+                ? CoFiring.decoderOverlap(rows, k, m, idx, val, threshold, cfg.normalization(), wDec.data(), d, grad, null, false)
+                : CoFiring.activationOverlap(rows, k, m, idx, val, threshold, cfg.normalization(), grad, null, false);
         Tensor out = Tensor.scalar((float) (lambda2 * s.penalty()));
         if (grad != null) {
             out = CustomOp.record("coFiringPenalty", out, (g, grads) -> {
@@ -52,5 +48,18 @@ public final class CoFiringPenalty {
             }, parent);
         }
         return new Result(out, s, lambda2, threshold);
+    }
+
+    /**
+     * The co-firing statistics over every pair (co-firing pairs, mean c, P) of the codes a step's
+     * penalty saw, without a gradient: a separate pass, made only on logged steps, so the loss,
+     * gradient and update are the same whether or not a step is logged.
+     */
+    public static CoFiring.Summary statistics(PenaltyConfig cfg, double p, float[] values, int[] idx, int k, Tensor wDec) {
+        int rows = values.length / k, m = wDec.dim(0), d = wDec.dim(1);
+        double threshold = cfg.thresholdAt(p);
+        return cfg.target() == PenaltyConfig.OverlapTarget.DECODER
+                ? CoFiring.decoderOverlap(rows, k, m, idx, values, threshold, cfg.normalization(), wDec.data(), d, null, null)
+                : CoFiring.activationOverlap(rows, k, m, idx, values, threshold, cfg.normalization(), null, null);
     }
 }

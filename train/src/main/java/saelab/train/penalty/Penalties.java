@@ -24,15 +24,14 @@ public final class Penalties {
     /**
      * @param values   the codes [rows, k] in the graph
      * @param idx      their latents
-     * @param allPairs whether the co-firing statistics must cover every pair (logged steps)
      */
-    public static Applied apply(PenaltyConfig cfg, double p, long seed, long step, Tensor values, int[] idx, Tensor wDec, boolean allPairs) {
+    public static Applied apply(PenaltyConfig cfg, double p, long seed, long step, Tensor values, int[] idx, Tensor wDec) {
         if (cfg.kind() == PenaltyConfig.Kind.ORTHOGONAL) {
             OrthogonalPenalty.Result r = OrthogonalPenalty.apply(cfg, p, seed, step, wDec);
             return new Applied(r.term(), null, r);
         }
         if (cfg.active()) {
-            CoFiringPenalty.Result r = CoFiringPenalty.apply(cfg, p, values, idx, wDec, allPairs);
+            CoFiringPenalty.Result r = CoFiringPenalty.apply(cfg, p, values, idx, wDec);
             return new Applied(r.term(), r, null);
         }
         return Applied.NONE;

@@ -1,7 +1,7 @@
 package saelab.train.penalty;
 
 import java.util.Locale;
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 import saelab.train.schedule.Schedule;
 
 /**

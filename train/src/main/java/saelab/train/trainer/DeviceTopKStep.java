@@ -1,7 +1,7 @@
 package saelab.train.trainer;
 
 import saelab.tensor.backend.Backend;
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 import saelab.train.optim.AdamOptimizer;
 import saelab.train.sae.SaeParams;
 

@@ -2,12 +2,13 @@ package saelab.train.trainer;
 
 import saelab.tensor.Tensor;
 import saelab.tensor.backend.Backends;
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 import saelab.train.arch.Loss;
 import saelab.train.arch.Sae;
 import saelab.train.arch.StepContext;
 import saelab.train.optim.AdamOptimizer;
 import saelab.train.optim.LrSchedule;
+import saelab.train.penalty.CoFiringPenalty;
 import saelab.train.penalty.Penalties;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.sae.SaeParams;
@@ -144,15 +145,15 @@ public final class SaeTrainer implements AutoCloseable {
     }
 
     /**
-     * One training step; {@code allPairs} false lets the co-firing penalty skip the pairs it
-     * cannot penalize (same loss, gradient and update; the step's pair statistics then cover
-     * only the pairs examined), for steps nobody logs.
+     * One training step. The co-firing penalty always skips the pairs it cannot penalise;
+     * {@code logged} asks for a separate statistics pass over every pair (co-firing pairs, mean
+     * c) for the step's log line. The loss, gradient and update do not depend on it.
      */
-    public StepStats step(float[] x, int rows, boolean allPairs) {
+    public StepStats step(float[] x, int rows, boolean logged) {
         if (step >= cfg.steps()) throw new IllegalStateException("training already ran all " + cfg.steps() + " steps");
         double p = (double) step / cfg.steps();
-        StepStats s = device != null ? deviceUpdate(x, rows, step, p, lrSchedule.at(step), allPairs)
-                : hostUpdate(x, rows, step, p, lrSchedule.at(step), allPairs);
+        StepStats s = device != null ? deviceUpdate(x, rows, step, p, lrSchedule.at(step), logged)
+                : hostUpdate(x, rows, step, p, lrSchedule.at(step), logged);
         requireFinite(s);
         step++;
         return s;
@@ -181,18 +182,20 @@ public final class SaeTrainer implements AutoCloseable {
      * The update on the host: zero the gradients, the loss (plus the penalty) and backward,
      * firing counters, surgery, clipping, Adam, projection.
      */
-    private StepStats hostUpdate(float[] x, int rows, long step, double p, double lr, boolean allPairs) {
+    private StepStats hostUpdate(float[] x, int rows, long step, double p, double lr, boolean logged) {
         params.zeroGrad();
         Loss l = sae.loss(x, rows, new StepContext(step, p, deadMask(), cfg.seed()));
         Tensor total = l.total();
         Penalties.Applied pen = Penalties.Applied.NONE;
         if (cfg.penalty().active()) {
-            pen = Penalties.apply(cfg.penalty(), p, cfg.seed(), step, l.codeValues(), l.codeIndices(), params.wDec(), allPairs);
+            pen = Penalties.apply(cfg.penalty(), p, cfg.seed(), step, l.codeValues(), l.codeIndices(), params.wDec());
             total = total.add(pen.term());
         }
         total.backward();
         int active = recordFiring(l.fired(), rows);
         CoFiring.Summary cs = pen.coFiring() == null ? null : pen.coFiring().summary();
+        // A logged step's pair statistics over every pair, from the codes and decoder the penalty saw (before the update).
+        if (logged && cs != null) cs = CoFiringPenalty.statistics(cfg.penalty(), p, l.codeValues().data(), l.codeIndices(), l.k(), params.wDec());
         // The orthogonal penalty reports its weight γ as λ2 and Q as the raw penalty; it has no threshold or pairs.
         double weight = pen.coFiring() != null ? pen.coFiring().lambda2() : pen.orthogonal() != null ? pen.orthogonal().weight() : 0;
         double raw = cs != null ? cs.penalty() : pen.orthogonal() != null ? pen.orthogonal().maxCosSquared() : 0;
@@ -213,12 +216,12 @@ public final class SaeTrainer implements AutoCloseable {
      * variance summed in double from its per-row errors, so they may differ from the host's
      * float sums in the last bits; the parameters do not depend on them).
      */
-    private StepStats deviceUpdate(float[] x, int rows, long step, double p, double lr, boolean allPairs) {
+    private StepStats deviceUpdate(float[] x, int rows, long step, double p, double lr, boolean logged) {
         if (rows != cfg.batch()) {
             // A device step is built for the configured batch; another size (a caller's odd batch) runs
             // on the host from the current state, and the device takes the result at the next step.
             syncToHost();
-            StepStats s = hostUpdate(x, rows, step, p, lr, allPairs);
+            StepStats s = hostUpdate(x, rows, step, p, lr, logged);
             hostChanged();
             return s;
         }
@@ -234,7 +237,7 @@ public final class SaeTrainer implements AutoCloseable {
         PenaltyConfig pen = cfg.penalty();
         double lambda2 = pen.lambda2At(p), threshold = pen.thresholdAt(p);
         hostCurrent = false;
-        DeviceTopKStep.Outcome o = device.step(x, rows, new DeviceTopKStep.Inputs(lr, adam.advance(), dead, kAux, lambda2, threshold, allPairs));
+        DeviceTopKStep.Outcome o = device.step(x, rows, new DeviceTopKStep.Inputs(lr, adam.advance(), dead, kAux, lambda2, threshold, logged));
         requireShape(o, rows);
         CoFiring.Summary cs = o.penalty();
         if (pen.active() && cs == null) throw new IllegalStateException("the resident step on " + device.device() + " returned no co-firing summary for a penalised run");

@@ -46,18 +46,13 @@ public final class TopKLoss {
     public record Terms(Tensor total, double recon, double auxk, double penaltyTerm,
                         CoFiringPenalty.Result penalty, OrthogonalPenalty.Result orthogonal, TopKSae.Forward forward, int dead) {}
 
-    /** @param dead latents counted as dead (null: none) */
+    /** @param dead latents counted as dead (null: none); the orthogonal penalty draws the chunks of step 0 */
     public static Terms compute(TopKSae sae, float[] x, int rows, double p, Settings s, boolean[] dead) {
-        return compute(sae, x, rows, p, s, dead, true);
-    }
-
-    /** @param allPairs whether the co-firing statistics must cover every pair (logged steps); the orthogonal penalty draws the chunks of step 0 */
-    public static Terms compute(TopKSae sae, float[] x, int rows, double p, Settings s, boolean[] dead, boolean allPairs) {
-        return compute(sae, x, rows, 0, p, s, dead, allPairs);
+        return compute(sae, x, rows, 0, p, s, dead);
     }
 
     /** @param step the optimiser step: the orthogonal penalty draws its chunks from (s.seed, step) */
-    public static Terms compute(TopKSae sae, float[] x, int rows, long step, double p, Settings s, boolean[] dead, boolean allPairs) {
+    public static Terms compute(TopKSae sae, float[] x, int rows, long step, double p, Settings s, boolean[] dead) {
         int d = sae.config().dIn();
         TopKSae.Forward fw = sae.forward(x, rows);
         Tensor xt = Tensor.wrap(x, 0, rows, d);
@@ -76,7 +71,7 @@ public final class TopKLoss {
         }
 
         Penalties.Applied applied = Penalties.apply(s.penalty(), p, s.seed(), step, fw.values(), fw.selection().indices(),
-                sae.params().wDec(), allPairs);
+                sae.params().wDec());
         CoFiringPenalty.Result pen = applied.coFiring();
         OrthogonalPenalty.Result ort = applied.orthogonal();
         double penaltyTerm = 0;

@@ -61,4 +61,37 @@ class BitIdentityTest {
                 PenaltyConfig.none(), 1.0, 3, 7, "synthetic", "t", "t");
         assertEquals(-7056719925677773978L, run(std), "standard (L1 0.04, warm-up 10)");
     }
+
+    /**
+     * The co-firing kernel always prunes; a logged step adds a separate statistics pass. Two runs,
+     * one logging every step and one none, take the same losses, penalty terms and updates bit for
+     * bit, and the logged one counts at least as many co-firing pairs (more on some step).
+     */
+    @Test
+    void loggingAStepChangesNeitherItsLossNorItsUpdate() {
+        for (PenaltyConfig.OverlapTarget target : PenaltyConfig.OverlapTarget.values()) {
+            PenaltyConfig pen = new PenaltyConfig(PenaltyConfig.Kind.ADAPTIVE, new saelab.train.schedule.Schedule.Quadratic(0.1),
+                    new saelab.train.schedule.Schedule.Linear(0.1, 0), target, saelab.train.penalty.kernels.CoFiring.Normalization.BATCH);
+            TrainConfig cfg = ControlPenaltyTrainingTest.config(pen);
+            SyntheticSource src = new SyntheticSource(SyntheticConfig.small(8));
+            SaeTrainer logged = SaeTrainer.create(cfg), quiet = SaeTrainer.create(cfg);
+            float[] x = new float[cfg.batch() * cfg.dIn()];
+            src.batchAt(-1, x, cfg.batch());
+            logged.initialize(x, cfg.batch());
+            quiet.initialize(x, cfg.batch());
+            boolean moreSomewhere = false;
+            for (int s = 0; s < 12; s++) {
+                src.batchAt(s, x, cfg.batch());
+                StepStats a = logged.step(x, cfg.batch(), true), b = quiet.step(x, cfg.batch(), false);
+                assertEquals(a.loss(), b.loss(), 0.0, target + " step " + s);
+                assertEquals(a.penaltyTerm(), b.penaltyTerm(), 0.0, target + " step " + s);
+                org.junit.jupiter.api.Assertions.assertTrue(a.coFiringPairs() >= b.coFiringPairs(), target + " step " + s);
+                moreSomewhere |= a.coFiringPairs() > b.coFiringPairs();
+            }
+            org.junit.jupiter.api.Assertions.assertTrue(moreSomewhere, target + ": the statistics pass never counted more pairs than the pruned one");
+            for (int i = 0; i < 4; i++) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(logged.params().list().get(i).toArray(), quiet.params().list().get(i).toArray(), target + " parameter " + i);
+            }
+        }
+    }
 }

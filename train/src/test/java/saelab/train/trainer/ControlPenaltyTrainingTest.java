@@ -21,7 +21,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import saelab.tensor.backend.Backends;
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.sae.TopKSae;
 import saelab.train.schedule.Schedule;
@@ -143,12 +143,12 @@ class ControlPenaltyTrainingTest {
         float[] x = new float[64 * 64];
         new SyntheticSource(SyntheticConfig.small(3)).batchAt(0, x, 64);
         TopKLoss.Settings s = new TopKLoss.Settings(cfg.penalty(), TestConfigs.topk(cfg).auxkAlpha(), TestConfigs.topk(cfg).kAux(), cfg.seed());
-        double q5 = TopKLoss.compute(sae, x, 64, 5, 0.1, s, null, true).orthogonal().maxCosSquared();
-        double q6 = TopKLoss.compute(sae, x, 64, 6, 0.1, s, null, true).orthogonal().maxCosSquared();
-        double q5again = TopKLoss.compute(sae, x, 64, 5, 0.1, s, null, true).orthogonal().maxCosSquared();
+        double q5 = TopKLoss.compute(sae, x, 64, 5, 0.1, s, null).orthogonal().maxCosSquared();
+        double q6 = TopKLoss.compute(sae, x, 64, 6, 0.1, s, null).orthogonal().maxCosSquared();
+        double q5again = TopKLoss.compute(sae, x, 64, 5, 0.1, s, null).orthogonal().maxCosSquared();
         assertTrue(q5 != q6, q5 + " at both steps");
         assertEquals(q5, q5again, 0.0);
-        assertNull(TopKLoss.compute(sae, x, 64, 5, 0.1, s, null, true).penalty(), "no co-firing result for the orthogonal kind");
+        assertNull(TopKLoss.compute(sae, x, 64, 5, 0.1, s, null).penalty(), "no co-firing result for the orthogonal kind");
     }
 
     @Test

@@ -6,6 +6,8 @@ import java.util.List;
 import saelab.tensor.backend.Backend;
 import saelab.train.optim.AdamOptimizer;
 import saelab.train.penalty.PenaltyConfig;
+import saelab.train.penalty.kernels.CoFiring;
+import saelab.train.penalty.CoFiringPenalty;
 import saelab.train.sae.DecoderNorms;
 import saelab.train.sae.SaeParams;
 import saelab.train.sae.SparseEncoder;
@@ -71,7 +73,10 @@ public class HostDeviceTopKStep implements DeviceTopKStep {
                         cfg.penalty().target(), cfg.penalty().normalization())
                 : PenaltyConfig.none();
         TopKLoss.Settings s = new TopKLoss.Settings(pen, TestConfigs.topk(cfg).auxkAlpha(), Math.max(1, in.kAux()));
-        TopKLoss.Terms t = TopKLoss.compute(sae, x, rows, 0, s, in.kAux() > 0 ? in.dead() : null, in.allPairs());
+        TopKLoss.Terms t = TopKLoss.compute(sae, x, rows, 0, s, in.kAux() > 0 ? in.dead() : null);
+        // A logged step asks for the statistics over every pair, from the codes and decoder before the update.
+        CoFiring.Summary summary = t.penalty() == null ? null : !in.allPairs() ? t.penalty().summary()
+                : CoFiringPenalty.statistics(pen, 0, t.forward().values().toArray(), t.forward().selection().indices(), TestConfigs.topk(cfg).k(), mine.wDec());
         t.total().backward();
         DecoderNorms.removeParallelComponent(mine.wDec().data(), mine.wDec().gradData(), m, d);
         double norm = AdamOptimizer.clipGradNorm(mine.list(), cfg.gradClip() > 0 ? cfg.gradClip() : Double.POSITIVE_INFINITY);
@@ -93,7 +98,7 @@ public class HostDeviceTopKStep implements DeviceTopKStep {
         }
         // TopKLoss adds no term when the residual has no variance; then AuxK reads 0.
         boolean auxActive = in.kAux() > 0 && t.auxk() != 0;
-        return new Outcome(rowError, t.auxk(), auxActive, norm, kept, fired, t.penalty() == null ? null : t.penalty().summary());
+        return new Outcome(rowError, t.auxk(), auxActive, norm, kept, fired, summary);
     }
 
     @Override public void download(SaeParams params, AdamOptimizer host) {

@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.IntStream;
 import org.quicktheories.core.Gen;
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.sae.SaeParams;
 import saelab.train.schedule.Schedule;

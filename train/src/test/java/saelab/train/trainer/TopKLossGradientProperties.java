@@ -24,8 +24,9 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
 import org.quicktheories.generators.Generate;
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 import saelab.tensor.kernels.Parallel;
+import saelab.train.penalty.CoFiringPenalty;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.sae.SaeParams;
 import saelab.train.sae.TopKSae;
@@ -137,8 +138,8 @@ class TopKLossGradientProperties {
      * and some pair's weight is interior. Its value must match the twin's within 2× the bound
      * {@link TopKLossTwin#penaltyErrorBound} derives.
      */
-    static PenaltyRun checkPenaltyGradient(PenaltyCase pc, boolean allPairs) {
-        return checkPenaltyGradient(pc, penaltyRun(pc, allPairs), null);
+    static PenaltyRun checkPenaltyGradient(PenaltyCase pc) {
+        return checkPenaltyGradient(pc, penaltyRun(pc), null);
     }
 
     /** As above on a run already made, with finite differences only for the entries of the given latents (null: all). */
@@ -169,12 +170,12 @@ class TopKLossGradientProperties {
     }
 
     /** Autograd's side: the penalty term of the case, backpropagated alone into a fresh copy of its parameters. */
-    static PenaltyRun penaltyRun(PenaltyCase pc, boolean allPairs) {
+    static PenaltyRun penaltyRun(PenaltyCase pc) {
         Case c = pc.c();
         PenaltyConfig pen = adaptive(pc.lambda2Max(), pc.baseThreshold(), pc.decoder(), pc.minNorm());
         SaeParams ps = c.params().copy();
         TopKSae sae = new TopKSae(new TopKSae.Config(c.d(), c.m(), c.k()), ps);
-        TopKLoss.Terms t = TopKLoss.compute(sae, c.x(), c.rows(), pc.p(), new TopKLoss.Settings(pen, 0, 1), null, allPairs);
+        TopKLoss.Terms t = TopKLoss.compute(sae, c.x(), c.rows(), pc.p(), new TopKLoss.Settings(pen, 0, 1), null);
         t.penalty().term().backward();
         return new PenaltyRun(t.penaltyTerm(), t.penalty().summary(), ps);
     }
@@ -195,7 +196,7 @@ class TopKLossGradientProperties {
     void thePenaltysGradientWithInteriorWeightsMatchesFiniteDifferences() {
         Gen<Case> cases = shapes(18, 2, 16, 2, 6, 2, 12).zip(longs().all(), (s, seed) -> makeCase(seed, s, false));
         qt(4404, 100).withGenerateAttempts(50).forAll(penaltyCases(cases, booleans().all(), 1e-3))
-                .checkAssert(pc -> checkPenaltyGradient(pc, true));
+                .checkAssert(pc -> checkPenaltyGradient(pc));
     }
 
     /**
@@ -219,11 +220,11 @@ class TopKLossGradientProperties {
             qt(4405, 8).withGenerateAttempts(50).forAll(penaltyCases(cases, booleans().all(), 1e-4), extra).checkAssert((pc, more) -> {
                 Case c = pc.c();
                 Parallel.setParallelism(1);
-                PenaltyRun one = penaltyRun(pc, true);
+                PenaltyRun one = penaltyRun(pc);
                 Parallel.setParallelism(Math.max(2, saved));
                 assertTrue((long) c.rows() * c.k() * c.k() > 1 << 16 && c.m() > 64 && Parallel.parallelism() >= 2,
                         "the case does not reach the kernel's multithreaded path");
-                PenaltyRun many = penaltyRun(pc, true);
+                PenaltyRun many = penaltyRun(pc);
                 assertEquals(one.term(), many.term(), 0.0, "the penalty depends on the number of threads");
                 for (int i = 0; i < 4; i++) {
                     assertArrayEquals(one.grad(i), many.grad(i), "the gradient of " + SaeParams.NAMES.get(i) + " depends on the number of threads");
@@ -238,15 +239,17 @@ class TopKLossGradientProperties {
     }
 
     /**
-     * allPairs = false (an unlogged step) lets the kernel skip latents that fire in at most t·B
-     * rows under batch normalisation: the penalty and its gradient must not change by a bit, and
-     * still match finite differences. The case must have skipped something: the pruned pass
-     * counts fewer co-firing pairs than the full one. d 1 to 12, m 6 to 40, k 2 to min(m, 6), 4 to
-     * 40 rows; the target pair is the most co-firing one (pick near 1), so rarer latents fall
-     * below the threshold.
+     * The penalty's kernel always skips latents that fire in at most t·B rows under batch
+     * normalisation (pairs it cannot penalise); its gradient must still match finite differences,
+     * and its penalty must equal the separate statistics pass over every pair that logged steps
+     * make ({@link CoFiringPenalty#statistics}). The case must have skipped something: the
+     * penalty's pass counts fewer co-firing pairs than the statistics. (That the skipping leaves
+     * the gradient bit-identical to the full pass is the kernel's property, in CoFiringProperties.)
+     * d 1 to 12, m 6 to 40, k 2 to min(m, 6), 4 to 40 rows; the target pair is the most co-firing
+     * one (pick near 1), so rarer latents fall below the threshold.
      */
     @Test
-    void thePenaltysGradientOnThePrunedPathMatchesFiniteDifferencesAndTheFullPass() {
+    void thePenaltysGradientOnThePrunedPathMatchesFiniteDifferencesAndTheStatisticsPass() {
         Gen<Case> cases = shapes(12, 6, 40, 2, 6, 4, 40).zip(longs().all(), (s, seed) -> makeCase(seed, s, false));
         Gen<double[]> knobs = doubles().between(0.01, 0.99).zip(doubles().between(0.05, 1), doubles().between(0.75, 0.9999), doubles().between(0.1, 0.9),
                 (p, lm, pick, u) -> new double[] {p, lm, pick, u});
@@ -254,11 +257,15 @@ class TopKLossGradientProperties {
                 .assuming(pc -> pc != null && awayFromTies(pc.c(), twin(pc.c(), pc.p(), 0, 0, pc.decoder(), false, 0), 1e-3, pc.decoder())
                         && prunable(pc));
         qt(4406, 60).withGenerateAttempts(50).forAll(gen).checkAssert(pc -> {
-            PenaltyRun pruned = checkPenaltyGradient(pc, false), full = penaltyRun(pc, true);
-            assertEquals(full.term(), pruned.term(), 0.0, "the pruned pass changed the penalty");
-            for (int i = 0; i < 4; i++) assertArrayEquals(full.grad(i), pruned.grad(i), "the pruned pass changed the gradient of " + SaeParams.NAMES.get(i));
-            assertTrue(!pruned.summary().allPairs() && pruned.summary().coFiringPairs() < full.summary().coFiringPairs(),
-                    "the pruned pass skipped nothing: " + pruned.summary() + " vs " + full.summary());
+            PenaltyRun pruned = checkPenaltyGradient(pc);
+            Case c = pc.c();
+            TopKSae sae = new TopKSae(new TopKSae.Config(c.d(), c.m(), c.k()), c.params().copy());
+            TopKSae.Forward fw = sae.forward(c.x(), c.rows());
+            CoFiring.Summary full = CoFiringPenalty.statistics(adaptive(pc.lambda2Max(), pc.baseThreshold(), pc.decoder(), pc.minNorm()), pc.p(),
+                    fw.values().toArray(), fw.selection().indices(), c.k(), sae.params().wDec());
+            assertEquals(full.penalty(), pruned.summary().penalty(), 0.0, "the pruned pass changed the penalty");
+            assertTrue(!pruned.summary().allPairs() && full.allPairs() && pruned.summary().coFiringPairs() < full.coFiringPairs(),
+                    "the pruned pass skipped nothing: " + pruned.summary() + " vs " + full);
         });
     }
 

@@ -13,7 +13,7 @@ import static saelab.train.trainer.TopKLossCases.shapes;
 
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
-import saelab.tensor.kernels.CoFiring;
+import saelab.train.penalty.kernels.CoFiring;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.sae.SaeParams;
 import saelab.train.sae.TopKSae;

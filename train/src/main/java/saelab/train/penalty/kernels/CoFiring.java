@@ -1,8 +1,9 @@
-package saelab.tensor.kernels;
+package saelab.train.penalty.kernels;
 
 import java.util.Arrays;
-import saelab.tensor.backend.Backend;
 import saelab.tensor.backend.Backends;
+import saelab.tensor.kernels.Parallel;
+import saelab.tensor.kernels.VectorOps;
 
 /**
  * Co-firing statistics of sparse codes and the competition-weighted overlap penalty built on
@@ -79,10 +80,10 @@ public final class CoFiring {
     public static Summary activationOverlap(int rows, int k, int m, int[] idx, float[] val,
                                             double threshold, Normalization norm,
                                             float[] gradVal, long[] nHistogram, boolean allPairs) {
-        Backend backend = Backends.current();
-        return backend.isCpu()
+        CoFiringBackend device = CoFiringBackend.of(Backends.current());
+        return device == null
                 ? activationOverlapOnCpu(rows, k, m, idx, val, threshold, norm, gradVal, nHistogram, allPairs)
-                : backend.activationOverlap(rows, k, m, idx, val, threshold, norm, gradVal, nHistogram, allPairs);
+                : device.activationOverlap(rows, k, m, idx, val, threshold, norm, gradVal, nHistogram, allPairs);
     }
 
     /** The CPU implementation, whatever backend is selected. */
@@ -107,10 +108,10 @@ public final class CoFiring {
     public static Summary decoderOverlap(int rows, int k, int m, int[] idx, float[] val,
                                          double threshold, Normalization norm,
                                          float[] w, int d, float[] gradW, long[] nHistogram, boolean allPairs) {
-        Backend backend = Backends.current();
-        return backend.isCpu()
+        CoFiringBackend device = CoFiringBackend.of(Backends.current());
+        return device == null
                 ? decoderOverlapOnCpu(rows, k, m, idx, val, threshold, norm, w, d, gradW, nHistogram, allPairs)
-                : backend.decoderOverlap(rows, k, m, idx, val, threshold, norm, w, d, gradW, nHistogram, allPairs);
+                : device.decoderOverlap(rows, k, m, idx, val, threshold, norm, w, d, gradW, nHistogram, allPairs);
     }
 
     /** The CPU implementation, whatever backend is selected. */

@@ -1,4 +1,4 @@
-package saelab.tensor.kernels;
+package saelab.train.penalty.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,7 +10,8 @@ import static org.quicktheories.generators.SourceDSL.longs;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import saelab.tensor.kernels.CoFiring.Normalization;
+import saelab.tensor.kernels.Parallel;
+import saelab.train.penalty.kernels.CoFiring.Normalization;
 
 /**
  * The co-firing penalty with n_ij normalised as a Jaccard index, count_ij / (count_i + count_j −

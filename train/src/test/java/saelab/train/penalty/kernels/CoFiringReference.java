@@ -1,7 +1,7 @@
-package saelab.tensor.kernels;
+package saelab.train.penalty.kernels;
 
 import java.util.Random;
-import saelab.tensor.kernels.CoFiring.Normalization;
+import saelab.train.penalty.kernels.CoFiring.Normalization;
 
 /**
  * The co-firing penalty written plainly in float64 over dense matrices (m×m counts, explicit

@@ -1,12 +1,12 @@
-package saelab.tensor.kernels;
+package saelab.train.penalty.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static saelab.tensor.kernels.CoFiringReference.U32;
-import static saelab.tensor.kernels.CoFiringReference.U64;
-import static saelab.tensor.kernels.CoFiringReference.gamma32;
-import static saelab.tensor.kernels.CoFiringReference.gamma64;
+import static saelab.train.penalty.kernels.CoFiringReference.U32;
+import static saelab.train.penalty.kernels.CoFiringReference.U64;
+import static saelab.train.penalty.kernels.CoFiringReference.gamma32;
+import static saelab.train.penalty.kernels.CoFiringReference.gamma64;
 
 import java.util.List;
 import java.util.Random;
@@ -14,9 +14,9 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
 import org.quicktheories.generators.Generate;
-import saelab.tensor.Props;
-import saelab.tensor.kernels.CoFiring.Normalization;
-import saelab.tensor.kernels.CoFiringReference.Codes;
+import saelab.tensor.kernels.Parallel;
+import saelab.train.penalty.kernels.CoFiring.Normalization;
+import saelab.train.penalty.kernels.CoFiringReference.Codes;
 
 /**
  * The sparse O(B·k²) co-firing penalty equals the dense float64 reference of
@@ -64,13 +64,13 @@ class CoFiringProperties {
 
     /** Small passes: B 1..maxRows, m 2..30, k minK..min(8, m), d 1..40, one thread. */
     static Gen<Setup> small(int maxRows, int minK, Gen<Threshold> thresholds) {
-        Gen<Integer> rows = Props.ints(1, maxRows), ms = Props.ints(2, 30), ds = Props.ints(1, 40), qs = Props.ints(0, 1000);
-        Gen<Normalization> norms = Props.oneOf(Normalization.class);
-        Gen<Boolean> flags = Props.bools();
-        Gen<Long> seeds = Props.seeds();
+        Gen<Integer> rows = KernelProps.ints(1, maxRows), ms = KernelProps.ints(2, 30), ds = KernelProps.ints(1, 40), qs = KernelProps.ints(0, 1000);
+        Gen<Normalization> norms = KernelProps.oneOf(Normalization.class);
+        Gen<Boolean> flags = KernelProps.bools();
+        Gen<Long> seeds = KernelProps.seeds();
         return in -> {
             int b = rows.generate(in), m = ms.generate(in);
-            return new Setup(b, m, Props.ints(minK, Math.min(8, m)).generate(in), ds.generate(in), norms.generate(in),
+            return new Setup(b, m, KernelProps.ints(minK, Math.min(8, m)).generate(in), ds.generate(in), norms.generate(in),
                     thresholds.generate(in), qs.generate(in), flags.generate(in), flags.generate(in), 1, seeds.generate(in));
         };
     }
@@ -80,11 +80,11 @@ class CoFiringProperties {
      * three chunks), d 1..16, on 2..4 threads.
      */
     static Gen<Setup> large(Gen<Threshold> thresholds) {
-        Gen<Integer> ks = Props.ints(28, 40), extraRows = Props.ints(0, 24), ms = Props.ints(65, 160);
-        Gen<Integer> ds = Props.ints(1, 16), qs = Props.ints(0, 1000), threadCounts = Props.ints(2, 4);
-        Gen<Normalization> norms = Props.oneOf(Normalization.class);
-        Gen<Boolean> flags = Props.bools();
-        Gen<Long> seeds = Props.seeds();
+        Gen<Integer> ks = KernelProps.ints(28, 40), extraRows = KernelProps.ints(0, 24), ms = KernelProps.ints(65, 160);
+        Gen<Integer> ds = KernelProps.ints(1, 16), qs = KernelProps.ints(0, 1000), threadCounts = KernelProps.ints(2, 4);
+        Gen<Normalization> norms = KernelProps.oneOf(Normalization.class);
+        Gen<Boolean> flags = KernelProps.bools();
+        Gen<Long> seeds = KernelProps.seeds();
         return in -> {
             int k = ks.generate(in);
             int rows = (1 << 16) / (k * k) + 1 + extraRows.generate(in);
@@ -102,12 +102,12 @@ class CoFiringProperties {
 
     @Test
     void activationPenaltyAndGradientMatchDenseReference() {
-        Props.qt(7301, 200).forAll(small(12, 2, penalizing())).checkAssert(CoFiringProperties::activation);
+        KernelProps.qt(7301, 200).forAll(small(12, 2, penalizing())).checkAssert(CoFiringProperties::activation);
     }
 
     @Test
     void activationPenaltyAndGradientMatchDenseReferenceOnManyThreads() {
-        Props.qt(7306, 8).forAll(large(penalizing())).checkAssert(CoFiringProperties::activation);
+        KernelProps.qt(7306, 8).forAll(large(penalizing())).checkAssert(CoFiringProperties::activation);
     }
 
     private static void activation(Setup s) {
@@ -167,12 +167,12 @@ class CoFiringProperties {
 
     @Test
     void decoderPenaltyAndGradientMatchDenseReference() {
-        Props.qt(7302, 150).forAll(small(10, 2, penalizing())).checkAssert(CoFiringProperties::decoder);
+        KernelProps.qt(7302, 150).forAll(small(10, 2, penalizing())).checkAssert(CoFiringProperties::decoder);
     }
 
     @Test
     void decoderPenaltyAndGradientMatchDenseReferenceOnManyThreads() {
-        Props.qt(7307, 8).forAll(large(penalizing())).checkAssert(CoFiringProperties::decoder);
+        KernelProps.qt(7307, 8).forAll(large(penalizing())).checkAssert(CoFiringProperties::decoder);
     }
 
     private static void decoder(Setup s) {
@@ -259,7 +259,7 @@ class CoFiringProperties {
     void nothingIsPenalizedWhenNoPairCoFiresAboveTheThreshold() {
         // t in [n_max, 1] (t = 1 included: n_ij ≤ 1 under both normalisations) leaves every c_ij at 0;
         // k from 1 (no pairs at all).
-        Props.qt(7303, 100).forAll(small(12, 1, Generate.constant(Threshold.ABOVE)))
+        KernelProps.qt(7303, 100).forAll(small(12, 1, Generate.constant(Threshold.ABOVE)))
                 .checkAssert(s -> {
                     int rows = s.rows(), k = s.k(), m = s.m(), d = s.d();
                     Codes codes = Codes.random(s.seed(), rows, k, m, s.skewed(), true);
@@ -285,7 +285,7 @@ class CoFiringProperties {
 
     @Test
     void relabellingLatentsLeavesThePenaltyUnchanged() {
-        Props.qt(7304, 100).forAll(small(12, 1, Props.oneOf(Threshold.class))).checkAssert(s -> {
+        KernelProps.qt(7304, 100).forAll(small(12, 1, KernelProps.oneOf(Threshold.class))).checkAssert(s -> {
             int rows = s.rows(), k = s.k(), m = s.m();
             Codes codes = Codes.random(s.seed(), rows, k, m, s.skewed(), true);
             double t = s.threshold().of(CoFiringReference.largestN(codes.dense(), m, s.norm()), s.q());
@@ -313,9 +313,9 @@ class CoFiringProperties {
 
     @Test
     void skippingPairsThatCannotBePenalizedChangesNothingButTheStatistics() {
-        Gen<Setup> setups = small(40, 1, Props.oneOf(Threshold.class)).mix(large(Props.oneOf(Threshold.class)), 10);
+        Gen<Setup> setups = small(40, 1, KernelProps.oneOf(Threshold.class)).mix(large(KernelProps.oneOf(Threshold.class)), 10);
         int[] skippedSomething = {0};
-        Props.qt(7305, 150).forAll(setups, Props.bools()).checkAssert((s, decoder) -> {
+        KernelProps.qt(7305, 150).forAll(setups, KernelProps.bools()).checkAssert((s, decoder) -> {
             int rows = s.rows(), k = s.k(), m = s.m(), d = s.d();
             Normalization norm = s.norm();
             Codes codes = Codes.random(s.seed(), rows, k, m, s.skewed(), true);

@@ -1,0 +1,96 @@
+package saelab.train.presets;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import saelab.train.penalty.kernels.CoFiring;
+import saelab.train.arch.SaeArchitecture;
+import saelab.train.arch.StandardArchitecture;
+import saelab.train.arch.TopKArchitecture;
+import saelab.train.penalty.PenaltyConfig;
+import saelab.train.schedule.Schedule;
+
+/**
+ * The one home of saelab's named configurations: the seed experiment's (method.md), its planned
+ * variations, the n_ij normalisations and the literature's control. {@code saelab train --preset}
+ * and the experiment's variants refer to them by name.
+ *
+ * <p>Learning rates are the baselines' at m = 16384 (TopK 2e-4, ReLU 3e-4), scaled by √(16384/m)
+ * for smaller dictionaries. Synthetic data is another scale altogether, so there the lr is
+ * multiplied by {@link #SYNTHETIC_LR_FACTOR} (TopK 3e-3): measured on synthetic:small, 1500 steps ×
+ * 512 rows, TopK m 1024 k 8 recovered mean max |cos| 0.70 at the scaled 8e-4 and 0.92 at 3e-3.
+ * The co-firing penalty acts on the activation overlap with n_ij normalised by the batch unless
+ * the preset says otherwise.
+ */
+public final class Presets {
+    private Presets() {}
+
+    /** The lr on synthetic data is the preset's at m = 16384 times this. */
+    public static final double SYNTHETIC_LR_FACTOR = 15;
+
+    /** TopK's and ReLU's baseline learning rates at m = 16384. */
+    static final double TOPK_LR = 2e-4, RELU_LR = 3e-4;
+
+    /**
+     * Weight and chunks of the OrtSAE-style control. saelab's reconstruction loss sums the squared
+     * error over d (≈ 4.7 per row on bench), not a per-element mean, so a weight from the paper would
+     * not carry over; 2.5 gives the control about the share of the loss the adaptive penalty takes
+     * (measured: 0.25 gave 0.8%, below the 1% "mechanism active" bar on most steps).
+     */
+    public static final String ORTHOGONAL_WEIGHT = "2.5";
+    public static final int ORTHOGONAL_CHUNKS = 4;
+
+    private static final List<Preset> ALL = List.of(
+            topk("topk", "TopK baseline, no penalty", PenaltyConfig.none()),
+            new Preset("standard", "ReLU + L1 0.04 (warm-up), no penalty", StandardArchitecture.INSTANCE, Map.of("l1_coefficient", "0.04"),
+                    PenaltyConfig.none(), RELU_LR),
+            topk("static", "static co-firing penalty: λ2 0.1, threshold 0.1 throughout", coFiring(PenaltyConfig.Kind.STATIC, "0.1", "0.1")),
+            topk("adaptive", "the seed's adaptive penalty: λ2 quadratic(0.1), threshold linear(0.1)",
+                    coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "linear(0.1)")),
+            topk("adaptive-strong", "seed run 2: λ2 quadratic(0.2), threshold linear(0.05)",
+                    coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.2)", "linear(0.05)")),
+            // The seed's "faster decay" run set decay_rate 0.3, which its run-1 code never read
+            // (threshold = base·(1 − p)); only its run 4 formula, base·(1 − p)^decay_rate, uses it.
+            topk("adaptive-decay0.3", "seed run 3 ('faster decay', decay_rate 0.3) read through run 4's threshold: λ2 quadratic(0.1), threshold power(0.1, 0.3)",
+                    coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "power(0.1, 0.3)")),
+            topk("adaptive-decay0.1", "seed run 4 (non-linear threshold, decay_rate 0.1): λ2 quadratic(0.1), threshold power(0.1, 0.1)",
+                    coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "power(0.1, 0.1)")),
+            topk("adaptive-fast", "variation, faster decay: λ2 power(0.1, 4), threshold power(0.1, 2)",
+                    coFiring(PenaltyConfig.Kind.ADAPTIVE, "power(0.1, 4)", "power(0.1, 2)")),
+            topk("adaptive-power", "variation, non-linear threshold: λ2 quadratic(0.1), threshold power(0.1, 0.1)",
+                    coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "power(0.1, 0.1)")),
+            topk("adaptive-tuned", "seed run 5 (0.15, 0.08, 0.2): λ2 quadratic(0.15), threshold power(0.08, 0.2)",
+                    coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.15)", "power(0.08, 0.2)")),
+            topk("adaptive-min", "adaptive with n_ij = count_ij / min(count_i, count_j): λ2 quadratic(0.1), threshold linear(0.1)",
+                    coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "linear(0.1)").withNormalization(CoFiring.Normalization.MIN_COUNT)),
+            topk("adaptive-jaccard", "adaptive with n_ij the Jaccard index of the two latents' rows: λ2 quadratic(0.1), threshold linear(0.1)",
+                    coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "linear(0.1)").withNormalization(CoFiring.Normalization.JACCARD)),
+            topk("orthogonal", "control, orthogonality without the seed's gating (OrtSAE-style): weight " + ORTHOGONAL_WEIGHT + " × mean largest cos² "
+                    + "between decoder rows within " + ORTHOGONAL_CHUNKS + " random chunks",
+                    PenaltyConfig.orthogonal(Schedule.parse(ORTHOGONAL_WEIGHT), ORTHOGONAL_CHUNKS)));
+
+    /** Every preset, in help order. */
+    public static List<Preset> all() { return ALL; }
+
+    /** The preset of this name (case and surrounding blanks ignored); one line listing the known names otherwise. */
+    public static Preset byName(String name) {
+        String t = name.strip().toLowerCase(Locale.ROOT);
+        return ALL.stream().filter(p -> p.id().equals(t)).findFirst().orElseThrow(() -> new IllegalArgumentException("unknown preset '" + name
+                + "'; known: " + ALL.stream().map(Preset::id).collect(Collectors.joining(", "))));
+    }
+
+    /** One line per preset, for --help. */
+    public static String help() {
+        return ALL.stream().map(p -> String.format(Locale.ROOT, "  %-18s %s", p.id(), p.description())).collect(Collectors.joining("\n"));
+    }
+
+    private static Preset topk(String id, String description, PenaltyConfig penalty) {
+        SaeArchitecture topk = TopKArchitecture.INSTANCE;
+        return new Preset(id, description, topk, Map.of(), penalty, TOPK_LR);
+    }
+
+    private static PenaltyConfig coFiring(PenaltyConfig.Kind kind, String lambda2, String threshold) {
+        return new PenaltyConfig(kind, Schedule.parse(lambda2), Schedule.parse(threshold), PenaltyConfig.OverlapTarget.ACTIVATION, CoFiring.Normalization.BATCH);
+    }
+}
