@@ -54,25 +54,34 @@ class BatchTopKSaeProperties {
     }
 
     /**
-     * d 1 to 16, m 1 to 40, k 1 to min(m, 6), 1 to 20 rows: the codes equal the twin's on the
-     * same float32 pre-activations, bit for bit (ties go to the lower (row, latent) in both). At
-     * least a third of the cases must have a row keeping other than k codes (the batch rule,
-     * not TopK's).
+     * d 1 to 16, m 1 to 40, k 1 to min(m, 6), 1 to 20 rows, from 1 to m candidates per row: the
+     * codes equal the twin's on the same float32 pre-activations, bit for bit (ties go to the lower
+     * (row, latent) in both), and the default candidates give the same. Pre-activations are
+     * rounded to multiples of 1/8 in half the cases, so ties at the cut occur. At least a third of
+     * the cases must have a row keeping other than k codes (the batch rule, not TopK's), and at
+     * least 100 a row keeping more than its first candidates (the widening path).
      */
     @Test
     void theBatchSelectionKeepsTheBatchsLargestReluValues() {
-        AtomicInteger uneven = new AtomicInteger(), cases = new AtomicInteger();
-        qt(1301, 300).forAll(shapes(16, 1, 40, 6, 1, 20), longs().all()).checkAssert((sh, seed) -> {
+        AtomicInteger uneven = new AtomicInteger(), widened = new AtomicInteger(), cases = new AtomicInteger();
+        qt(1301, 400).forAll(shapes(16, 1, 40, 6, 1, 20), longs().all(), doubles().between(0, 1), booleans().all())
+                .checkAssert((sh, seed, cFraction, coarse) -> {
             Case c = makeCase(seed, sh, false);
             SparseEncoder.PreActivations pa = SparseEncoder.preActivations(c.x(), c.rows(), c.params());
+            if (coarse) for (int i = 0; i < pa.pre().length; i++) pa.pre()[i] = Math.round(pa.pre()[i] * 8) / 8f;
+            int c0 = 1 + (int) (cFraction * (c.m() - 1));
             BatchTopKTwin twin = new BatchTopKTwin(c.d(), c.m(), c.k(), c.rows(), f64(c.x()), new int[] {c.m()}, new double[] {1}, null, 0, 0);
             double[] expected = twin.codes(f64(pa.pre()));
-            double[] got = dense(BatchTopK.select(pa, c.k()), c.m());
-            assertArrayEquals(expected, got, 0.0, "batch codes");
+            SparseEncoder.Selection sel = BatchTopK.select(pa, c.k(), c0);
+            double[] got = dense(sel, c.m());
+            assertArrayEquals(expected, got, 0.0, "batch codes from " + c0 + " candidates per row");
+            assertArrayEquals(expected, dense(BatchTopK.select(pa, c.k()), c.m()), 0.0, "batch codes from the default candidates");
             cases.incrementAndGet();
             if (someRowKeepsOtherThanK(got, c.rows(), c.m(), c.k())) uneven.incrementAndGet();
+            if (sel.k() > c0) widened.incrementAndGet();
         });
         assertTrue(uneven.get() * 3 >= cases.get(), "only " + uneven + " of " + cases + " cases kept other than k codes in some row");
+        assertTrue(widened.get() >= 100, "only " + widened + " cases kept more codes in a row than its first candidates");
     }
 
     /** Inference: for θ from −1 (no estimate) to 1, the codes are exactly the entries with ReLU(pre) &gt; θ. */
