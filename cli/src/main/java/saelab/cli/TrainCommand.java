@@ -366,6 +366,10 @@ public final class TrainCommand implements Callable<Integer> {
         m.put("auxk-alpha", own.has("auxk_alpha") ? (Object) own.get("auxk_alpha").asDouble() : auxkAlpha);
         m.put("dead-tokens", c.deadTokens());
         m.put("k-aux", own.has("k_aux") ? (Object) own.get("k_aux").asInt() : kAux);
+        m.put("threshold-beta", own.has("threshold_beta") ? (Object) own.get("threshold_beta").asDouble() : thresholdBeta);
+        m.put("threshold-start-step", own.has("threshold_start_step") ? (Object) own.get("threshold_start_step").asLong() : thresholdStartStep);
+        m.put("group-fractions", own.has("group_fractions") ? own.get("group_fractions").asText() : groupFractions);
+        m.put("group-weights", own.has("group_weights") ? own.get("group_weights").asText() : groupWeights);
         m.put("grad-clip", c.gradClip());
         m.put("log-every", c.logEvery());
         m.put("checkpoint-every", c.checkpointEvery());

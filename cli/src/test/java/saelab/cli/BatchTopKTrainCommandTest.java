@@ -56,6 +56,19 @@ class BatchTopKTrainCommandTest {
     }
 
     @Test
+    void theirOptionsRoundTripThroughPrintConfig(@TempDir Path dir) throws Exception {
+        String out = dir.resolve("out").toString();
+        String[] flags = {"--sae", "matryoshka", "--m", "128", "--k", "4", "--group-fractions", "0.25,0.75", "--group-weights", "2,1",
+                "--threshold-start-step", "7", "--out", out};
+        new TrainConfigFileTest().roundTrip(dir, flags);
+        JsonNode printed = new ObjectMapper().readTree(TrainConfigFileTest.printConfig(flags));
+        assertEquals("0.25,0.75", printed.get("group-fractions").asText());
+        assertEquals(7, printed.get("threshold-start-step").asLong());
+        assertEquals(0.999, printed.get("threshold-beta").asDouble(), 0.0, "the architecture's default, resolved");
+        new TrainConfigFileTest().roundTrip(dir, "--sae", "batchtopk", "--m", "128", "--k", "4", "--threshold-beta", "0.9", "--out", out);
+    }
+
+    @Test
     void aBadGroupOptionIsOneLineNamingTheOption(@TempDir Path dir) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream old = System.err;
