@@ -122,6 +122,14 @@ public final class TrainCommand implements Callable<Integer> {
     Long deadTokens;
     @Option(names = "--k-aux", paramLabel = "N", description = "Latents the auxiliary loss keeps per row (default d/2).")
     Integer kAux;
+    @Option(names = "--threshold-beta", paramLabel = "BETA", description = "BatchTopK/Matryoshka: EMA factor of the inference threshold estimate (default 0.999).")
+    Double thresholdBeta;
+    @Option(names = "--threshold-start-step", paramLabel = "STEP", description = "BatchTopK/Matryoshka: the threshold is estimated after this step (default 1000; −1: from the first).")
+    Long thresholdStartStep;
+    @Option(names = "--group-fractions", paramLabel = "F,F,...", description = "Matryoshka: the nested groups' shares of m, summing to 1 (default 1/32,1/16,1/8,1/4,rest).")
+    String groupFractions;
+    @Option(names = "--group-weights", paramLabel = "W,W,...|equal", description = "Matryoshka: each prefix loss's weight (default equal: 1/G each).")
+    String groupWeights;
     @Option(names = "--grad-clip", description = "Global gradient-norm clip, ≤ 0 for none (default ${DEFAULT-VALUE}).")
     double gradClip = 1.0;
     @Option(names = "--log-every", paramLabel = "STEPS", description = "JSONL log interval (default ${DEFAULT-VALUE}).")
@@ -215,7 +223,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** The option that sets each architecture setting (by cfg.json key). */
     private static final Map<String, String> SETTING_OPTIONS = Map.of("k", "--k", "auxk_alpha", "--auxk-alpha", "k_aux", "--k-aux",
-            "l1_coefficient", "--l1", "l1_warmup_steps", "--l1-warmup");
+            "l1_coefficient", "--l1", "l1_warmup_steps", "--l1-warmup", "threshold_beta", "--threshold-beta",
+            "threshold_start_step", "--threshold-start-step", "group_fractions", "--group-fractions", "group_weights", "--group-weights");
 
     /** The config for the source {@code src}, already open as {@code probe} (only its dim and names are read). */
     private TrainConfig config(String src, ActivationSource probe) {
@@ -263,6 +272,11 @@ public final class TrainCommand implements Callable<Integer> {
         Map<String, String> offered = new LinkedHashMap<>(Map.of("k", Integer.toString(kk), "auxk_alpha", Double.toString(auxkAlpha),
                 "k_aux", Integer.toString(kAux != null ? kAux : Math.max(1, d / 2)), "l1_coefficient", Double.toString(l1c),
                 "l1_warmup_steps", Long.toString(l1w)));
+        // Offered only when given: otherwise the architecture's own default holds.
+        if (thresholdBeta != null) offered.put("threshold_beta", Double.toString(thresholdBeta));
+        if (thresholdStartStep != null) offered.put("threshold_start_step", Long.toString(thresholdStartStep));
+        if (groupFractions != null) offered.put("group_fractions", groupFractions);
+        if (groupWeights != null) offered.put("group_weights", groupWeights);
         offered.putAll(ownSettings(architecture));
         SaeSettings settings;
         try {
@@ -359,6 +373,10 @@ public final class TrainCommand implements Callable<Integer> {
         m.put("auxk-alpha", own.has("auxk_alpha") ? (Object) own.get("auxk_alpha").asDouble() : auxkAlpha);
         m.put("dead-tokens", c.deadTokens());
         m.put("k-aux", own.has("k_aux") ? (Object) own.get("k_aux").asInt() : kAux);
+        m.put("threshold-beta", own.has("threshold_beta") ? (Object) own.get("threshold_beta").asDouble() : thresholdBeta);
+        m.put("threshold-start-step", own.has("threshold_start_step") ? (Object) own.get("threshold_start_step").asLong() : thresholdStartStep);
+        m.put("group-fractions", own.has("group_fractions") ? own.get("group_fractions").asText() : groupFractions);
+        m.put("group-weights", own.has("group_weights") ? own.get("group_weights").asText() : groupWeights);
         m.put("grad-clip", c.gradClip());
         m.put("log-every", c.logEvery());
         m.put("checkpoint-every", c.checkpointEvery());

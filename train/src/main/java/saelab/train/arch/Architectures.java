@@ -16,7 +16,9 @@ public final class Architectures {
             TopKArchitecture.INSTANCE,
             StandardArchitecture.INSTANCE,
             JumpReluArchitecture.INSTANCE,
-            GatedArchitecture.INSTANCE);
+            GatedArchitecture.INSTANCE,
+            BatchTopKArchitecture.INSTANCE,
+            MatryoshkaBatchTopKArchitecture.INSTANCE);
 
     private static final List<SaeArchitecture> REGISTERED = new CopyOnWriteArrayList<>(BUILT_IN);
 

@@ -1,0 +1,46 @@
+package saelab.train.sae;
+
+import saelab.tensor.Tensor;
+
+/**
+ * dictionary_learning's auxiliary loss for dead latents (get_auxiliary_loss of the TopK, BatchTopK
+ * and Matryoshka BatchTopK trainers, OpenAI's normalisation):
+ * <pre>
+ *   AuxK = mean_b ‖e_b − ê_b‖² / mean_b ‖e_b − ē‖²
+ * </pre>
+ * with e = x − x̂ a constant (the auxiliary loss must not pull the live latents) and ê the decode,
+ * without b_dec, of the k_aux largest ReLU pre-activations per row among the dead latents only
+ * (per row, also for BatchTopK). 0 (null here) when the residual has no variance, torch's
+ * nan_to_num(0). The same rule as {@code TopKLoss}'s private one, over any SAE's pre-activations.
+ */
+public final class AuxKLoss {
+    private AuxKLoss() {}
+
+    /**
+     * The normalised auxiliary loss, or null when no latent is dead, kAux is 0 or the residual has
+     * no variance.
+     *
+     * @param xHat the reconstruction (its values; no gradient flows through the residual)
+     * @param kAux latents kept per row, capped at the number of dead ones
+     */
+    public static Tensor of(SparseEncoder.PreActivations pa, SaeParams p, float[] x, float[] xHat, boolean[] dead, int kAux) {
+        int rows = pa.rows(), d = pa.d();
+        int nDead = 0;
+        if (dead != null) for (boolean b : dead) if (b) nDead++;
+        int k = Math.min(kAux, nDead);
+        if (k <= 0) return null;
+        float[] e = new float[rows * d];
+        double[] mean = new double[d];
+        for (int i = 0; i < e.length; i++) { e[i] = x[i] - xHat[i]; mean[i % d] += e[i]; }
+        double denom = 0;
+        for (int b = 0; b < rows; b++) {
+            for (int j = 0; j < d; j++) { double t = e[b * d + j] - mean[j] / rows; denom += t * t; }
+        }
+        denom /= rows;
+        if (!(denom > 0)) return null;
+        SparseEncoder.Selection sel = SparseEncoder.select(pa, k, dead);
+        Tensor vals = SparseEncoder.values(pa, sel, p);
+        Tensor eHat = SparseDecoder.decode(vals, sel.indices(), p.wDec(), null);
+        return eHat.sub(Tensor.wrap(e, 0, rows, d)).square().sum(1, false).mean().mul((float) (1 / denom));
+    }
+}
