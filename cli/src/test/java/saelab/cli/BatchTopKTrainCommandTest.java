@@ -28,7 +28,9 @@ class BatchTopKTrainCommandTest {
         assertEquals(30, r.steps());
         assertEquals(new BatchTopKArchitecture.Settings(4, 1.0 / 32, 32, 0.9, 5), t.config().settings());
         SaeCheckpoint.Loaded ck = SaeCheckpoint.read(dir);
-        assertEquals("batchtopk", ck.cfg().get("architecture").asText());
+        assertEquals("jumprelu", ck.cfg().get("architecture").asText(), "as SAELens saves a trained BatchTopK SAE for inference");
+        assertEquals("batchtopk", ck.training().architecture().name());
+        assertEquals("batchtopk", ck.sae().architecture().name(), "saelab reads its own checkpoint by its training config");
         assertEquals(t.config(), ck.training(), "the saved training config reads back equal to the one trained");
         assertEquals(List.of("W_enc", "b_enc", "W_dec", "b_dec", "threshold"), ck.params().names());
         assertTrue(ck.params().get("threshold").get(0) > 0, "the threshold was estimated from step 6 on");

@@ -33,8 +33,9 @@ public record Variant(Preset preset, Role role) {
     /**
      * The main job's variants: the TopK baseline, the static and adaptive co-firing penalties
      * (the seed's λ2 0.1, threshold 0.1), the seed's planned schedule variations, the adaptive
-     * penalty with the normalisations of n_ij that reach rare pairs, and the ungated decoder-
-     * orthogonality control. ReLU + L1 ({@link #all()}) is left out: it is not in the question and
+     * penalty with the normalisations of n_ij that reach rare pairs, the ungated decoder-
+     * orthogonality control, and the field's other sparse baselines, BatchTopK and Matryoshka
+     * BatchTopK (the published answer to feature absorption). ReLU + L1 ({@link #all()}) is left out: it is not in the question and
      * trains 5–8× slower.
      *
      * <p>{@code adaptive-decay0.3} is the seed's run 4 threshold with run 3's rate, and
@@ -51,7 +52,9 @@ public record Variant(Preset preset, Role role) {
                 of("adaptive-tuned", Role.SCHEDULE),
                 of("adaptive-min", Role.NORMALISATION),
                 of("adaptive-jaccard", Role.NORMALISATION),
-                of("orthogonal", Role.CONTROL));
+                of("orthogonal", Role.CONTROL),
+                of("batchtopk", Role.BASELINE),
+                of("matryoshka", Role.BASELINE));
     }
 
     /** Every variant {@code --variants} can name: the defaults and ReLU + L1. */

@@ -71,6 +71,8 @@ public final class Verdicts {
         for (Variant v : variants) {
             if (v.id().equals(Variant.TOPK) || v.id().equals(Variant.STATIC) || v.id().equals(Variant.ADAPTIVE)) continue;
             if (ids.contains(Variant.TOPK)) secondary.add(new Comparison(v.id(), Variant.TOPK));
+            // The field's other baselines: does the method beat them too?
+            if (v.role() == Variant.Role.BASELINE && ids.contains(Variant.ADAPTIVE)) secondary.add(new Comparison(Variant.ADAPTIVE, v.id()));
             if (v.penalised() && ids.contains(Variant.STATIC)) secondary.add(new Comparison(v.id(), Variant.STATIC));
             if ((v.role() == Variant.Role.SCHEDULE || v.role() == Variant.Role.NORMALISATION) && ids.contains(Variant.ADAPTIVE)) {
                 secondary.add(new Comparison(v.id(), Variant.ADAPTIVE));

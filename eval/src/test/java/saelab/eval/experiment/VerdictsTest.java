@@ -107,8 +107,12 @@ class VerdictsTest {
         assertTrue(second.containsAll(List.of(new Comparison("adaptive-tuned", "topk"), new Comparison("adaptive-tuned", "static"),
                 new Comparison("adaptive-tuned", "adaptive"), new Comparison("adaptive-jaccard", "adaptive"), new Comparison("orthogonal", "static"))));
         assertFalse(second.contains(new Comparison("orthogonal", "adaptive")), "a control is not a variation of the method");
-        // 6 variations × 3 references + the control × 2.
-        assertEquals(6 * 3 + 2, second.size());
+        // The field's other baselines against TopK, and the method against each of them.
+        assertTrue(second.containsAll(List.of(new Comparison("batchtopk", "topk"), new Comparison("adaptive", "batchtopk"),
+                new Comparison("matryoshka", "topk"), new Comparison("adaptive", "matryoshka"))));
+        assertFalse(second.contains(new Comparison("batchtopk", "static")), "an unpenalised baseline is not compared with the static penalty");
+        // 6 variations × 3 references + the control × 2 + the two baselines × 2.
+        assertEquals(6 * 3 + 2 + 2 * 2, second.size());
     }
 
     static Verdicts.Row find(List<Verdicts.Row> rows, String a, String b, String metric) {

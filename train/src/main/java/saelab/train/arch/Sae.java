@@ -53,4 +53,11 @@ public interface Sae {
 
     /** The architecture's own SAELens cfg.json keys (TopK: k), as SAELens 6 writes them at the top level. */
     void saeLensFields(ObjectNode cfg);
+
+    /**
+     * The architecture cfg.json names for SAELens, which loads an SAE for inference by this name:
+     * the architecture's own, unless SAELens saves it as another (BatchTopK as JumpReLU). saelab reads
+     * its own checkpoints by the training config it keeps beside it.
+     */
+    default String saeLensArchitecture() { return architecture().name(); }
 }

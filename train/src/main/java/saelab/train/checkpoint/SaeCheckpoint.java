@@ -68,7 +68,7 @@ public final class SaeCheckpoint {
         sae.saeLensFields(fields);
         Map<String, JsonNode> archFields = new LinkedHashMap<>();
         fields.fields().forEachRemaining(e -> archFields.put(e.getKey(), e.getValue()));
-        SaeLensConfig c = SaeLensConfig.saelab(cfg.architecture().name(), cfg.dIn(), cfg.dSae(), archFields, cfg.hookName(),
+        SaeLensConfig c = SaeLensConfig.saelab(sae.saeLensArchitecture(), cfg.dIn(), cfg.dSae(), archFields, cfg.hookName(),
                 cfg.modelName(), contextSize(cfg.source()), cfg.source(), Math.max(0, step) * cfg.batch());
         return SaeLensConfigJson.write(c, TrainConfigJson.toJson(cfg));
     }

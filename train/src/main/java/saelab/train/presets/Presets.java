@@ -5,6 +5,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import saelab.train.penalty.kernels.CoFiring;
+import saelab.train.arch.BatchTopKArchitecture;
+import saelab.train.arch.MatryoshkaBatchTopKArchitecture;
 import saelab.train.arch.SaeArchitecture;
 import saelab.train.arch.StandardArchitecture;
 import saelab.train.arch.TopKArchitecture;
@@ -66,6 +68,12 @@ public final class Presets {
                     coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "linear(0.1)").withNormalization(CoFiring.Normalization.MIN_COUNT)),
             topk("adaptive-jaccard", "adaptive with n_ij the Jaccard index of the two latents' rows: λ2 quadratic(0.1), threshold linear(0.1)",
                     coFiring(PenaltyConfig.Kind.ADAPTIVE, "quadratic(0.1)", "linear(0.1)").withNormalization(CoFiring.Normalization.JACCARD)),
+            // The field's other sparse baselines. Their inference threshold is estimated from step 100, not
+            // dictionary_learning's 1000: the experiment's runs are 1000 steps, which would never estimate it.
+            new Preset("batchtopk", "BatchTopK baseline (Bussmann et al.): the k·B largest codes of the batch; inference threshold estimated from step 100",
+                    BatchTopKArchitecture.INSTANCE, Map.of("threshold_start_step", "100"), PenaltyConfig.none(), TOPK_LR),
+            new Preset("matryoshka", "Matryoshka BatchTopK baseline (nested prefixes of m/32, m/16, m/8, m/4 and all latents, each reconstructing); threshold from step 100",
+                    MatryoshkaBatchTopKArchitecture.INSTANCE, Map.of("threshold_start_step", "100"), PenaltyConfig.none(), TOPK_LR),
             topk("orthogonal", "control, orthogonality without the seed's gating (OrtSAE-style): weight " + ORTHOGONAL_WEIGHT + " × mean largest cos² "
                     + "between decoder rows within " + ORTHOGONAL_CHUNKS + " random chunks",
                     PenaltyConfig.orthogonal(Schedule.parse(ORTHOGONAL_WEIGHT), ORTHOGONAL_CHUNKS)));

@@ -146,7 +146,24 @@ class BatchTopKArchitecturesTest {
             SparseCodes mine = a.sae().encode(x, 256), read = ck.sae().encode(x, 256);
             assertArrayEquals(mine.idx(), read.idx(), arch + " inference codes");
             assertArrayEquals(mine.val(), read.val(), arch + " inference values");
-            assertEquals(arch, ck.cfg().get("architecture").asText());
+            // For SAELens, as SAELens saves it for inference: JumpReLU with θ in every latent. Read without saelab's own
+            // training block (as any other tool reads it), the file is a JumpReLU SAE that encodes exactly as this one.
+            assertEquals("jumprelu", ck.cfg().get("architecture").asText());
+            Path asSaeLens = temp();
+            Files.copy(whole.resolve(SaeCheckpoint.WEIGHTS), asSaeLens.resolve(SaeCheckpoint.WEIGHTS));
+            var foreign = (com.fasterxml.jackson.databind.node.ObjectNode) ck.cfg().deepCopy();
+            foreign.remove("saelab");
+            Files.writeString(asSaeLens.resolve(SaeCheckpoint.CONFIG), foreign.toString());
+            SaeCheckpoint.Loaded jump = SaeCheckpoint.read(asSaeLens);
+            assertSame(Architectures.byName("jumprelu"), jump.sae().architecture());
+            SparseCodes viaJump = jump.sae().encode(x, 256);
+            assertTrue(mine.idx().length > 0 && viaJump.rows() == 256);
+            for (int r = 0; r < 256; r++) {
+                java.util.Map<Integer, Float> a1 = new java.util.TreeMap<>(), b1 = new java.util.TreeMap<>();
+                for (int q = r * mine.k(); q < (r + 1) * mine.k(); q++) if (mine.val()[q] != 0) a1.put(mine.idx()[q], mine.val()[q]);
+                for (int q = r * viaJump.k(); q < (r + 1) * viaJump.k(); q++) if (viaJump.val()[q] != 0) b1.put(viaJump.idx()[q], viaJump.val()[q]);
+                assertEquals(a1, b1, arch + " row " + r + ": the JumpReLU reading encodes as the BatchTopK threshold");
+            }
 
             TrainingRun.start(cfg, src, new TrainingRun.Options(split, 23, null));
             SaeTrainer b = TrainingRun.resume(src, TrainingRun.Options.to(split));

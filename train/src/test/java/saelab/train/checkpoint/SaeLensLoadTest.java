@@ -211,7 +211,7 @@ class SaeLensLoadTest {
         int d = 6, m = 9, rows = 4;
         SplittableRandom r = new SplittableRandom(14);
         Map<String, float[]> t = weights(r, d, m, 1);
-        t.put("threshold", SaeLensFoldsTest.randoms(r, m, 0.6));
+        t.put("threshold", SaeLensFoldsTest.randoms(r, m, 4)); // the scale of the pre-activations (d 6, x and W of scale 1–2), so some positive ones fall below
         for (int i = 0; i < m; i++) t.get("threshold")[i] = Math.abs(t.get("threshold")[i]);
         float[] x = SaeLensFoldsTest.randoms(r, rows * d, 2);
         Path dir = save(tmp.resolve("jumprelu"), "v6-jumprelu-from-batchtopk.json", d, m, null, copy(t));
