@@ -90,7 +90,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--eval-rows", paramLabel = "N", description = "Rows of the synthetic held-out batch (default 8192, 16384 on synthsaebench; --quick: 2048). With --model see --heldout-tokens.")
     Integer evalRows;
     @Option(names = "--variants", split = ",", paramLabel = "ID", description = "Variants to run (default: all but standard): topk, static, adaptive, "
-            + "adaptive-strong, adaptive-decay0.3, adaptive-decay0.1, adaptive-tuned, adaptive-min, adaptive-jaccard, orthogonal, batchtopk, matryoshka, standard.")
+            + "adaptive-strong, adaptive-decay0.3, adaptive-decay0.1, adaptive-tuned, adaptive-min, adaptive-jaccard, orthogonal, batchtopk, matryoshka, standard, jumprelu, gated.")
     List<String> variants;
     @Option(names = "--m", description = "Latents (default: 512 on bench, 1024 on small, 4096 on synthsaebench, 16384 with --model).")
     Integer m;

@@ -57,9 +57,9 @@ public record Variant(Preset preset, Role role) {
                 of("matryoshka", Role.BASELINE));
     }
 
-    /** Every variant {@code --variants} can name: the defaults and ReLU + L1. */
+    /** Every variant {@code --variants} can name: the defaults, ReLU + L1, JumpReLU and Gated (dense training ops: slower, so not run by default). */
     public static List<Variant> all() {
-        return Stream.concat(defaults().stream(), Stream.of(of(STANDARD, Role.CONTROL))).toList();
+        return Stream.concat(defaults().stream(), Stream.of(of(STANDARD, Role.CONTROL), of("jumprelu", Role.CONTROL), of("gated", Role.CONTROL))).toList();
     }
 
     private static Variant of(String preset, Role role) {

@@ -28,6 +28,23 @@ class ExperimentEndToEndTest {
         return ExperimentConfig.synthetic(out, vs, List.of(0L, 1L), 12, 128, 2, 512, 256, 8, "small", 0, 0.9, ExperimentConfig.DEFAULT_EV_MARGIN);
     }
 
+    /** Every registered architecture trains in the experiment through its preset and is scored like the others. */
+    @Test
+    void everyArchitectureRunsInTheExperiment(@TempDir Path dir) throws Exception {
+        List<String> ids = List.of("topk", "standard", "batchtopk", "matryoshka", "jumprelu", "gated");
+        ExperimentConfig cfg = tiny(dir, Variant.select(ids));
+        Experiment.Result r = Experiment.run(cfg, null);
+        assertEquals(12, r.runs().size());
+        for (Experiment.RunResult run : r.runs()) {
+            Snapshot last = run.last();
+            assertTrue(Double.isFinite(last.get(Snapshot.EV)) && Double.isFinite(last.get(Snapshot.MCC)) && last.get(Snapshot.L0) > 0,
+                    run.variant() + ": " + last.metrics());
+            String arch = Variant.select(List.of(run.variant())).getFirst().architecture().name();
+            assertEquals(arch, saelab.train.checkpoint.SaeCheckpoint.read(run.dir()).training().architecture().name(), run.variant());
+        }
+        assertTrue(Files.size(ExperimentReport.write(r, dir)) > 10_000);
+    }
+
     @Test
     void tinyExperimentWritesEveryRunAndTheReportShowsItsNumbers(@TempDir Path dir) throws Exception {
         ExperimentConfig cfg = tiny(dir, Variant.select(List.of("topk", "adaptive")));

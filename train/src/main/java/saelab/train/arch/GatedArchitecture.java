@@ -91,8 +91,7 @@ public final class GatedArchitecture implements SaeArchitecture {
         @Override public void afterUpdate() { sae.project(); }
 
         @Override public void saeLensFields(ObjectNode o) {
-            // SAELens's Gated encode: the magnitude path goes through ReLU.
-            o.put("activation_fn", "relu");
+            // SAELens 6 saves gated with no fields of its own (its encode: ReLU of the magnitude path, gated).
         }
     }
 }

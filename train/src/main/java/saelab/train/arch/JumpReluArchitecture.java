@@ -109,8 +109,7 @@ public final class JumpReluArchitecture implements SaeArchitecture {
         @Override public void afterUpdate() { sae.project(); }
 
         @Override public void saeLensFields(ObjectNode o) {
-            // SAELens's JumpReLU encode: ReLU(pre) masked by pre > threshold.
-            o.put("activation_fn", "relu");
+            // SAELens 6 saves jumprelu with no fields of its own (its encode: ReLU(pre) masked by pre > threshold).
         }
     }
 

@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import saelab.train.penalty.kernels.CoFiring;
 import saelab.train.arch.BatchTopKArchitecture;
+import saelab.train.arch.GatedArchitecture;
+import saelab.train.arch.JumpReluArchitecture;
 import saelab.train.arch.MatryoshkaBatchTopKArchitecture;
 import saelab.train.arch.SaeArchitecture;
 import saelab.train.arch.StandardArchitecture;
@@ -74,6 +76,10 @@ public final class Presets {
                     BatchTopKArchitecture.INSTANCE, Map.of("threshold_start_step", "100"), PenaltyConfig.none(), TOPK_LR),
             new Preset("matryoshka", "Matryoshka BatchTopK baseline (nested prefixes of m/32, m/16, m/8, m/4 and all latents, each reconstructing); threshold from step 100",
                     MatryoshkaBatchTopKArchitecture.INSTANCE, Map.of("threshold_start_step", "100"), PenaltyConfig.none(), TOPK_LR),
+            new Preset("jumprelu", "JumpReLU (Gemma Scope's form): per-latent thresholds, L0 penalty 0.1 (tuned on synthetic:small; scale with ‖x‖² on a model)",
+                    JumpReluArchitecture.INSTANCE, Map.of(), PenaltyConfig.none(), TOPK_LR),
+            new Preset("gated", "Gated SAE: gate and magnitude paths, L1 1.0 on the gate and its auxiliary reconstruction (tuned on synthetic:small)",
+                    GatedArchitecture.INSTANCE, Map.of(), PenaltyConfig.none(), TOPK_LR),
             topk("orthogonal", "control, orthogonality without the seed's gating (OrtSAE-style): weight " + ORTHOGONAL_WEIGHT + " × mean largest cos² "
                     + "between decoder rows within " + ORTHOGONAL_CHUNKS + " random chunks",
                     PenaltyConfig.orthogonal(Schedule.parse(ORTHOGONAL_WEIGHT), ORTHOGONAL_CHUNKS)));
