@@ -75,7 +75,7 @@ class ControlPenaltyConfigJsonTest {
         ObjectNode o = TrainConfigJson.toJson(topk(PenaltyConfig.orthogonal(Schedule.parse("0.1"), 4)));
         ((ObjectNode) o.get("penalty")).put("chunks", 2.5);
         String notInt = assertThrows(IllegalArgumentException.class, () -> TrainConfigJson.fromJson(o)).getMessage();
-        assertTrue(notInt.contains("'chunks' must be an integer") && notInt.contains("2.5"), notInt);
+        assertTrue(notInt.contains("'chunks' must be a whole number") && notInt.contains("2.5"), notInt);
         // m = 64: a chunk must hold two latents, so at most 32 chunks.
         String tooMany = assertThrows(IllegalArgumentException.class, () -> topk(PenaltyConfig.orthogonal(Schedule.parse("0.1"), 33))).getMessage();
         assertTrue(tooMany.contains("at most m/2 = 32") && tooMany.contains("got 33"), tooMany);
