@@ -21,16 +21,16 @@ class JitFallbackWarningTest {
     @Test
     void aHarvestOnTheFallbackPathSaysSoInOneLine(@TempDir Path dir) throws Exception {
         Path model = CliFixtures.tinyModel(dir.resolve("tiny"), 3);
-        Path data = CliFixtures.textFile(dir.resolve("docs.txt"), CliFixtures.documents(60, 2));
+        Path data = CliFixtures.textFile(dir.resolve("docs.txt"), CliFixtures.documents(400, 2));
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (!a.startsWith("-javaagent") && !a.startsWith("-agentlib") && !a.startsWith("-Xrunjdwp")) cmd.add(a);
         }
-        // 20 passes of one 16-token sequence: past JitFallbackCheck's 8 passes (and, on the fallback, its 1 s).
+        // 200 passes of one 16-token sequence: past JitFallbackCheck's 8 passes and its 1 s (320 tokens once took only 0.7 s).
         cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "harvest", "--model", model.toString(), "--data", data.toString(), "--layer", "1", "--context", "16",
-                "--tokens", "320", "--batch", "1", "--out", dir.resolve("acts").toString()));
+                "--tokens", "3200", "--batch", "1", "--out", dir.resolve("acts").toString()));
         Process p = new ProcessBuilder(cmd).start();
         byte[] out = p.getInputStream().readAllBytes();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
