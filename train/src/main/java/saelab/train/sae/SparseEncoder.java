@@ -5,6 +5,7 @@ import saelab.tensor.CustomOp;
 import saelab.tensor.Tensor;
 import saelab.tensor.kernels.Gemm;
 import saelab.tensor.kernels.Parallel;
+import saelab.tensor.kernels.SparseRows;
 import saelab.tensor.kernels.TopK;
 import saelab.tensor.kernels.VectorOps;
 
@@ -18,9 +19,6 @@ import saelab.tensor.kernels.VectorOps;
  */
 public final class SparseEncoder {
     private SparseEncoder() {}
-
-    /** Latents per backward task; 16 consecutive columns make one 64-byte write per W_enc row. */
-    private static final int BLOCK = 16;
 
     /** Constant intermediates of one batch: centred inputs x − b_dec [rows, d] and pre [rows, m]. */
     public record PreActivations(int rows, int d, int m, float[] xc, float[] pre) {
@@ -80,11 +78,12 @@ public final class SparseEncoder {
         return CustomOp.record("topkEncode", Tensor.wrap(val.clone(), 0, rows, k), (gv, grads) -> {
             float[] dpre = new float[rows * k];
             for (int i = 0; i < dpre.length; i++) dpre[i] = val[i] > 0 ? gv[i] : 0f;
-            Postings post = Postings.of(rows, k, m, idx, dpre);
+            // Latent-major: the rows × d centred inputs are read one tile of columns at a time.
+            SparseRows.Columns cols = SparseRows.columns(rows, k, m, idx, dpre, 0, true);
             float[] colSum = new float[m];
             for (int j = 0; j < m; j++) {
                 float s = 0;
-                for (int q = post.start()[j]; q < post.start()[j + 1]; q++) s += dpre[post.slot()[q]];
+                for (int q = cols.start()[j]; q < cols.start()[j + 1]; q++) s += cols.value()[q];
                 colSum[j] = s;
             }
             float[] gbEnc = grads.of(bEnc);
@@ -93,36 +92,13 @@ public final class SparseEncoder {
             if (gbDec != null) {
                 // x_c = x − b_dec, so d/db_dec = −W_enc·colSum: one dot over each W_enc row.
                 float[] w = wEnc.data();
-                for (int e = 0; e < d; e++) gbDec[e] -= VectorOps.dot(w, e * m, colSum, 0, m);
+                float[] dots = new float[d];
+                Parallel.forRange(d, e -> dots[e] = VectorOps.dot(w, e * m, colSum, 0, m));
+                for (int e = 0; e < d; e++) gbDec[e] -= dots[e];
             }
             float[] gw = grads.of(wEnc);
-            if (gw != null) encoderGradient(pa.xc(), d, m, k, dpre, post, gw);
+            if (gw != null) SparseRows.transposedTimesInto(cols, pa.xc(), d, gw);
         }, wEnc, bEnc, bDec);
-    }
-
-    /**
-     * gW_enc[:, j] += Σ_{slots of j} x_c,row · dpre. Blocks of consecutive latents accumulate
-     * their columns contiguously (as rows of a small scratch, vectorised axpys), then add them
-     * to W_enc's gradient one short row segment per e; each block is one task, so every
-     * gradient entry is written by one thread in a fixed order.
-     */
-    private static void encoderGradient(float[] xc, int d, int m, int k, float[] dpre, Postings post, float[] gw) {
-        int blocks = (m + BLOCK - 1) / BLOCK;
-        Parallel.forRange(blocks, bl -> {
-            int j0 = bl * BLOCK, j1 = Math.min(m, j0 + BLOCK);
-            if (post.start()[j0] == post.start()[j1]) return;
-            float[] acc = new float[BLOCK * d];
-            for (int j = j0; j < j1; j++) {
-                for (int q = post.start()[j]; q < post.start()[j + 1]; q++) {
-                    int s = post.slot()[q];
-                    VectorOps.axpy(dpre[s], xc, (s / k) * d, acc, (j - j0) * d, d);
-                }
-            }
-            for (int e = 0; e < d; e++) {
-                int row = e * m;
-                for (int j = j0; j < j1; j++) gw[row + j] += acc[(j - j0) * d + e];
-            }
-        });
     }
 
     /** Number of kept slots per row with a value > 0, averaged: the batch's L0. */
