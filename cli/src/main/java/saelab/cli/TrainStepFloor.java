@@ -29,8 +29,16 @@ record TrainStepFloor(double gemmSeconds, double copyBytesPerSec, long streamByt
 
     /** Measures the floor for a step of {@code rows} rows at d, m; {@code rounds} tries of each part, best kept. */
     static TrainStepFloor measure(int rows, int d, int m, int rounds) {
+        return measure(rows, d, m, rounds, COPY_FLOATS);
+    }
+
+    /** 64 Mi floats: 256 MiB each way, far beyond any cache. */
+    static final int COPY_FLOATS = 1 << 26;
+
+    /** As {@link #measure(int, int, int, int)}, copying {@code copyFloats} floats (a multiple of 2^20) for the bandwidth. */
+    static TrainStepFloor measure(int rows, int d, int m, int rounds, int copyFloats) {
         long params = 2L * d * m + m + d;
-        return new TrainStepFloor(gemmSeconds(rows, d, m, rounds), copyBandwidth(rounds), STREAMED_ARRAYS * 4L * params);
+        return new TrainStepFloor(gemmSeconds(rows, d, m, rounds), copyBandwidth(copyFloats, rounds), STREAMED_ARRAYS * 4L * params);
     }
 
     /** Best time of x [rows × d] · W [d × m] with the kernels the step uses (random-free: the values do not change the time). */
@@ -49,9 +57,8 @@ record TrainStepFloor(double gemmSeconds, double copyBytesPerSec, long streamByt
         return best;
     }
 
-    /** Bytes (read + written) per second of a 256 MiB copy split over the kernel threads, best of the rounds. */
-    static double copyBandwidth(int rounds) {
-        int n = 1 << 26; // 64 Mi floats: 256 MiB each way, far beyond any cache
+    /** Bytes (read + written) per second of a copy of n floats split over the kernel threads, best of the rounds. */
+    static double copyBandwidth(int n, int rounds) {
         float[] src = new float[n], dst = new float[n];
         java.util.Arrays.fill(src, 1f);
         int chunk = 1 << 20, tasks = n / chunk;
