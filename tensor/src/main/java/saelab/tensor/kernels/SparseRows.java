@@ -101,24 +101,25 @@ public final class SparseRows {
         int[] start = s.start(), row = s.row();
         float[] value = s.value();
         Parallel.forRange(tiles, t -> {
-            int c0 = t * tile, c1 = Math.min(d, c0 + tile), cv = c0 + (c1 - c0) / L * L;
-            for (int r = 0; r < rows; r++) {
-                if (bias != null) System.arraycopy(bias, biasOff + c0, out, r * d + c0, c1 - c0);
-                else java.util.Arrays.fill(out, r * d + c0, r * d + c1, 0f);
-            }
+            int c0 = t * tile, width = Math.min(d, c0 + tile) - c0, wv = width / L * L;
+            // The tile packed (rows of width floats, contiguous): at out's row stride the rows would
+            // crowd into a fraction of L2's sets whenever d has a large power-of-two factor.
+            float[] buf = new float[rows * width];
+            if (bias != null) for (int r = 0; r < rows; r++) System.arraycopy(bias, biasOff + c0, buf, r * width, width);
             for (int j = 0; j < m; j++) {
-                int wRow = j * d;
+                int wRow = j * d + c0;
                 for (int q = start[j], qe = start[j + 1]; q < qe; q++) {
                     float a = value[q];
                     if (a == 0) continue;
                     FloatVector av = FloatVector.broadcast(S, a);
-                    int o = row[q] * d;
-                    for (int c = c0; c < cv; c += L) {
-                        FloatVector.fromArray(S, w, wRow + c).fma(av, FloatVector.fromArray(S, out, o + c)).intoArray(out, o + c);
+                    int o = row[q] * width;
+                    for (int c = 0; c < wv; c += L) {
+                        FloatVector.fromArray(S, w, wRow + c).fma(av, FloatVector.fromArray(S, buf, o + c)).intoArray(buf, o + c);
                     }
-                    for (int c = cv; c < c1; c++) out[o + c] = Math.fma(w[wRow + c], a, out[o + c]);
+                    for (int c = wv; c < width; c++) buf[o + c] = Math.fma(w[wRow + c], a, buf[o + c]);
                 }
             }
+            for (int r = 0; r < rows; r++) System.arraycopy(buf, r * width, out, r * d + c0, width);
         });
     }
 
@@ -143,38 +144,38 @@ public final class SparseRows {
         float[] dots = gS == null ? null : new float[s.entries()];
         // At least 8 tasks where m allows, so the threads share a tile's columns even at small m.
         int per = Math.max(1, Math.min(COLUMNS_PER_TASK, m / 8)), tasks = (m + per - 1) / per;
+        int rows = s.rows();
         for (int t = 0; t < tiles; t++) {
-            int c0 = t * tile, c1 = Math.min(d, c0 + tile), cv = c0 + (c1 - c0) / L * L;
+            int c0 = t * tile, width = Math.min(d, c0 + tile) - c0, wv = width / L * L;
+            float[] gt = pack(g, rows, d, c0, width); // contiguous, as in times
             Parallel.forRange(tasks, task -> {
-                float[] acc = gW == null ? null : new float[c1 - c0];
+                float[] acc = gW == null ? null : new float[width];
                 for (int j = task * per, je = Math.min(m, j + per); j < je; j++) {
                     int q0 = start[j], q1 = start[j + 1];
                     if (q0 == q1) continue;
-                    int wRow = j * d;
+                    int wRow = j * d + c0;
                     if (acc != null) java.util.Arrays.fill(acc, 0f);
                     for (int q = q0; q < q1; q++) {
-                        int o = row[q] * d;
+                        int o = row[q] * width;
                         FloatVector av = FloatVector.broadcast(S, value[q]);
                         FloatVector dot = FloatVector.zero(S);
-                        int c = c0;
-                        for (; c < cv; c += L) {
-                            FloatVector gv = FloatVector.fromArray(S, g, o + c);
+                        int c = 0;
+                        for (; c < wv; c += L) {
+                            FloatVector gv = FloatVector.fromArray(S, gt, o + c);
                             if (dots != null) dot = gv.fma(FloatVector.fromArray(S, w, wRow + c), dot);
-                            if (acc != null) gv.fma(av, FloatVector.fromArray(S, acc, c - c0)).intoArray(acc, c - c0);
+                            if (acc != null) gv.fma(av, FloatVector.fromArray(S, acc, c)).intoArray(acc, c);
                         }
                         float dTail = 0f;
-                        for (; c < c1; c++) {
-                            dTail = Math.fma(g[o + c], w[wRow + c], dTail);
-                            if (acc != null) acc[c - c0] = Math.fma(g[o + c], value[q], acc[c - c0]);
+                        for (; c < width; c++) {
+                            dTail = Math.fma(gt[o + c], w[wRow + c], dTail);
+                            if (acc != null) acc[c] = Math.fma(gt[o + c], value[q], acc[c]);
                         }
                         if (dots != null) dots[q] += laneSum(dot) + dTail;
                     }
                     if (acc != null) {
                         int i = 0;
-                        for (int n = c1 - c0, end = S.loopBound(n); i < end; i += L) {
-                            FloatVector.fromArray(S, gW, wRow + c0 + i).add(FloatVector.fromArray(S, acc, i)).intoArray(gW, wRow + c0 + i);
-                        }
-                        for (; i < c1 - c0; i++) gW[wRow + c0 + i] += acc[i];
+                        for (; i < wv; i += L) FloatVector.fromArray(S, gW, wRow + i).add(FloatVector.fromArray(S, acc, i)).intoArray(gW, wRow + i);
+                        for (; i < width; i++) gW[wRow + i] += acc[i];
                     }
                 }
             });
@@ -201,7 +202,8 @@ public final class SparseRows {
         int[] start = s.start(), row = s.row();
         float[] value = s.value();
         Parallel.forRange(tiles, t -> {
-            int e0 = t * tile, e1 = Math.min(d, e0 + tile), width = e1 - e0, ev = e0 + width / L * L;
+            int e0 = t * tile, width = Math.min(d, e0 + tile) - e0, wv = width / L * L;
+            float[] xt = pack(x, rows, d, e0, width); // contiguous, as in times
             float[] acc = new float[BLOCK * width];
             for (int j0 = 0; j0 < m; j0 += BLOCK) {
                 int j1 = Math.min(m, j0 + BLOCK);
@@ -211,20 +213,27 @@ public final class SparseRows {
                     int a0 = (j - j0) * width;
                     for (int q = start[j], qe = start[j + 1]; q < qe; q++) {
                         FloatVector av = FloatVector.broadcast(S, value[q]);
-                        int o = row[q] * d;
-                        int e = e0;
-                        for (; e < ev; e += L) {
-                            FloatVector.fromArray(S, x, o + e).fma(av, FloatVector.fromArray(S, acc, a0 + e - e0)).intoArray(acc, a0 + e - e0);
+                        int o = row[q] * width;
+                        int e = 0;
+                        for (; e < wv; e += L) {
+                            FloatVector.fromArray(S, xt, o + e).fma(av, FloatVector.fromArray(S, acc, a0 + e)).intoArray(acc, a0 + e);
                         }
-                        for (; e < e1; e++) acc[a0 + e - e0] = Math.fma(x[o + e], value[q], acc[a0 + e - e0]);
+                        for (; e < width; e++) acc[a0 + e] = Math.fma(xt[o + e], value[q], acc[a0 + e]);
                     }
                 }
-                for (int e = e0; e < e1; e++) {
-                    int r = e * m;
-                    for (int j = j0; j < j1; j++) gA[r + j] += acc[(j - j0) * width + e - e0];
+                for (int e = 0; e < width; e++) {
+                    int r = (e0 + e) * m;
+                    for (int j = j0; j < j1; j++) gA[r + j] += acc[(j - j0) * width + e];
                 }
             }
         });
+    }
+
+    /** Columns [c0, c0 + width) of a rows × d matrix, as a contiguous rows × width copy. */
+    private static float[] pack(float[] a, int rows, int d, int c0, int width) {
+        float[] p = new float[rows * width];
+        for (int r = 0; r < rows; r++) System.arraycopy(a, r * d + c0, p, r * width, width);
+        return p;
     }
 
     /** The lanes of v added in a fixed tree (halves, then quarters, ...): the same bits compiled or interpreted. */
