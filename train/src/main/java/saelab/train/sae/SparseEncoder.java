@@ -48,22 +48,38 @@ public final class SparseEncoder {
      */
     public static Selection select(PreActivations pa, int k, boolean[] allowed) {
         int rows = pa.rows(), m = pa.m();
-        float[] src = pa.pre();
-        if (allowed != null) {
+        float[] pre = pa.pre();
+        int[] idx = new int[rows * k];
+        float[] val = new float[rows * k];
+        if (allowed == null) {
+            TopK.rows(pre, 0, m, rows, m, k, idx, val);
+        } else {
             int n = 0;
             for (boolean a : allowed) if (a) n++;
             if (k > n) throw new IllegalArgumentException("select: k = " + k + " but only " + n + " latents are allowed");
-            src = src.clone();
-            for (int r = 0; r < rows; r++) {
-                for (int j = 0; j < m; j++) if (!allowed[j]) src[r * m + j] = Float.NEGATIVE_INFINITY;
+            // Masked a block of rows at a time: a copy of the whole rows × m pre-activations would
+            // be the step's largest array (134 MB at m 16384, batch 2048).
+            int block = Math.max(1, Math.min(rows, MASK_BLOCK_FLOATS / m));
+            float[] masked = new float[block * m], blockVal = new float[block * k];
+            int[] blockIdx = new int[block * k];
+            for (int r0 = 0; r0 < rows; r0 += block) {
+                int nr = Math.min(block, rows - r0);
+                System.arraycopy(pre, r0 * m, masked, 0, nr * m);
+                for (int r = 0; r < nr; r++) {
+                    for (int j = 0; j < m; j++) if (!allowed[j]) masked[r * m + j] = Float.NEGATIVE_INFINITY;
+                }
+                TopK.rows(masked, 0, m, nr, m, k, blockIdx, blockVal);
+                System.arraycopy(blockIdx, 0, idx, r0 * k, nr * k);
+                System.arraycopy(blockVal, 0, val, r0 * k, nr * k);
             }
         }
-        int[] idx = new int[rows * k];
-        float[] val = new float[rows * k];
-        TopK.rows(src, 0, m, rows, m, k, idx, val);
+        // The ReLU of the kept values (TopK of ReLU(pre) keeps the same latents: ReLU is monotone).
         for (int i = 0; i < val.length; i++) val[i] = Math.max(val[i], 0f);
         return new Selection(rows, k, idx, val);
     }
+
+    /** Floats of masked pre-activations held at once by {@link #select} with a mask (4 MB). */
+    private static final int MASK_BLOCK_FLOATS = 1 << 20;
 
     /**
      * values[b, s] = ReLU(pre[b, idx[b, s]]) as an autograd op of W_enc, b_enc and b_dec. The
