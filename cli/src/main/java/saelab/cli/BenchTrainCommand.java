@@ -184,8 +184,9 @@ public final class BenchTrainCommand implements Runnable {
         Parallel.setParallelism(threads);
         String numpyNote = noNumpy ? "numpy rows skipped (--no-numpy)" : BenchGemmCommand.probeNumpy(python, threads);
 
-        System.out.printf("saelab bench train: d %d, m %d, k %d, batch %d; %d thread(s) of %d cores; %d warm-up round(s), best of %d; "
-                        + "load average %s%n", d, m, k, batch, threads, Runtime.getRuntime().availableProcessors(), warmup, reps, loadAverage());
+        System.out.printf("saelab bench train: d %d, m %d, k %d, batch %d; %d thread(s) of %d cores (%s); %d warm-up round(s), best of %d; "
+                        + "load average %s%n", d, m, k, batch, threads, Runtime.getRuntime().availableProcessors(), TrainStepFloor.cpuModel(),
+                warmup, reps, loadAverage());
         float[] x = Tensor.randn(seed + 1, batch, d).toArray();
         SaeParams params = TopKSae.init(new TopKSae.Config(d, m, k), seed).params();
         PenaltyConfig adaptive = PenaltyConfig.adaptiveDefault();
@@ -263,7 +264,7 @@ public final class BenchTrainCommand implements Runnable {
         if (numpyNote != null) System.out.println("note: " + numpyNote);
         if (torchNote != null) System.out.println("note: " + torchNote);
         System.out.printf("load average after: %s%n", loadAverage());
-        if (phases) phaseBreakdown(params, adaptive, x);
+        if (phases) phaseBreakdown(params, adaptive, x, best[indexOf(variants, "saelab topk")]);
     }
 
     private Variant javaVariant(String name, String note, PenaltyConfig penalty, SaeParams params, float[] x) {
@@ -350,13 +351,19 @@ public final class BenchTrainCommand implements Runnable {
         System.out.println("note: no latent is dead in these few steps, so the AuxK loss does not run (as in early training).");
     }
 
-    /** Times the phases of one adaptive-penalty step separately, with the trainer's public pieces, best of the rounds. */
-    private void phaseBreakdown(SaeParams params, PenaltyConfig penalty, float[] x) {
+    /**
+     * Times the phases of one adaptive-penalty step separately, with the trainer's public pieces, best of the rounds;
+     * then the fused update (clip, Adam and unit rows in one call) and the step's floor, measured now.
+     *
+     * @param plainStep the best plain TopK step of the rounds above, in seconds
+     */
+    private void phaseBreakdown(SaeParams params, PenaltyConfig penalty, float[] x, double plainStep) {
         String[] names = {"encoder GEMM (x·W_enc)", "top-k select", "values op (ReLU)", "sparse decode", "recon loss graph",
                 "penalty (CoFiring, + grad)", "backward (all ops)", "parallel-grad removal", "grad clip", "Adam", "decoder normalisation"};
         double[] bestPh = new double[names.length];
         Arrays.fill(bestPh, Double.POSITIVE_INFINITY);
-        AdamOptimizer adam = new AdamOptimizer(params.list());
+        AdamOptimizer adam = new AdamOptimizer(params.list()), fusedAdam = new AdamOptimizer(params.list());
+        double bestFused = Double.POSITIVE_INFINITY;
         System.out.println();
         System.out.println("phases of the adaptive-penalty step (measured separately, best of " + (warmup + reps) + " incl. warm-up):");
         for (int round = 0; round < warmup + reps; round++) {
@@ -389,6 +396,10 @@ public final class BenchTrainCommand implements Runnable {
             long t11 = System.nanoTime();
             long[] marks = {t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11};
             for (int i = 0; i < names.length; i++) bestPh[i] = Math.min(bestPh[i], (marks[i + 1] - marks[i]) / 1e9);
+            // The same update fused (from the same gradients, on its own moments): what the trainer can call instead of the last three.
+            long f0 = System.nanoTime();
+            fusedAdam.clipAndStep(LR, CLIP, 2, d);
+            bestFused = Math.min(bestFused, (System.nanoTime() - f0) / 1e9);
         }
         double sum = 0;
         for (double b : bestPh) sum += b;
@@ -396,6 +407,18 @@ public final class BenchTrainCommand implements Runnable {
             System.out.printf("  %-28s %9.1f ms %5.1f%%%n", names[i], bestPh[i] * 1e3, 100 * bestPh[i] / sum);
         }
         System.out.printf("  %-28s %9.1f ms%n", "sum of phases", sum * 1e3);
+        System.out.printf("  %-28s %9.1f ms (AdamOptimizer.clipAndStep: grad clip + Adam + decoder normalisation in two passes)%n",
+                "fused update", bestFused * 1e3);
+        System.out.printf("%nfloor of the step (measured now, load average %s; %s):%n", loadAverage(), TrainStepFloor.cpuModel());
+        TrainStepFloor floor = TrainStepFloor.measure(batch, d, m, Math.max(2, reps));
+        System.out.printf("  %-28s %9.1f ms (%.0f GFLOP/s)%n", "encoder GEMM at this shape", floor.gemmSeconds() * 1e3,
+                2.0 * batch * d * m / floor.gemmSeconds() / 1e9);
+        System.out.printf("  %-28s %9.1f ms (%d arrays of %d parameters, %.2f GB, at the copy bandwidth %.1f GB/s read + written)%n",
+                "optimiser streaming pass", floor.streamSeconds() * 1e3, TrainStepFloor.STREAMED_ARRAYS, 2L * d * m + m + d,
+                floor.streamBytes() / 1e9, floor.copyBytesPerSec() / 1e9);
+        System.out.printf("  %-28s %9.1f ms%n", "floor", floor.seconds() * 1e3);
+        System.out.printf("  plain TopK step %.1f ms = %.2fx the floor; sum of the phases above %.2fx%n", plainStep * 1e3,
+                plainStep / floor.seconds(), sum / floor.seconds());
     }
 
     private static String loadAverage() {

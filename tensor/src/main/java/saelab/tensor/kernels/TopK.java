@@ -38,12 +38,112 @@ public final class TopK {
         if (k < 0 || k > cols) throw new IllegalArgumentException("TopK: k=" + k + " must be in [0, " + cols + "]");
         if (rows == 0 || k == 0) return;
         if ((long) rows * cols < PARALLEL_THRESHOLD || rows == 1) {
-            int[] heapIdx = new int[k];
-            float[] heapVal = new float[k];
-            for (int r = 0; r < rows; r++) row(x, off + r * ld, cols, k, heapIdx, heapVal, outIdx, outVal, r * k);
+            Scratch sc = new Scratch(k);
+            for (int r = 0; r < rows; r++) anyRow(x, off + r * ld, cols, k, sc, outIdx, outVal, r * k);
         } else {
-            Parallel.forRange(rows, r -> row(x, off + r * ld, cols, k, new int[k], new float[k], outIdx, outVal, r * k));
+            int tasks = (rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+            Parallel.forRange(tasks, t -> {
+                Scratch sc = new Scratch(k);
+                for (int r = t * ROWS_PER_TASK, end = Math.min(rows, r + ROWS_PER_TASK); r < end; r++) {
+                    anyRow(x, off + r * ld, cols, k, sc, outIdx, outVal, r * k);
+                }
+            });
         }
+    }
+
+    private static final int ROWS_PER_TASK = 8;
+    /** Buckets of the radix histogram: the top 11 bits of the order-preserving key (sign, exponent, 2 mantissa bits). */
+    private static final int BUCKET_BITS = 11, BUCKETS = 1 << BUCKET_BITS;
+
+    /** Per-thread working arrays: the heap, two interleaved histograms, the candidates. */
+    static final class Scratch {
+        final int[] heapIdx, hist = new int[2 * BUCKETS];
+        final float[] heapVal;
+        long[] cand;
+
+        Scratch(int k) {
+            heapIdx = new int[k];
+            heapVal = new float[k];
+            cand = new long[4 * k + 256];
+        }
+    }
+
+    /**
+     * The selection is unique (value descending, ties by ascending index), so either method gives
+     * the same result: the histogram for long rows with k small beside them, the heap otherwise or
+     * when the histogram's boundary bucket holds too many entries (values piled on a few numbers).
+     */
+    private static void anyRow(float[] x, int base, int cols, int k, Scratch sc, int[] outIdx, float[] outVal, int outOff) {
+        if (cols < 2048 || k > cols / 8 || !histogramRow(x, base, cols, k, sc, outIdx, outVal, outOff)) {
+            row(x, base, cols, k, sc.heapIdx, sc.heapVal, outIdx, outVal, outOff);
+        }
+    }
+
+    /** A float's bits mapped so that signed int order is float order (−0 below +0; callers add +0 first to merge them). */
+    private static int orderedKey(float v) {
+        int b = Float.floatToRawIntBits(v);
+        return b ^ ((b >> 31) & 0x7FFFFFFF);
+    }
+
+    /**
+     * Radix select: a histogram of the top {@value #BUCKET_BITS} key bits finds the bucket holding
+     * the k-th largest value; the entries at or above that bucket's lower bound (a vector skim)
+     * are sorted on (value, index) packed in a long, and the top k taken. Returns false, having
+     * written nothing, when the candidates would not fit in 4k + 256.
+     */
+    static boolean histogramRow(float[] x, int base, int cols, int k, Scratch sc, int[] outIdx, float[] outVal, int outOff) {
+        int[] hist = sc.hist;
+        java.util.Arrays.fill(hist, 0);
+        int j = 0;
+        // Two interleaved histograms, so runs of one bucket do not wait on their own increments.
+        for (int end = cols & ~1; j < end; j += 2) {
+            hist[(orderedKey(x[base + j] + 0f) >>> (32 - BUCKET_BITS)) ^ (BUCKETS >> 1)]++;
+            hist[BUCKETS + ((orderedKey(x[base + j + 1] + 0f) >>> (32 - BUCKET_BITS)) ^ (BUCKETS >> 1))]++;
+        }
+        if (j < cols) hist[(orderedKey(x[base + j] + 0f) >>> (32 - BUCKET_BITS)) ^ (BUCKETS >> 1)]++;
+        int bucket = BUCKETS - 1, cum = 0;
+        for (; bucket >= 0; bucket--) {
+            cum += hist[bucket] + hist[BUCKETS + bucket];
+            if (cum >= k) break;
+        }
+        if (cum > sc.cand.length) return false;
+        // The bucket's lower bound as a float: entries ≥ it are a superset of the bucket and those above.
+        int lowKey = (bucket ^ (BUCKETS >> 1)) << (32 - BUCKET_BITS);
+        float t = Float.intBitsToFloat(lowKey ^ ((lowKey >> 31) & 0x7FFFFFFF));
+        if (Float.isNaN(t)) t = Float.NEGATIVE_INFINITY; // the lowest buckets start among NaN bit patterns
+        long[] cand = sc.cand;
+        int n = 0, len = S.length();
+        j = 0;
+        for (int vecEnd = S.loopBound(cols); j < vecEnd; j += len) {
+            FloatVector v = FloatVector.fromArray(S, x, base + j);
+            if (!v.compare(VectorOperators.GE, t).anyTrue()) continue;
+            for (int l = 0; l < len; l++) {
+                float val = x[base + j + l];
+                if (val >= t) {
+                    if (n == cand.length) return false;
+                    cand[n++] = pack(val, j + l);
+                }
+            }
+        }
+        for (; j < cols; j++) {
+            float val = x[base + j];
+            if (val >= t) {
+                if (n == cand.length) return false;
+                cand[n++] = pack(val, j);
+            }
+        }
+        java.util.Arrays.sort(cand, 0, n);
+        for (int s = 0; s < k; s++) {
+            int idx = ~(int) cand[n - 1 - s];
+            outIdx[outOff + s] = idx;
+            outVal[outOff + s] = x[base + idx];
+        }
+        return true;
+    }
+
+    /** Ascending long order = ascending value, then descending index (−0 and +0 merged, as float comparison has them). */
+    private static long pack(float val, int idx) {
+        return ((long) orderedKey(val + 0f) << 32) | (~idx & 0xFFFFFFFFL);
     }
 
     private static void row(float[] x, int base, int cols, int k, int[] hi, float[] hv,

@@ -2,6 +2,7 @@ package saelab.tensor.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -90,5 +91,53 @@ class TopKProperties {
             assertEquals(x[idx[t]], val[t], "index points at its value");
             if (t > 0 && val[t] == val[t - 1]) assertEquals(true, idx[t] > idx[t - 1], "ties in ascending index");
         }
+    }
+
+    /** How the long rows' values are drawn: Gaussian, a few integers (ties, ±0), or spread over many binades with ±∞. */
+    enum Values { GAUSSIAN, TIES_AND_ZEROS, WIDE_WITH_INFINITIES }
+
+    /** rows 1..3 of cols 2048..6000, k 1..cols/8. */
+    record LongRows(int rows, int cols, int k, Values kind, long seed) {}
+
+    /**
+     * Rows long enough, and k small enough beside them, for the radix-histogram path (which falls
+     * back to the heap when one bucket holds too many ties): both must equal the selection twin.
+     */
+    @Test
+    void longRowsEqualScalarTwin() {
+        Gen<Integer> colCounts = Props.ints(2048, 6000), rowCounts = Props.ints(1, 3);
+        Gen<Values> kinds = Props.oneOf(Values.class);
+        Gen<Long> seeds = Props.seeds();
+        Gen<LongRows> cases = in -> {
+            int cols = colCounts.generate(in);
+            return new LongRows(rowCounts.generate(in), cols, Props.ints(1, cols / 8).generate(in), kinds.generate(in), seeds.generate(in));
+        };
+        Props.qt(20261204, 40).forAll(cases).checkAssert(c -> {
+            Random r = new Random(c.seed());
+            float[] x = new float[c.rows() * c.cols()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = switch (c.kind()) {
+                    case GAUSSIAN -> (float) r.nextGaussian();
+                    case TIES_AND_ZEROS -> r.nextInt(5) == 0 ? (r.nextBoolean() ? -0f : 0f) : r.nextInt(9) - 4;
+                    case WIDE_WITH_INFINITIES -> r.nextInt(50) == 0 ? (r.nextBoolean() ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY)
+                            : (float) (r.nextGaussian() * Math.pow(2, r.nextInt(200) - 100));
+                };
+            }
+            int n = c.rows() * c.k();
+            int[] i1 = new int[n], i2 = new int[n];
+            float[] v1 = new float[n], v2 = new float[n];
+            ScalarTopK.rows(x, 0, c.cols(), c.rows(), c.cols(), c.k(), i1, v1);
+            TopK.rows(x, 0, c.cols(), c.rows(), c.cols(), c.k(), i2, v2);
+            assertArrayEquals(i1, i2, "indices");
+            for (int p = 0; p < n; p++) assertEquals(Float.floatToRawIntBits(v1[p]), Float.floatToRawIntBits(v2[p]), "value " + p + " (its sign of zero too)");
+            // The histogram path itself, row by row: Gaussian rows never pile into one bucket, so it must take them.
+            int[] i3 = new int[c.k()];
+            float[] v3 = new float[c.k()];
+            for (int row = 0; row < c.rows(); row++) {
+                boolean took = TopK.histogramRow(x, row * c.cols(), c.cols(), c.k(), new TopK.Scratch(c.k()), i3, v3, 0);
+                if (c.kind() == Values.GAUSSIAN) assertTrue(took, "the histogram path declined a Gaussian row");
+                if (took) assertArrayEquals(java.util.Arrays.copyOfRange(i1, row * c.k(), (row + 1) * c.k()), i3, "histogram path, row " + row);
+            }
+        });
     }
 }

@@ -2,6 +2,8 @@ package saelab.train.optim;
 
 import java.util.List;
 import saelab.tensor.Tensor;
+import saelab.tensor.kernels.Parallel;
+import saelab.tensor.kernels.RowNorms;
 
 /**
  * Adam (Kingma and Ba) with bias correction, as torch.optim.Adam computes it:
@@ -42,21 +44,40 @@ public final class AdamOptimizer {
 
     /** One update with learning rate lr from the parameters' current gradients (absent: zero). */
     public void step(double lr) {
+        clipAndStep(lr, Double.NaN, -1, 0);
+    }
+
+    /**
+     * The update's memory-bound passes fused: {@link #clipGradNorm} (when maxNorm > 0), {@link #step}
+     * and, when {@code unitRowsParam} ≥ 0, {@code DecoderNorms.normalizeRows(w, rows, rowLength, 1)}
+     * on that parameter — two passes over the state instead of four, with the same bits as the three
+     * calls one after another, except that the gradients are left unscaled (the clipping scale is
+     * applied as each element is read). Returns the gradient norm before clipping (NaN without
+     * clipping).
+     */
+    public double clipAndStep(double lr, double maxNorm, int unitRowsParam, int rowLength) {
+        double norm = maxNorm > 0 ? gradNorm(params) : Double.NaN;
+        // torch's clip_grad_norm_: scale by max / (norm + 1e-6) when the norm exceeds max.
+        float scale = norm > maxNorm ? (float) (maxNorm / (norm + 1e-6)) : 1f;
+        boolean scaled = norm > maxNorm;
         t++;
         Coefficients c = coefficients(lr, t);
-        float b1 = c.beta1(), b2 = c.beta2(), stepSize = c.stepSize(), invSqrtBc2 = c.invSqrtBc2(), e = c.eps();
         for (int i = 0; i < params.size(); i++) {
             Tensor p = params.get(i);
             float[] g = p.gradData();
             if (g == null) continue;
             float[] w = p.data(), mi = m[i], vi = v[i];
-            for (int j = 0; j < w.length; j++) {
-                float gj = g[j];
-                mi[j] = b1 * mi[j] + (1 - b1) * gj;
-                vi[j] = b2 * vi[j] + (1 - b2) * gj * gj;
-                w[j] -= stepSize * mi[j] / ((float) Math.sqrt(vi[j]) * invSqrtBc2 + e);
-            }
+            int rows = i == unitRowsParam ? w.length / rowLength : 0;
+            // Tasks of whole rows for the unit-norm parameter, so each row is renormalised while in cache.
+            int span = rows > 0 ? Math.max(1, CHUNK / rowLength) * rowLength : CHUNK;
+            int tasks = (w.length + span - 1) / span;
+            Parallel.forRange(tasks, task -> {
+                int from = task * span, to = Math.min(w.length, from + span);
+                AdamKernel.update(w, g, mi, vi, from, to, scaled, scale, c);
+                if (rows > 0) RowNorms.normalize(w, from / rowLength, to / rowLength, rowLength, 1f);
+            });
         }
+        return norm;
     }
 
     /**
@@ -82,22 +103,37 @@ public final class AdamOptimizer {
         t = steps;
     }
 
+    /** Elements per task of the elementwise passes, and per partial sum of the norm (fixed: results never depend on threads). */
+    static final int CHUNK = 1 << 16;
+
     /** Scales all gradients so that their global L2 norm is at most maxNorm; returns the norm before. */
     public static double clipGradNorm(List<Tensor> params, double maxNorm) {
-        double sq = 0;
-        for (Tensor p : params) {
-            float[] g = p.gradData();
-            if (g != null) for (float x : g) sq += (double) x * x;
-        }
-        double norm = Math.sqrt(sq);
+        double norm = gradNorm(params);
         if (norm > maxNorm) {
             // torch's clip_grad_norm_: scale by max / (norm + 1e-6).
             float s = (float) (maxNorm / (norm + 1e-6));
             for (Tensor p : params) {
                 float[] g = p.gradData();
-                if (g != null) for (int j = 0; j < g.length; j++) g[j] *= s;
+                if (g == null) continue;
+                Parallel.forRange((g.length + CHUNK - 1) / CHUNK, task -> AdamKernel.scale(g, task * CHUNK, Math.min(g.length, (task + 1) * CHUNK), s));
             }
         }
         return norm;
+    }
+
+    /**
+     * The global L2 norm of the gradients: squares summed in double per chunk of {@link #CHUNK}
+     * elements (parameter by parameter), the chunks' sums added in order.
+     */
+    static double gradNorm(List<Tensor> params) {
+        double sq = 0;
+        for (Tensor p : params) {
+            float[] g = p.gradData();
+            if (g == null) continue;
+            double[] part = new double[(g.length + CHUNK - 1) / CHUNK];
+            Parallel.forRange(part.length, task -> part[task] = AdamKernel.sumSquares(g, task * CHUNK, Math.min(g.length, (task + 1) * CHUNK)));
+            for (double x : part) sq += x;
+        }
+        return Math.sqrt(sq);
     }
 }

@@ -1,17 +1,16 @@
 package saelab.train.sae;
 
-import saelab.tensor.kernels.VectorOps;
+import saelab.tensor.kernels.Parallel;
+import saelab.tensor.kernels.RowNorms;
 
-/** Row-norm helpers for decoders stored [m, d], one row per latent. */
+/** Row-norm helpers for decoders stored [m, d], one row per latent (rows in parallel: each row's result is the same however they are split). */
 public final class DecoderNorms {
     private DecoderNorms() {}
 
     /** Scales every row to norm {@code target}; an all-zero row is left as it is. */
     public static void normalizeRows(float[] w, int m, int d, float target) {
-        for (int j = 0; j < m; j++) {
-            double n = Math.sqrt(VectorOps.sumSquares(w, j * d, d));
-            if (n > 0) VectorOps.scale((float) (target / n), w, j * d, d);
-        }
+        int per = RowNorms.rowsPerTask(d);
+        Parallel.forRange((m + per - 1) / per, t -> RowNorms.normalize(w, t * per, Math.min(m, (t + 1) * per), d, target));
     }
 
     /**
@@ -19,11 +18,8 @@ public final class DecoderNorms {
      * at unit norm, only the tangential part of the gradient can move them usefully.
      */
     public static void removeParallelComponent(float[] w, float[] grad, int m, int d) {
-        for (int j = 0; j < m; j++) {
-            float dot = VectorOps.dot(w, j * d, grad, j * d, d);
-            float nn = VectorOps.sumSquares(w, j * d, d);
-            if (nn > 0) VectorOps.axpy(-dot / nn, w, j * d, grad, j * d, d);
-        }
+        int per = RowNorms.rowsPerTask(d);
+        Parallel.forRange((m + per - 1) / per, t -> RowNorms.removeParallel(w, grad, t * per, Math.min(m, (t + 1) * per), d));
     }
 
     /** The transpose of a rows×cols row-major matrix. */

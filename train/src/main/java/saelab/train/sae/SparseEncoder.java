@@ -5,6 +5,7 @@ import saelab.tensor.CustomOp;
 import saelab.tensor.Tensor;
 import saelab.tensor.kernels.Gemm;
 import saelab.tensor.kernels.Parallel;
+import saelab.tensor.kernels.SparseRows;
 import saelab.tensor.kernels.TopK;
 import saelab.tensor.kernels.VectorOps;
 
@@ -18,9 +19,6 @@ import saelab.tensor.kernels.VectorOps;
  */
 public final class SparseEncoder {
     private SparseEncoder() {}
-
-    /** Latents per backward task; 16 consecutive columns make one 64-byte write per W_enc row. */
-    private static final int BLOCK = 16;
 
     /** Constant intermediates of one batch: centred inputs x − b_dec [rows, d] and pre [rows, m]. */
     public record PreActivations(int rows, int d, int m, float[] xc, float[] pre) {
@@ -50,22 +48,38 @@ public final class SparseEncoder {
      */
     public static Selection select(PreActivations pa, int k, boolean[] allowed) {
         int rows = pa.rows(), m = pa.m();
-        float[] src = pa.pre();
-        if (allowed != null) {
+        float[] pre = pa.pre();
+        int[] idx = new int[rows * k];
+        float[] val = new float[rows * k];
+        if (allowed == null) {
+            TopK.rows(pre, 0, m, rows, m, k, idx, val);
+        } else {
             int n = 0;
             for (boolean a : allowed) if (a) n++;
             if (k > n) throw new IllegalArgumentException("select: k = " + k + " but only " + n + " latents are allowed");
-            src = src.clone();
-            for (int r = 0; r < rows; r++) {
-                for (int j = 0; j < m; j++) if (!allowed[j]) src[r * m + j] = Float.NEGATIVE_INFINITY;
+            // Masked a block of rows at a time: a copy of the whole rows × m pre-activations would
+            // be the step's largest array (134 MB at m 16384, batch 2048).
+            int block = Math.max(1, Math.min(rows, MASK_BLOCK_FLOATS / m));
+            float[] masked = new float[block * m], blockVal = new float[block * k];
+            int[] blockIdx = new int[block * k];
+            for (int r0 = 0; r0 < rows; r0 += block) {
+                int nr = Math.min(block, rows - r0);
+                System.arraycopy(pre, r0 * m, masked, 0, nr * m);
+                for (int r = 0; r < nr; r++) {
+                    for (int j = 0; j < m; j++) if (!allowed[j]) masked[r * m + j] = Float.NEGATIVE_INFINITY;
+                }
+                TopK.rows(masked, 0, m, nr, m, k, blockIdx, blockVal);
+                System.arraycopy(blockIdx, 0, idx, r0 * k, nr * k);
+                System.arraycopy(blockVal, 0, val, r0 * k, nr * k);
             }
         }
-        int[] idx = new int[rows * k];
-        float[] val = new float[rows * k];
-        TopK.rows(src, 0, m, rows, m, k, idx, val);
+        // The ReLU of the kept values (TopK of ReLU(pre) keeps the same latents: ReLU is monotone).
         for (int i = 0; i < val.length; i++) val[i] = Math.max(val[i], 0f);
         return new Selection(rows, k, idx, val);
     }
+
+    /** Floats of masked pre-activations held at once by {@link #select} with a mask (4 MB). */
+    private static final int MASK_BLOCK_FLOATS = 1 << 20;
 
     /**
      * values[b, s] = ReLU(pre[b, idx[b, s]]) as an autograd op of W_enc, b_enc and b_dec. The
@@ -80,11 +94,12 @@ public final class SparseEncoder {
         return CustomOp.record("topkEncode", Tensor.wrap(val.clone(), 0, rows, k), (gv, grads) -> {
             float[] dpre = new float[rows * k];
             for (int i = 0; i < dpre.length; i++) dpre[i] = val[i] > 0 ? gv[i] : 0f;
-            Postings post = Postings.of(rows, k, m, idx, dpre);
+            // Latent-major: the rows × d centred inputs are read one tile of columns at a time.
+            SparseRows.Columns cols = SparseRows.columns(rows, k, m, idx, dpre, 0, true);
             float[] colSum = new float[m];
             for (int j = 0; j < m; j++) {
                 float s = 0;
-                for (int q = post.start()[j]; q < post.start()[j + 1]; q++) s += dpre[post.slot()[q]];
+                for (int q = cols.start()[j]; q < cols.start()[j + 1]; q++) s += cols.value()[q];
                 colSum[j] = s;
             }
             float[] gbEnc = grads.of(bEnc);
@@ -93,36 +108,13 @@ public final class SparseEncoder {
             if (gbDec != null) {
                 // x_c = x − b_dec, so d/db_dec = −W_enc·colSum: one dot over each W_enc row.
                 float[] w = wEnc.data();
-                for (int e = 0; e < d; e++) gbDec[e] -= VectorOps.dot(w, e * m, colSum, 0, m);
+                float[] dots = new float[d];
+                Parallel.forRange(d, e -> dots[e] = VectorOps.dot(w, e * m, colSum, 0, m));
+                for (int e = 0; e < d; e++) gbDec[e] -= dots[e];
             }
             float[] gw = grads.of(wEnc);
-            if (gw != null) encoderGradient(pa.xc(), d, m, k, dpre, post, gw);
+            if (gw != null) SparseRows.transposedTimesInto(cols, pa.xc(), d, gw);
         }, wEnc, bEnc, bDec);
-    }
-
-    /**
-     * gW_enc[:, j] += Σ_{slots of j} x_c,row · dpre. Blocks of consecutive latents accumulate
-     * their columns contiguously (as rows of a small scratch, vectorised axpys), then add them
-     * to W_enc's gradient one short row segment per e; each block is one task, so every
-     * gradient entry is written by one thread in a fixed order.
-     */
-    private static void encoderGradient(float[] xc, int d, int m, int k, float[] dpre, Postings post, float[] gw) {
-        int blocks = (m + BLOCK - 1) / BLOCK;
-        Parallel.forRange(blocks, bl -> {
-            int j0 = bl * BLOCK, j1 = Math.min(m, j0 + BLOCK);
-            if (post.start()[j0] == post.start()[j1]) return;
-            float[] acc = new float[BLOCK * d];
-            for (int j = j0; j < j1; j++) {
-                for (int q = post.start()[j]; q < post.start()[j + 1]; q++) {
-                    int s = post.slot()[q];
-                    VectorOps.axpy(dpre[s], xc, (s / k) * d, acc, (j - j0) * d, d);
-                }
-            }
-            for (int e = 0; e < d; e++) {
-                int row = e * m;
-                for (int j = j0; j < j1; j++) gw[row + j] += acc[(j - j0) * d + e];
-            }
-        });
     }
 
     /** Number of kept slots per row with a value > 0, averaged: the batch's L0. */

@@ -1,0 +1,92 @@
+package saelab.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import saelab.tensor.kernels.Gemm;
+import saelab.tensor.kernels.Parallel;
+
+/**
+ * The floor of one TopK training step on this machine, measured in the same run as the step: the
+ * encoder GEMM at the step's shape (rows × d by d × m, the one dense product a TopK step cannot
+ * avoid) plus one streaming pass over the optimiser state at the machine's copy bandwidth. That
+ * pass reads the parameters, their gradients and both Adam moments and writes the parameters and
+ * both moments back: 7 arrays of P floats, P the parameter count, 28·P bytes of traffic. The copy
+ * bandwidth is a large array copy's bytes read plus written per second, on all threads.
+ *
+ * @param gemmSeconds      best time of the encoder GEMM
+ * @param copyBytesPerSec  best copy bandwidth (read + written bytes per second)
+ * @param streamBytes      the optimiser pass's traffic, 28·P
+ */
+record TrainStepFloor(double gemmSeconds, double copyBytesPerSec, long streamBytes) {
+
+    /** Arrays touched by the optimiser pass: w, g, m, v read; w, m, v written. */
+    static final int STREAMED_ARRAYS = 7;
+
+    double streamSeconds() { return streamBytes / copyBytesPerSec; }
+
+    double seconds() { return gemmSeconds + streamSeconds(); }
+
+    /** Measures the floor for a step of {@code rows} rows at d, m; {@code rounds} tries of each part, best kept. */
+    static TrainStepFloor measure(int rows, int d, int m, int rounds) {
+        return measure(rows, d, m, rounds, COPY_FLOATS);
+    }
+
+    /** 64 Mi floats: 256 MiB each way, far beyond any cache. */
+    static final int COPY_FLOATS = 1 << 26;
+
+    /** As {@link #measure(int, int, int, int)}, copying {@code copyFloats} floats (a multiple of 2^20) for the bandwidth. */
+    static TrainStepFloor measure(int rows, int d, int m, int rounds, int copyFloats) {
+        long params = 2L * d * m + m + d;
+        return new TrainStepFloor(gemmSeconds(rows, d, m, rounds), copyBandwidth(copyFloats, rounds), STREAMED_ARRAYS * 4L * params);
+    }
+
+    /** Best time of x [rows × d] · W [d × m] with the kernels the step uses (random-free: the values do not change the time). */
+    static double gemmSeconds(int rows, int d, int m, int rounds) {
+        float[] a = new float[rows * d], b = new float[d * m], c = new float[rows * m];
+        java.util.Arrays.fill(a, 0.5f);
+        java.util.Arrays.fill(b, 0.25f);
+        double best = Double.POSITIVE_INFINITY;
+        for (int r = 0; r < rounds + 1; r++) { // one untimed round for the JIT
+            long t0 = System.nanoTime();
+            Gemm.sgemm(Gemm.Form.NN, rows, m, d, a, b, c, false);
+            double s = (System.nanoTime() - t0) / 1e9;
+            if (r > 0) best = Math.min(best, s);
+        }
+        if (c[0] != 0.125f * d) throw new IllegalStateException("floor GEMM: c[0] = " + c[0] + ", expected " + 0.125f * d);
+        return best;
+    }
+
+    /** Bytes (read + written) per second of a copy of n floats split over the kernel threads, best of the rounds. */
+    static double copyBandwidth(int n, int rounds) {
+        float[] src = new float[n], dst = new float[n];
+        java.util.Arrays.fill(src, 1f);
+        int chunk = 1 << 20, tasks = n / chunk;
+        double best = Double.POSITIVE_INFINITY;
+        for (int r = 0; r < rounds + 1; r++) {
+            long t0 = System.nanoTime();
+            Parallel.forRange(tasks, t -> System.arraycopy(src, t * chunk, dst, t * chunk, chunk));
+            double s = (System.nanoTime() - t0) / 1e9;
+            if (r > 0) best = Math.min(best, s);
+        }
+        if (dst[n - 1] != 1f) throw new IllegalStateException("floor copy did not copy");
+        return 2.0 * 4 * n / best;
+    }
+
+    /** The "model name" line of /proc/cpuinfo, or the OS architecture where there is none. */
+    static String cpuModel() {
+        try {
+            return cpuModel(Files.readString(Path.of("/proc/cpuinfo")));
+        } catch (IOException | RuntimeException e) {
+            return System.getProperty("os.arch") + " (no /proc/cpuinfo)";
+        }
+    }
+
+    static String cpuModel(String cpuinfo) {
+        for (String line : cpuinfo.split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).strip().equals("model name")) return line.substring(colon + 1).strip();
+        }
+        return System.getProperty("os.arch") + " (no model name in /proc/cpuinfo)";
+    }
+}

@@ -1,0 +1,30 @@
+package saelab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** The floor's parts: what it counts, that its measurements ran, and the CPU line. */
+class TrainStepFloorTest {
+
+    @Test
+    void floorIsTheGemmPlusSevenArraysAtTheCopyBandwidth() {
+        int rows = 64, d = 48, m = 256;
+        TrainStepFloor f = TrainStepFloor.measure(rows, d, m, 2, 1 << 22);
+        long params = 2L * d * m + m + d;
+        assertEquals(7 * 4 * params, f.streamBytes(), "w, g, m, v read and w, m, v written, 4 bytes each");
+        assertTrue(f.gemmSeconds() > 0 && f.copyBytesPerSec() > 0, "both parts were measured: " + f);
+        assertEquals(f.streamBytes() / f.copyBytesPerSec(), f.streamSeconds(), 1e-15);
+        assertEquals(f.gemmSeconds() + f.streamSeconds(), f.seconds(), 1e-15);
+        // A copy faster than 10 TB/s or slower than 10 MB/s would mean the timing measured something else.
+        assertTrue(f.copyBytesPerSec() > 1e7 && f.copyBytesPerSec() < 1e13, "copy bandwidth " + f.copyBytesPerSec());
+    }
+
+    @Test
+    void cpuModelIsTheModelNameLine() {
+        String info = "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 9R14 96-Core Processor\nflags\t\t: fpu\n";
+        assertEquals("AMD EPYC 9R14 96-Core Processor", TrainStepFloor.cpuModel(info));
+        assertTrue(TrainStepFloor.cpuModel("processor : 0\n").contains("no model name"), "a cpuinfo without the line says so");
+    }
+}

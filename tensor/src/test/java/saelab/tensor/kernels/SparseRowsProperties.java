@@ -1,0 +1,223 @@
+package saelab.tensor.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import saelab.tensor.Props;
+
+/**
+ * The latent-major sparse products against a float64 reference of the same sums, and their
+ * determinism: the same bits on 1, 2 and 3 threads. Shapes are small, but the column tiles are
+ * narrowed (1 to 3 vector lengths) so every case spans several tiles, with a ragged last tile
+ * and a tail beyond the last full vector.
+ */
+class SparseRowsProperties {
+
+    /** u, the unit roundoff of float. */
+    private static final double U = 0x1p-24;
+
+    /** γ_n = n·u / (1 − n·u): the relative bound of a sum of n roundings. */
+    private static double gamma(int n) { return n * U / (1 - n * U); }
+
+    /**
+     * rows 1..40 × m 1..60 latents, k 1..min(m, 12) distinct per row, d 1..5 vector lengths
+     * (+ 0..L−1), tiles of 1..3 vectors; some values 0 (ReLU zeros) when {@code zeros}.
+     */
+    record Case(int rows, int m, int k, int d, int tileVectors, boolean zeros, long seed) {
+        int tile() { return tileVectors * SparseRows.L; }
+    }
+
+    private static Gen<Case> cases() {
+        Gen<Integer> rowsG = Props.ints(1, 40), mG = Props.ints(1, 60), widths = Props.ints(1, 5 * SparseRows.L + SparseRows.L - 1),
+                tilesG = Props.ints(1, 3);
+        Gen<Boolean> flags = Props.bools();
+        Gen<Long> seeds = Props.seeds();
+        return in -> {
+            int m = mG.generate(in);
+            return new Case(rowsG.generate(in), m, Props.ints(1, Math.min(m, 12)).generate(in), widths.generate(in),
+                    tilesG.generate(in), flags.generate(in), seeds.generate(in));
+        };
+    }
+
+    /** A code with k distinct latents per row (values ≥ 0, some 0 when c.zeros) and dense operands. */
+    private record Data(int[] idx, float[] val, float[] w, float[] g, float[] bias) {}
+
+    private static Data data(Case c) {
+        SplittableRandom r = new SplittableRandom(c.seed());
+        int[] idx = new int[c.rows() * c.k()];
+        float[] val = new float[idx.length];
+        for (int b = 0; b < c.rows(); b++) {
+            int[] perm = new int[c.m()];
+            for (int j = 0; j < c.m(); j++) perm[j] = j;
+            for (int s = 0; s < c.k(); s++) {
+                int t = s + r.nextInt(c.m() - s);
+                int tmp = perm[s]; perm[s] = perm[t]; perm[t] = tmp;
+                idx[b * c.k() + s] = perm[s];
+                val[b * c.k() + s] = c.zeros() && r.nextInt(4) == 0 ? 0f : (float) r.nextDouble(0, 3);
+            }
+        }
+        return new Data(idx, val, gauss(r, c.m() * c.d()), gauss(r, c.rows() * c.d()), gauss(r, c.d()));
+    }
+
+    private static float[] gauss(SplittableRandom r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (r.nextGaussian());
+        return a;
+    }
+
+    @Test
+    void decodeIsTheSparseProductWithinItsRoundingBound() {
+        Props.qt(20261204, 300).forAll(cases()).checkAssert(c -> {
+            Data t = data(c);
+            int d = c.d(), k = c.k();
+            SparseRows.Columns cols = SparseRows.columns(c.rows(), k, c.m(), t.idx(), t.val(), 0, false);
+            assertEquals(c.rows() * k, cols.entries(), "every entry, zeros included");
+            float[] out = new float[c.rows() * d];
+            java.util.Arrays.fill(out, Float.NaN); // times overwrites
+            SparseRows.times(cols, t.w(), d, t.bias(), 0, out, c.tile());
+            for (int b = 0; b < c.rows(); b++) {
+                for (int e = 0; e < d; e++) {
+                    double exact = t.bias()[e], mag = Math.abs(t.bias()[e]);
+                    for (int s = 0; s < k; s++) {
+                        double term = (double) t.val()[b * k + s] * t.w()[t.idx()[b * k + s] * d + e];
+                        exact += term;
+                        mag += Math.abs(term);
+                    }
+                    // k fused multiply-adds onto the bias: one rounding each.
+                    double bound = gamma(k) * mag;
+                    assertTrue(Math.abs(out[b * d + e] - exact) <= 2 * bound, "row " + b + ", column " + e + ": " + out[b * d + e] + " vs " + exact + " (bound " + bound + ")");
+                }
+            }
+        });
+    }
+
+    @Test
+    void backwardGivesTheValueAndRowGradientsWithinTheirBounds() {
+        Props.qt(20261205, 300).forAll(cases()).checkAssert(c -> {
+            Data t = data(c);
+            int d = c.d(), k = c.k(), m = c.m(), rows = c.rows();
+            SparseRows.Columns cols = SparseRows.columns(rows, k, m, t.idx(), t.val(), 0, false);
+            SplittableRandom r = new SplittableRandom(c.seed() ^ 0x5eed);
+            float[] gS0 = gauss(r, rows * k), gW0 = gauss(r, m * d);
+            float[] gS = gS0.clone(), gW = gW0.clone();
+            SparseRows.timesBackward(cols, t.w(), d, t.g(), gS, gW, c.tile());
+            for (int p = 0; p < rows * k; p++) {
+                int b = p / k, j = t.idx()[p];
+                double exact = gS0[p], mag = Math.abs(gS0[p]);
+                for (int e = 0; e < d; e++) {
+                    double term = (double) t.g()[b * d + e] * t.w()[j * d + e];
+                    exact += term;
+                    mag += Math.abs(term);
+                }
+                // d products summed (lane partials, lane tree, tiles), then added to gS: at most d + 1 roundings per term.
+                double bound = gamma(d + 1) * mag;
+                assertTrue(Math.abs(gS[p] - exact) <= 2 * bound, "entry " + p + ": " + gS[p] + " vs " + exact + " (bound " + bound + ")");
+            }
+            double[] exactW = new double[m * d], magW = new double[m * d];
+            int[] count = new int[m];
+            for (int i = 0; i < m * d; i++) { exactW[i] = gW0[i]; magW[i] = Math.abs(gW0[i]); }
+            for (int p = 0; p < rows * k; p++) {
+                int b = p / k, j = t.idx()[p];
+                count[j]++;
+                for (int e = 0; e < d; e++) {
+                    double term = (double) t.val()[p] * t.g()[b * d + e];
+                    exactW[j * d + e] += term;
+                    magW[j * d + e] += Math.abs(term);
+                }
+            }
+            for (int j = 0; j < m; j++) {
+                for (int e = 0; e < d; e++) {
+                    // n fused multiply-adds in a scratch, then one add onto gW.
+                    double bound = gamma(count[j] + 1) * magW[j * d + e];
+                    assertTrue(Math.abs(gW[j * d + e] - exactW[j * d + e]) <= 2 * bound, "gW[" + j + ", " + e + "]: " + gW[j * d + e] + " vs " + exactW[j * d + e]);
+                }
+            }
+        });
+    }
+
+    @Test
+    void transposedProductIsXtSWithinItsBound() {
+        Props.qt(20261206, 300).forAll(cases()).checkAssert(c -> {
+            Data t = data(c);
+            int d = c.d(), k = c.k(), m = c.m(), rows = c.rows();
+            SparseRows.Columns cols = SparseRows.columns(rows, k, m, t.idx(), t.val(), 0, true);
+            for (int q = 0; q < cols.entries(); q++) assertTrue(cols.value()[q] != 0, "skipZeros kept a zero at entry " + q);
+            SplittableRandom r = new SplittableRandom(c.seed() ^ 0xa11);
+            float[] gA0 = gauss(r, d * m), gA = gA0.clone();
+            SparseRows.transposedTimesInto(cols, t.g(), d, gA, c.tile());
+            double[] exact = new double[d * m], mag = new double[d * m];
+            int[] count = new int[m];
+            for (int i = 0; i < d * m; i++) { exact[i] = gA0[i]; mag[i] = Math.abs(gA0[i]); }
+            for (int p = 0; p < rows * k; p++) {
+                int b = p / k, j = t.idx()[p];
+                if (t.val()[p] != 0) count[j]++;
+                for (int e = 0; e < d; e++) {
+                    double term = (double) t.val()[p] * t.g()[b * d + e];
+                    exact[e * m + j] += term;
+                    mag[e * m + j] += Math.abs(term);
+                }
+            }
+            for (int e = 0; e < d; e++) {
+                for (int j = 0; j < m; j++) {
+                    double bound = gamma(count[j] + 1) * mag[e * m + j];
+                    assertTrue(Math.abs(gA[e * m + j] - exact[e * m + j]) <= 2 * bound, "gA[" + e + ", " + j + "]: " + gA[e * m + j] + " vs " + exact[e * m + j]);
+                }
+            }
+        });
+    }
+
+    /** Every product on 1, 2 and 3 threads, at the production tile width and at narrow ones: the same bits. */
+    @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        Props.qt(20261207, 60).forAll(cases()).checkAssert(c -> {
+            Data t = data(c);
+            int d = c.d(), k = c.k(), m = c.m(), rows = c.rows();
+            SparseRows.Columns cols = SparseRows.columns(rows, k, m, t.idx(), t.val(), 0, false);
+            Supplier<float[][]> all = () -> {
+                float[] out = new float[rows * d], gS = new float[rows * k], gW = new float[m * d], gA = new float[d * m];
+                SparseRows.times(cols, t.w(), d, t.bias(), 0, out, c.tile());
+                SparseRows.timesBackward(cols, t.w(), d, t.g(), gS, gW, c.tile());
+                SparseRows.transposedTimesInto(cols, t.g(), d, gA, c.tile());
+                float[] out2 = new float[rows * d];
+                SparseRows.times(cols, t.w(), d, null, 0, out2);
+                return new float[][] {out, gS, gW, gA, out2};
+            };
+            float[][] one = onThreads(1, all), two = onThreads(2, all), three = onThreads(3, all);
+            boolean moved = false;
+            for (int i = 0; i < one.length; i++) {
+                assertArrayEquals(bits(one[i]), bits(two[i]), "output " + i + ", 1 vs 2 threads");
+                assertArrayEquals(bits(one[i]), bits(three[i]), "output " + i + ", 1 vs 3 threads");
+                for (float x : one[i]) moved |= x != 0;
+            }
+            assertTrue(moved, "every output is zero");
+        });
+    }
+
+    @Test
+    void anOutOfRangeColumnIsNamed() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SparseRows.columns(1, 2, 4, new int[] {1, 4}, new float[] {1, 1}, 0, false));
+        assertEquals("sparse rows: column 4 at entry 1, expected 0 ≤ column < m = 4", e.getMessage());
+    }
+
+    private static int[] bits(float[] a) {
+        int[] b = new int[a.length];
+        for (int i = 0; i < a.length; i++) b[i] = Float.floatToRawIntBits(a[i]);
+        return b;
+    }
+
+    private static <T> T onThreads(int threads, Supplier<T> pass) {
+        int saved = Parallel.parallelism();
+        Parallel.setParallelism(threads);
+        try {
+            return pass.get();
+        } finally {
+            Parallel.setParallelism(saved);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package saelab.train.optim;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Adam's elementwise update and the clipping pass on the Vector API, over a range of elements.
+ * The update performs exactly the float operations of the scalar rule, in the same order
+ * (multiplies and adds, never fused; lane-wise sqrt and division are correctly rounded as
+ * {@code (float) Math.sqrt} and {@code /} are), so it agrees with it bit for bit.
+ */
+final class AdamKernel {
+    private AdamKernel() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Double> SD = DoubleVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    /**
+     * For j in [from, to): g = grad[j]·scale (when scaled), m ← β1·m + (1 − β1)·g,
+     * v ← β2·v + (1 − β2)·g·g, w ← w − stepSize·m / (√v·invSqrtBc2 + ε).
+     */
+    static void update(float[] w, float[] grad, float[] m, float[] v, int from, int to, boolean scaled, float scale, AdamOptimizer.Coefficients c) {
+        float b1 = c.beta1(), b2 = c.beta2(), one1 = 1 - b1, one2 = 1 - b2, step = c.stepSize(), inv = c.invSqrtBc2(), e = c.eps();
+        int j = from;
+        for (int end = from + S.loopBound(to - from); j < end; j += L) {
+            FloatVector g = FloatVector.fromArray(S, grad, j);
+            if (scaled) g = g.mul(scale);
+            FloatVector mj = FloatVector.fromArray(S, m, j).mul(b1).add(g.mul(one1));
+            FloatVector vj = FloatVector.fromArray(S, v, j).mul(b2).add(g.mul(one2).mul(g));
+            mj.intoArray(m, j);
+            vj.intoArray(v, j);
+            FloatVector den = vj.lanewise(VectorOperators.SQRT).mul(inv).add(e);
+            FloatVector.fromArray(S, w, j).sub(mj.mul(step).div(den)).intoArray(w, j);
+        }
+        for (; j < to; j++) {
+            float gj = scaled ? grad[j] * scale : grad[j];
+            m[j] = b1 * m[j] + one1 * gj;
+            v[j] = b2 * v[j] + one2 * gj * gj;
+            w[j] -= step * m[j] / ((float) Math.sqrt(v[j]) * inv + e);
+        }
+    }
+
+    /** g[j] *= s for j in [from, to). */
+    static void scale(float[] g, int from, int to, float s) {
+        int j = from;
+        for (int end = from + S.loopBound(to - from); j < end; j += L) FloatVector.fromArray(S, g, j).mul(s).intoArray(g, j);
+        for (; j < to; j++) g[j] *= s;
+    }
+
+    /**
+     * Σ g[j]² over [from, to) in double: each float widened (exactly: its square is exact in
+     * double too), squares added into one double partial per lane, the lanes then added in lane
+     * order (a fixed order, compiled or not).
+     */
+    static double sumSquares(float[] g, int from, int to) {
+        int parts = L / SD.length();
+        DoubleVector acc0 = DoubleVector.zero(SD), acc1 = DoubleVector.zero(SD);
+        int j = from;
+        for (int end = from + S.loopBound(to - from); j < end; j += L) {
+            FloatVector x = FloatVector.fromArray(S, g, j);
+            DoubleVector lo = (DoubleVector) x.convertShape(VectorOperators.F2D, SD, 0);
+            acc0 = lo.fma(lo, acc0);
+            if (parts > 1) {
+                DoubleVector hi = (DoubleVector) x.convertShape(VectorOperators.F2D, SD, 1);
+                acc1 = hi.fma(hi, acc1);
+            }
+        }
+        DoubleVector acc = acc0.add(acc1);
+        double s = 0;
+        for (int l = 0; l < SD.length(); l++) s += acc.lane(l);
+        for (; j < to; j++) s += (double) g[j] * g[j];
+        return s;
+    }
+}
