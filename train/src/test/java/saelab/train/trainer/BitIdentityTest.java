@@ -47,12 +47,17 @@ class BitIdentityTest {
 
     @Test
     void topKRunsWithEachPenaltyOptionEqualThePreRegistryTrainerBitForBit() throws IOException {
-        // Recorded before the move: no penalty, then ControlPenaltyTrainingTest.control(0..3).
-        long[] expected = {364291385508107816L, 4540654493774082006L, 2431153172276742681L, 994984899216224836L, -5005872984724012585L};
+        // Recorded before the move (789f23e): {364291385508107816, 4540654493774082006, 2431153172276742681, 994984899216224836,
+        // -5005872984724012585}, and equal after it until issue 16's latent-major sparse products (SparseRows: each W_dec row
+        // read once, sums in another fixed order, within the float64-checked bound) changed the rounding. These are the
+        // hashes from then on: no penalty, then ControlPenaltyTrainingTest.control(0..3).
+        long[] expected = {-6163280680781626672L, 3438563971543832830L, 4336135775608227331L, 2027128506575710865L, 7212777239038717015L};
+        long[] actual = new long[expected.length];
         for (int which = -1; which < 4; which++) {
             PenaltyConfig pen = which < 0 ? PenaltyConfig.none() : ControlPenaltyTrainingTest.control(which);
-            assertEquals(expected[which + 1], run(ControlPenaltyTrainingTest.config(pen)), "TopK with penalty option " + which);
+            actual[which + 1] = run(ControlPenaltyTrainingTest.config(pen));
         }
+        assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(actual), "TopK with no penalty, then penalty options 0–3");
     }
 
     @Test
