@@ -11,7 +11,7 @@ import saelab.tensor.Tensor;
  * with e = x − x̂ a constant (the auxiliary loss must not pull the live latents) and ê the decode,
  * without b_dec, of the k_aux largest ReLU pre-activations per row among the dead latents only
  * (per row, also for BatchTopK). 0 (null here) when the residual has no variance, torch's
- * nan_to_num(0). The same rule as {@code TopKLoss}'s private one, over any SAE's pre-activations.
+ * nan_to_num(0). TopK, BatchTopK and Matryoshka BatchTopK all take it from here.
  */
 public final class AuxKLoss {
     private AuxKLoss() {}

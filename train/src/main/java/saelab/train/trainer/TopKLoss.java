@@ -5,6 +5,7 @@ import saelab.train.penalty.CoFiringPenalty;
 import saelab.train.penalty.OrthogonalPenalty;
 import saelab.train.penalty.Penalties;
 import saelab.train.penalty.PenaltyConfig;
+import saelab.train.sae.AuxKLoss;
 import saelab.train.sae.SparseDecoder;
 import saelab.train.sae.SparseEncoder;
 import saelab.train.sae.TopKSae;
@@ -63,7 +64,7 @@ public final class TopKLoss {
         int nDead = 0;
         if (dead != null) for (boolean b : dead) if (b) nDead++;
         if (s.auxkAlpha() > 0 && nDead > 0) {
-            Tensor aux = auxiliary(sae, fw, x, rows, Math.min(s.kAux(), nDead), dead);
+            Tensor aux = AuxKLoss.of(fw.pre(), sae.params(), x, fw.reconstruction().data(), dead, s.kAux());
             if (aux != null) {
                 auxk = aux.item();
                 total = total.add(aux.mul((float) s.auxkAlpha()));
@@ -80,24 +81,5 @@ public final class TopKLoss {
             total = total.add(applied.term());
         }
         return new Terms(total, recon.item(), auxk, penaltyTerm, pen, ort, fw, nDead);
-    }
-
-    private static Tensor auxiliary(TopKSae sae, TopKSae.Forward fw, float[] x, int rows, int kAux, boolean[] dead) {
-        int d = sae.config().dIn();
-        float[] xHat = fw.reconstruction().data();
-        float[] e = new float[rows * d];
-        double[] mean = new double[d];
-        for (int i = 0; i < e.length; i++) { e[i] = x[i] - xHat[i]; mean[i % d] += e[i]; }
-        double denom = 0;
-        for (int b = 0; b < rows; b++) {
-            for (int j = 0; j < d; j++) { double t = e[b * d + j] - mean[j] / rows; denom += t * t; }
-        }
-        denom /= rows;
-        if (!(denom > 0)) return null; // torch's nan_to_num(0): a residual without variance adds nothing
-        SparseEncoder.Selection sel = SparseEncoder.select(fw.pre(), kAux, dead);
-        Tensor vals = SparseEncoder.values(fw.pre(), sel, sae.params());
-        Tensor eHat = SparseDecoder.decode(vals, sel.indices(), sae.params().wDec(), null);
-        Tensor l2 = eHat.sub(Tensor.wrap(e, 0, rows, d)).square().sum(1, false).mean();
-        return l2.mul((float) (1 / denom));
     }
 }
