@@ -22,10 +22,20 @@ public final class RunHealth {
      */
     public static Optional<String> warning(double explainedVariance, double l0, int d, int m) {
         if (explainedVariance >= LOW_EV) return Optional.empty();
-        String what = Double.isNaN(explainedVariance) ? "EV is not a number: training diverged"
+        return Optional.of(String.format(Locale.ROOT, "health: %s (d %d, m %d, L0 %.1f); try more --steps or --tokens, a lower --lr,"
+                + " or --expansion-factor/--target-l0 (or --m/--k) sized for d %d", what(explainedVariance), d, m, l0, d));
+    }
+
+    /** The same verdict in a few words, for a line that summarises one run among many (the experiment's). */
+    public static Optional<String> brief(double explainedVariance) {
+        if (explainedVariance >= LOW_EV) return Optional.empty();
+        return Optional.of(Double.isNaN(explainedVariance) ? "health: EV NaN (diverged)"
+                : explainedVariance < 0 ? "health: EV < 0 (worse than the mean)" : String.format(Locale.ROOT, "health: EV < %.1f", LOW_EV));
+    }
+
+    private static String what(double explainedVariance) {
+        return Double.isNaN(explainedVariance) ? "EV is not a number: training diverged"
                 : explainedVariance < 0 ? String.format(Locale.ROOT, "EV %.3g is below 0: the SAE reconstructs worse than the mean", explainedVariance)
                 : String.format(Locale.ROOT, "EV %.3f is below %.1f, far below what these sizes should reach", explainedVariance, LOW_EV);
-        return Optional.of(String.format(Locale.ROOT, "health: %s (d %d, m %d, L0 %.1f); try more --steps or --tokens, a lower --lr,"
-                + " or --expansion-factor/--target-l0 (or --m/--k) sized for d %d", what, d, m, l0, d));
     }
 }

@@ -22,4 +22,11 @@ class RunHealthTest {
         assertEquals(Optional.empty(), RunHealth.warning(0.82, 9, 64, 455));
         assertTrue(RunHealth.warning(Math.nextDown(RunHealth.LOW_EV), 9, 64, 455).isPresent());
     }
+
+    @Test void theBriefFormForTheExperimentsRunLinesFollowsTheSameBar() {
+        assertEquals(Optional.of("health: EV < 0 (worse than the mean)"), RunHealth.brief(-596));
+        assertEquals(Optional.of("health: EV < 0.5"), RunHealth.brief(0.209));
+        assertEquals(Optional.of("health: EV NaN (diverged)"), RunHealth.brief(Double.NaN));
+        assertEquals(Optional.empty(), RunHealth.brief(0.54));
+    }
 }
