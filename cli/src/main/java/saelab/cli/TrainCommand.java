@@ -556,7 +556,7 @@ public final class TrainCommand implements Callable<Integer> {
                 "Architectures (--sae):", architecturesHelp().replace("%", "%%"), "",
                 "Presets (--preset):", Presets.help().replace("%", "%%"),
                 "  Sizes on model activations (shards:, model:) follow the source's width d unless --m/--k are given:",
-                "  " + Presets.sizeRuleHelp().replace("%", "%%") + ".",
+                "  " + Presets.sizeRuleHelp().replace("%", "%%") + ";", "  " + Presets.sizeRuleExamples().replace("%", "%%") + ".",
                 "  The start line prints what the run resolved (m, k, lr, steps, training tokens).", "",
                 "Schedules (--lambda2, --threshold), functions of training progress p = step / steps:", Schedules.help().replace("%", "%%"), "",
                 "Config files (--config): a JSON object with the option names above as keys, without '--', e.g.",

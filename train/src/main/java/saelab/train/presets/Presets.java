@@ -93,11 +93,15 @@ public final class Presets {
         return (int) Math.max(1, Math.round((double) d * ANCHOR_L0 / ANCHOR_D));
     }
 
-    /** The width rule in one line, for --help (which cannot know the source), with what it gives at two widths. */
+    /** The width rule in one line, for --help (which cannot know the source). */
     public static String sizeRuleHelp() {
-        return String.format(Locale.ROOT, "m = round(%.4g·d) (--expansion-factor), k = round(%.4g·d) (--target-l0), lr = the preset's at m 16384 × √(16384/m);"
-                + " TopK: %s at gemma-2-2b's d %d, %s at the tiny model's d 64",
-                DEFAULT_EXPANSION_FACTOR, (double) ANCHOR_L0 / ANCHOR_D, sizesAt(ANCHOR_D), ANCHOR_D, sizesAt(64));
+        return String.format(Locale.ROOT, "m = round(%.4g·d) (--expansion-factor), k = round(%.4g·d) (--target-l0), lr = the preset's at m 16384 × √(16384/m)",
+                DEFAULT_EXPANSION_FACTOR, (double) ANCHOR_L0 / ANCHOR_D);
+    }
+
+    /** What the rule gives TopK at gemma-2-2b's width and at the tiny model's, in one line. */
+    public static String sizeRuleExamples() {
+        return String.format(Locale.ROOT, "TopK: %s at gemma-2-2b's d %d; %s at the tiny model's d 64", sizesAt(ANCHOR_D), ANCHOR_D, sizesAt(64));
     }
 
     private static String sizesAt(int d) {
