@@ -101,7 +101,8 @@ public final class ExperimentCommand implements Callable<Integer> {
     long dataSeed = 0;
     @Option(names = "--recovery-bar", description = "Cosine at which a true feature counts as recovered (synthetic only; default 0.9).")
     Double bar;
-    @Option(names = "--quick", description = "A small smoke run: 60 steps, 2 seeds, 2 phases, 2048 held-out rows (with --model 1024 held-out tokens); "
+    @Option(names = "--quick", description = "A small smoke run: 60 steps, 2 seeds, 2 phases, 2048 held-out rows (with --model: 1024 held-out tokens, 512-row batches, "
+            + "m and k from the model's width as train sets them, its last layer if it has no layer 12); "
             + "flags given explicitly win. Too short for a verdict.")
     boolean quick;
     @Option(names = "--model", paramLabel = "DIR", description = "gemma-2 checkpoint folder (config.json, tokenizer.json, safetensors): run the comparison on its activations (with --data).")
@@ -301,9 +302,12 @@ public final class ExperimentCommand implements Callable<Integer> {
         long st = steps != null ? steps : quick ? 60 : onModel ? ModelData.SEED_STEPS : size.steps();
         int sd = seeds != null ? seeds : quick ? 2 : onModel ? 3 : size.seeds();
         int ph = quick && phases == 4 ? 2 : phases;
-        int b = batch != null ? batch : onModel ? ModelData.SEED_BATCH : size.batch();
-        int mm = m != null ? m : onModel ? ModelData.SEED_M : size.m();
-        int kk = k != null ? k : onModel ? ModelData.SEED_K : size.k();
+        // --quick on a model: sizes from its width (train's rule, which gives the seed's at d 2304), 512-row batches and,
+        // on a model without layer 12, its last layer: the seed's gemma-2-2b sizes made `--model tiny --quick` a long, failing run.
+        saelab.model.GemmaConfig quickModel = quick && onModel && Files.isRegularFile(model.resolve("config.json")) ? saelab.model.GemmaConfig.read(model) : null;
+        int b = batch != null ? batch : quickModel != null ? 512 : onModel ? ModelData.SEED_BATCH : size.batch();
+        int mm = m != null ? m : quickModel != null ? saelab.train.presets.Presets.latents(quickModel.hiddenSize(), null) : onModel ? ModelData.SEED_M : size.m();
+        int kk = k != null ? k : quickModel != null ? saelab.train.presets.Presets.targetL0(quickModel.hiddenSize()) : onModel ? ModelData.SEED_K : size.k();
         double margin = evMargin != null ? evMargin : ExperimentConfig.DEFAULT_EV_MARGIN;
         if (sd < 1) throw new IllegalArgumentException("--seeds must be ≥ 1, got " + sd);
         requireNumbers(st, b, ph, mm, kk, margin);
@@ -318,7 +322,8 @@ public final class ExperimentCommand implements Callable<Integer> {
         if (ctx < 3) throw new IllegalArgumentException("--context must be ≥ 3, got " + ctx);
         long train = tokens != null ? tokens : ModelData.oneEpochTokens(st, b, ctx);
         long held = heldOutTokens != null ? heldOutTokens : quick ? QUICK_HELD_OUT_TOKENS : ModelData.SEED_HELD_OUT_TOKENS;
-        ModelData md = new ModelData(model, data, layer != null ? layer : ModelData.SEED_LAYER, ctx, train, held, dtype != null ? dtype : Dtype.F32,
+        int lay = layer != null ? layer : quickModel != null ? Math.min(ModelData.SEED_LAYER, quickModel.numHiddenLayers() - 1) : ModelData.SEED_LAYER;
+        ModelData md = new ModelData(model, data, lay, ctx, train, held, dtype != null ? dtype : Dtype.F32,
                 HarvestSettings.DEFAULT_BATCH, HarvestSettings.DEFAULT_SHARD_TOKENS);
         return ExperimentConfig.onModel(dir, vs, seedList, st, b, ph, mm, kk, dataSeed, md, margin);
     }

@@ -28,6 +28,7 @@ import saelab.eval.report.LiveReport;
 import saelab.model.RunLock;
 import saelab.train.checkpoint.SaeCheckpoint;
 import saelab.train.metrics.Recovery;
+import saelab.train.metrics.RunHealth;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.schedule.Schedules;
 import saelab.train.source.ActivationSource;
@@ -76,14 +77,23 @@ public final class TrainCommand implements Callable<Integer> {
             "--penalty orthogonal: split the latents into K random chunks each step and compare each only within its chunk",
             "(cost m²·d/K; default max(1, round(m/1024)); at most m/2). Trains on the host step, never resident."})
     Integer chunks;
-    @Option(names = "--m", paramLabel = "N", description = "Latents (default: 16384 on model data; on synthetic data the experiment's: 1024 on small, 512 on bench, 4096 on synthsaebench).")
+    @Option(names = "--m", paramLabel = "N", description = {"Latents (default: from the source's width d, round(--expansion-factor · d): 16384 at d 2304, 455 at d 64;",
+            "  on synthetic data the experiment's: 1024 on small, 512 on bench, 4096 on synthsaebench)."})
     Integer m;
-    @Option(names = "--k", paramLabel = "N", description = "TopK's k (default: 320 on model data; on synthetic data the experiment's: 8 on small, 40 on bench, 25 on synthsaebench).")
+    @Option(names = "--expansion-factor", paramLabel = "F", description = "m = round(F · d) when --m is not given (default 16384/2304 ≈ 7.11, the seed's ratio on gemma-2-2b).")
+    Double expansionFactor;
+    @Option(names = "--k", paramLabel = "N", description = {"TopK's k (default: --target-l0's, round(0.139 · d): 320 at d 2304, 9 at d 64;",
+            "  on synthetic data the experiment's: 8 on small, 40 on bench, 25 on synthsaebench)."})
     Integer k;
-    @Option(names = "--lr", description = "Peak learning rate (default: the preset's, scaled by √(16384/m); ×15 on synthetic data).")
+    @Option(names = "--target-l0", paramLabel = "N", description = "Latents firing per token, TopK's k (default round(d · 320/2304); --k is the same setting).")
+    Integer targetL0;
+    @Option(names = "--lr", description = "Peak learning rate (default: the preset's at m 16384, scaled by √(16384/m); ×15 on synthetic data).")
     Double lr;
-    @Option(names = "--steps", description = "Optimiser steps (default ${DEFAULT-VALUE}).")
-    long steps = 1500;
+    @Option(names = "--steps", description = "Optimiser steps (default " + DEFAULT_STEPS + "; or give --tokens).")
+    Long steps;
+    @Option(names = "--tokens", paramLabel = "N", converter = HarvestCommand.TokenCount.class,
+            description = "Training tokens instead of --steps (10M, 2.5e6, 500k): steps = ceil(N / --batch).")
+    Long tokens;
     @Option(names = "--batch", description = "Rows per step (default ${DEFAULT-VALUE}).")
     int batch = 512;
     @Option(names = "--seed", description = "Seeds the SAE's initialisation (default ${DEFAULT-VALUE}).")
@@ -155,11 +165,14 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--print-config", description = "Print the effective settings (file, flags and defaults resolved) as JSON for --config, and exit without training.")
     boolean printConfig;
 
+    /** Optimiser steps without --steps or --tokens. */
+    static final long DEFAULT_STEPS = 1500;
+
     @Spec CommandSpec spec;
     private boolean configFileApplied;
 
     /** What a finished run reports (also written to eval.json). */
-    record Result(Path out, long steps, double l0, double explainedVariance, double mse, Double recovery) {}
+    record Result(Path out, long steps, long trainingTokens, double l0, double explainedVariance, double mse, Double recovery) {}
 
     Result lastResult;
 
@@ -234,8 +247,18 @@ public final class TrainCommand implements Callable<Integer> {
         requireNumbers(d);
         // On a synthetic preset, the SAE sizes the experiment uses on it (one table for both commands).
         ExperimentConfig.Sizes size = synthetic ? ExperimentConfig.Sizes.forPreset(src.substring("synthetic:".length()).split("[@/]", 2)[0]) : null;
-        int mm = m != null ? m : synthetic ? size.m() : 16384;
-        int kk = k != null ? k : synthetic ? size.k() : 320;
+        // Sizes follow the source's width (Presets' rule, anchored at the seed's gemma-2-2b sizes);
+        // explicit --m / --k win over the rule, and a flag pair that disagrees is refused.
+        if (m != null && expansionFactor != null && m != Presets.latents(d, expansionFactor)) {
+            throw new IllegalArgumentException("--m " + m + " and --expansion-factor " + expansionFactor + " disagree at d " + d + " (round("
+                    + expansionFactor + " · " + d + ") = " + Presets.latents(d, expansionFactor) + "); give one of them");
+        }
+        if (k != null && targetL0 != null && !k.equals(targetL0)) {
+            throw new IllegalArgumentException("--k " + k + " and --target-l0 " + targetL0 + " name the same setting; give one of them");
+        }
+        int mm = m != null ? m : expansionFactor != null || !synthetic ? Presets.latents(d, expansionFactor) : size.m();
+        int kk = k != null ? k : targetL0 != null ? targetL0 : synthetic ? size.k() : Presets.targetL0(d);
+        long steps = steps();
         String arch = sae != null ? sae : p.architecture().name();
         String pen = penalty != null ? penalty : PenaltyConfig.name(p.penalty().kind());
         PenaltyConfig.Kind kind = PenaltyConfig.parseKind(pen);
@@ -302,9 +325,11 @@ public final class TrainCommand implements Callable<Integer> {
      */
     private void requireNumbers(int d) {
         if (m != null) NumericOptions.positive("--m", m);
+        if (expansionFactor != null) NumericOptions.positiveFinite("--expansion-factor", expansionFactor);
         if (k != null) NumericOptions.positive("--k", k);
+        if (targetL0 != null) NumericOptions.positive("--target-l0", targetL0);
         if (lr != null) NumericOptions.positiveFinite("--lr", lr);
-        NumericOptions.positive("--steps", steps);
+        if (steps != null) NumericOptions.positive("--steps", steps);
         NumericOptions.positive("--batch", batch);
         if (chunks != null) NumericOptions.positive("--chunks", chunks);
         if (l1 != null) NumericOptions.nonNegativeFinite("--l1", l1);
@@ -319,6 +344,21 @@ public final class TrainCommand implements Callable<Integer> {
         NumericOptions.positive("--log-every", logEvery);
         NumericOptions.nonNegative("--checkpoint-every", checkpointEvery);
         if (threads != null) NumericOptions.positive("--threads", threads);
+    }
+
+    /**
+     * Optimiser steps: --steps, or ceil(--tokens / --batch), or the default. Both flags are
+     * accepted when they agree (--print-config writes both), refused when they do not.
+     */
+    long steps() {
+        NumericOptions.positive("--batch", batch);
+        if (tokens == null) return steps != null ? steps : DEFAULT_STEPS;
+        long fromTokens = Math.ceilDiv(tokens, batch);
+        if (steps != null && steps != fromTokens) {
+            throw new IllegalArgumentException("--steps " + steps + " and --tokens " + tokens + " disagree: " + tokens + " tokens at --batch " + batch
+                    + " are " + fromTokens + " steps; give one of them");
+        }
+        return fromTokens;
     }
 
     private static void close(AutoCloseable c) {
@@ -353,11 +393,14 @@ public final class TrainCommand implements Callable<Integer> {
         m.put("cofire-norm", PenaltyConfig.name(c.penalty().normalization()));
         m.put("chunks", c.penalty().kind() == PenaltyConfig.Kind.ORTHOGONAL ? (Object) c.penalty().chunks() : null);
         m.put("m", c.dSae());
+        m.put("expansion-factor", null); // m and k are the resolved sizes
         ObjectNode own = new ObjectMapper().createObjectNode();
         c.settings().toJson(own);
         m.put("k", own.has("k") ? (Object) own.get("k").asInt() : k);
+        m.put("target-l0", null);
         m.put("lr", c.lr());
         m.put("steps", c.steps());
+        m.put("tokens", null); // steps above is the size; a --steps given with this file must not disagree with it
         m.put("batch", c.batch());
         m.put("seed", c.seed());
         m.put("data-seed", dataSeed);
@@ -436,8 +479,10 @@ public final class TrainCommand implements Callable<Integer> {
             if (progress != null) progress.finish();
             Result r = evaluate(t, src, dir);
             writeEval(r, dir);
-            err.println(String.format(Locale.ROOT, "final: step %d  L0 %.2f  explained variance %.4f  MSE %.4g%s  → %s", r.steps(), r.l0(),
-                    r.explainedVariance(), r.mse(), r.recovery() == null ? "" : String.format(Locale.ROOT, "  recovery (mean max |cos|) %.4f", r.recovery()), dir));
+            err.println(String.format(Locale.ROOT, "final: step %d (%s training tokens)  L0 %.2f  explained variance %.4f  MSE %.4g%s  → %s", r.steps(),
+                    tokenCount(r.trainingTokens()), r.l0(), r.explainedVariance(), r.mse(),
+                    r.recovery() == null ? "" : String.format(Locale.ROOT, "  recovery (mean max |cos|) %.4f", r.recovery()), dir));
+            RunHealth.warning(r.explainedVariance(), r.l0(), t.config().dIn(), t.config().dSae()).ifPresent(err::println);
             return r;
         } finally {
             if (src instanceof AutoCloseable c) close(c);
@@ -491,8 +536,15 @@ public final class TrainCommand implements Callable<Integer> {
                 : String.format(Locale.ROOT, ", %s penalty λ2 %s threshold %s on %s overlap (%s)",
                         PenaltyConfig.name(c.penalty().kind()), c.penalty().lambda2().spec(), c.penalty().threshold().spec(),
                         PenaltyConfig.name(c.penalty().target()), PenaltyConfig.name(c.penalty().normalization()));
-        return String.format(Locale.ROOT, "%s SAE d %d m %d, %s, lr %.3g, %d steps × %d rows%s, source %s", c.architecture().name(),
-                c.dIn(), c.dSae(), c.settings().describe(), c.lr(), c.steps(), c.batch(), pen, c.source());
+        return String.format(Locale.ROOT, "%s SAE d %d m %d, %s, lr %.3g, %d steps × %d rows = %s training tokens%s, source %s", c.architecture().name(),
+                c.dIn(), c.dSae(), c.settings().describe(), c.lr(), c.steps(), c.batch(), tokenCount(c.steps() * c.batch()), pen, c.source());
+    }
+
+    /** A token count as the --tokens flag takes it back: 768000 → 768k, 10000000 → 10M, else the digits. */
+    static String tokenCount(long n) {
+        if (n >= 1_000_000 && n % 100_000 == 0) return new java.math.BigDecimal(n).movePointLeft(6).stripTrailingZeros().toPlainString() + "M";
+        if (n >= 1_000 && n % 100 == 0) return new java.math.BigDecimal(n).movePointLeft(3).stripTrailingZeros().toPlainString() + "k";
+        return Long.toString(n);
     }
 
     /** Held-out batch (index −2, never a training batch) of 4096 rows; recovery on synthetic data. */
@@ -505,13 +557,14 @@ public final class TrainCommand implements Callable<Integer> {
         if (src instanceof SyntheticSource s) {
             rec = Recovery.meanMaxCosine(s.directions(), s.config().features(), t.params().wDec().toArray(), t.config().dSae(), d);
         }
-        return new Result(dir, t.step(), e.l0(), e.explainedVariance(), e.mse(), rec);
+        return new Result(dir, t.step(), t.step() * t.config().batch(), e.l0(), e.explainedVariance(), e.mse(), rec);
     }
 
     static void writeEval(Result r, Path dir) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode o = json.createObjectNode();
         o.put("steps", r.steps());
+        o.put("training_tokens", r.trainingTokens());
         o.put("l0", r.l0());
         o.put("explained_variance", r.explainedVariance());
         o.put("mse", r.mse());
@@ -563,7 +616,10 @@ public final class TrainCommand implements Callable<Integer> {
         train.getCommandSpec().usageMessage().width(120).footerHeading("%n").footer(
                 "Architectures (--sae) and their settings (--setting KEY=VALUE,...; k, auxk_alpha, k_aux, l1_coefficient and",
                 "  l1_warmup_steps also come from --k, --auxk-alpha, --k-aux, --l1 and --l1-warmup):", architecturesHelp().replace("%", "%%"), "",
-                "Presets (--preset):", Presets.help().replace("%", "%%"), "",
+                "Presets (--preset):", Presets.help().replace("%", "%%"),
+                "  Sizes on model activations (shards:, model:) follow the source's width d unless --m/--k are given:",
+                "  " + Presets.sizeRuleHelp().replace("%", "%%") + ";", "  " + Presets.sizeRuleExamples().replace("%", "%%") + ".",
+                "  The start line prints what the run resolved (m, k, lr, steps, training tokens).", "",
                 "Schedules (--lambda2, --threshold), functions of training progress p = step / steps:", Schedules.help().replace("%", "%%"), "",
                 "Config files (--config): a JSON object with the option names above as keys, without '--', e.g.",
                 "  {\"preset\": \"adaptive\", \"steps\": 2000, \"source\": \"model:/models/gemma-2-2b\", \"data\": \"docs.jsonl\", \"layer\": 12}",

@@ -19,8 +19,32 @@ import saelab.train.penalty.PenaltyConfig;
 final class ExperimentPlots {
     private ExperimentPlots() {}
 
-    /** A written plot: the file, and its name (the key of its caption). */
-    record Plot(Path png, String name) {}
+    /**
+     * A plot: the file and its name (the key of its caption); or, when it could not be drawn,
+     * no file and {@code missing}, the one line the report shows in its place.
+     */
+    record Plot(Path png, String name, String missing) {
+        Plot(Path png, String name) { this(png, name, null); }
+    }
+
+    /**
+     * A scatter of final values, or a note instead when no run has a finite y: at small sizes a
+     * metric can be NaN in every run (absorption, when no parent and child fire together on the
+     * held-out batch), and there is then nothing to draw.
+     */
+    private static Plot scatterOrNote(Path dir, String name, String title, String xLabel, String yLabel, Map<String, double[][]> pairs,
+                                      boolean logX, Plots.Palette colour) throws IOException {
+        boolean anyY = pairs.values().stream().anyMatch(xy -> java.util.Arrays.stream(xy[1]).anyMatch(Double::isFinite));
+        if (!anyY) return new Plot(null, name, name + " not drawn: " + yLabel + " is NaN in every run (not measurable at these sizes)");
+        return new Plot(Plots.scatter(dir.resolve(name), title, xLabel, yLabel, pairs, logX, colour), name);
+    }
+
+    /** Per-phase bands, or a note instead when the metric is NaN in every run and phase. */
+    private static Plot bandsOrNote(Path dir, String name, String title, String yLabel, Map<String, double[][]> bands, Plots.Palette colour) throws IOException {
+        boolean anyY = bands.values().stream().anyMatch(b -> java.util.Arrays.stream(b[1]).anyMatch(Double::isFinite));
+        if (!anyY) return new Plot(null, name, name + " not drawn: " + yLabel + " is NaN in every run and phase (not measurable at these sizes)");
+        return new Plot(Plots.bands(dir.resolve(name), title, "step", yLabel, bands, false, colour), name);
+    }
 
     /** The three variants whose co-firing histograms are drawn side by side per phase. */
     static final List<String> HISTOGRAM_VARIANTS = List.of(Variant.TOPK, Variant.STATIC, Variant.ADAPTIVE);
@@ -84,28 +108,26 @@ final class ExperimentPlots {
         Snapshot first = r.runs().getFirst().last();
         List<Plot> out = new ArrayList<>();
         if (first.has(Snapshot.MCC)) {
-            out.add(new Plot(Plots.scatter(dir.resolve("pareto-ev-mcc.png"), "Separation vs reconstruction: MCC against explained variance (one point per run)",
-                    "explained variance (held-out)", "MCC (mean |cos| after Hungarian matching)", finalPairs(r, Snapshot.EV, Snapshot.MCC), false, colour),
-                    "pareto-ev-mcc.png"));
+            out.add(scatterOrNote(dir, "pareto-ev-mcc.png", "Separation vs reconstruction: MCC against explained variance (one point per run)",
+                    "explained variance (held-out)", "MCC (mean |cos| after Hungarian matching)", finalPairs(r, Snapshot.EV, Snapshot.MCC), false, colour));
         }
         if (first.has(Snapshot.ABSORPTION)) {
-            out.add(new Plot(Plots.scatter(dir.resolve("pareto-ev-absorption.png"), "Absorption vs reconstruction (one point per run)",
-                    "explained variance (held-out)", "absorption rate", finalPairs(r, Snapshot.EV, Snapshot.ABSORPTION), false, colour),
-                    "pareto-ev-absorption.png"));
+            out.add(scatterOrNote(dir, "pareto-ev-absorption.png", "Absorption vs reconstruction (one point per run)",
+                    "explained variance (held-out)", "absorption rate", finalPairs(r, Snapshot.EV, Snapshot.ABSORPTION), false, colour));
         }
-        out.add(new Plot(Plots.scatter(dir.resolve("pareto-l0-ev.png"), "Pareto: L0 vs explained variance (one point per run)", "L0 (log)",
-                "explained variance (held-out)", finalPairs(r, Snapshot.L0, Snapshot.EV), true, colour), "pareto-l0-ev.png"));
+        out.add(scatterOrNote(dir, "pareto-l0-ev.png", "Pareto: L0 vs explained variance (one point per run)", "L0 (log)",
+                "explained variance (held-out)", finalPairs(r, Snapshot.L0, Snapshot.EV), true, colour));
         if (first.has(SpliceMetric.CE_SCORE)) {
-            out.add(new Plot(Plots.scatter(dir.resolve("pareto-l0-ce.png"), "Pareto: L0 vs CE-loss score (one point per run)", "L0 (log)",
-                    "CE-loss score (held-out sequences)", finalPairs(r, Snapshot.L0, SpliceMetric.CE_SCORE), true, colour), "pareto-l0-ce.png"));
+            out.add(scatterOrNote(dir, "pareto-l0-ce.png", "Pareto: L0 vs CE-loss score (one point per run)", "L0 (log)",
+                    "CE-loss score (held-out sequences)", finalPairs(r, Snapshot.L0, SpliceMetric.CE_SCORE), true, colour));
         }
         if (first.has(Snapshot.MCC)) {
-            out.add(new Plot(Plots.bands(dir.resolve("mcc-phases.png"), "Ground-truth recovery per phase: MCC (mean over seeds, dashed: min–max)", "step",
-                    "MCC", perPhase(r, all, Snapshot.MCC), false, colour), "mcc-phases.png"));
+            out.add(bandsOrNote(dir, "mcc-phases.png", "Ground-truth recovery per phase: MCC (mean over seeds, dashed: min–max)",
+                    "MCC", perPhase(r, all, Snapshot.MCC), colour));
         }
         if (first.has(Snapshot.ABSORPTION)) {
-            out.add(new Plot(Plots.bands(dir.resolve("absorption-phases.png"), "Absorption rate per phase (mean over seeds, dashed: min–max)", "step",
-                    "absorption rate", perPhase(r, all, Snapshot.ABSORPTION), false, colour), "absorption-phases.png"));
+            out.add(bandsOrNote(dir, "absorption-phases.png", "Absorption rate per phase (mean over seeds, dashed: min–max)",
+                    "absorption rate", perPhase(r, all, Snapshot.ABSORPTION), colour));
         }
         out.add(new Plot(density(r, dir.resolve("latent-density.png"), colour), "latent-density.png"));
         out.add(new Plot(Plots.bands(dir.resolve("recon-loss.png"), "Reconstruction loss over training (mean over seeds, dashed: min–max)", "step",

@@ -84,7 +84,8 @@ final class ExperimentProgress {
                 eta.finished(variant, (System.nanoTime() - started) / 1e9);
                 if (line == null) return;
                 line.show(String.format(Locale.ROOT, "[%d/%d] %-24s train %.1fs, eval %.1fs  EV %.3f  L0 %.1f  %s", runsDone, totalRuns, label, train, eval,
-                        last.get(Snapshot.EV), last.get(Snapshot.L0), quality(last)), true);
+                        last.get(Snapshot.EV), last.get(Snapshot.L0), quality(last))
+                        + saelab.train.metrics.RunHealth.brief(last.get(Snapshot.EV)).map(h -> "  " + h).orElse(""), true);
                 draw(true);
             }
         }

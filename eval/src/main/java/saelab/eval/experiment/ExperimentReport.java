@@ -190,7 +190,10 @@ public final class ExperimentReport {
         h.table(List.of("variant", "configuration", "lr"), c.variants().stream().map(v -> List.of(v.id(), v.description(),
                 String.format(Locale.ROOT, "%.2g", c.onModel() ? v.modelLr(c.m()) : v.lr()))).toList());
         h.heading("Plots");
-        for (ExperimentPlots.Plot p : plots) h.image(p.png(), ExperimentPlots.caption(p.name()));
+        for (ExperimentPlots.Plot p : plots) {
+            if (p.png() == null) h.paragraph(p.missing());
+            else h.image(p.png(), ExperimentPlots.caption(p.name()));
+        }
         h.heading("Every run (final snapshot)");
         List<Column> rc = runColumns(r);
         List<String> rh = new ArrayList<>(List.of("variant", "seed"));

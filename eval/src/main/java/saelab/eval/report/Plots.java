@@ -149,7 +149,7 @@ public final class Plots {
         // Explicit, padded ranges: XChart's automatic ones end exactly at the extreme points,
         // where markers are clipped.
         double[] x = range(series, 0), y = range(series, 1);
-        if (x != null) {
+        if (x != null && y != null) { // with no finite x or y, XChart's own ranges
             if (logX && x[0] > 0) { c.getStyler().setXAxisMin(x[0] / 1.5); c.getStyler().setXAxisMax(x[1] * 1.5); }
             else { double pad = Math.max(1e-9, 0.08 * (x[1] - x[0])); c.getStyler().setXAxisMin(x[0] - pad); c.getStyler().setXAxisMax(x[1] + pad); }
             double pad = Math.max(1e-3 * Math.max(1, Math.abs(y[1])), 0.08 * (y[1] - y[0]));

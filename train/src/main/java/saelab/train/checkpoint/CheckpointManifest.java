@@ -33,13 +33,20 @@ public final class CheckpointManifest {
 
     public static final String FILE = "checkpoint.json";
     public static final String DIR = "checkpoints";
+    /** What every checkpoint holds (a resume needs each). */
     static final List<String> FILES = List.of(TrainerState.FILE, SaeCheckpoint.WEIGHTS, SaeCheckpoint.CONFIG);
+    /** What a checkpoint written since sparsity.safetensors exists holds too: checked when the manifest lists it. */
+    static final List<String> WRITTEN = List.of(TrainerState.FILE, SaeCheckpoint.WEIGHTS, SaeCheckpoint.CONFIG, FeatureSparsity.FILE);
 
     /** A committed checkpoint: its folder (all files verified against the manifest) and step. */
     public record Committed(Path dir, long step) {}
 
-    /** Writes the trainer's current state as the run's checkpoint in {@code out}. */
-    public static void write(Path out, SaeTrainer t) {
+    /**
+     * Writes the trainer's current state as the run's checkpoint in {@code out}, with {@code
+     * sparsity} ({@link FeatureSparsity}: log10 firing density per latent over {@code rows} rows)
+     * beside the weights.
+     */
+    public static void write(Path out, SaeTrainer t, float[] sparsity, int rows) {
         long step = t.step();
         Path stepDir;
         try {
@@ -55,18 +62,19 @@ public final class CheckpointManifest {
         }
         TrainerState.write(stepDir, t);
         SaeCheckpoint.write(stepDir, t.sae(), t.config(), step);
+        FeatureSparsity.write(stepDir, sparsity, step, rows);
         ObjectNode m = SaeCheckpoint.JSON.createObjectNode();
         m.put("step", step);
         m.put("dir", DIR + "/" + stepDir.getFileName());
         ObjectNode files = m.putObject("files");
-        for (String name : FILES) {
+        for (String name : WRITTEN) {
             Path f = stepDir.resolve(name);
             ObjectNode e = files.putObject(name);
             e.put("size", size(f));
             e.put("sha256", sha256(f));
         }
         SaeCheckpoint.writeJson(out.resolve(FILE), m); // the commit
-        for (String name : FILES) publish(stepDir.resolve(name), out.resolve(name));
+        for (String name : WRITTEN) publish(stepDir.resolve(name), out.resolve(name));
         RunFolder.removeUncommittedCheckpoints(out);
     }
 
@@ -92,8 +100,9 @@ public final class CheckpointManifest {
             throw new IllegalArgumentException(file + ": \"dir\" must name a folder " + DIR + "/step-N-…, got " + dir);
         }
         Path stepDir = out.resolve(dir.asText());
-        for (String name : FILES) {
+        for (String name : WRITTEN) {
             JsonNode e = files.path(name);
+            if (!FILES.contains(name) && e.isMissingNode()) continue; // a checkpoint from before the file existed
             if (!e.path("size").isIntegralNumber() || !e.path("sha256").isTextual()) {
                 throw new IllegalArgumentException(file + ": \"files\" must give the size and sha256 of " + name);
             }

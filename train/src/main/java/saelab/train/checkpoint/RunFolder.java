@@ -16,7 +16,7 @@ public final class RunFolder {
     public static final String EVAL = "eval.json";
     /** Every file or folder a run writes (the lock aside, which belongs to whoever holds it). */
     static final List<String> RUN_FILES = List.of(SaeCheckpoint.WEIGHTS, SaeCheckpoint.CONFIG, TrainerState.FILE, TrainingLog.FILE, EVAL,
-            CheckpointManifest.FILE, CheckpointManifest.DIR);
+            CheckpointManifest.FILE, CheckpointManifest.DIR, FeatureSparsity.FILE);
 
     /** The run files {@code dir} holds (empty for a missing or fresh folder). */
     public static List<String> runFiles(Path dir) {

@@ -84,6 +84,45 @@ public final class Presets {
                     + "between decoder rows within " + ORTHOGONAL_CHUNKS + " random chunks",
                     PenaltyConfig.orthogonal(Schedule.parse(ORTHOGONAL_WEIGHT), ORTHOGONAL_CHUNKS)));
 
+    /**
+     * The width rule for model activations: without --m/--k, the SAE's sizes follow the source's
+     * width d, anchored at the seed's sizes on gemma-2-2b (m 16384 and k 320 at d 2304), so the
+     * rule gives exactly those there: m = round(expansion factor · d) with the factor 16384/2304
+     * ≈ 7.11, and a target L0 (TopK's k) of round(d · 320/2304) ≈ 0.139·d. On the tiny model
+     * (d 64) that is m 455, k 9.
+     */
+    public static final int ANCHOR_D = 2304, ANCHOR_M = 16384, ANCHOR_L0 = 320;
+
+    /** The expansion factor m/d the rule uses by default (16384/2304 ≈ 7.11). */
+    public static final double DEFAULT_EXPANSION_FACTOR = (double) ANCHOR_M / ANCHOR_D;
+
+    /** Latents for width d: round(factor · d), at least 1; the default factor gives 16384 at d 2304 exactly. */
+    public static int latents(int d, Double expansionFactor) {
+        double v = expansionFactor == null ? (double) d * ANCHOR_M / ANCHOR_D : expansionFactor * d;
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.round(v)));
+    }
+
+    /** The default target L0 (TopK's k) for width d: round(d · 320/2304), at least 1 (320 at d 2304, 9 at d 64). */
+    public static int targetL0(int d) {
+        return (int) Math.max(1, Math.round((double) d * ANCHOR_L0 / ANCHOR_D));
+    }
+
+    /** The width rule in one line, for --help (which cannot know the source). */
+    public static String sizeRuleHelp() {
+        return String.format(Locale.ROOT, "m = round(%.4g·d) (--expansion-factor), k = round(%.4g·d) (--target-l0), lr = the preset's at m 16384 × √(16384/m)",
+                DEFAULT_EXPANSION_FACTOR, (double) ANCHOR_L0 / ANCHOR_D);
+    }
+
+    /** What the rule gives TopK at gemma-2-2b's width and at the tiny model's, in one line. */
+    public static String sizeRuleExamples() {
+        return String.format(Locale.ROOT, "TopK: %s at gemma-2-2b's d %d; %s at the tiny model's d 64", sizesAt(ANCHOR_D), ANCHOR_D, sizesAt(64));
+    }
+
+    private static String sizesAt(int d) {
+        int m = latents(d, null);
+        return String.format(Locale.ROOT, "m %d k %d lr %.2g", m, targetL0(d), TOPK_LR * Math.sqrt(16384.0 / m));
+    }
+
     /** Every preset, in help order. */
     public static List<Preset> all() { return ALL; }
 

@@ -2,6 +2,7 @@ package saelab.train.trainer;
 
 import java.nio.file.Path;
 import saelab.train.checkpoint.CheckpointManifest;
+import saelab.train.checkpoint.FeatureSparsity;
 import saelab.train.checkpoint.RunFolder;
 import saelab.train.checkpoint.SaeCheckpoint;
 import saelab.train.checkpoint.TrainerState;
@@ -107,7 +108,7 @@ public final class TrainingRun {
             boolean last = t.step() == end;
             if (last || (cfg.checkpointEvery() > 0 && t.step() % cfg.checkpointEvery() == 0)) {
                 try {
-                    checkpoint(t, o.out());
+                    checkpoint(t, o.out(), x);
                 } catch (TrainingDivergedException e) {
                     throw new TrainingDivergedException(e.getMessage() + kept(o.out(), checkpointed));
                 }
@@ -136,12 +137,16 @@ public final class TrainingRun {
 
     /**
      * Writes the checkpoint, unless a weight is not finite: then it throws and the previous
-     * checkpoint stays as it was (a NaN state is never saved over a good one).
+     * checkpoint stays as it was (a NaN state is never saved over a good one). {@code lastBatch}
+     * (the batch of the step just taken, {@code batch} rows) gives sparsity.safetensors its
+     * firing densities: the SAE's codes on the rows it just trained on.
      */
-    public static void checkpoint(SaeTrainer t, Path out) {
+    public static void checkpoint(SaeTrainer t, Path out, float[] lastBatch) {
         String bad = t.nonFiniteWeight();
         if (bad != null) throw new TrainingDivergedException("after " + t.step() + " steps: " + bad + "; the checkpoint was not written, training stopped");
-        CheckpointManifest.write(out, t);
+        int rows = t.config().batch();
+        float[] sparsity = FeatureSparsity.log10Density(t.sae().encode(lastBatch, rows));
+        CheckpointManifest.write(out, t, sparsity, rows);
     }
 
     private static void requireWidth(TrainConfig cfg, ActivationSource source) {

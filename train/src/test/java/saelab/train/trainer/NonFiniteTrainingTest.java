@@ -116,7 +116,7 @@ class NonFiniteTrainingTest {
             byte[] weights = Files.readAllBytes(out.resolve("sae_weights.safetensors"));
             byte[] state = Files.readAllBytes(out.resolve("trainer_state.safetensors"));
             t.params().wDec().data()[37] = Float.NaN;
-            TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> TrainingRun.checkpoint(t, out));
+            TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> TrainingRun.checkpoint(t, out, new float[t.config().batch() * t.config().dIn()]));
             assertTrue(e.getMessage().startsWith("after " + EVERY + " steps: W_dec[37] is NaN; the checkpoint was not written"), e.getMessage());
             assertArrayEquals(weights, Files.readAllBytes(out.resolve("sae_weights.safetensors")));
             assertArrayEquals(state, Files.readAllBytes(out.resolve("trainer_state.safetensors")));
