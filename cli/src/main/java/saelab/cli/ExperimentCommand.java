@@ -92,9 +92,9 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--variants", split = ",", paramLabel = "ID", description = "Variants to run (default: all but standard): topk, static, adaptive, "
             + "adaptive-strong, adaptive-decay0.3, adaptive-decay0.1, adaptive-tuned, adaptive-min, adaptive-jaccard, orthogonal, batchtopk, matryoshka, standard, jumprelu, gated.")
     List<String> variants;
-    @Option(names = "--m", description = "Latents (default: 512 on bench, 1024 on small, 4096 on synthsaebench, 16384 with --model).")
+    @Option(names = "--m", description = "Latents (default: 512 on bench, 1024 on small, 4096 on synthsaebench; with --model 7.11·d, train's rule: 16384 at gemma-2-2b's d 2304).")
     Integer m;
-    @Option(names = "--k", description = "TopK's k (default: 40 on bench, 8 on small, 25 on synthsaebench, 320 with --model).")
+    @Option(names = "--k", description = "TopK's k (default: 40 on bench, 8 on small, 25 on synthsaebench; with --model 0.139·d: 320 at d 2304).")
     Integer k;
     @Option(names = "--data-seed", description = "Seeds the synthetic source's true features (each run's seed sets its own data stream over them), "
             + "or with --model the shuffle of the training tokens (default ${DEFAULT-VALUE}).")
@@ -109,7 +109,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     Path model;
     @Option(names = "--data", paramLabel = "FILE", description = "Text to harvest activations from (with --model): .txt, one document per line, or .jsonl with a \"text\" field.")
     Path data;
-    @Option(names = "--layer", paramLabel = "L", description = "With --model: train on the residual after this layer (default " + ModelData.SEED_LAYER + ").")
+    @Option(names = "--layer", paramLabel = "L", description = "With --model: train on the residual after this layer (default " + ModelData.SEED_LAYER + ", or the last layer of a model with fewer).")
     Integer layer;
     @Option(names = "--context", paramLabel = "N", description = "With --model: tokens per packed sequence, <bos> included (default " + ModelData.SEED_CONTEXT + ").")
     Integer context;
@@ -302,12 +302,14 @@ public final class ExperimentCommand implements Callable<Integer> {
         long st = steps != null ? steps : quick ? 60 : onModel ? ModelData.SEED_STEPS : size.steps();
         int sd = seeds != null ? seeds : quick ? 2 : onModel ? 3 : size.seeds();
         int ph = quick && phases == 4 ? 2 : phases;
-        // --quick on a model: sizes from its width (train's rule, which gives the seed's at d 2304), 512-row batches and,
-        // on a model without layer 12, its last layer: the seed's gemma-2-2b sizes made `--model tiny --quick` a long, failing run.
-        saelab.model.GemmaConfig quickModel = quick && onModel && Files.isRegularFile(model.resolve("config.json")) ? saelab.model.GemmaConfig.read(model) : null;
+        // On a model, sizes follow its width (train's rule, which gives the seed's 16384 and 320 at gemma-2-2b's d 2304) and a model
+        // without layer 12 is read at its last layer: the seed's gemma-2-2b sizes on another model made long, failing runs (EV −596
+        // on the tiny model); --quick also uses 512-row batches.
+        saelab.model.GemmaConfig modelConfig = onModel && Files.isRegularFile(model.resolve("config.json")) ? saelab.model.GemmaConfig.read(model) : null;
+        saelab.model.GemmaConfig quickModel = quick ? modelConfig : null;
         int b = batch != null ? batch : quickModel != null ? 512 : onModel ? ModelData.SEED_BATCH : size.batch();
-        int mm = m != null ? m : quickModel != null ? saelab.train.presets.Presets.latents(quickModel.hiddenSize(), null) : onModel ? ModelData.SEED_M : size.m();
-        int kk = k != null ? k : quickModel != null ? saelab.train.presets.Presets.targetL0(quickModel.hiddenSize()) : onModel ? ModelData.SEED_K : size.k();
+        int mm = m != null ? m : modelConfig != null ? saelab.train.presets.Presets.latents(modelConfig.hiddenSize(), null) : onModel ? ModelData.SEED_M : size.m();
+        int kk = k != null ? k : modelConfig != null ? saelab.train.presets.Presets.targetL0(modelConfig.hiddenSize()) : onModel ? ModelData.SEED_K : size.k();
         double margin = evMargin != null ? evMargin : ExperimentConfig.DEFAULT_EV_MARGIN;
         if (sd < 1) throw new IllegalArgumentException("--seeds must be ≥ 1, got " + sd);
         requireNumbers(st, b, ph, mm, kk, margin);
@@ -322,7 +324,7 @@ public final class ExperimentCommand implements Callable<Integer> {
         if (ctx < 3) throw new IllegalArgumentException("--context must be ≥ 3, got " + ctx);
         long train = tokens != null ? tokens : ModelData.oneEpochTokens(st, b, ctx);
         long held = heldOutTokens != null ? heldOutTokens : quick ? QUICK_HELD_OUT_TOKENS : ModelData.SEED_HELD_OUT_TOKENS;
-        int lay = layer != null ? layer : quickModel != null ? Math.min(ModelData.SEED_LAYER, quickModel.numHiddenLayers() - 1) : ModelData.SEED_LAYER;
+        int lay = layer != null ? layer : modelConfig != null ? Math.min(ModelData.SEED_LAYER, modelConfig.numHiddenLayers() - 1) : ModelData.SEED_LAYER;
         ModelData md = new ModelData(model, data, lay, ctx, train, held, dtype != null ? dtype : Dtype.F32,
                 HarvestSettings.DEFAULT_BATCH, HarvestSettings.DEFAULT_SHARD_TOKENS);
         return ExperimentConfig.onModel(dir, vs, seedList, st, b, ph, mm, kk, dataSeed, md, margin);

@@ -170,6 +170,22 @@ class ExperimentCommandTest {
         assertEquals(10, chosen.iclExamples());
     }
 
+    /** Without --quick too, a model's sizes follow its width (the seed's at d 2304) and a 4-layer model is read at its last layer. */
+    @Test
+    void modelSizesFollowTheModelsWidth(@TempDir Path dir) throws Exception {
+        GemmaConfig config = GemmaConfig.tiny();
+        Path model = Files.createDirectories(dir.resolve("model"));
+        RandomGemma2Checkpoint.write(model, RandomGemma2Checkpoint.Spec.of(config, Dtype.F32, 3).withStd(0.3, 0.3), b -> { });
+        ExperimentCommand cmd = new ExperimentCommand();
+        new CommandLine(cmd).parseArgs("--model", model.toString(), "--data", "docs.txt");
+        var cfg = cmd.config();
+        assertEquals(saelab.train.presets.Presets.latents(config.hiddenSize(), null), cfg.m());
+        assertEquals(saelab.train.presets.Presets.targetL0(config.hiddenSize()), cfg.k());
+        assertTrue(cfg.m() < 1000 && cfg.k() < 20, "d " + config.hiddenSize() + ": m " + cfg.m() + ", k " + cfg.k());
+        assertEquals(config.numHiddenLayers() - 1, cfg.model().layer());
+        assertEquals(ModelData.SEED_STEPS, cfg.steps(), "only the sizes follow the model, the schedule stays the seed's");
+    }
+
     @Test
     void modelDefaultsAreTheSeedExperimentsAndFlagsAreChecked() {
         ExperimentCommand cmd = new ExperimentCommand();
