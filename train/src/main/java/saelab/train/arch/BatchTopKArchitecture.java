@@ -148,6 +148,17 @@ public final class BatchTopKArchitecture implements SaeArchitecture {
         return fired;
     }
 
+    /**
+     * The name cfg.json gives SAELens: SAELens saves a trained (Matryoshka) BatchTopK SAE for
+     * inference as JumpReLU with θ in every latent's threshold, which encodes exactly as the estimated
+     * threshold does here; before an estimate (θ = −1) there is no such JumpReLU, and the file keeps
+     * the architecture's own name (SAELens then refuses to load it for inference rather than encode
+     * wrongly).
+     */
+    static String saeLensName(saelab.train.sae.BatchTopKThreshold threshold, SaeArchitecture architecture) {
+        return threshold.value() >= 0 ? "jumprelu" : architecture.name();
+    }
+
     static void initialize(SaeParams p, float[] x, int rows) {
         float[] median = GeometricMedian.of(x, rows, p.dIn(), 100, 1e-5);
         System.arraycopy(median, 0, p.bDec().data(), 0, p.dIn());
@@ -184,15 +195,7 @@ public final class BatchTopKArchitecture implements SaeArchitecture {
 
         @Override public void afterUpdate() { sae.projectParameters(); }
 
-        /**
-         * SAELens saves a trained (Matryoshka) BatchTopK SAE for inference as JumpReLU with θ in every
-         * latent's threshold, which encodes exactly as the estimated threshold does here; before an
-         * estimate (θ = −1) there is no such JumpReLU, and the file keeps this architecture's name
-         * (SAELens then refuses to load it for inference rather than encode wrongly).
-         */
-        @Override public String saeLensArchitecture() {
-            return sae.threshold().value() >= 0 ? "jumprelu" : architecture().name();
-        }
+        @Override public String saeLensArchitecture() { return saeLensName(sae.threshold(), architecture()); }
 
         @Override public void saeLensFields(ObjectNode o) {
             o.put("k", settings.k());

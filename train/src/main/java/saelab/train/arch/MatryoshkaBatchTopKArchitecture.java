@@ -204,15 +204,7 @@ public final class MatryoshkaBatchTopKArchitecture implements SaeArchitecture {
 
         @Override public void afterUpdate() { sae.projectParameters(); }
 
-        /**
-         * SAELens saves a trained (Matryoshka) BatchTopK SAE for inference as JumpReLU with θ in every
-         * latent's threshold, which encodes exactly as the estimated threshold does here; before an
-         * estimate (θ = −1) there is no such JumpReLU, and the file keeps this architecture's name
-         * (SAELens then refuses to load it for inference rather than encode wrongly).
-         */
-        @Override public String saeLensArchitecture() {
-            return sae.threshold().value() >= 0 ? "jumprelu" : architecture().name();
-        }
+        @Override public String saeLensArchitecture() { return BatchTopKArchitecture.saeLensName(sae.threshold(), architecture()); }
 
         @Override public void saeLensFields(ObjectNode o) {
             o.put("k", settings.k());
