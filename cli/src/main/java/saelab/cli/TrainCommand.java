@@ -50,7 +50,7 @@ import saelab.train.trainer.TrainingRun;
 
 /** {@code saelab train}: one SAE, from a preset and flags, into a SAELens-layout folder. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a sparse autoencoder (TopK or ReLU+L1, optionally with the co-firing orthogonality penalty).",
+        description = {"Train a sparse autoencoder of any registered architecture (topk, standard, batchtopk, matryoshka_batchtopk, jumprelu, gated; TopK optionally with an orthogonality penalty).",
                 "Writes sae_weights.safetensors + cfg.json (SAELens layout), trainer_state.safetensors, log.jsonl and eval.json into --out."})
 public final class TrainCommand implements Callable<Integer> {
 
