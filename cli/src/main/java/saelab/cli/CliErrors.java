@@ -38,6 +38,18 @@ final class CliErrors {
         });
     }
 
+    /**
+     * Whether a failure came from the disk or the file system (a write that found no space, a read
+     * error), however it was wrapped: a runtime failure (exit 1), not bad input (exit 2).
+     */
+    static boolean ioFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.io.IOException || t instanceof java.io.UncheckedIOException) return true;
+            if (t.getCause() == t) break;
+        }
+        return false;
+    }
+
     private static final Pattern NOT_A_NUMBER = Pattern.compile("Invalid value for option '([^']+)': '(.*)' is not an? (long|int|integer|double|float|short|byte)");
     private static final Pattern INVALID_VALUE = Pattern.compile("Invalid value for option '([^']+)': (.*)", Pattern.DOTALL);
 

@@ -190,7 +190,7 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException | IllegalStateException | HarvestException | CheckpointException | SafetensorsException
                  | TokenizerException | GemmaConfig.ConfigException e) {
             System.err.println("saelab train: " + e.getMessage());
-            return 2;
+            return CliErrors.ioFailure(e) ? 1 : 2; // a full disk is a runtime failure, a bad option or file is usage
         }
     }
 

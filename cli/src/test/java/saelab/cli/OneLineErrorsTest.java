@@ -79,4 +79,13 @@ class OneLineErrorsTest {
     @Test void quietAndVerboseTogether() {
         oneLine(2, List.of("--quiet", "--verbose"), "--quiet", "train", "--verbose", "--steps", "1");
     }
+
+    /** A write that finds no space is a runtime failure (exit 1), however the writer wrapped it; a bad file is usage (2). */
+    @Test void diskFailuresAreRuntimeFailures() {
+        var full = new saelab.model.safetensors.SafetensorsException("out/sae_weights.safetensors: cannot write: No space left on device",
+                new java.io.UncheckedIOException(new java.io.IOException("No space left on device")));
+        assertTrue(CliErrors.ioFailure(full));
+        assertFalse(CliErrors.ioFailure(new saelab.model.safetensors.SafetensorsException("x.safetensors: header length 12 exceeds the file")));
+        assertFalse(CliErrors.ioFailure(new IllegalArgumentException("--steps must be > 0")));
+    }
 }
