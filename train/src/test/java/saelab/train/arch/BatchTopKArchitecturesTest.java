@@ -10,11 +10,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import saelab.train.checkpoint.SaeCheckpoint;
 import saelab.train.metrics.Recovery;
 import saelab.train.penalty.PenaltyConfig;
@@ -32,21 +31,11 @@ import saelab.train.trainer.TrainingRun;
  * included) read back and resume bit for bit.
  */
 class BatchTopKArchitecturesTest {
-    private final List<Path> temps = new ArrayList<>();
+    /** JUnit removes it, and every run folder in it, after each test. */
+    @TempDir Path root;
 
     private Path temp() throws IOException {
-        Path p = Files.createTempDirectory("saelab-batchtopk-test");
-        temps.add(p);
-        return p;
-    }
-
-    @AfterEach
-    void cleanUp() throws IOException {
-        for (Path p : temps) {
-            try (var s = Files.walk(p)) {
-                for (Path f : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
-            }
-        }
+        return Files.createTempDirectory(root, "run");
     }
 
     static final String[] NAMES = {"batchtopk", "matryoshka_batchtopk"};

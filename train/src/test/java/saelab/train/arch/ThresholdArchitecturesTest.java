@@ -12,11 +12,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import saelab.model.safetensors.SafetensorsFile;
 import saelab.train.checkpoint.SaeCheckpoint;
 import saelab.train.metrics.Recovery;
@@ -35,21 +34,11 @@ import saelab.train.trainer.TrainingRun;
  * reads back bit for bit, and resumes bit for bit.
  */
 class ThresholdArchitecturesTest {
-    private final List<Path> temps = new ArrayList<>();
+    /** JUnit removes it, and every run folder in it, after each test. */
+    @TempDir Path root;
 
     private Path temp() throws IOException {
-        Path p = Files.createTempDirectory("saelab-threshold-arch");
-        temps.add(p);
-        return p;
-    }
-
-    @AfterEach
-    void cleanUp() throws IOException {
-        for (Path p : temps) {
-            try (var s = Files.walk(p)) {
-                for (Path f : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
-            }
-        }
+        return Files.createTempDirectory(root, "run");
     }
 
     static final int D = 64, M = 256, BATCH = 128;
