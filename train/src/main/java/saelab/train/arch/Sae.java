@@ -48,8 +48,15 @@ public interface Sae {
     /** Gradient surgery after backward, before clipping and the update (TopK: no radial decoder gradient). */
     default void beforeUpdate() {}
 
-    /** Projection after the update (TopK: unit-norm decoder rows). */
+    /** Projection after the update, besides {@link #unitNormRows} (JumpReLU: thresholds clamped at 0). */
     default void afterUpdate() {}
+
+    /**
+     * The parameter (its index in {@link #params}) whose rows the update leaves at unit norm, or −1
+     * for none (TopK: W_dec). The trainer normalises it in the same pass as Adam's update
+     * ({@code AdamOptimizer.clipAndStep}), with the bits of a separate normalisation after it.
+     */
+    default int unitNormRows() { return -1; }
 
     /** The architecture's own SAELens cfg.json keys (TopK: k), as SAELens 6 writes them at the top level. */
     void saeLensFields(ObjectNode cfg);

@@ -118,9 +118,8 @@ public final class TopKArchitecture implements SaeArchitecture {
             if (g != null) DecoderNorms.removeParallelComponent(sae.params().wDec().data(), g, dSae(), dIn());
         }
 
-        @Override public void afterUpdate() {
-            DecoderNorms.normalizeRows(sae.params().wDec().data(), dSae(), dIn(), 1f);
-        }
+        /** Unit-norm decoder rows after every update (dictionary_learning's set_decoder_norm_to_unit_norm), fused by the trainer. */
+        @Override public int unitNormRows() { return sae.params().names().indexOf("W_dec"); }
 
         @Override public void saeLensFields(ObjectNode o) {
             o.put("k", settings.k()); // TopKSAEConfig.k; 6.x has no activation_fn

@@ -204,8 +204,10 @@ public final class SaeTrainer implements AutoCloseable {
                 cs == null ? 0 : cs.penalizedPairs(), cs == null ? 0 : cs.meanC(), l.l0(),
                 explainedVariance(x, l.reconstruction(), rows, cfg.dIn()), active, deadCount(), Double.NaN);
         sae.beforeUpdate();
-        double norm = cfg.gradClip() > 0 ? AdamOptimizer.clipGradNorm(params.list(), cfg.gradClip()) : Double.NaN;
-        adam.step(lr);
+        // Clipping (when grad_clip > 0), Adam and the unit-norm rows in two passes over the state (issue 16): the bits of
+        // clipGradNorm, step and normalizeRows one after another. Returns the norm before clipping, NaN without clipping.
+        int unit = sae.unitNormRows();
+        double norm = adam.clipAndStep(lr, cfg.gradClip(), unit, unit < 0 ? 0 : params.list().get(unit).dim(1));
         sae.afterUpdate();
         return s.withUpdate(lr, norm);
     }
