@@ -14,6 +14,8 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
 import org.quicktheories.generators.Generate;
+import org.quicktheories.generators.SourceDSL;
+import saelab.train.Props;
 import saelab.tensor.kernels.Parallel;
 import saelab.train.penalty.kernels.CoFiring.Normalization;
 import saelab.train.penalty.kernels.CoFiringReference.Codes;
@@ -64,13 +66,13 @@ class CoFiringProperties {
 
     /** Small passes: B 1..maxRows, m 2..30, k minK..min(8, m), d 1..40, one thread. */
     static Gen<Setup> small(int maxRows, int minK, Gen<Threshold> thresholds) {
-        Gen<Integer> rows = KernelProps.ints(1, maxRows), ms = KernelProps.ints(2, 30), ds = KernelProps.ints(1, 40), qs = KernelProps.ints(0, 1000);
-        Gen<Normalization> norms = KernelProps.oneOf(Normalization.class);
-        Gen<Boolean> flags = KernelProps.bools();
-        Gen<Long> seeds = KernelProps.seeds();
+        Gen<Integer> rows = SourceDSL.integers().between(1, maxRows), ms = SourceDSL.integers().between(2, 30), ds = SourceDSL.integers().between(1, 40), qs = SourceDSL.integers().between(0, 1000);
+        Gen<Normalization> norms = SourceDSL.arbitrary().enumValues(Normalization.class);
+        Gen<Boolean> flags = SourceDSL.booleans().all();
+        Gen<Long> seeds = SourceDSL.longs().all();
         return in -> {
             int b = rows.generate(in), m = ms.generate(in);
-            return new Setup(b, m, KernelProps.ints(minK, Math.min(8, m)).generate(in), ds.generate(in), norms.generate(in),
+            return new Setup(b, m, SourceDSL.integers().between(minK, Math.min(8, m)).generate(in), ds.generate(in), norms.generate(in),
                     thresholds.generate(in), qs.generate(in), flags.generate(in), flags.generate(in), 1, seeds.generate(in));
         };
     }
@@ -80,11 +82,11 @@ class CoFiringProperties {
      * three chunks), d 1..16, on 2..4 threads.
      */
     static Gen<Setup> large(Gen<Threshold> thresholds) {
-        Gen<Integer> ks = KernelProps.ints(28, 40), extraRows = KernelProps.ints(0, 24), ms = KernelProps.ints(65, 160);
-        Gen<Integer> ds = KernelProps.ints(1, 16), qs = KernelProps.ints(0, 1000), threadCounts = KernelProps.ints(2, 4);
-        Gen<Normalization> norms = KernelProps.oneOf(Normalization.class);
-        Gen<Boolean> flags = KernelProps.bools();
-        Gen<Long> seeds = KernelProps.seeds();
+        Gen<Integer> ks = SourceDSL.integers().between(28, 40), extraRows = SourceDSL.integers().between(0, 24), ms = SourceDSL.integers().between(65, 160);
+        Gen<Integer> ds = SourceDSL.integers().between(1, 16), qs = SourceDSL.integers().between(0, 1000), threadCounts = SourceDSL.integers().between(2, 4);
+        Gen<Normalization> norms = SourceDSL.arbitrary().enumValues(Normalization.class);
+        Gen<Boolean> flags = SourceDSL.booleans().all();
+        Gen<Long> seeds = SourceDSL.longs().all();
         return in -> {
             int k = ks.generate(in);
             int rows = (1 << 16) / (k * k) + 1 + extraRows.generate(in);
@@ -102,12 +104,12 @@ class CoFiringProperties {
 
     @Test
     void activationPenaltyAndGradientMatchDenseReference() {
-        KernelProps.qt(7301, 200).forAll(small(12, 2, penalizing())).checkAssert(CoFiringProperties::activation);
+        Props.qt(7301, 200).forAll(small(12, 2, penalizing())).checkAssert(CoFiringProperties::activation);
     }
 
     @Test
     void activationPenaltyAndGradientMatchDenseReferenceOnManyThreads() {
-        KernelProps.qt(7306, 8).forAll(large(penalizing())).checkAssert(CoFiringProperties::activation);
+        Props.qt(7306, 8).forAll(large(penalizing())).checkAssert(CoFiringProperties::activation);
     }
 
     private static void activation(Setup s) {
@@ -167,12 +169,12 @@ class CoFiringProperties {
 
     @Test
     void decoderPenaltyAndGradientMatchDenseReference() {
-        KernelProps.qt(7302, 150).forAll(small(10, 2, penalizing())).checkAssert(CoFiringProperties::decoder);
+        Props.qt(7302, 150).forAll(small(10, 2, penalizing())).checkAssert(CoFiringProperties::decoder);
     }
 
     @Test
     void decoderPenaltyAndGradientMatchDenseReferenceOnManyThreads() {
-        KernelProps.qt(7307, 8).forAll(large(penalizing())).checkAssert(CoFiringProperties::decoder);
+        Props.qt(7307, 8).forAll(large(penalizing())).checkAssert(CoFiringProperties::decoder);
     }
 
     private static void decoder(Setup s) {
@@ -259,7 +261,7 @@ class CoFiringProperties {
     void nothingIsPenalizedWhenNoPairCoFiresAboveTheThreshold() {
         // t in [n_max, 1] (t = 1 included: n_ij ≤ 1 under both normalisations) leaves every c_ij at 0;
         // k from 1 (no pairs at all).
-        KernelProps.qt(7303, 100).forAll(small(12, 1, Generate.constant(Threshold.ABOVE)))
+        Props.qt(7303, 100).forAll(small(12, 1, Generate.constant(Threshold.ABOVE)))
                 .checkAssert(s -> {
                     int rows = s.rows(), k = s.k(), m = s.m(), d = s.d();
                     Codes codes = Codes.random(s.seed(), rows, k, m, s.skewed(), true);
@@ -285,7 +287,7 @@ class CoFiringProperties {
 
     @Test
     void relabellingLatentsLeavesThePenaltyUnchanged() {
-        KernelProps.qt(7304, 100).forAll(small(12, 1, KernelProps.oneOf(Threshold.class))).checkAssert(s -> {
+        Props.qt(7304, 100).forAll(small(12, 1, SourceDSL.arbitrary().enumValues(Threshold.class))).checkAssert(s -> {
             int rows = s.rows(), k = s.k(), m = s.m();
             Codes codes = Codes.random(s.seed(), rows, k, m, s.skewed(), true);
             double t = s.threshold().of(CoFiringReference.largestN(codes.dense(), m, s.norm()), s.q());
@@ -313,9 +315,9 @@ class CoFiringProperties {
 
     @Test
     void skippingPairsThatCannotBePenalizedChangesNothingButTheStatistics() {
-        Gen<Setup> setups = small(40, 1, KernelProps.oneOf(Threshold.class)).mix(large(KernelProps.oneOf(Threshold.class)), 10);
+        Gen<Setup> setups = small(40, 1, SourceDSL.arbitrary().enumValues(Threshold.class)).mix(large(SourceDSL.arbitrary().enumValues(Threshold.class)), 10);
         int[] skippedSomething = {0};
-        KernelProps.qt(7305, 150).forAll(setups, KernelProps.bools()).checkAssert((s, decoder) -> {
+        Props.qt(7305, 150).forAll(setups, SourceDSL.booleans().all()).checkAssert((s, decoder) -> {
             int rows = s.rows(), k = s.k(), m = s.m(), d = s.d();
             Normalization norm = s.norm();
             Codes codes = Codes.random(s.seed(), rows, k, m, s.skewed(), true);
