@@ -99,16 +99,22 @@ public final class BatchTopKSae {
     }
 
     /** Inference codes of x: ReLU(pre) &gt; θ, padded rows ({@link BatchTopK#thresholded}). */
-    public SparseEncoder.Selection encode(float[] x, int rows) {
+    public SparseEncoder.Selection encode(float[] x, int rows) { return encode(params, threshold, x, rows); }
+
+    /** Inference reconstruction of x from {@link #encode}'s codes. */
+    public float[] reconstruct(float[] x, int rows) { return reconstruct(params, threshold, x, rows); }
+
+    /** {@link #encode} over any BatchTopK-family parameters (Matryoshka's too: inference uses the whole dictionary). */
+    static SparseEncoder.Selection encode(SaeParams params, BatchTopKThreshold threshold, float[] x, int rows) {
         try (var g = NoGrad.enter()) {
             return BatchTopK.thresholded(SparseEncoder.preActivations(x, rows, params), threshold.value());
         }
     }
 
-    /** Inference reconstruction of x from {@link #encode}'s codes. */
-    public float[] reconstruct(float[] x, int rows) {
+    /** {@link #reconstruct} over any BatchTopK-family parameters. */
+    static float[] reconstruct(SaeParams params, BatchTopKThreshold threshold, float[] x, int rows) {
         try (var g = NoGrad.enter()) {
-            SparseEncoder.Selection sel = encode(x, rows);
+            SparseEncoder.Selection sel = encode(params, threshold, x, rows);
             return SparseDecoder.decode(Tensor.wrap(sel.values(), 0, rows, sel.k()), sel.indices(), params.wDec(), params.bDec()).toArray();
         }
     }

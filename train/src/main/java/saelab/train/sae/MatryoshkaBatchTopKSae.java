@@ -3,7 +3,6 @@ package saelab.train.sae;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import saelab.tensor.NoGrad;
 import saelab.tensor.Tensor;
 
 /**
@@ -182,19 +181,10 @@ public final class MatryoshkaBatchTopKSae {
     }
 
     /** Inference codes of x over all m latents: ReLU(pre) &gt; θ. */
-    public SparseEncoder.Selection encode(float[] x, int rows) {
-        try (var g = NoGrad.enter()) {
-            return BatchTopK.thresholded(SparseEncoder.preActivations(x, rows, params), threshold.value());
-        }
-    }
+    public SparseEncoder.Selection encode(float[] x, int rows) { return BatchTopKSae.encode(params, threshold, x, rows); }
 
     /** Inference reconstruction of x by the whole dictionary from {@link #encode}'s codes. */
-    public float[] reconstruct(float[] x, int rows) {
-        try (var g = NoGrad.enter()) {
-            SparseEncoder.Selection sel = encode(x, rows);
-            return SparseDecoder.decode(Tensor.wrap(sel.values(), 0, rows, sel.k()), sel.indices(), params.wDec(), params.bDec()).toArray();
-        }
-    }
+    public float[] reconstruct(float[] x, int rows) { return BatchTopKSae.reconstruct(params, threshold, x, rows); }
 
     public void projectGradient() { BatchTopKSae.projectGradient(params); }
     public void projectParameters() { BatchTopKSae.projectParameters(params); }
