@@ -60,6 +60,8 @@ class HarvestKillTest {
             System.out.printf("HarvestKillTest seed %d trial %d: killed %d ms after the first shard, %d of %d shards listed%n",
                     SEED, t, delayMs, shardsAtKill, full.shards().size());
 
+            // What the atomic writer leaves when the kill lands inside a write, planted so the cleanup is always exercised.
+            Files.writeString(out.resolve(".shard-00099.safetensors.4711.tmp"), "torn");
             Process resume = start(model, data, out);
             assertTrue(resume.waitFor(120, TimeUnit.SECONDS));
             assertEquals(0, resume.exitValue(), "trial " + t + ": the resumed harvest");
