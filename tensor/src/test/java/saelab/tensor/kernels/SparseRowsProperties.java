@@ -13,7 +13,7 @@ import saelab.tensor.Props;
 /**
  * The latent-major sparse products against a float64 reference of the same sums, and their
  * determinism: the same bits on 1, 2 and 3 threads. Shapes are small, but the column tiles are
- * narrowed (1 to 3 vector lengths) so every case spans several tiles, with a ragged last tile
+ * narrowed (1 to 8 vector lengths; 4 and 8 are the production tiles with their own register paths) so every case spans several tiles, with a ragged last tile
  * and a tail beyond the last full vector.
  */
 class SparseRowsProperties {
@@ -25,22 +25,23 @@ class SparseRowsProperties {
     private static double gamma(int n) { return n * U / (1 - n * U); }
 
     /**
-     * rows 1..40 × m 1..60 latents, k 1..min(m, 12) distinct per row, d 1..5 vector lengths
-     * (+ 0..L−1), tiles of 1..3 vectors; some values 0 (ReLU zeros) when {@code zeros}.
+     * rows 1..40 × m 1..60 latents, k 1..min(m, 12) distinct per row, d 1..9 vector lengths
+     * (+ 0..L−1), tiles of 1..8 vectors (8: the decode's register path), blocks of 1..m rows of W
+     * for the decode; some values 0 (ReLU zeros) when {@code zeros}.
      */
-    record Case(int rows, int m, int k, int d, int tileVectors, boolean zeros, long seed) {
+    record Case(int rows, int m, int k, int d, int tileVectors, int block, boolean zeros, long seed) {
         int tile() { return tileVectors * SparseRows.L; }
     }
 
     private static Gen<Case> cases() {
-        Gen<Integer> rowsG = Props.ints(1, 40), mG = Props.ints(1, 60), widths = Props.ints(1, 5 * SparseRows.L + SparseRows.L - 1),
-                tilesG = Props.ints(1, 3);
+        Gen<Integer> rowsG = Props.ints(1, 40), mG = Props.ints(1, 60), widths = Props.ints(1, 9 * SparseRows.L + SparseRows.L - 1),
+                tilesG = Props.ints(1, 8);
         Gen<Boolean> flags = Props.bools();
         Gen<Long> seeds = Props.seeds();
         return in -> {
             int m = mG.generate(in);
             return new Case(rowsG.generate(in), m, Props.ints(1, Math.min(m, 12)).generate(in), widths.generate(in),
-                    tilesG.generate(in), flags.generate(in), seeds.generate(in));
+                    tilesG.generate(in), Props.ints(1, m).generate(in), flags.generate(in), seeds.generate(in));
         };
     }
 
@@ -79,7 +80,7 @@ class SparseRowsProperties {
             assertEquals(c.rows() * k, cols.entries(), "every entry, zeros included");
             float[] out = new float[c.rows() * d];
             java.util.Arrays.fill(out, Float.NaN); // times overwrites
-            SparseRows.times(cols, t.w(), d, t.bias(), 0, out, c.tile());
+            SparseRows.times(cols, t.w(), d, t.bias(), 0, out, c.tile(), c.block());
             for (int b = 0; b < c.rows(); b++) {
                 for (int e = 0; e < d; e++) {
                     double exact = t.bias()[e], mag = Math.abs(t.bias()[e]);
@@ -180,7 +181,7 @@ class SparseRowsProperties {
             SparseRows.Columns cols = SparseRows.columns(rows, k, m, t.idx(), t.val(), 0, false);
             Supplier<float[][]> all = () -> {
                 float[] out = new float[rows * d], gS = new float[rows * k], gW = new float[m * d], gA = new float[d * m];
-                SparseRows.times(cols, t.w(), d, t.bias(), 0, out, c.tile());
+                SparseRows.times(cols, t.w(), d, t.bias(), 0, out, c.tile(), c.block());
                 SparseRows.timesBackward(cols, t.w(), d, t.g(), gS, gW, c.tile());
                 SparseRows.transposedTimesInto(cols, t.g(), d, gA, c.tile());
                 float[] out2 = new float[rows * d];
@@ -196,6 +197,41 @@ class SparseRowsProperties {
             }
             assertTrue(moved, "every output is zero");
         });
+    }
+
+    /**
+     * The decode, gW and gA sum each element in an order fixed by the entries alone (columns
+     * ascending within a row; a column's entries by row), so any tiling gives the same bits: the
+     * register paths (tiles of 4 and 8 vectors) equal the one-vector general loop, for blocks
+     * of W from one row to all m. Only the value gradient's dots are summed tile by tile.
+     */
+    @Test
+    void theRegisterPathsGiveTheGeneralLoopsBits() {
+        int[] used = new int[3];
+        Props.qt(20261208, 200).forAll(cases()).checkAssert(c -> {
+            Data t = data(c);
+            int d = c.d(), k = c.k(), m = c.m(), rows = c.rows(), l = SparseRows.L;
+            SparseRows.Columns cols = SparseRows.columns(rows, k, m, t.idx(), t.val(), 0, false);
+            float[] general = new float[rows * d], fast = new float[rows * d], fastDefault = new float[rows * d];
+            SparseRows.times(cols, t.w(), d, t.bias(), 0, general, l, m);
+            SparseRows.times(cols, t.w(), d, t.bias(), 0, fast, 8 * l, c.block());
+            SparseRows.times(cols, t.w(), d, t.bias(), 0, fastDefault);
+            assertArrayEquals(bits(general), bits(fast), "decode, tile of 8 vectors, block " + c.block());
+            assertArrayEquals(bits(general), bits(fastDefault), "decode at the default tiling");
+            float[] gW1 = new float[m * d], gW4 = new float[m * d], gA1 = new float[d * m], gA4 = new float[d * m];
+            SparseRows.timesBackward(cols, t.w(), d, t.g(), null, gW1, l);
+            SparseRows.timesBackward(cols, t.w(), d, t.g(), null, gW4, 4 * l);
+            assertArrayEquals(bits(gW1), bits(gW4), "gW, tile of 4 vectors");
+            SparseRows.Columns nz = SparseRows.columns(rows, k, m, t.idx(), t.val(), 0, true);
+            SparseRows.transposedTimesInto(nz, t.g(), d, gA1, l);
+            SparseRows.transposedTimesInto(nz, t.g(), d, gA4, 4 * l);
+            assertArrayEquals(bits(gA1), bits(gA4), "gA, tile of 4 vectors");
+            if (d >= 8 * l) used[0]++;
+            if (d >= 4 * l) used[1]++;
+            if (c.block() < m) used[2]++;
+        });
+        // The register paths need a full tile: enough drawn cases must reach them, and several W blocks.
+        assertTrue(used[0] >= 20 && used[1] >= 40 && used[2] >= 40, "register paths reached: decode " + used[0] + ", backward " + used[1] + ", blocked " + used[2]);
     }
 
     @Test
