@@ -58,8 +58,12 @@ final class Autograd {
         // This pass's gradients go into fresh buffers; a leaf's earlier gradient is set aside and
         // added back at the end, so accumulation is one rounding per element: backward twice
         // gives exactly twice the gradient (adding each rule's terms onto the old sum would not).
+        // A leaf whose gradient was just zeroed (the training step's case) has no earlier sum to
+        // add back: its zeroed buffer is this pass's fresh buffer already, so an element ends as
+        // the pass's own sum, exactly as a fresh buffer would leave it.
         Map<Tensor, float[]> earlier = new IdentityHashMap<>();
         for (Tensor t : order) {
+            if (t.isLeaf() && t.takeZeroedGrad()) continue;
             if (t.isLeaf() && t.gradData() != null) earlier.put(t, t.gradData());
             t.resetGrad();
         }

@@ -162,10 +162,35 @@ public final class Tensor {
     }
 
     /** The live gradient buffer (contiguous, from index 0), or null: for optimizers. */
-    public float[] gradData() { return grad; }
+    public float[] gradData() {
+        gradZeroed = false; // the caller may write into it
+        return grad;
+    }
 
+    /**
+     * Sets the accumulated gradient to zero. The next backward then sums straight into this
+     * buffer instead of into a fresh one added back at the end (at 37M-float weights that fresh
+     * buffer and the add-back pass cost about as much as the sparse backward products).
+     */
     public void zeroGrad() {
-        if (grad != null) java.util.Arrays.fill(grad, 0f);
+        if (grad == null) return;
+        float[] g = grad;
+        int chunks = (g.length + ZERO_CHUNK - 1) / ZERO_CHUNK;
+        saelab.tensor.kernels.Parallel.forRange(chunks, c -> java.util.Arrays.fill(g, c * ZERO_CHUNK, Math.min(g.length, (c + 1) * ZERO_CHUNK), 0f));
+        gradZeroed = true;
+    }
+
+    /** Floats zeroed per task by {@link #zeroGrad}. */
+    private static final int ZERO_CHUNK = 1 << 20;
+
+    /** True while grad holds the zeros {@link #zeroGrad} wrote and nobody has been handed the array since. */
+    private boolean gradZeroed;
+
+    /** Whether grad is still all zeros from {@link #zeroGrad}; clears the mark (backward is about to fill it). */
+    boolean takeZeroedGrad() {
+        boolean z = gradZeroed && grad != null;
+        gradZeroed = false;
+        return z;
     }
 
     /** Backpropagates from this scalar; leaf gradients accumulate (see {@link Autograd}). */
@@ -183,9 +208,9 @@ public final class Tensor {
         return grad;
     }
 
-    void resetGrad() { grad = new float[numel]; }
-    void setGrad(float[] g) { grad = g; }
-    void releaseGrad() { grad = null; }
+    void resetGrad() { grad = new float[numel]; gradZeroed = false; }
+    void setGrad(float[] g) { grad = g; gradZeroed = false; }
+    void releaseGrad() { grad = null; gradZeroed = false; }
     Tensor[] parents() { return parents; }
     Autograd.Backward backwardRule() { return backward; }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,13 +42,24 @@ class AutogradProperties {
         for (int i = 0; i < once.length; i++) assertEquals(2 * once[i], twice[i], 0f, "w grad " + i);
         for (int i = 0; i < onceB.length; i++) assertEquals(2 * onceB[i], twiceB[i], 0f, "b grad " + i);
 
-        // A fresh forward pass after zeroGrad gives the single gradient again.
+        // A fresh forward pass after zeroGrad gives the single gradient again, summed into the
+        // zeroed buffer itself (no fresh buffer, no add-back pass): the same array afterwards.
+        float[] wBuffer = w.gradData();
         w.zeroGrad();
         b.zeroGrad();
-        loss(w, b, x).backward();
+        float[][] seen = new float[1][];
+        Tensor probe = CustomOp.record("probe", Tensor.wrap(new float[] {0f}, 0, 1), (g, grads) -> seen[0] = grads.of(w), w);
+        loss(w, b, x).add(probe.sum()).backward();
         assertArrayEquals(once, w.grad().toArray());
         assertArrayEquals(onceB, b.grad().toArray());
+        assertSame(wBuffer, seen[0], "the backward rules sum into the zeroed buffer itself");
         assertNull(x.gradData(), "a constant input gets no gradient buffer");
+
+        // Whatever is written into the zeroed buffer before backward is kept and added to.
+        w.zeroGrad();
+        w.gradData()[0] = 3f;
+        loss(w, b, x).backward();
+        assertEquals(3f + once[0], w.grad().toArray()[0], 0f, "a write after zeroGrad is accumulated, not overwritten");
     }
 
     @Test
