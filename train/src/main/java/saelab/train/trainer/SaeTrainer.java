@@ -194,8 +194,8 @@ public final class SaeTrainer implements AutoCloseable {
         total.backward();
         int active = recordFiring(l.fired(), rows);
         CoFiring.Summary cs = pen.coFiring() == null ? null : pen.coFiring().summary();
-        // A logged step's pair statistics over every pair, from the codes and decoder the penalty saw (before the update).
-        if (logged && cs != null) cs = CoFiringPenalty.statistics(cfg.penalty(), p, l.codeValues().data(), l.codeIndices(), l.k(), params.wDec());
+        // A logged step's pair statistics over every pair (unless the pass already covered them), from the codes and decoder the penalty saw (before the update).
+        if (logged && cs != null && !cs.allPairs()) cs = CoFiringPenalty.statistics(cfg.penalty(), p, l.codeValues().data(), l.codeIndices(), l.k(), params.wDec());
         // The orthogonal penalty reports its weight γ as λ2 and Q as the raw penalty; it has no threshold or pairs.
         double weight = pen.coFiring() != null ? pen.coFiring().lambda2() : pen.orthogonal() != null ? pen.orthogonal().weight() : 0;
         double raw = cs != null ? cs.penalty() : pen.orthogonal() != null ? pen.orthogonal().maxCosSquared() : 0;

@@ -213,6 +213,20 @@ public final class CoFiring {
      * not on either latent). Those passes never skip ({@link Postings#of}).
      */
     private static Summary run(Problem pr, float[] w, int d, float[] gradVal, float[] gradW, boolean allPairs) {
+        // Every pair's statistics without the B·k² pass over every pair: the pruned pass already
+        // gives P, the gradient, the penalized pairs and Σc bit for bit (a skipped pair adds exact
+        // zeros), and only the count of co-firing pairs needs all of them, which a union of row
+        // bit sets per latent gives exactly. A histogram of n_ij still needs the full pass.
+        boolean countOnly = allPairs && pr.histogram() == null && pr.norm() == Normalization.BATCH && pr.threshold() > 0;
+        Pass pass = pass(pr, w, d, gradVal, gradW, allPairs && !countOnly);
+        long pairs = countOnly ? CoFiringPairCount.of(pr.rows(), pr.k(), pr.m(), pr.idx(), pr.val(), pass.postings()) : pass.pairs();
+        return new Summary(pass.penalty(), pairs, pass.penalized(), pairs == 0 ? 0 : pass.sumC() / pairs, countOnly || !pass.postings().pruned());
+    }
+
+    /** What one pass summed: P, Σc and the pair counts over the pairs it examined. */
+    private record Pass(double penalty, double sumC, long pairs, long penalized, Postings postings) {}
+
+    private static Pass pass(Problem pr, float[] w, int d, float[] gradVal, float[] gradW, boolean allPairs) {
         int rows = pr.rows(), k = pr.k(), m = pr.m();
         int[] idx = pr.idx();
         float[] val = pr.val();
@@ -287,6 +301,6 @@ public final class CoFiring {
         double total = 0, c = 0;
         long np = 0, npen = 0;
         for (int ch = 0; ch < chunks; ch++) { total += penalty[ch]; c += sumC[ch]; np += pairs[ch]; npen += penalized[ch]; }
-        return new Summary(total, np, npen, np == 0 ? 0 : c / np, !prune);
+        return new Pass(total, c, np, npen, ps);
     }
 }

@@ -348,6 +348,79 @@ class CoFiringProperties {
         assertTrue(skippedSomething[0] >= 20, "the skipping pass skipped a latent in only " + skippedSomething[0] + " examples");
     }
 
+    /**
+     * Every pair's statistics come from the pruned pass plus an exact count of co-firing pairs
+     * (row bit sets) where batch normalisation with t > 0 allows it: the summary must equal the
+     * full pass over every pair (which a histogram request still forces) bit for bit, penalty,
+     * gradient, both pair counts and mean c.
+     */
+    @Test
+    void everyPairStatisticsEqualTheFullPassBitForBit() {
+        Gen<Setup> setups = small(40, 1, SourceDSL.arbitrary().enumValues(Threshold.class)).mix(large(SourceDSL.arbitrary().enumValues(Threshold.class)), 10);
+        int[] counted = {0};
+        Props.qt(7311, 150).forAll(setups, SourceDSL.booleans().all()).checkAssert((s, decoder) -> {
+            int rows = s.rows(), k = s.k(), m = s.m(), d = s.d();
+            Normalization norm = s.norm();
+            Codes codes = Codes.random(s.seed(), rows, k, m, s.skewed(), true);
+            double t = s.threshold().of(CoFiringReference.largestN(codes.dense(), m, norm), s.q());
+            float[] w = new float[m * d];
+            Random r = new Random(s.seed() + 5);
+            for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+            float[] gFull = new float[decoder ? m * d : rows * k], gFast = new float[gFull.length];
+            long[] hist = new long[4];
+            var full = onThreads(s.threads(), () -> decoder
+                    ? CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, w, d, gFull, hist, true)
+                    : CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, gFull, hist, true));
+            var fast = onThreads(s.threads(), () -> decoder
+                    ? CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, w, d, gFast, null, true)
+                    : CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, gFast, null, true));
+            assertEquals(full, fast, "summary (penalty, co-firing pairs, penalized pairs, mean c, allPairs)");
+            assertArrayEquals(gFull, gFast, "gradient");
+            long histPairs = 0;
+            for (long h : hist) histPairs += h;
+            assertEquals(histPairs, full.coFiringPairs(), "the full pass's histogram holds every co-firing pair");
+            if (norm == Normalization.BATCH && t > 0 && skipsALatent(codes.dense(), m, t, true)) counted[0]++;
+        });
+        assertTrue(counted[0] >= 20, "the counting path had a latent to skip in only " + counted[0] + " examples");
+    }
+
+    /** The bit-set count against the pairs listed one by one, with latents on 64-bit word boundaries. */
+    @Test
+    void coFiringPairCountIsTheNumberOfDistinctPairs() {
+        Props.qt(7312, 200).forAll(SourceDSL.integers().between(1, 30), SourceDSL.integers().between(1, 200), SourceDSL.integers().between(1, 12),
+                SourceDSL.longs().all()).checkAssert((rows, m, kDraw, seed) -> {
+            int k = Math.min(kDraw, m);
+            Random r = new Random(seed);
+            int[] idx = new int[rows * k];
+            float[] val = new float[rows * k];
+            // Latents drawn near word boundaries (0, 63, 64, 127, 128, m − 1) half of the time.
+            int[] edges = {0, 63, 64, 65, 127, 128, 191, 192, m - 1};
+            for (int b = 0; b < rows; b++) {
+                java.util.Set<Integer> used = new java.util.HashSet<>();
+                for (int s2 = 0; s2 < k; s2++) {
+                    int j;
+                    do {
+                        int e = edges[r.nextInt(edges.length)];
+                        j = r.nextBoolean() && e < m ? e : r.nextInt(m);
+                    } while (!used.add(j));
+                    idx[b * k + s2] = j;
+                    val[b * k + s2] = r.nextInt(5) == 0 ? 0f : 0.5f + r.nextFloat();
+                }
+            }
+            java.util.Set<Long> pairs = new java.util.HashSet<>();
+            for (int b = 0; b < rows; b++) {
+                for (int s1 = 0; s1 < k; s1++) {
+                    for (int s2 = 0; s2 < k; s2++) {
+                        int i = idx[b * k + s1], j = idx[b * k + s2];
+                        if (i < j && val[b * k + s1] > 0 && val[b * k + s2] > 0) pairs.add((long) i * m + j);
+                    }
+                }
+            }
+            var ps = CoFiring.Postings.of(rows, k, m, idx, val, 0, Normalization.BATCH, true);
+            assertEquals(pairs.size(), CoFiringPairCount.of(rows, k, m, idx, val, ps), "distinct co-firing pairs");
+        });
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** Whether a pass that prunes skips a latent that fires: count_i/B ≤ t. */
