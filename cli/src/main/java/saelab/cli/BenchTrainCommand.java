@@ -378,7 +378,7 @@ public final class BenchTrainCommand implements Runnable {
             long t3 = System.nanoTime();
             Tensor xHat = SparseDecoder.decode(values, sel.indices(), params.wDec(), params.bDec());
             long t4 = System.nanoTime();
-            Tensor total = xHat.sub(Tensor.wrap(x, 0, batch, d)).square().sum(1, false).mean();
+            Tensor total = xHat.squaredErrorRowMean(Tensor.wrap(x, 0, batch, d));
             total.item();
             long t5 = System.nanoTime();
             CoFiringPenalty.Result pen = CoFiringPenalty.apply(penalty, PROGRESS, values, sel.indices(), params.wDec());

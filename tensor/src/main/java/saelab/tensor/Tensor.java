@@ -278,6 +278,11 @@ public final class Tensor {
     /** Sum of all elements, shape [1]. */
     public Tensor sum() { return OpsComposite.sumAll(this); }
     public Tensor mean() { return OpsComposite.meanAll(this); }
+    /**
+     * Mean over rows of the squared distance to {@code target} (a constant of this shape): the
+     * value and gradient of {@code sub(target).square().sum(1, false).mean()} bit for bit, fused.
+     */
+    public Tensor squaredErrorRowMean(Tensor target) { return OpsFused.squaredErrorRowMean(this, target); }
     /** Mean over one axis; keepdim as in {@link #sum(int, boolean)}. */
     public Tensor mean(int axis, boolean keepdim) { return OpsComposite.mean(this, axis, keepdim); }
     /** Elementwise product with a constant mask (which must not require grad). */

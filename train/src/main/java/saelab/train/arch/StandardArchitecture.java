@@ -84,7 +84,7 @@ public final class StandardArchitecture implements SaeArchitecture {
         @Override public Loss loss(float[] x, int rows, StepContext ctx) {
             int d = dIn(), m = dSae();
             ReluSae.Forward fw = sae.forward(x, rows);
-            Tensor recon = fw.reconstruction().sub(Tensor.wrap(x, 0, rows, d)).square().sum(1, false).mean();
+            Tensor recon = fw.reconstruction().squaredErrorRowMean(Tensor.wrap(x, 0, rows, d));
             Tensor l1 = sae.weightedL1(fw.latents());
             double w = settings.l1At(ctx.step());
             Tensor total = recon.add(l1.mul((float) w));

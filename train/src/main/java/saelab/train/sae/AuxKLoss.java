@@ -41,6 +41,6 @@ public final class AuxKLoss {
         SparseEncoder.Selection sel = SparseEncoder.select(pa, k, dead);
         Tensor vals = SparseEncoder.values(pa, sel, p);
         Tensor eHat = SparseDecoder.decode(vals, sel.indices(), p.wDec(), null);
-        return eHat.sub(Tensor.wrap(e, 0, rows, d)).square().sum(1, false).mean().mul((float) (1 / denom));
+        return eHat.squaredErrorRowMean(Tensor.wrap(e, 0, rows, d)).mul((float) (1 / denom));
     }
 }

@@ -91,7 +91,7 @@ public final class BatchTopKSae {
      */
     public TrainingLoss loss(float[] x, int rows, boolean[] dead, double auxkAlpha, int kAux) {
         Forward fw = forward(x, rows);
-        Tensor mse = fw.reconstruction().sub(Tensor.wrap(x, 0, rows, cfg.dIn())).square().sum(1, false).mean();
+        Tensor mse = fw.reconstruction().squaredErrorRowMean(Tensor.wrap(x, 0, rows, cfg.dIn()));
         Map<String, Double> terms = new LinkedHashMap<>();
         terms.put("recon", (double) mse.item());
         Tensor total = withAuxK(mse, fw.pre(), params, x, fw.reconstruction(), dead, auxkAlpha, kAux, terms);

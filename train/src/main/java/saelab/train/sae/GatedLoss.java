@@ -60,11 +60,11 @@ public final class GatedLoss {
         GatedParams p = sae.params();
         GatedSae.Forward fw = sae.forward(x, rows);
         Tensor xt = Tensor.wrap(x, 0, rows, d);
-        Tensor recon = fw.reconstruction().sub(xt).square().sum(1, false).mean();
+        Tensor recon = fw.reconstruction().squaredErrorRowMean(xt);
         Tensor gateAct = fw.gatePre().relu();
         Tensor l1 = gateAct.sum(1, false).mean(); // ReLU(π_gate) ≥ 0, so its L1 norm is its sum
         Tensor viaGate = gateAct.matmul(p.wDec().detach()).add(p.bDec().detach().reshape(1, d));
-        Tensor aux = viaGate.sub(xt).square().sum(1, false).mean();
+        Tensor aux = viaGate.squaredErrorRowMean(xt);
         double lambda = s.coefficientAt(step);
         Tensor l1Term = l1.mul((float) lambda);
         long fired = 0;

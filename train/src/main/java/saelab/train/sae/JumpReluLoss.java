@@ -61,7 +61,7 @@ public final class JumpReluLoss {
     public static Terms compute(JumpReluSae sae, float[] x, int rows, long step, Settings s) {
         int d = sae.config().dIn();
         JumpReluSae.Forward fw = sae.forward(x, rows);
-        Tensor recon = fw.reconstruction().sub(Tensor.wrap(x, 0, rows, d)).square().sum(1, false).mean();
+        Tensor recon = fw.reconstruction().squaredErrorRowMean(Tensor.wrap(x, 0, rows, d));
         Tensor l0 = JumpReluOps.step(fw.pre(), fw.threshold(), (float) sae.config().bandwidth()).sum(1, false).mean();
         double lambda = s.coefficientAt(step);
         Tensor sparsity = s.targetL0() > 0 ? l0.mul((float) (1 / s.targetL0())).sub(1f).square() : l0;

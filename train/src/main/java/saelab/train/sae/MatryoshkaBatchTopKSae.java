@@ -170,7 +170,7 @@ public final class MatryoshkaBatchTopKSae {
         Map<String, Double> terms = new LinkedHashMap<>();
         Tensor sum = null;
         for (int g = 0; g < widths.length; g++) {
-            Tensor l = fw.prefixReconstructions()[g].sub(xt).square().sum(1, false).mean();
+            Tensor l = fw.prefixReconstructions()[g].squaredErrorRowMean(xt);
             terms.put(prefixTerm(widths[g]), (double) l.item());
             Tensor weighted = l.mul((float) cfg.groupWeights[g]);
             sum = sum == null ? weighted : sum.add(weighted);

@@ -57,7 +57,7 @@ public final class TopKLoss {
         int d = sae.config().dIn();
         TopKSae.Forward fw = sae.forward(x, rows);
         Tensor xt = Tensor.wrap(x, 0, rows, d);
-        Tensor recon = fw.reconstruction().sub(xt).square().sum(1, false).mean();
+        Tensor recon = fw.reconstruction().squaredErrorRowMean(xt);
         Tensor total = recon;
 
         double auxk = 0;

@@ -1,0 +1,60 @@
+package saelab.tensor;
+
+import saelab.tensor.kernels.Parallel;
+
+/**
+ * Composites promoted to primitives with a fused rule because they are hot (see
+ * {@link OpsComposite}): each gives the bits of the composite it replaces, value and gradient,
+ * with one pass forward and one backward instead of a pass and a fresh array per step.
+ */
+final class OpsFused {
+    private OpsFused() {}
+
+    /** Rows per parallel task: rows are independent, so any split gives the same bits. */
+    private static final int ROWS_PER_TASK = 64;
+
+    /**
+     * mean over rows of Σ_j (x − target)², with the bits of
+     * {@code x.sub(target).square().sum(1, false).mean()}: each row's squares summed in double in
+     * column order, the rows' float sums summed in double in row order, times 1f/rows. Backward
+     * into x as that chain's rules compute it: with g = 0 + ḡ·(1/rows), each element receives
+     * (0 + g·d) + g·d for d = x − target. The target must be a constant (every use here
+     * reconstructs a fixed input).
+     */
+    static Tensor squaredErrorRowMean(Tensor x, Tensor target) {
+        Shape.requireMatrix("squaredErrorRowMean", x.shape());
+        if (!Shape.same(x.shape(), target.shape())) {
+            throw new IllegalArgumentException("squaredErrorRowMean: shapes " + Shape.str(x.shape()) + " and " + Shape.str(target.shape()) + " differ");
+        }
+        if (target.requiresGrad()) throw new IllegalArgumentException("squaredErrorRowMean: the target must not require grad");
+        int r = x.rows(), c = x.cols();
+        float[] xd = x.data(), td = target.data();
+        int xo = x.offset(), to = target.offset();
+        float[] diff = new float[r * c], rowSum = new float[r];
+        Parallel.forRange((r + ROWS_PER_TASK - 1) / ROWS_PER_TASK, task -> {
+            for (int i = task * ROWS_PER_TASK, end = Math.min(r, i + ROWS_PER_TASK); i < end; i++) {
+                double s = 0;
+                for (int j = 0, o = i * c; j < c; j++, o++) {
+                    float dd = xd[xo + o] - td[to + o];
+                    diff[o] = dd;
+                    s += dd * dd;
+                }
+                rowSum[i] = (float) s;
+            }
+        });
+        double total = 0;
+        for (int i = 0; i < r; i++) total += rowSum[i];
+        float perRow = 1f / r;
+        Tensor out = new Tensor(new float[] {(float) total * perRow}, 0, new int[] {1});
+        return Autograd.record(out, "squaredErrorRowMean", gy -> {
+            float g = 0f + gy[0] * perRow;
+            float[] gx = x.gradBuffer();
+            Parallel.forRange((r + ROWS_PER_TASK - 1) / ROWS_PER_TASK, task -> {
+                for (int o = task * ROWS_PER_TASK * c, end = Math.min(r, (task + 1) * ROWS_PER_TASK) * c; o < end; o++) {
+                    float t = g * diff[o];
+                    gx[o] += (0f + t) + t;
+                }
+            });
+        }, x, target);
+    }
+}
