@@ -31,10 +31,14 @@ public final class AuxKLoss {
         if (k <= 0) return null;
         float[] e = new float[rows * d];
         double[] mean = new double[d];
-        for (int i = 0; i < e.length; i++) { e[i] = x[i] - xHat[i]; mean[i % d] += e[i]; }
+        // Row by row (no i % d per element): the same sums in the same order.
+        for (int b = 0, i = 0; b < rows; b++) {
+            for (int j = 0; j < d; j++, i++) { e[i] = x[i] - xHat[i]; mean[j] += e[i]; }
+        }
+        for (int j = 0; j < d; j++) mean[j] /= rows;
         double denom = 0;
         for (int b = 0; b < rows; b++) {
-            for (int j = 0; j < d; j++) { double t = e[b * d + j] - mean[j] / rows; denom += t * t; }
+            for (int j = 0; j < d; j++) { double t = e[b * d + j] - mean[j]; denom += t * t; }
         }
         denom /= rows;
         if (!(denom > 0)) return null;
