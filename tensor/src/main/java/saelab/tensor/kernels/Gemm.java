@@ -54,6 +54,37 @@ public final class Gemm {
         VectorGemm.sgemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
+    /**
+     * Rows [r0, r0 + nr) of the m-row product {@link #sgemm} computes, with the same bits, into a C
+     * that holds only those rows (row r0 at {@code cOff}); A and B are the whole product's. On the
+     * CPU each entry of C is one fma chain over the inner dimension whatever the other rows (the
+     * vector kernel's edge tiles continue the chain from C, as full tiles do), so only the choice
+     * between the scalar and the vector kernel depends on m: here it is made from the whole m, and
+     * a caller can hold one block of rows of a large product at a time. Another backend runs the
+     * block as a product of its own (its bits are its own).
+     */
+    public static void sgemmRows(Form form, int m, int r0, int nr, int n, int k,
+                                 float[] a, int aOff, int lda,
+                                 float[] b, int bOff, int ldb,
+                                 float[] c, int cOff, int ldc,
+                                 boolean accumulate) {
+        if (r0 < 0 || nr < 0 || r0 + nr > m) {
+            throw new IllegalArgumentException("sgemmRows: rows " + r0 + ".." + (r0 + nr - 1) + " are not inside the product's " + m + " rows");
+        }
+        // Row r0 of op(A): a row of A in NN and NT, a column of A in TN.
+        int aRow = form == Form.TN ? aOff + r0 : aOff + r0 * lda;
+        Backend backend = Backends.current();
+        if (!backend.isCpu()) {
+            backend.sgemm(form, nr, n, k, a, aRow, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        } else if (nr > 0 && n > 0 && k > 0 && (long) m * n * k <= SCALAR_VOLUME) {
+            ScalarGemm.sgemm(form, nr, n, k, a, aRow, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        } else if (nr > 0 && n > 0 && k > 0) {
+            VectorGemm.sgemm(form, nr, n, k, a, aRow, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        } else {
+            sgemmOnCpu(form, nr, n, k, a, aRow, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        }
+    }
+
     /** m·n·k up to which the scalar loop is used. */
     private static final long SCALAR_VOLUME = 512;
 

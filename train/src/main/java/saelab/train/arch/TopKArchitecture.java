@@ -6,6 +6,7 @@ import java.util.Map;
 import saelab.tensor.NoGrad;
 import saelab.train.optim.GeometricMedian;
 import saelab.train.penalty.PenaltyConfig;
+import saelab.train.sae.BlockedTopK;
 import saelab.train.sae.DecoderNorms;
 import saelab.train.sae.SaeParams;
 import saelab.train.sae.SparseCodes;
@@ -85,7 +86,7 @@ public final class TopKArchitecture implements SaeArchitecture {
         @Override public SaeParams params() { return sae.params(); }
 
         @Override public SparseCodes encode(float[] x, int rows) {
-            SparseEncoder.Selection s = SparseEncoder.select(SparseEncoder.preActivations(x, rows, sae.params()), settings.k(), null);
+            SparseEncoder.Selection s = BlockedTopK.select(x, rows, sae.params(), settings.k(), null, 0).top();
             return new SparseCodes(rows, settings.k(), dSae(), s.indices(), s.values());
         }
 

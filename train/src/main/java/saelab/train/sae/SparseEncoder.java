@@ -11,8 +11,8 @@ import saelab.tensor.kernels.VectorOps;
 
 /**
  * The TopK encoder, computed densely only where it must be: pre = (x − b_dec)·W_enc + b_enc is
- * one dense GEMM (every latent's pre-activation is needed to pick the largest), but everything
- * after the selection is sparse. {@link #values} records an autograd op whose backward touches
+ * a dense GEMM (every latent's pre-activation is needed to pick the largest; {@link BlockedTopK}
+ * computes and selects it a block of rows at a time), but everything after the selection is sparse. {@link #values} records an autograd op whose backward touches
  * only the kept (row, latent) pairs: W_enc column j receives Σ x_c,b·dvalue over the rows that
  * kept j, b_enc[j] the sum of those dvalues, and b_dec −W_enc·(that sum) — B·k·d work instead
  * of the dense B·m·d.
@@ -20,22 +20,34 @@ import saelab.tensor.kernels.VectorOps;
 public final class SparseEncoder {
     private SparseEncoder() {}
 
+    /** The centred inputs x − b_dec [rows, d] of one batch for an encoder of m latents: all {@link #values}' backward reads. */
+    public record Centred(int rows, int d, int m, float[] xc) {}
+
     /** Constant intermediates of one batch: centred inputs x − b_dec [rows, d] and pre [rows, m]. */
     public record PreActivations(int rows, int d, int m, float[] xc, float[] pre) {
         public float pre(int row, int latent) { return pre[row * m + latent]; }
+
+        public Centred centred() { return new Centred(rows, d, m, xc); }
     }
 
     /** Per row, k latents (indices, rows × k, by value descending) and their ReLU values. */
     public record Selection(int rows, int k, int[] indices, float[] values) {}
 
-    public static PreActivations preActivations(float[] x, int rows, SaeParams p) {
-        int d = p.dIn(), m = p.dSae();
+    /** x − b_dec for {@code rows} rows of x (row-major, rows × d). */
+    public static Centred centre(float[] x, int rows, SaeParams p) {
+        int d = p.dIn();
         if (x.length < rows * d) throw new IllegalArgumentException("batch holds " + x.length + " floats, expected rows·d = " + rows * d);
         float[] xc = new float[rows * d];
         float[] bDec = p.bDec().data();
         for (int r = 0; r < rows; r++) {
             for (int e = 0; e < d; e++) xc[r * d + e] = x[r * d + e] - bDec[e];
         }
+        return new Centred(rows, d, p.dSae(), xc);
+    }
+
+    public static PreActivations preActivations(float[] x, int rows, SaeParams p) {
+        int d = p.dIn(), m = p.dSae();
+        float[] xc = centre(x, rows, p).xc();
         float[] pre = new float[rows * m];
         Gemm.sgemm(Gemm.Form.NN, rows, m, d, xc, p.wEnc().data(), pre, false);
         VectorOps.addRowBias(pre, 0, rows, m, m, p.bEnc().data(), 0);
@@ -87,6 +99,11 @@ public final class SparseEncoder {
      * pre > 0.
      */
     public static Tensor values(PreActivations pa, Selection sel, SaeParams p) {
+        return values(pa.centred(), sel, p);
+    }
+
+    /** {@link #values(PreActivations, Selection, SaeParams)} from the centred inputs alone: the values are the selection's. */
+    public static Tensor values(Centred pa, Selection sel, SaeParams p) {
         int rows = pa.rows(), d = pa.d(), m = pa.m(), k = sel.k();
         int[] idx = sel.indices();
         float[] val = sel.values().clone();

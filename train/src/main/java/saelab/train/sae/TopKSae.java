@@ -17,8 +17,12 @@ public final class TopKSae {
         }
     }
 
-    /** One forward pass: the dense pre-activations (constants), the selection, and the graph. */
-    public record Forward(SparseEncoder.PreActivations pre, SparseEncoder.Selection selection,
+    /**
+     * One forward pass: the centred inputs (constants), the selection, the dead latents' selection
+     * for the auxiliary loss (null when not asked for), and the graph. No rows × m pre-activations:
+     * they are selected a block of rows at a time ({@link BlockedTopK}).
+     */
+    public record Forward(SparseEncoder.Centred centred, SparseEncoder.Selection selection, SparseEncoder.Selection deadSelection,
                           Tensor values, Tensor reconstruction) {}
 
     private final Config cfg;
@@ -49,10 +53,17 @@ public final class TopKSae {
 
     /** Encodes and decodes {@code rows} rows of x (row-major, rows × d), recording the graph. */
     public Forward forward(float[] x, int rows) {
-        SparseEncoder.PreActivations pre = SparseEncoder.preActivations(x, rows, params);
-        SparseEncoder.Selection sel = SparseEncoder.select(pre, cfg.k(), null);
-        Tensor values = SparseEncoder.values(pre, sel, params);
-        Tensor xHat = SparseDecoder.decode(values, sel.indices(), params.wDec(), params.bDec());
-        return new Forward(pre, sel, values, xHat);
+        return forward(x, rows, null, 0);
+    }
+
+    /**
+     * {@link #forward(float[], int)}, also selecting per row the {@code kDead} largest ReLU
+     * pre-activations among the {@code dead} latents (the auxiliary loss's; kDead 0: none) in the same pass.
+     */
+    public Forward forward(float[] x, int rows, boolean[] dead, int kDead) {
+        BlockedTopK.Selections s = BlockedTopK.select(x, rows, params, cfg.k(), dead, kDead);
+        Tensor values = SparseEncoder.values(s.centred(), s.top(), params);
+        Tensor xHat = SparseDecoder.decode(values, s.top().indices(), params.wDec(), params.bDec());
+        return new Forward(s.centred(), s.top(), s.deadTop(), values, xHat);
     }
 }

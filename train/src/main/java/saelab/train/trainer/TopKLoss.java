@@ -7,7 +7,6 @@ import saelab.train.penalty.Penalties;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.sae.AuxKLoss;
 import saelab.train.sae.SparseDecoder;
-import saelab.train.sae.SparseEncoder;
 import saelab.train.sae.TopKSae;
 
 /**
@@ -55,16 +54,18 @@ public final class TopKLoss {
     /** @param step the optimiser step: the orthogonal penalty draws its chunks from (s.seed, step) */
     public static Terms compute(TopKSae sae, float[] x, int rows, long step, double p, Settings s, boolean[] dead) {
         int d = sae.config().dIn();
-        TopKSae.Forward fw = sae.forward(x, rows);
+        int nDead = 0;
+        if (dead != null) for (boolean b : dead) if (b) nDead++;
+        // The auxiliary loss's per-row selection among the dead latents is made in the encoder's pass.
+        int kDead = s.auxkAlpha() > 0 ? Math.max(0, Math.min(s.kAux(), nDead)) : 0;
+        TopKSae.Forward fw = sae.forward(x, rows, dead, kDead);
         Tensor xt = Tensor.wrap(x, 0, rows, d);
         Tensor recon = fw.reconstruction().squaredErrorRowMean(xt);
         Tensor total = recon;
 
         double auxk = 0;
-        int nDead = 0;
-        if (dead != null) for (boolean b : dead) if (b) nDead++;
-        if (s.auxkAlpha() > 0 && nDead > 0) {
-            Tensor aux = AuxKLoss.of(fw.pre(), sae.params(), x, fw.reconstruction().data(), dead, s.kAux());
+        if (kDead > 0) {
+            Tensor aux = AuxKLoss.of(fw.centred(), fw.deadSelection(), sae.params(), x, fw.reconstruction().data());
             if (aux != null) {
                 auxk = aux.item();
                 total = total.add(aux.mul((float) s.auxkAlpha()));
