@@ -300,13 +300,25 @@ public final class SaeTrainer implements AutoCloseable {
         return dead;
     }
 
-    /** 1 − Σ‖x − x̂‖² / Σ‖x − x̄‖² over the batch. */
+    /**
+     * 1 − Σ‖x − x̂‖² / Σ‖x − x̄‖² over the batch. Both sums are taken per row (in double, in column
+     * order) and the rows' sums added in row order, so rows can run in parallel with a result that
+     * does not depend on the thread count (a device step's residual is summed the same way).
+     */
     static double explainedVariance(float[] x, float[] xHat, int rows, int d) {
+        double[] perRow = new double[rows];
+        forRowChunks(rows, (b0, b1) -> {
+            for (int b = b0; b < b1; b++) {
+                double res = 0;
+                for (int i = b * d, end = i + d; i < end; i++) {
+                    double r = x[i] - xHat[i];
+                    res += r * r;
+                }
+                perRow[b] = res;
+            }
+        });
         double res = 0;
-        for (int i = 0; i < rows * d; i++) {
-            double r = x[i] - xHat[i];
-            res += r * r;
-        }
+        for (double r : perRow) res += r;
         return explainedVariance(res, squaredDeviation(x, rows, d));
     }
 
@@ -315,23 +327,37 @@ public final class SaeTrainer implements AutoCloseable {
         return deviation > 0 ? 1 - residual / deviation : Double.NaN;
     }
 
-    /** Σ‖x − x̄‖² over the batch, x̄ the batch mean (explained variance's denominator). */
+    /** Σ‖x − x̄‖² over the batch, x̄ the batch mean (explained variance's denominator), as {@link #explainedVariance} sums. */
     static double squaredDeviation(float[] x, int rows, int d) {
-        // Row by row rather than i % d per element (an integer division each, and a double one for
-        // the mean): the same sums in the same order, 3 ms instead of 14 at batch 2048, d 2304.
         double[] mean = new double[d];
         for (int b = 0, i = 0; b < rows; b++) {
             for (int e = 0; e < d; e++, i++) mean[e] += x[i];
         }
         for (int e = 0; e < d; e++) mean[e] /= rows;
-        double tot = 0;
-        for (int b = 0, i = 0; b < rows; b++) {
-            for (int e = 0; e < d; e++, i++) {
-                double c = x[i] - mean[e];
-                tot += c * c;
+        double[] perRow = new double[rows];
+        forRowChunks(rows, (b0, b1) -> {
+            for (int b = b0; b < b1; b++) {
+                double tot = 0;
+                for (int e = 0, i = b * d; e < d; e++, i++) {
+                    double c = x[i] - mean[e];
+                    tot += c * c;
+                }
+                perRow[b] = tot;
             }
-        }
+        });
+        double tot = 0;
+        for (double t : perRow) tot += t;
         return tot;
+    }
+
+    /** Rows per task of the statistics passes (fixed, so sums never depend on the thread count). */
+    private static final int STAT_ROWS = 128;
+
+    private interface RowRange { void run(int from, int to); }
+
+    private static void forRowChunks(int rows, RowRange body) {
+        saelab.tensor.kernels.Parallel.forRange((rows + STAT_ROWS - 1) / STAT_ROWS,
+                t -> body.run(t * STAT_ROWS, Math.min(rows, (t + 1) * STAT_ROWS)));
     }
 
     public TrainConfig config() { return cfg; }
