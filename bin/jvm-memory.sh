@@ -6,8 +6,8 @@
 # 34 MB, the shard source's 65,536-row buffer 67 MB, one step's B×m pre-activations 34 MB) but
 # allocates ~75 MB per step, most of it dead by the next. ParallelGC sizes its young generation for
 # throughput up to the default maximum (1/4 of RAM), so the heap grew to 2.3-2.7 GB and peak RSS
-# to 2.6-3.0 GB; G1 sizes the heap to keep GC time near its GCTimeRatio and reclaims the dead B×m
-# arrays (humongous objects) at every young pause: 1.1-1.3 GB peak RSS, no slower per step, and at
+# to 2.5-3.0 GB; G1 sizes the heap to keep GC time near its GCTimeRatio and reclaims the dead B×m
+# arrays (humongous objects) at every young pause: 1.1-1.4 GB peak RSS, no slower per step, and at
 # gemma-2-2b's shape (d 2304, m 16384) 4.2 GB instead of 6.3 GB. The maximum stays 1/4 of RAM.
 #
 # Model inference (complete, bench gemma) on the CPU maps the weights outside the Java heap, which
