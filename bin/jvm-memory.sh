@@ -1,0 +1,37 @@
+# Sourced by ./saelab: the garbage collector and heap flags for one command, chosen by its first
+# two words (measured: README, "Memory: the launcher's collector and heap").
+#
+# Training (train, sweep, experiment) runs on G1. Its live set is small next to what it allocates:
+# at d 256, m 4096, k 32, batch 2048 it holds ~180 MB (parameters, gradients and Adam's moments
+# 34 MB, the shard source's 65,536-row buffer 67 MB, one step's B×m pre-activations 34 MB) but
+# allocates ~75 MB per step, most of it dead by the next. ParallelGC sizes its young generation for
+# throughput up to the default maximum (1/4 of RAM), so the heap grew to 2.3-2.7 GB and peak RSS
+# to 2.5-3.0 GB; G1 sizes the heap to keep GC time near its GCTimeRatio and reclaims the dead B×m
+# arrays (humongous objects) at every young pause: 1.1-1.4 GB peak RSS, no slower per step, and at
+# gemma-2-2b's shape (d 2304, m 16384) 4.2 GB instead of 6.3 GB. The maximum stays 1/4 of RAM.
+#
+# Model inference (complete, bench gemma) on the CPU maps the weights outside the Java heap, which
+# holds only activations, logits and the KV cache: a few hundred MB. Left to the default maximum
+# (1/4 of RAM), ParallelGC grows eden through the JIT's warm-up garbage and lets dead logits arrays
+# pile up in the old generation: peak RSS was 1.23-1.28x gemma-2-2b's checkpoint, 1.13x with this
+# cap. Those commands say so when a request would not fit; a -Xmx in SAELAB_JAVA_OPTS comes later
+# and wins. (Not on the TornadoVM path: its JIT compiler may live on the Java heap.)
+#
+# bench train holds four trainers side by side (plain, adaptive, logged, decoder target): at
+# gemma-2-2b's shape each keeps W_enc, W_dec, their gradients and Adam's moments (1.2 GB) (plus B×m
+# pre-activations before BlockedTopK), which overflowed the default heap (1/4 of RAM: 6 GB on a 24 GB machine). It
+# keeps ParallelGC, as the timings in the README were measured with it.
+#
+# A collector named in SAELAB_JAVA_OPTS replaces the launcher's (the JVM refuses two).
+saelab_memory_flags() {
+  local gc="-XX:+UseParallelGC" heap="" word
+  case "${1:-}" in train|sweep|experiment) gc="-XX:+UseG1GC" ;; esac
+  case "${1:-} ${2:-}" in
+    complete\ *|"bench gemma") heap="-Xmx512m" ;;
+    "bench train") heap="-XX:MaxRAMPercentage=75" ;;
+  esac
+  for word in ${SAELAB_JAVA_OPTS:-}; do
+    case "$word" in -XX:+UseSerialGC|-XX:+UseParallelGC|-XX:+UseG1GC|-XX:+UseZGC|-XX:+UseShenandoahGC|-XX:+UseEpsilonGC) gc="" ;; esac
+  done
+  printf '%s\n' "$gc${gc:+${heap:+ }}$heap"
+}
