@@ -315,6 +315,21 @@ public final class SparseRows {
 
     /** {@link #transposedTimesInto} with tiles of {@code tile} columns of X (a multiple of the vector length). */
     static void transposedTimesInto(Columns s, float[] x, int d, float[] gA, int tile) {
+        transposedTimesInto(s, x, d, gA, tile, WIDE);
+    }
+
+    /**
+     * Latents per span of gA's rows written at once (1 KB per row): the blocks' sums are gathered
+     * transposed in a tile × WIDE scratch (64 KB, in L2) and added row by row, so gA is read and
+     * written in contiguous runs. Written block by block, each 64-byte piece went to another of
+     * the tile's 64 rows of gA (64 KB apart): 64 interleaved streams, too many for the hardware
+     * prefetchers, and the writes took about as long as the sums.
+     */
+    private static final int WIDE = 256;
+
+    /** {@link #transposedTimesInto} with spans of {@code wide} latents (a multiple of {@value #BLOCK}). */
+    static void transposedTimesInto(Columns s, float[] x, int d, float[] gA, int tile, int wide) {
+        if (wide % BLOCK != 0 || wide < BLOCK) throw new IllegalArgumentException("spans of " + wide + " latents, expected a multiple of " + BLOCK);
         int rows = s.rows(), m = s.m();
         if (x.length < (long) rows * d || gA.length < (long) d * m) throw new IllegalArgumentException("sparse rows transposed: X holds " + x.length
                 + " floats and gA " + gA.length + ", expected rows·d = " + (long) rows * d + " and d·m = " + (long) d * m);
@@ -322,60 +337,70 @@ public final class SparseRows {
         int[] start = s.start(), row = s.row();
         float[] value = s.value();
         Parallel.forRange(tiles, t -> {
-            int e0 = t * tile, width = Math.min(d, e0 + tile) - e0, wv = width / L * L;
+            int e0 = t * tile, width = Math.min(d, e0 + tile) - e0;
             float[] xt = pack(x, rows, d, e0, width); // contiguous, as in times
-            float[] acc = new float[BLOCK * width], square = new float[BLOCK * BLOCK];
-            for (int j0 = 0; j0 < m; j0 += BLOCK) {
-                int j1 = Math.min(m, j0 + BLOCK);
-                if (start[j0] == start[j1]) continue;
-                java.util.Arrays.fill(acc, 0f);
-                for (int j = j0; j < j1; j++) {
-                    int a0 = (j - j0) * width;
-                    if (width == 4 * L) {
-                        // The usual tile: the column's sum in four registers, not in a scratch row.
-                        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-                        for (int q = start[j], qe = start[j + 1]; q < qe; q++) {
-                            FloatVector av = FloatVector.broadcast(S, value[q]);
-                            int o = row[q] * width;
-                            s0 = FloatVector.fromArray(S, xt, o).fma(av, s0);
-                            s1 = FloatVector.fromArray(S, xt, o + L).fma(av, s1);
-                            s2 = FloatVector.fromArray(S, xt, o + 2 * L).fma(av, s2);
-                            s3 = FloatVector.fromArray(S, xt, o + 3 * L).fma(av, s3);
-                        }
-                        s0.intoArray(acc, a0);
-                        s1.intoArray(acc, a0 + L);
-                        s2.intoArray(acc, a0 + 2 * L);
-                        s3.intoArray(acc, a0 + 3 * L);
-                        continue;
+            float[] acc = new float[BLOCK * width], span = new float[width * wide];
+            for (int p0 = 0; p0 < m; p0 += wide) {
+                int p1 = Math.min(m, p0 + wide);
+                if (start[p0] == start[p1]) continue;
+                java.util.Arrays.fill(span, 0f);
+                for (int j0 = p0; j0 < p1; j0 += BLOCK) {
+                    int j1 = Math.min(p1, j0 + BLOCK);
+                    if (start[j0] == start[j1]) continue;
+                    blockSums(j0, j1, start, row, value, xt, width, acc);
+                    // The block's sums transposed into the span (16 latents × 16 columns of X at a time in registers).
+                    int e = 0, at = j0 - p0;
+                    if (j1 - j0 == BLOCK && BlockTranspose.AVAILABLE) {
+                        for (; e + BLOCK <= width; e += BLOCK) BlockTranspose.transpose16(acc, e, width, 1, span, e * wide + at, wide);
                     }
-                    for (int q = start[j], qe = start[j + 1]; q < qe; q++) {
-                        FloatVector av = FloatVector.broadcast(S, value[q]);
-                        int o = row[q] * width;
-                        int e = 0;
-                        for (; e < wv; e += L) {
-                            FloatVector.fromArray(S, xt, o + e).fma(av, FloatVector.fromArray(S, acc, a0 + e)).intoArray(acc, a0 + e);
-                        }
-                        for (; e < width; e++) acc[a0 + e] = Math.fma(xt[o + e], value[q], acc[a0 + e]);
+                    for (; e < width; e++) {
+                        for (int j = j0; j < j1; j++) span[e * wide + at + j - j0] = acc[(j - j0) * width + e];
                     }
                 }
-                int e = 0;
-                if (j1 - j0 == BLOCK && BlockTranspose.AVAILABLE) {
-                    // 16 latents × 16 columns of X at a time: transposed in registers, then one
-                    // 64-byte add per row of gA instead of 16 scalar ones.
-                    for (; e + BLOCK <= width; e += BLOCK) {
-                        BlockTranspose.transpose16(acc, e, width, 1, square, 0, BLOCK);
-                        for (int i = 0; i < BLOCK; i++) {
-                            int r = (e0 + e + i) * m + j0;
-                            FloatVector.fromArray(S, gA, r).add(FloatVector.fromArray(S, square, i * BLOCK)).intoArray(gA, r);
-                        }
-                    }
-                }
-                for (; e < width; e++) {
-                    int r = (e0 + e) * m;
-                    for (int j = j0; j < j1; j++) gA[r + j] += acc[(j - j0) * width + e];
+                // gA's rows of this tile over latents p0..p1: one contiguous run each, one add per element as before.
+                int n = p1 - p0, nv = n / L * L;
+                for (int e = 0; e < width; e++) {
+                    int r = (e0 + e) * m + p0, o = e * wide, c = 0;
+                    for (; c < nv; c += L) FloatVector.fromArray(S, gA, r + c).add(FloatVector.fromArray(S, span, o + c)).intoArray(gA, r + c);
+                    for (; c < n; c++) gA[r + c] += span[o + c];
                 }
             }
         });
+    }
+
+    /** acc[(j − j0)·width + e] = Σ over column j's entries of value·xt[row, e], for the columns of one block. */
+    private static void blockSums(int j0, int j1, int[] start, int[] row, float[] value, float[] xt, int width, float[] acc) {
+        int wv = width / L * L;
+        java.util.Arrays.fill(acc, 0f);
+        for (int j = j0; j < j1; j++) {
+            int a0 = (j - j0) * width;
+            if (width == 4 * L) {
+                // The usual tile: the column's sum in four registers, not in a scratch row.
+                FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+                for (int q = start[j], qe = start[j + 1]; q < qe; q++) {
+                    FloatVector av = FloatVector.broadcast(S, value[q]);
+                    int o = row[q] * width;
+                    s0 = FloatVector.fromArray(S, xt, o).fma(av, s0);
+                    s1 = FloatVector.fromArray(S, xt, o + L).fma(av, s1);
+                    s2 = FloatVector.fromArray(S, xt, o + 2 * L).fma(av, s2);
+                    s3 = FloatVector.fromArray(S, xt, o + 3 * L).fma(av, s3);
+                }
+                s0.intoArray(acc, a0);
+                s1.intoArray(acc, a0 + L);
+                s2.intoArray(acc, a0 + 2 * L);
+                s3.intoArray(acc, a0 + 3 * L);
+                continue;
+            }
+            for (int q = start[j], qe = start[j + 1]; q < qe; q++) {
+                FloatVector av = FloatVector.broadcast(S, value[q]);
+                int o = row[q] * width;
+                int e = 0;
+                for (; e < wv; e += L) {
+                    FloatVector.fromArray(S, xt, o + e).fma(av, FloatVector.fromArray(S, acc, a0 + e)).intoArray(acc, a0 + e);
+                }
+                for (; e < width; e++) acc[a0 + e] = Math.fma(xt[o + e], value[q], acc[a0 + e]);
+            }
+        }
     }
 
     /** Columns [c0, c0 + width) of a rows × d matrix, as a contiguous rows × width copy. */

@@ -203,7 +203,8 @@ class SparseRowsProperties {
      * The decode, gW and gA sum each element in an order fixed by the entries alone (columns
      * ascending within a row; a column's entries by row), so any tiling gives the same bits: the
      * register paths (tiles of 4 and 8 vectors) equal the one-vector general loop, for blocks
-     * of W from one row to all m. Only the value gradient's dots are summed tile by tile.
+     * of W from one row to all m, and the transposed product for spans of 16 to 48 latents. Only
+     * the value gradient's dots are summed tile by tile.
      */
     @Test
     void theRegisterPathsGiveTheGeneralLoopsBits() {
@@ -223,9 +224,12 @@ class SparseRowsProperties {
             SparseRows.timesBackward(cols, t.w(), d, t.g(), null, gW4, 4 * l);
             assertArrayEquals(bits(gW1), bits(gW4), "gW, tile of 4 vectors");
             SparseRows.Columns nz = SparseRows.columns(rows, k, m, t.idx(), t.val(), 0, true);
+            float[] gANarrow = new float[d * m];
             SparseRows.transposedTimesInto(nz, t.g(), d, gA1, l);
             SparseRows.transposedTimesInto(nz, t.g(), d, gA4, 4 * l);
+            SparseRows.transposedTimesInto(nz, t.g(), d, gANarrow, 4 * l, 16 * (1 + c.block() % 3));
             assertArrayEquals(bits(gA1), bits(gA4), "gA, tile of 4 vectors");
+            assertArrayEquals(bits(gA1), bits(gANarrow), "gA, spans of " + 16 * (1 + c.block() % 3) + " latents");
             if (d >= 8 * l) used[0]++;
             if (d >= 4 * l) used[1]++;
             if (c.block() < m) used[2]++;
