@@ -10,7 +10,6 @@ import static saelab.tensor.Props.seeds;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import saelab.tensor.kernels.Parallel;
 
 /**
  * A fused op gives the bits of the composite it replaces: value and gradient, when the gradient
@@ -33,7 +32,7 @@ class FusedOpsProperties {
             float[][] composite = run(xv, tv, r, c, scale, false), fused = run(xv, tv, r, c, scale, true);
             assertEquals(Float.floatToRawIntBits(composite[0][0]), Float.floatToRawIntBits(fused[0][0]), "value " + composite[0][0] + " vs " + fused[0][0]);
             assertArrayEquals(bits(composite[1]), bits(fused[1]), "gradient");
-            float[] oneThread = onThreads(1, () -> run(xv, tv, r, c, scale, true)[1]), threeThreads = onThreads(3, () -> run(xv, tv, r, c, scale, true)[1]);
+            float[] oneThread = Props.onThreads(1, () -> run(xv, tv, r, c, scale, true)[1]), threeThreads = Props.onThreads(3, () -> run(xv, tv, r, c, scale, true)[1]);
             assertArrayEquals(bits(oneThread), bits(threeThreads), "gradient on 1 vs 3 threads");
             boolean moved = false;
             for (float g : fused[1]) moved |= g != 0;
@@ -64,13 +63,4 @@ class FusedOpsProperties {
         return b;
     }
 
-    private static <T> T onThreads(int threads, java.util.function.Supplier<T> body) {
-        int saved = Parallel.parallelism();
-        Parallel.setParallelism(threads);
-        try {
-            return body.get();
-        } finally {
-            Parallel.setParallelism(saved);
-        }
-    }
 }

@@ -188,7 +188,7 @@ class SparseRowsProperties {
                 SparseRows.times(cols, t.w(), d, null, 0, out2);
                 return new float[][] {out, gS, gW, gA, out2};
             };
-            float[][] one = onThreads(1, all), two = onThreads(2, all), three = onThreads(3, all);
+            float[][] one = Props.onThreads(1, all), two = Props.onThreads(2, all), three = Props.onThreads(3, all);
             boolean moved = false;
             for (int i = 0; i < one.length; i++) {
                 assertArrayEquals(bits(one[i]), bits(two[i]), "output " + i + ", 1 vs 2 threads");
@@ -251,13 +251,4 @@ class SparseRowsProperties {
         return b;
     }
 
-    private static <T> T onThreads(int threads, Supplier<T> pass) {
-        int saved = Parallel.parallelism();
-        Parallel.setParallelism(threads);
-        try {
-            return pass.get();
-        } finally {
-            Parallel.setParallelism(saved);
-        }
-    }
 }

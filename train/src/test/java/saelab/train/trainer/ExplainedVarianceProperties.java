@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.generators.SourceDSL;
-import saelab.tensor.kernels.Parallel;
 import saelab.train.Props;
 
 /**
@@ -33,8 +32,8 @@ class ExplainedVarianceProperties {
                         dev += c * c;
                     }
                     double expected = dev > 0 ? 1 - res / dev : Double.NaN;
-                    double one = onThreads(1, () -> SaeTrainer.explainedVariance(x, xHat, rows, d));
-                    double three = onThreads(3, () -> SaeTrainer.explainedVariance(x, xHat, rows, d));
+                    double one = Props.onThreads(1, () -> SaeTrainer.explainedVariance(x, xHat, rows, d));
+                    double three = Props.onThreads(3, () -> SaeTrainer.explainedVariance(x, xHat, rows, d));
                     assertEquals(Double.doubleToRawLongBits(one), Double.doubleToRawLongBits(three), "1 vs 3 threads");
                     if (Double.isNaN(expected)) {
                         assertEquals(Double.NaN, one);
@@ -49,13 +48,4 @@ class ExplainedVarianceProperties {
                 });
     }
 
-    private static double onThreads(int threads, java.util.function.DoubleSupplier body) {
-        int saved = Parallel.parallelism();
-        Parallel.setParallelism(threads);
-        try {
-            return body.getAsDouble();
-        } finally {
-            Parallel.setParallelism(saved);
-        }
-    }
 }

@@ -10,13 +10,11 @@ import static saelab.train.penalty.kernels.CoFiringReference.gamma64;
 
 import java.util.List;
 import java.util.Random;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
 import org.quicktheories.generators.Generate;
 import org.quicktheories.generators.SourceDSL;
 import saelab.train.Props;
-import saelab.tensor.kernels.Parallel;
 import saelab.train.penalty.kernels.CoFiring.Normalization;
 import saelab.train.penalty.kernels.CoFiringReference.Codes;
 
@@ -120,11 +118,11 @@ class CoFiringProperties {
         double t = s.threshold().of(CoFiringReference.largestN(f, m, norm), s.q());
         double[][] c = CoFiringReference.competition(f, m, t, norm);
         float[] grad = new float[rows * k];
-        var summary = onThreads(s.threads(), () -> CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm,
+        var summary = Props.onThreads(s.threads(), () -> CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm,
                 grad, null, s.allPairs()));
         if (s.threads() > 1) {
             float[] single = new float[rows * k];
-            var one = onThreads(1, () -> CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm,
+            var one = Props.onThreads(1, () -> CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm,
                     single, null, s.allPairs()));
             assertEquals(one, summary, "the same summary on 1 and " + s.threads() + " threads");
             assertArrayEquals(single, grad, "the same gradient on 1 and " + s.threads() + " threads");
@@ -189,11 +187,11 @@ class CoFiringProperties {
         double[][] w64 = new double[m][d];
         for (int x = 0; x < m * d; x++) { w[x] = (float) r.nextGaussian(); w64[x / d][x % d] = w[x]; }
         float[] grad = new float[m * d];
-        var summary = onThreads(s.threads(), () -> CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm,
+        var summary = Props.onThreads(s.threads(), () -> CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm,
                 w, d, grad, null, s.allPairs()));
         if (s.threads() > 1) {
             float[] single = new float[m * d];
-            var one = onThreads(1, () -> CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm,
+            var one = Props.onThreads(1, () -> CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm,
                     w, d, single, null, s.allPairs()));
             assertEquals(one, summary, "the same summary on 1 and " + s.threads() + " threads");
             assertArrayEquals(single, grad, "the same gradient on 1 and " + s.threads() + " threads");
@@ -327,10 +325,10 @@ class CoFiringProperties {
             Random r = new Random(s.seed() + 3);
             for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
             float[] gAll = new float[decoder ? m * d : rows * k], gSome = new float[gAll.length];
-            var all = onThreads(s.threads(), () -> decoder
+            var all = Props.onThreads(s.threads(), () -> decoder
                     ? CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, w, d, gAll, null, true)
                     : CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, gAll, null, true));
-            var some = onThreads(s.threads(), () -> decoder
+            var some = Props.onThreads(s.threads(), () -> decoder
                     ? CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, w, d, gSome, null, false)
                     : CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, gSome, null, false));
             // Exact: a skipped pair has c = 0 and would only have added exact zeros.
@@ -368,10 +366,10 @@ class CoFiringProperties {
             for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
             float[] gFull = new float[decoder ? m * d : rows * k], gFast = new float[gFull.length];
             long[] hist = new long[4];
-            var full = onThreads(s.threads(), () -> decoder
+            var full = Props.onThreads(s.threads(), () -> decoder
                     ? CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, w, d, gFull, hist, true)
                     : CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, gFull, hist, true));
-            var fast = onThreads(s.threads(), () -> decoder
+            var fast = Props.onThreads(s.threads(), () -> decoder
                     ? CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, w, d, gFast, null, true)
                     : CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, gFast, null, true));
             assertEquals(full, fast, "summary (penalty, co-firing pairs, penalized pairs, mean c, allPairs)");
@@ -458,13 +456,4 @@ class CoFiringProperties {
         assertTrue(moved, "the penalty's gradient is zero everywhere");
     }
 
-    private static CoFiring.Summary onThreads(int threads, Supplier<CoFiring.Summary> pass) {
-        int saved = Parallel.parallelism();
-        Parallel.setParallelism(threads);
-        try {
-            return pass.get();
-        } finally {
-            Parallel.setParallelism(saved);
-        }
-    }
 }
