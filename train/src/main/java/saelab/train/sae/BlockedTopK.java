@@ -2,7 +2,7 @@ package saelab.train.sae;
 
 import saelab.tensor.kernels.Gemm;
 import saelab.tensor.kernels.Parallel;
-import saelab.tensor.kernels.TopK;
+import saelab.tensor.kernels.RunningTopK;
 import saelab.tensor.kernels.VectorOps;
 
 /**
@@ -15,8 +15,8 @@ import saelab.tensor.kernels.VectorOps;
  *
  * <p>Same bits as {@link SparseEncoder#preActivations} then {@link SparseEncoder#select}: each
  * column of the GEMM is the whole product's column ({@link Gemm#sgemmColumns}), the bias is added
- * per entry, the dead mask per entry, and the merged selection is TopK's over the whole row (see
- * {@link Running}).
+ * per entry, the dead mask per entry, and the merged selection is TopK's over the whole row
+ * ({@link RunningTopK}).
  */
 public final class BlockedTopK {
     private BlockedTopK() {}
@@ -60,7 +60,7 @@ public final class BlockedTopK {
         SparseEncoder.Centred c = SparseEncoder.centre(x, rows, p);
         int width = Math.min(m, chunkCols);
         float[] pre = new float[rows * width], wEnc = p.wEnc().data(), bEnc = p.bEnc().data();
-        Running top = new Running(rows, k, width), deadTop = kDead > 0 ? new Running(rows, kDead, width) : null;
+        Running top = new Running(rows, k), deadTop = kDead > 0 ? new Running(rows, kDead) : null;
         for (int j0 = 0; j0 < m; j0 += width) {
             int nc = Math.min(width, m - j0);
             // The chunk is rows × nc, row stride nc.
@@ -88,59 +88,28 @@ public final class BlockedTopK {
     }
 
     /**
-     * Each row's k largest over the chunks seen so far, by rank. The rule relied on is TopK's (and
-     * ScalarTopK's): values descending by float comparison (so −0 equals +0, and NaN never occurs),
-     * equal values by ascending latent index, and each kept value is the row's entry itself (its
-     * sign of zero included). That order is total, so the whole row's top k is the top k of the
-     * union of every chunk's top min(k, chunk): one chunk's top holds all its latents that are in
-     * the whole top k. Merging the running top with a chunk's (both ranked) takes the running
-     * entry on equal values, because every latent seen earlier has a lower index.
+     * Each row's k largest over the chunks seen so far, by rank ({@link RunningTopK}: TopK's order,
+     * values descending with −0 equal to +0, equal values by ascending latent, so the result is
+     * the whole row's TopK whatever the chunks).
      */
     private static final class Running {
-        private static final int ROWS_PER_TASK = 16;
         final int rows, k;
-        final int[] idx, chunkIdx;
-        final float[] val, chunkVal;
+        final int[] idx;
+        final float[] val;
         /** Entries each row holds so far: min(k, latents seen). */
         int held;
 
-        Running(int rows, int k, int width) {
+        Running(int rows, int k) {
             this.rows = rows;
             this.k = k;
             idx = new int[rows * k];
             val = new float[rows * k];
-            chunkIdx = new int[rows * Math.min(k, width)];
-            chunkVal = new float[rows * Math.min(k, width)];
         }
 
-        /** Merges the top of a rows × nc chunk (row stride nc) of latents [j0, j0 + nc). */
+        /** Merges a rows × nc chunk (row stride nc) of latents [j0, j0 + nc). */
         void take(float[] pre, int nc, int j0) {
-            int kc = Math.min(k, nc), keep = Math.min(k, held + kc), had = held;
-            TopK.rows(pre, 0, nc, rows, nc, kc, chunkIdx, chunkVal);
-            Parallel.forRange((rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK, t -> {
-                int[] si = new int[had];
-                float[] sv = new float[had];
-                for (int r = t * ROWS_PER_TASK, end = Math.min(rows, r + ROWS_PER_TASK); r < end; r++) {
-                    merge(r, had, kc, keep, j0, si, sv);
-                }
-            });
-            held = keep;
-        }
-
-        private void merge(int r, int had, int kc, int keep, int j0, int[] si, float[] sv) {
-            int base = r * k, cBase = r * kc;
-            System.arraycopy(idx, base, si, 0, had);
-            System.arraycopy(val, base, sv, 0, had);
-            int a = 0, b = 0;
-            for (int s = 0; s < keep; s++) {
-                if (b == kc || (a < had && sv[a] >= chunkVal[cBase + b])) {
-                    idx[base + s] = si[a];
-                    val[base + s] = sv[a++];
-                } else {
-                    idx[base + s] = j0 + chunkIdx[cBase + b];
-                    val[base + s] = chunkVal[cBase + b++];
-                }
-            }
+            RunningTopK.merge(pre, 0, nc, rows, nc, j0, k, held, idx, val);
+            held = Math.min(k, held + nc);
         }
 
         SparseEncoder.Selection selection() {
