@@ -34,18 +34,23 @@ public final class RunningTopK {
      * each row's first min(k, held + cols) entries are the ranked top of its columns so far.
      */
     public static void merge(float[] x, int off, int ld, int rows, int cols, int colOff, int k, int held, int[] idx, float[] val) {
+        merge(x, off, ld, rows, cols, colOff, k, held, idx, val, 0);
+    }
+
+    /** {@link #merge(float[], int, int, int, int, int, int, int, int[], float[])} into rows of idx and val from row {@code outRow} on. */
+    public static void merge(float[] x, int off, int ld, int rows, int cols, int colOff, int k, int held, int[] idx, float[] val, int outRow) {
         if (k < 1 || held < 0 || held > k) {
             throw new IllegalArgumentException("RunningTopK: k = " + k + " with " + held + " held, expected k ≥ 1 and 0 ≤ held ≤ k");
         }
         if (rows == 0 || cols == 0) return;
         if ((long) rows * cols < PARALLEL_THRESHOLD || rows == 1) {
             Rows w = new Rows(k);
-            for (int r = 0; r < rows; r++) w.row(x, off + r * ld, cols, colOff, k, held, idx, val, r * k);
+            for (int r = 0; r < rows; r++) w.row(x, off + r * ld, cols, colOff, k, held, idx, val, (outRow + r) * k);
         } else {
             Parallel.forRange((rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK, t -> {
                 Rows w = new Rows(k);
                 for (int r = t * ROWS_PER_TASK, end = Math.min(rows, r + ROWS_PER_TASK); r < end; r++) {
-                    w.row(x, off + r * ld, cols, colOff, k, held, idx, val, r * k);
+                    w.row(x, off + r * ld, cols, colOff, k, held, idx, val, (outRow + r) * k);
                 }
             });
         }
