@@ -78,12 +78,19 @@ public final class RunningTopK {
                 taken = Math.min(k, cols);
                 TopK.anyRow(x, base, cols, taken, sc, blockIdx, blockVal, 0);
             }
-            System.arraycopy(idx, out, heldIdx, 0, held);
-            System.arraycopy(val, out, heldVal, 0, held);
+            // Held entries ranking above the block's best stay where they are (a binary search: held is ranked).
+            int lo = 0, hi = held;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (val[out + mid] >= blockVal[0]) lo = mid + 1; else hi = mid;
+            }
+            int rest = held - lo;
+            System.arraycopy(idx, out + lo, heldIdx, 0, rest);
+            System.arraycopy(val, out + lo, heldVal, 0, rest);
             int a = 0, b = 0;
-            for (int s = 0, keep = Math.min(k, held + taken); s < keep; s++) {
+            for (int s = lo, keep = Math.min(k, held + taken); s < keep; s++) {
                 // On equal values the held entry ranks first: its column precedes the block's.
-                if (b == taken || (a < held && heldVal[a] >= blockVal[b])) {
+                if (b == taken || (a < rest && heldVal[a] >= blockVal[b])) {
                     idx[out + s] = heldIdx[a];
                     val[out + s] = heldVal[a++];
                 } else {
@@ -101,13 +108,11 @@ public final class RunningTopK {
             long[] cand = sc.cand;
             int n = 0, len = S.length(), j = 0;
             for (int vecEnd = S.loopBound(cols); j < vecEnd; j += len) {
-                if (!FloatVector.fromArray(S, x, base + j).compare(VectorOperators.GT, t).anyTrue()) continue;
-                for (int l = 0; l < len; l++) {
-                    float v = x[base + j + l];
-                    if (v > t) {
-                        if (n == cand.length) return -1;
-                        cand[n++] = TopK.pack(v, j + l);
-                    }
+                // Only the lanes above t are visited (after the first block most vectors have none or one).
+                for (long above = FloatVector.fromArray(S, x, base + j).compare(VectorOperators.GT, t).toLong(); above != 0; above &= above - 1) {
+                    if (n == cand.length) return -1;
+                    int l = j + Long.numberOfTrailingZeros(above);
+                    cand[n++] = TopK.pack(x[base + l], l);
                 }
             }
             for (; j < cols; j++) {
