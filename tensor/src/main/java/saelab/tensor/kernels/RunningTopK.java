@@ -44,11 +44,11 @@ public final class RunningTopK {
         }
         if (rows == 0 || cols == 0) return;
         if ((long) rows * cols < PARALLEL_THRESHOLD || rows == 1) {
-            Rows w = new Rows(k);
+            Rows w = Rows.local(k);
             for (int r = 0; r < rows; r++) w.row(x, off + r * ld, cols, colOff, k, held, idx, val, (outRow + r) * k);
         } else {
             Parallel.forRange((rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK, t -> {
-                Rows w = new Rows(k);
+                Rows w = Rows.local(k);
                 for (int r = t * ROWS_PER_TASK, end = Math.min(rows, r + ROWS_PER_TASK); r < end; r++) {
                     w.row(x, off + r * ld, cols, colOff, k, held, idx, val, (outRow + r) * k);
                 }
@@ -56,8 +56,13 @@ public final class RunningTopK {
         }
     }
 
-    /** One thread's working arrays: TopK's scratch, the block's ranked top, a copy of the running row. */
+    /**
+     * One thread's working arrays: TopK's scratch, the block's ranked top, a copy of the running row.
+     * Kept per thread (sized for the largest k seen): callers merge 16 rows at a time, and fresh
+     * arrays per call were ~100 MB of garbage per training step at k 320 and k_dead 1152.
+     */
     private static final class Rows {
+        private static final ThreadLocal<Rows> LOCAL = new ThreadLocal<>();
         final TopK.Scratch sc;
         final int[] blockIdx, heldIdx;
         final float[] blockVal, heldVal;
@@ -70,8 +75,15 @@ public final class RunningTopK {
             heldVal = new float[k];
         }
 
+        /** This thread's arrays, for k or a larger k (every array is used up to k only, the candidates up to their length). */
+        static Rows local(int k) {
+            Rows w = LOCAL.get();
+            if (w == null || w.blockIdx.length < k) LOCAL.set(w = new Rows(k));
+            return w;
+        }
+
         void row(float[] x, int base, int cols, int colOff, int k, int held, int[] idx, float[] val, int out) {
-            int taken = held == k ? above(x, base, cols, val[out + k - 1]) : -1;
+            int taken = held == k ? above(x, base, cols, k, val[out + k - 1]) : -1;
             if (taken == 0) return;
             if (taken < 0) {
                 // Fewer than k held, or too many entries above the k-th for the candidate array: the block's own top.
@@ -104,7 +116,7 @@ public final class RunningTopK {
          * The block's entries strictly above t, ranked into blockIdx/blockVal (at most k of them, the
          * rest cannot enter); their count, or −1 when they do not fit the candidate array.
          */
-        private int above(float[] x, int base, int cols, float t) {
+        private int above(float[] x, int base, int cols, int k, float t) {
             long[] cand = sc.cand;
             int n = 0, len = S.length(), j = 0;
             for (int vecEnd = S.loopBound(cols); j < vecEnd; j += len) {
@@ -124,7 +136,7 @@ public final class RunningTopK {
             }
             java.util.Arrays.sort(cand, 0, n);
             // Ascending packs are ascending values, equal values by descending column: read from the end.
-            int taken = Math.min(n, blockIdx.length);
+            int taken = Math.min(n, k);
             for (int s = 0; s < taken; s++) {
                 int j0 = ~(int) cand[n - 1 - s];
                 blockIdx[s] = j0;
