@@ -88,7 +88,9 @@ public final class RunningTopK {
             if (taken < 0) {
                 // Fewer than k held, or too many entries above the k-th for the candidate array: the block's own top.
                 taken = Math.min(k, cols);
-                TopK.anyRow(x, base, cols, taken, sc, blockIdx, blockVal, 0);
+                if (!(TopK.takesHeap(cols, taken) && aboveMinusInfinity(x, base, cols, taken))) {
+                    TopK.anyRow(x, base, cols, taken, sc, blockIdx, blockVal, 0);
+                }
             }
             // Held entries ranking above the block's best stay where they are (a binary search: held is ranked).
             int lo = 0, hi = held;
@@ -110,6 +112,24 @@ public final class RunningTopK {
                     val[out + s] = blockVal[b++];
                 }
             }
+        }
+
+        /**
+         * The block's top {@code need} where TopK would take its heap path (k large beside the block,
+         * as for a dead selection whose masked entries are −∞): the entries above −∞ ranked, then
+         * −∞ entries (all equal) by ascending column. False, having ranked nothing, when the entries
+         * above −∞ do not fit the candidate array.
+         */
+        private boolean aboveMinusInfinity(float[] x, int base, int cols, int need) {
+            int n = above(x, base, cols, need, Float.NEGATIVE_INFINITY);
+            if (n < 0) return false;
+            for (int j = 0; n < need; j++) {
+                if (x[base + j] == Float.NEGATIVE_INFINITY) {
+                    blockIdx[n] = j;
+                    blockVal[n++] = x[base + j];
+                }
+            }
+            return true;
         }
 
         /**

@@ -74,9 +74,14 @@ public final class TopK {
      * when the histogram's boundary bucket holds too many entries (values piled on a few numbers).
      */
     static void anyRow(float[] x, int base, int cols, int k, Scratch sc, int[] outIdx, float[] outVal, int outOff) {
-        if (cols < 2048 || k > cols / 8 || !histogramRow(x, base, cols, k, sc, outIdx, outVal, outOff)) {
+        if (takesHeap(cols, k) || !histogramRow(x, base, cols, k, sc, outIdx, outVal, outOff)) {
             row(x, base, cols, k, sc.heapIdx, sc.heapVal, outIdx, outVal, outOff);
         }
+    }
+
+    /** Rows too short for the histogram to pay, or k too large beside them: the heap path from the start. */
+    static boolean takesHeap(int cols, int k) {
+        return cols < 2048 || k > cols / 8;
     }
 
     /** A float's bits mapped so that signed int order is float order (−0 below +0; callers add +0 first to merge them). */
