@@ -371,7 +371,7 @@ public final class BenchTrainCommand implements Runnable {
             double[] t = new double[names.length];
             params.zeroGrad();
             long t0 = System.nanoTime();
-            // The trainer's encoder: GEMM, bias and each row's top k a block of rows at a time (BlockedTopK), one phase.
+            // The trainer's encoder: GEMM, bias and each row's top k a chunk of latents at a time (BlockedTopK), one phase.
             BlockedTopK.Selections blocked = BlockedTopK.select(x, batch, params, k, null, 0);
             SparseEncoder.Selection sel = blocked.top();
             long t2 = System.nanoTime();

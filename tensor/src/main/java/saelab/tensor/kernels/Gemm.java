@@ -85,6 +85,47 @@ public final class Gemm {
         }
     }
 
+    /**
+     * Columns [c0, c0 + nc) of the m×n product {@link #sgemm} computes, with the same bits, into a
+     * C that holds only those columns (column c0 at {@code cOff}); A and B are the whole product's.
+     * The twin of {@link #sgemmRows}: on the CPU each entry is one fma chain over the inner
+     * dimension in slices whose depth depends on k alone, and edge tiles continue the chain from C,
+     * so an entry does not depend on where its column falls in a tile; only the scalar-or-vector
+     * choice depends on n, and it is made from the whole n. Another backend runs the slice as a
+     * product of its own.
+     */
+    public static void sgemmColumns(Form form, int m, int n, int c0, int nc, int k,
+                                    float[] a, int aOff, int lda,
+                                    float[] b, int bOff, int ldb,
+                                    float[] c, int cOff, int ldc,
+                                    boolean accumulate) {
+        if (c0 < 0 || nc < 0 || c0 + nc > n) {
+            throw new IllegalArgumentException("sgemmColumns: columns " + c0 + ".." + (c0 + nc - 1) + " are not inside the product's " + n + " columns");
+        }
+        // Column c0 of op(B): a column of B in NN and TN, a row of B in NT.
+        int bCol = form == Form.NT ? bOff + c0 * ldb : bOff + c0;
+        Backend backend = Backends.current();
+        if (!backend.isCpu()) {
+            backend.sgemm(form, m, nc, k, a, aOff, lda, b, bCol, ldb, c, cOff, ldc, accumulate);
+        } else if (m > 0 && nc > 0 && k > 0 && (long) m * n * k <= SCALAR_VOLUME) {
+            ScalarGemm.sgemm(form, m, nc, k, a, aOff, lda, b, bCol, ldb, c, cOff, ldc, accumulate);
+        } else if (m > 0 && nc > 0 && k > 0) {
+            VectorGemm.sgemm(form, m, nc, k, a, aOff, lda, b, bCol, ldb, c, cOff, ldc, accumulate);
+        } else {
+            sgemmOnCpu(form, m, nc, k, a, aOff, lda, b, bCol, ldb, c, cOff, ldc, accumulate);
+        }
+    }
+
+    /**
+     * Columns of C that one CPU thread task computes with one packing of A (the vector kernel's
+     * column block). A column slice of a multiple of this × {@link Parallel#parallelism()} columns,
+     * at an offset that is such a multiple too, splits into the tasks the whole product has at
+     * SAE shapes, so that slice by slice A is packed as often as in the whole product.
+     */
+    public static int columnBlock() {
+        return VectorGemm.Blocking.DEFAULT.nc();
+    }
+
     /** m·n·k up to which the scalar loop is used. */
     private static final long SCALAR_VOLUME = 512;
 

@@ -73,10 +73,15 @@ public final class TopK {
      * the same result: the histogram for long rows with k small beside them, the heap otherwise or
      * when the histogram's boundary bucket holds too many entries (values piled on a few numbers).
      */
-    private static void anyRow(float[] x, int base, int cols, int k, Scratch sc, int[] outIdx, float[] outVal, int outOff) {
-        if (cols < 2048 || k > cols / 8 || !histogramRow(x, base, cols, k, sc, outIdx, outVal, outOff)) {
+    static void anyRow(float[] x, int base, int cols, int k, Scratch sc, int[] outIdx, float[] outVal, int outOff) {
+        if (takesHeap(cols, k) || !histogramRow(x, base, cols, k, sc, outIdx, outVal, outOff)) {
             row(x, base, cols, k, sc.heapIdx, sc.heapVal, outIdx, outVal, outOff);
         }
+    }
+
+    /** Rows too short for the histogram to pay, or k too large beside them: the heap path from the start. */
+    static boolean takesHeap(int cols, int k) {
+        return cols < 2048 || k > cols / 8;
     }
 
     /** A float's bits mapped so that signed int order is float order (−0 below +0; callers add +0 first to merge them). */
@@ -142,7 +147,7 @@ public final class TopK {
     }
 
     /** Ascending long order = ascending value, then descending index (−0 and +0 merged, as float comparison has them). */
-    private static long pack(float val, int idx) {
+    static long pack(float val, int idx) {
         return ((long) orderedKey(val + 0f) << 32) | (~idx & 0xFFFFFFFFL);
     }
 

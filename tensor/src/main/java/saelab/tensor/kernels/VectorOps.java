@@ -1,6 +1,7 @@
 package saelab.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -102,6 +103,16 @@ public final class VectorOps {
             FloatVector.fromArray(S, a, aOff + i).add(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, oOff + i);
         }
         for (; i < n; i++) out[oOff + i] = a[aOff + i] + b[bOff + i];
+    }
+
+    /** x[i] = keep[i] ? x[i] : fill over n entries: a masked fill (kept entries keep their bits), a vector blend instead of a branch per entry. */
+    public static void keepOrFill(float[] x, int off, int n, boolean[] keep, int keepOff, float fill) {
+        FloatVector f = FloatVector.broadcast(S, fill);
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            f.blend(FloatVector.fromArray(S, x, off + i), VectorMask.fromArray(S, keep, keepOff + i)).intoArray(x, off + i);
+        }
+        for (; i < n; i++) if (!keep[keepOff + i]) x[off + i] = fill;
     }
 
     /** out = a ⊙ b. */

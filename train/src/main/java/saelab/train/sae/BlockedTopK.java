@@ -1,20 +1,22 @@
 package saelab.train.sae;
 
 import saelab.tensor.kernels.Gemm;
-import saelab.tensor.kernels.TopK;
+import saelab.tensor.kernels.Parallel;
+import saelab.tensor.kernels.RunningTopK;
 import saelab.tensor.kernels.VectorOps;
 
 /**
  * The TopK encoder's selections without a rows × m pre-activation array (134 MB at batch 2048,
- * m 16384): pre = (x − b_dec)·W_enc + b_enc is computed a block of rows at a time, and each block's
- * rows give up their k largest, and the k_dead largest among the dead latents for the auxiliary
- * loss, before the next block overwrites it. The block (16 MB) stays in the last-level cache
- * between the GEMM's inner-dimension slices and the selection, where the whole array went to memory
- * and back for each.
+ * m 16384): pre = (x − b_dec)·W_enc + b_enc is computed a chunk of latents (columns) at a time for
+ * all rows, and each row keeps a running selection of its k largest, and of the k_dead largest
+ * among the dead latents for the auxiliary loss, merging each chunk's own top into it before the
+ * next chunk overwrites the chunk. Column chunks, not row blocks: the GEMM packs each panel of
+ * W_enc once in all, as the whole product does, where row blocks re-packed all of W_enc per block.
  *
- * <p>Same bits as {@link SparseEncoder#preActivations} then {@link SparseEncoder#select}: each row
- * of the GEMM is the whole batch's row ({@link Gemm#sgemmRows}), the bias is added per entry, and
- * TopK and the dead mask act on one row at a time.
+ * <p>Same bits as {@link SparseEncoder#preActivations} then {@link SparseEncoder#select}: each
+ * column of the GEMM is the whole product's column ({@link Gemm#sgemmColumns}), the bias is added
+ * per entry, the dead mask per entry, and the merged selection is TopK's over the whole row
+ * ({@link RunningTopK}).
  */
 public final class BlockedTopK {
     private BlockedTopK() {}
@@ -25,50 +27,61 @@ public final class BlockedTopK {
      */
     public record Selections(SparseEncoder.Centred centred, SparseEncoder.Selection top, SparseEncoder.Selection deadTop) {}
 
+    /** Rows per thread task after the GEMM: 16 rows of a 4128-latent chunk are 264 KB, inside a core's L2. */
+    private static final int ROWS_PER_TASK = 16;
+
+    /** Floats of pre-activations held at once: 32 MiB, 4096 latents of a 2048-row batch. */
+    private static final int CHUNK_FLOATS = 1 << 23;
+
     /**
-     * Floats of pre-activations held at once (16 MB: 256 rows at m 16384, inside a 32 MB L3 beside
-     * the GEMM's packed panels). The system property saelab.topk.blockRows overrides the rows (for tuning).
+     * Latents per chunk for a batch of rows: a multiple of the GEMM's column block × its threads
+     * (the whole product's thread tasks, so A is packed as often as there), allowing up to twice
+     * the budget for one such unit (2048 rows × 4128 latents = 34 MB on 2 threads, NR = 48); when
+     * even that does not fit, whole column blocks, else what fits.
      */
-    private static final int BLOCK_FLOATS = 1 << 22;
-    private static final int BLOCK_ROWS_OVERRIDE = Integer.getInteger("saelab.topk.blockRows", 0);
-
-    /** Rows per block for m latents: whole register tiles of the GEMM (8 rows) where a block holds more. */
-    public static int blockRows(int m) {
-        if (BLOCK_ROWS_OVERRIDE > 0) return BLOCK_ROWS_OVERRIDE;
-        int rows = Math.max(1, BLOCK_FLOATS / m);
-        return rows >= 8 ? rows - rows % 8 : rows;
-    }
-
-    /** {@link #select(float[], int, SaeParams, int, boolean[], int, int)} in blocks of {@link #blockRows} rows. */
-    public static Selections select(float[] x, int rows, SaeParams p, int k, boolean[] dead, int kDead) {
-        return select(x, rows, p, k, dead, kDead, blockRows(p.dSae()));
+    static int chunkColumns(int rows, int m) {
+        long fit = Math.max(1, CHUNK_FLOATS / Math.max(1, rows));
+        long block = Gemm.columnBlock(), unit = block * Parallel.parallelism();
+        long cols = fit >= unit ? fit / unit * unit : 2 * fit >= unit ? unit : fit >= block ? fit / block * block : fit;
+        return (int) Math.min(m, cols);
     }
 
     /**
      * @param dead  latents counted as dead (read only when kDead > 0)
      * @param kDead latents kept per row among the dead ones (0: no dead selection)
      */
-    public static Selections select(float[] x, int rows, SaeParams p, int k, boolean[] dead, int kDead, int blockRows) {
+    public static Selections select(float[] x, int rows, SaeParams p, int k, boolean[] dead, int kDead) {
+        return select(x, rows, p, k, dead, kDead, chunkColumns(rows, p.dSae()));
+    }
+
+    /** {@link #select(float[], int, SaeParams, int, boolean[], int)} in chunks of {@code chunkCols} latents (tests force small ones). */
+    static Selections select(float[] x, int rows, SaeParams p, int k, boolean[] dead, int kDead, int chunkCols) {
         int d = p.dIn(), m = p.dSae();
         if (k < 1 || k > m) throw new IllegalArgumentException("TopK selection: k = " + k + ", expected 1 to d_sae = " + m);
-        if (blockRows < 1) throw new IllegalArgumentException("TopK selection: blocks of " + blockRows + " rows, expected at least 1");
+        if (chunkCols < 1) throw new IllegalArgumentException("TopK selection: chunks of " + chunkCols + " latents, expected at least 1");
         if (kDead > 0) checkDead(dead, kDead, m);
         SparseEncoder.Centred c = SparseEncoder.centre(x, rows, p);
-        int block = Math.max(1, Math.min(rows, blockRows));
-        float[] pre = new float[block * m], wEnc = p.wEnc().data(), bEnc = p.bEnc().data();
-        Into top = new Into(rows, k, block), deadTop = kDead > 0 ? new Into(rows, kDead, block) : null;
-        for (int r0 = 0; r0 < rows; r0 += block) {
-            int nr = Math.min(block, rows - r0);
-            Gemm.sgemmRows(Gemm.Form.NN, rows, r0, nr, m, d, c.xc(), 0, d, wEnc, 0, m, pre, 0, m, false);
-            VectorOps.addRowBias(pre, 0, nr, m, m, bEnc, 0);
-            top.take(pre, nr, m, r0);
-            if (deadTop != null) {
-                // The top k is taken: the block can be masked in place.
-                for (int r = 0; r < nr; r++) {
-                    for (int j = 0; j < m; j++) if (!dead[j]) pre[r * m + j] = Float.NEGATIVE_INFINITY;
+        int width = Math.min(m, chunkCols);
+        float[] pre = new float[rows * width], wEnc = p.wEnc().data(), bEnc = p.bEnc().data();
+        Running top = new Running(rows, k), deadTop = kDead > 0 ? new Running(rows, kDead) : null;
+        for (int j0 = 0; j0 < m; j0 += width) {
+            int nc = Math.min(width, m - j0);
+            // The chunk is rows × nc, row stride nc.
+            Gemm.sgemmColumns(Gemm.Form.NN, rows, m, j0, nc, d, c.xc(), 0, d, wEnc, 0, m, pre, 0, nc, false);
+            int chunkStart = j0;
+            // Bias, selection, mask and dead selection a few rows at a time, while those rows are in the core's cache.
+            Parallel.forRange((rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK, t -> {
+                int r0 = t * ROWS_PER_TASK, nr = Math.min(ROWS_PER_TASK, rows - r0);
+                VectorOps.addRowBias(pre, r0 * nc, nr, nc, nc, bEnc, chunkStart);
+                top.take(pre, r0, nr, nc, chunkStart);
+                if (deadTop != null) {
+                    // The top k is taken: the rows can be masked in place.
+                    for (int r = r0; r < r0 + nr; r++) VectorOps.keepOrFill(pre, r * nc, nc, dead, chunkStart, Float.NEGATIVE_INFINITY);
+                    deadTop.take(pre, r0, nr, nc, chunkStart);
                 }
-                deadTop.take(pre, nr, m, r0);
-            }
+            });
+            top.advance(nc);
+            if (deadTop != null) deadTop.advance(nc);
         }
         return new Selections(c, top.selection(), deadTop == null ? null : deadTop.selection());
     }
@@ -82,25 +95,33 @@ public final class BlockedTopK {
         if (kDead > n) throw new IllegalArgumentException("TopK selection: k_dead = " + kDead + " but only " + n + " latents are dead");
     }
 
-    /** A selection filled a block at a time (TopK writes each block's rows from its own row 0). */
-    private static final class Into {
+    /**
+     * Each row's k largest over the chunks seen so far, by rank ({@link RunningTopK}: TopK's order,
+     * values descending with −0 equal to +0, equal values by ascending latent, so the result is
+     * the whole row's TopK whatever the chunks).
+     */
+    private static final class Running {
         final int rows, k;
-        final int[] idx, blockIdx;
-        final float[] val, blockVal;
+        final int[] idx;
+        final float[] val;
+        /** Entries each row holds so far: min(k, latents seen). */
+        int held;
 
-        Into(int rows, int k, int block) {
+        Running(int rows, int k) {
             this.rows = rows;
             this.k = k;
             idx = new int[rows * k];
             val = new float[rows * k];
-            blockIdx = new int[block * k];
-            blockVal = new float[block * k];
         }
 
-        void take(float[] pre, int nr, int m, int r0) {
-            TopK.rows(pre, 0, m, nr, m, k, blockIdx, blockVal);
-            System.arraycopy(blockIdx, 0, idx, r0 * k, nr * k);
-            System.arraycopy(blockVal, 0, val, r0 * k, nr * k);
+        /** Merges rows [r0, r0 + nr) of a chunk (row stride nc) of latents [j0, j0 + nc). */
+        void take(float[] pre, int r0, int nr, int nc, int j0) {
+            RunningTopK.merge(pre, r0 * nc, nc, nr, nc, j0, k, held, idx, val, r0);
+        }
+
+        /** Every row has taken a chunk of nc latents. */
+        void advance(int nc) {
+            held = Math.min(k, held + nc);
         }
 
         SparseEncoder.Selection selection() {

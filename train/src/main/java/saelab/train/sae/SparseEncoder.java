@@ -12,7 +12,7 @@ import saelab.tensor.kernels.VectorOps;
 /**
  * The TopK encoder, computed densely only where it must be: pre = (x − b_dec)·W_enc + b_enc is
  * a dense GEMM (every latent's pre-activation is needed to pick the largest; {@link BlockedTopK}
- * computes and selects it a block of rows at a time), but everything after the selection is sparse. {@link #values} records an autograd op whose backward touches
+ * computes and selects it a chunk of latents at a time), but everything after the selection is sparse. {@link #values} records an autograd op whose backward touches
  * only the kept (row, latent) pairs: W_enc column j receives Σ x_c,b·dvalue over the rows that
  * kept j, b_enc[j] the sum of those dvalues, and b_dec −W_enc·(that sum) — B·k·d work instead
  * of the dense B·m·d.

@@ -20,7 +20,7 @@ public final class TopKSae {
     /**
      * One forward pass: the centred inputs (constants), the selection, the dead latents' selection
      * for the auxiliary loss (null when not asked for), and the graph. No rows × m pre-activations:
-     * they are selected a block of rows at a time ({@link BlockedTopK}).
+     * they are selected a chunk of latents at a time ({@link BlockedTopK}).
      */
     public record Forward(SparseEncoder.Centred centred, SparseEncoder.Selection selection, SparseEncoder.Selection deadSelection,
                           Tensor values, Tensor reconstruction) {}
