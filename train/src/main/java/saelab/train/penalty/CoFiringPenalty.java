@@ -53,7 +53,9 @@ public final class CoFiringPenalty {
     /**
      * The co-firing statistics over every pair (co-firing pairs, mean c, P) of the codes a step's
      * penalty saw, without a gradient: a separate pass, made only on logged steps, so the loss,
-     * gradient and update are the same whether or not a step is logged.
+     * gradient and update are the same whether or not a step is logged. Under batch normalisation
+     * with t > 0 it costs a pruned pass and an exact count of the co-firing pairs, not a pass over
+     * every pair.
      */
     public static CoFiring.Summary statistics(PenaltyConfig cfg, double p, float[] values, int[] idx, int k, Tensor wDec) {
         int rows = values.length / k, m = wDec.dim(0), d = wDec.dim(1);

@@ -146,8 +146,9 @@ public final class SaeTrainer implements AutoCloseable {
 
     /**
      * One training step. The co-firing penalty always skips the pairs it cannot penalise;
-     * {@code logged} asks for a separate statistics pass over every pair (co-firing pairs, mean
-     * c) for the step's log line. The loss, gradient and update do not depend on it.
+     * {@code logged} asks for statistics over every pair (co-firing pairs, mean c) for the step's
+     * log line: a second pruned pass plus a bit-set count of the co-firing pairs
+     * ({@link CoFiring}). The loss, gradient and update do not depend on it.
      */
     public StepStats step(float[] x, int rows, boolean logged) {
         if (step >= cfg.steps()) throw new IllegalStateException("training already ran all " + cfg.steps() + " steps");
