@@ -121,6 +121,15 @@ public final class RunningTopK {
          * above −∞ do not fit the candidate array.
          */
         private boolean aboveMinusInfinity(float[] x, int base, int cols, int need) {
+            // A row without −∞ (every selection but the dead one) or with more finite entries than the
+            // candidates hold goes to TopK's heap at once: counting first costs a compare per vector,
+            // where trying to rank filled the candidate array before giving up (11% of a small step).
+            int finite = 0, len = S.length(), c = 0;
+            for (int vecEnd = S.loopBound(cols); c < vecEnd; c += len) {
+                finite += FloatVector.fromArray(S, x, base + c).compare(VectorOperators.GT, Float.NEGATIVE_INFINITY).trueCount();
+            }
+            for (; c < cols; c++) if (x[base + c] > Float.NEGATIVE_INFINITY) finite++;
+            if (finite == cols || finite > sc.cand.length) return false;
             int n = above(x, base, cols, need, Float.NEGATIVE_INFINITY);
             if (n < 0) return false;
             for (int j = 0; n < need; j++) {
