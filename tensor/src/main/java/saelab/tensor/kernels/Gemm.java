@@ -73,16 +73,7 @@ public final class Gemm {
         }
         // Row r0 of op(A): a row of A in NN and NT, a column of A in TN.
         int aRow = form == Form.TN ? aOff + r0 : aOff + r0 * lda;
-        Backend backend = Backends.current();
-        if (!backend.isCpu()) {
-            backend.sgemm(form, nr, n, k, a, aRow, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-        } else if (nr > 0 && n > 0 && k > 0 && (long) m * n * k <= SCALAR_VOLUME) {
-            ScalarGemm.sgemm(form, nr, n, k, a, aRow, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-        } else if (nr > 0 && n > 0 && k > 0) {
-            VectorGemm.sgemm(form, nr, n, k, a, aRow, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-        } else {
-            sgemmOnCpu(form, nr, n, k, a, aRow, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-        }
+        slice(form, (long) m * n * k, nr, n, k, a, aRow, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     /**
@@ -104,15 +95,27 @@ public final class Gemm {
         }
         // Column c0 of op(B): a column of B in NN and TN, a row of B in NT.
         int bCol = form == Form.NT ? bOff + c0 * ldb : bOff + c0;
+        slice(form, (long) m * n * k, m, nc, k, a, aOff, lda, b, bCol, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /**
+     * An m×n×k slice of a larger product of {@code wholeVolume} multiply-adds: another backend runs
+     * it as a product of its own; the CPU picks the scalar or the vector kernel from the whole
+     * product's volume, as {@link #sgemmOnCpu} does for the whole, so the slice has its bits.
+     */
+    private static void slice(Form form, long wholeVolume, int m, int n, int k,
+                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                              float[] c, int cOff, int ldc, boolean accumulate) {
         Backend backend = Backends.current();
         if (!backend.isCpu()) {
-            backend.sgemm(form, m, nc, k, a, aOff, lda, b, bCol, ldb, c, cOff, ldc, accumulate);
-        } else if (m > 0 && nc > 0 && k > 0 && (long) m * n * k <= SCALAR_VOLUME) {
-            ScalarGemm.sgemm(form, m, nc, k, a, aOff, lda, b, bCol, ldb, c, cOff, ldc, accumulate);
-        } else if (m > 0 && nc > 0 && k > 0) {
-            VectorGemm.sgemm(form, m, nc, k, a, aOff, lda, b, bCol, ldb, c, cOff, ldc, accumulate);
+            backend.sgemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        } else if (m <= 0 || n <= 0 || k <= 0) {
+            // Empty (or refused, when negative) as the whole-product path treats it.
+            sgemmOnCpu(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        } else if (wholeVolume <= SCALAR_VOLUME) {
+            ScalarGemm.sgemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
         } else {
-            sgemmOnCpu(form, m, nc, k, a, aOff, lda, b, bCol, ldb, c, cOff, ldc, accumulate);
+            VectorGemm.sgemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
         }
     }
 
