@@ -55,35 +55,13 @@ public final class Gemm {
     }
 
     /**
-     * Rows [r0, r0 + nr) of the m-row product {@link #sgemm} computes, with the same bits, into a C
-     * that holds only those rows (row r0 at {@code cOff}); A and B are the whole product's. On the
-     * CPU each entry of C is one fma chain over the inner dimension whatever the other rows (the
-     * vector kernel's edge tiles continue the chain from C, as full tiles do), so only the choice
-     * between the scalar and the vector kernel depends on m: here it is made from the whole m, and
-     * a caller can hold one block of rows of a large product at a time. Another backend runs the
-     * block as a product of its own (its bits are its own).
-     */
-    public static void sgemmRows(Form form, int m, int r0, int nr, int n, int k,
-                                 float[] a, int aOff, int lda,
-                                 float[] b, int bOff, int ldb,
-                                 float[] c, int cOff, int ldc,
-                                 boolean accumulate) {
-        if (r0 < 0 || nr < 0 || r0 + nr > m) {
-            throw new IllegalArgumentException("sgemmRows: rows " + r0 + ".." + (r0 + nr - 1) + " are not inside the product's " + m + " rows");
-        }
-        // Row r0 of op(A): a row of A in NN and NT, a column of A in TN.
-        int aRow = form == Form.TN ? aOff + r0 : aOff + r0 * lda;
-        slice(form, (long) m * n * k, nr, n, k, a, aRow, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-    }
-
-    /**
      * Columns [c0, c0 + nc) of the m×n product {@link #sgemm} computes, with the same bits, into a
      * C that holds only those columns (column c0 at {@code cOff}); A and B are the whole product's.
-     * The twin of {@link #sgemmRows}: on the CPU each entry is one fma chain over the inner
-     * dimension in slices whose depth depends on k alone, and edge tiles continue the chain from C,
-     * so an entry does not depend on where its column falls in a tile; only the scalar-or-vector
-     * choice depends on n, and it is made from the whole n. Another backend runs the slice as a
-     * product of its own.
+     * On the CPU each entry is one fma chain over the inner dimension in slices whose depth depends
+     * on k alone, and edge tiles continue the chain from C, so an entry does not depend on where its
+     * column falls in a tile (nor on which rows come with it); only the scalar-or-vector choice
+     * depends on the product's size, and it is made from the whole product's. Another backend runs
+     * the slice as a product of its own.
      */
     public static void sgemmColumns(Form form, int m, int n, int c0, int nc, int k,
                                     float[] a, int aOff, int lda,
