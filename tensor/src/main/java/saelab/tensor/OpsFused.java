@@ -31,8 +31,8 @@ final class OpsFused {
         float[] xd = x.data(), td = target.data();
         int xo = x.offset(), to = target.offset();
         float[] diff = new float[r * c], rowSum = new float[r];
-        Parallel.forRange((r + ROWS_PER_TASK - 1) / ROWS_PER_TASK, task -> {
-            for (int i = task * ROWS_PER_TASK, end = Math.min(r, i + ROWS_PER_TASK); i < end; i++) {
+        Parallel.forChunks(r, ROWS_PER_TASK, (r0, r1) -> {
+            for (int i = r0; i < r1; i++) {
                 double s = 0;
                 for (int j = 0, o = i * c; j < c; j++, o++) {
                     float dd = xd[xo + o] - td[to + o];
@@ -49,8 +49,8 @@ final class OpsFused {
         return Autograd.record(out, "squaredErrorRowMean", gy -> {
             float g = 0f + gy[0] * perRow;
             float[] gx = x.gradBuffer();
-            Parallel.forRange((r + ROWS_PER_TASK - 1) / ROWS_PER_TASK, task -> {
-                for (int o = task * ROWS_PER_TASK * c, end = Math.min(r, (task + 1) * ROWS_PER_TASK) * c; o < end; o++) {
+            Parallel.forChunks(r, ROWS_PER_TASK, (r0, r1) -> {
+                for (int o = r0 * c, end = r1 * c; o < end; o++) {
                     float t = g * diff[o];
                     gx[o] += (0f + t) + t;
                 }

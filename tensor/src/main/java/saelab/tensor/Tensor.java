@@ -175,8 +175,7 @@ public final class Tensor {
     public void zeroGrad() {
         if (grad == null) return;
         float[] g = grad;
-        int chunks = (g.length + ZERO_CHUNK - 1) / ZERO_CHUNK;
-        saelab.tensor.kernels.Parallel.forRange(chunks, c -> java.util.Arrays.fill(g, c * ZERO_CHUNK, Math.min(g.length, (c + 1) * ZERO_CHUNK), 0f));
+        saelab.tensor.kernels.Parallel.forChunks(g.length, ZERO_CHUNK, (from, to) -> java.util.Arrays.fill(g, from, to, 0f));
         gradZeroed = true;
     }
 

@@ -77,6 +77,22 @@ public final class Parallel {
         return IN_POOL.get();
     }
 
+    /** A range [from, to) of a chunked loop. */
+    @FunctionalInterface
+    public interface Range {
+        void run(int from, int to);
+    }
+
+    /**
+     * Runs body over [0, n) in ranges of {@code chunk} (the last one shorter), in any order, on up to
+     * {@link #parallelism()} threads. The ranges depend on n and chunk only, so per-range results
+     * combined in range order do not depend on the thread count.
+     */
+    public static void forChunks(int n, int chunk, Range body) {
+        if (chunk < 1) throw new IllegalArgumentException("chunks of " + chunk + ", expected at least 1");
+        forRange((n + chunk - 1) / chunk, c -> body.run(c * chunk, Math.min(n, c * chunk + chunk)));
+    }
+
     /** Runs body(i) for i in [0, n), in any order, on up to {@link #parallelism()} threads. */
     public static void forRange(int n, IntConsumer body) {
         forRange(n, parallelism, body);

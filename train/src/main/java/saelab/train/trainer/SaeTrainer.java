@@ -2,6 +2,7 @@ package saelab.train.trainer;
 
 import saelab.tensor.Tensor;
 import saelab.tensor.backend.Backends;
+import saelab.tensor.kernels.Parallel;
 import saelab.train.penalty.kernels.CoFiring;
 import saelab.train.arch.Loss;
 import saelab.train.arch.Sae;
@@ -308,7 +309,7 @@ public final class SaeTrainer implements AutoCloseable {
      */
     static double explainedVariance(float[] x, float[] xHat, int rows, int d) {
         double[] perRow = new double[rows];
-        forRowChunks(rows, (b0, b1) -> {
+        Parallel.forChunks(rows, STAT_ROWS, (b0, b1) -> {
             for (int b = b0; b < b1; b++) {
                 double res = 0;
                 for (int i = b * d, end = i + d; i < end; i++) {
@@ -336,7 +337,7 @@ public final class SaeTrainer implements AutoCloseable {
         }
         for (int e = 0; e < d; e++) mean[e] /= rows;
         double[] perRow = new double[rows];
-        forRowChunks(rows, (b0, b1) -> {
+        Parallel.forChunks(rows, STAT_ROWS, (b0, b1) -> {
             for (int b = b0; b < b1; b++) {
                 double tot = 0;
                 for (int e = 0, i = b * d; e < d; e++, i++) {
@@ -353,13 +354,6 @@ public final class SaeTrainer implements AutoCloseable {
 
     /** Rows per task of the statistics passes (fixed, so sums never depend on the thread count). */
     private static final int STAT_ROWS = 128;
-
-    private interface RowRange { void run(int from, int to); }
-
-    private static void forRowChunks(int rows, RowRange body) {
-        saelab.tensor.kernels.Parallel.forRange((rows + STAT_ROWS - 1) / STAT_ROWS,
-                t -> body.run(t * STAT_ROWS, Math.min(rows, (t + 1) * STAT_ROWS)));
-    }
 
     public TrainConfig config() { return cfg; }
 
