@@ -69,6 +69,29 @@ class VectorOpsProperties {
         assertArrayBits(o1, o2, "mul");
     }
 
+    /** keepOrFill: each entry kept (its bits, −0 and NaN included) or filled, n 0..300, x and mask at different offsets. */
+    @Test
+    void keepOrFillKeepsOrFillsEachEntry() {
+        int[] both = {0};
+        Props.qt(20261210, 200).forAll(Props.ints(0, 300), Props.ints(0, 5), Props.ints(0, 5), Props.seeds()).checkAssert((n, off, keepOff, seed) -> {
+            Random r = new Random(seed);
+            float[] x = randomArray(seed, n + off);
+            for (int i = 0; i < x.length; i++) if (r.nextInt(10) == 0) x[i] = r.nextBoolean() ? -0f : Float.NaN;
+            boolean[] keep = new boolean[n + keepOff];
+            for (int i = 0; i < keep.length; i++) keep[i] = r.nextBoolean();
+            float[] expected = x.clone(), got = x.clone();
+            int kept = 0;
+            for (int i = 0; i < n; i++) {
+                if (keep[keepOff + i]) kept++;
+                else expected[off + i] = Float.NEGATIVE_INFINITY;
+            }
+            VectorOps.keepOrFill(got, off, n, keep, keepOff, Float.NEGATIVE_INFINITY);
+            assertArrayBits(expected, got, "keepOrFill");
+            if (kept > 0 && kept < n) both[0]++;
+        });
+        assertTrue(both[0] > 100, "examples with kept and filled entries: " + both[0]);
+    }
+
     /** rows 0..6 of cols 0..70, row stride cols + pad (pad 0..3). */
     @Test
     void rowEpiloguesAreBitIdentical() {

@@ -77,9 +77,7 @@ public final class SparseEncoder {
             for (int r0 = 0; r0 < rows; r0 += block) {
                 int nr = Math.min(block, rows - r0);
                 System.arraycopy(pre, r0 * m, masked, 0, nr * m);
-                for (int r = 0; r < nr; r++) {
-                    for (int j = 0; j < m; j++) if (!allowed[j]) masked[r * m + j] = Float.NEGATIVE_INFINITY;
-                }
+                for (int r = 0; r < nr; r++) VectorOps.keepOrFill(masked, r * m, m, allowed, 0, Float.NEGATIVE_INFINITY);
                 TopK.rows(masked, 0, m, nr, m, k, blockIdx, blockVal);
                 System.arraycopy(blockIdx, 0, idx, r0 * k, nr * k);
                 System.arraycopy(blockVal, 0, val, r0 * k, nr * k);
