@@ -39,18 +39,33 @@ public final class RunningTopK {
 
     /** {@link #merge(float[], int, int, int, int, int, int, int, int[], float[])} into rows of idx and val from row {@code outRow} on. */
     public static void merge(float[] x, int off, int ld, int rows, int cols, int colOff, int k, int held, int[] idx, float[] val, int outRow) {
+        merge(x, off, ld, rows, cols, colOff, null, 0, k, held, idx, val, outRow);
+    }
+
+    /**
+     * {@link #merge(float[], int, int, int, int, int, int, int, int[], float[], int)} of the rows plus a
+     * bias: column colOff + j counts as x[off + r·ld + j] + bias[biasOff + j] (the same float sum as
+     * adding the bias in place first; bias null: none). x is only read: the block need not be written
+     * back with its bias, which for a GEMM output larger than the last-level cache saves a write and
+     * a read of it from memory.
+     */
+    public static void merge(float[] x, int off, int ld, int rows, int cols, int colOff, float[] bias, int biasOff,
+                             int k, int held, int[] idx, float[] val, int outRow) {
         if (k < 1 || held < 0 || held > k) {
             throw new IllegalArgumentException("RunningTopK: k = " + k + " with " + held + " held, expected k ≥ 1 and 0 ≤ held ≤ k");
+        }
+        if (bias != null && bias.length - biasOff < cols) {
+            throw new IllegalArgumentException("RunningTopK: a bias of " + (bias.length - biasOff) + " entries from " + biasOff + " for " + cols + " columns");
         }
         if (rows == 0 || cols == 0) return;
         if ((long) rows * cols < PARALLEL_THRESHOLD || rows == 1) {
             Rows w = Rows.local(k);
-            for (int r = 0; r < rows; r++) w.row(x, off + r * ld, cols, colOff, k, held, idx, val, (outRow + r) * k);
+            for (int r = 0; r < rows; r++) w.row(x, off + r * ld, bias, biasOff, cols, colOff, k, held, idx, val, (outRow + r) * k);
         } else {
             Parallel.forRange((rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK, t -> {
                 Rows w = Rows.local(k);
                 for (int r = t * ROWS_PER_TASK, end = Math.min(rows, r + ROWS_PER_TASK); r < end; r++) {
-                    w.row(x, off + r * ld, cols, colOff, k, held, idx, val, (outRow + r) * k);
+                    w.row(x, off + r * ld, bias, biasOff, cols, colOff, k, held, idx, val, (outRow + r) * k);
                 }
             });
         }
@@ -66,6 +81,8 @@ public final class RunningTopK {
         final TopK.Scratch sc;
         final int[] blockIdx, heldIdx;
         final float[] blockVal, heldVal;
+        /** A row plus its bias, where a block is ranked whole (TopK reads its rows in place). */
+        float[] biasedRow = new float[0];
 
         Rows(int k) {
             sc = new TopK.Scratch(k);
@@ -82,10 +99,15 @@ public final class RunningTopK {
             return w;
         }
 
-        void row(float[] x, int base, int cols, int colOff, int k, int held, int[] idx, float[] val, int out) {
-            int taken = held == k ? above(x, base, cols, k, val[out + k - 1]) : -1;
+        void row(float[] x, int base, float[] bias, int bOff, int cols, int colOff, int k, int held, int[] idx, float[] val, int out) {
+            int taken = held == k ? above(x, base, bias, bOff, cols, k, val[out + k - 1]) : -1;
             if (taken == 0) return;
             if (taken < 0) {
+                if (bias != null) {
+                    // The row with its bias, in this thread's scratch (in L1, not written back to x).
+                    x = biased(x, base, bias, bOff, cols);
+                    base = 0;
+                }
                 // Fewer than k held, or too many entries above the k-th for the candidate array: the block's own top.
                 taken = Math.min(k, cols);
                 if (!(TopK.takesHeap(cols, taken) && aboveMinusInfinity(x, base, cols, taken))) {
@@ -130,7 +152,7 @@ public final class RunningTopK {
             }
             for (; c < cols; c++) if (x[base + c] > Float.NEGATIVE_INFINITY) finite++;
             if (finite == cols || finite > sc.cand.length) return false;
-            int n = above(x, base, cols, need, Float.NEGATIVE_INFINITY);
+            int n = above(x, base, null, 0, cols, need, Float.NEGATIVE_INFINITY);
             if (n < 0) return false;
             for (int j = 0; n < need; j++) {
                 if (x[base + j] == Float.NEGATIVE_INFINITY) {
@@ -145,19 +167,21 @@ public final class RunningTopK {
          * The block's entries strictly above t, ranked into blockIdx/blockVal (at most k of them, the
          * rest cannot enter); their count, or −1 when they do not fit the candidate array.
          */
-        private int above(float[] x, int base, int cols, int k, float t) {
+        private int above(float[] x, int base, float[] bias, int bOff, int cols, int k, float t) {
             long[] cand = sc.cand;
             int n = 0, len = S.length(), j = 0;
             for (int vecEnd = S.loopBound(cols); j < vecEnd; j += len) {
+                FloatVector v = FloatVector.fromArray(S, x, base + j);
+                if (bias != null) v = v.add(FloatVector.fromArray(S, bias, bOff + j));
                 // Only the lanes above t are visited (after the first block most vectors have none or one).
-                for (long above = FloatVector.fromArray(S, x, base + j).compare(VectorOperators.GT, t).toLong(); above != 0; above &= above - 1) {
+                for (long above = v.compare(VectorOperators.GT, t).toLong(); above != 0; above &= above - 1) {
                     if (n == cand.length) return -1;
                     int l = j + Long.numberOfTrailingZeros(above);
-                    cand[n++] = TopK.pack(x[base + l], l);
+                    cand[n++] = TopK.pack(at(x, base, bias, bOff, l), l);
                 }
             }
             for (; j < cols; j++) {
-                float v = x[base + j];
+                float v = at(x, base, bias, bOff, j);
                 if (v > t) {
                     if (n == cand.length) return -1;
                     cand[n++] = TopK.pack(v, j);
@@ -169,9 +193,21 @@ public final class RunningTopK {
             for (int s = 0; s < taken; s++) {
                 int j0 = ~(int) cand[n - 1 - s];
                 blockIdx[s] = j0;
-                blockVal[s] = x[base + j0];
+                blockVal[s] = at(x, base, bias, bOff, j0);
             }
             return taken;
+        }
+
+        /** Column j's value: x's entry plus its bias, if any. */
+        private static float at(float[] x, int base, float[] bias, int bOff, int j) {
+            return bias == null ? x[base + j] : x[base + j] + bias[bOff + j];
+        }
+
+        /** The row plus its bias in {@code biasedRow} (grown as needed). */
+        private float[] biased(float[] x, int base, float[] bias, int bOff, int cols) {
+            if (biasedRow.length < cols) biasedRow = new float[cols];
+            VectorOps.add(x, base, bias, bOff, biasedRow, 0, cols);
+            return biasedRow;
         }
     }
 }

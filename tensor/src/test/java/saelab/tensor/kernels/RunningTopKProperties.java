@@ -16,25 +16,28 @@ import saelab.tensor.Props;
  * and batches large enough for the rows to be spread over threads.
  */
 class RunningTopKProperties {
-    private int tiesAcrossBlocks, kAboveWidth, ascendingOverflows, threaded, signedZeroTies;
+    private int tiesAcrossBlocks, kAboveWidth, ascendingOverflows, threaded, signedZeroTies, biasedSkims, biasedTies;
 
     @Test
     void mergingBlocksGivesTheWholeRowsTopK() {
-        Props.qt(20261204L, 300)
-                .forAll(Props.ints(0, 3), Props.ints(0, 4), Props.seeds())
+        Props.qt(20261204L, 400)
+                .forAll(Props.ints(0, 3), Props.ints(0, 4), Props.ints(0, 1), Props.seeds())
                 .checkAssert(this::mergedEqualsWhole);
-        assertTrue(tiesAcrossBlocks > 20 && kAboveWidth > 20 && ascendingOverflows > 10 && threaded > 10 && signedZeroTies > 10,
+        assertTrue(tiesAcrossBlocks > 20 && kAboveWidth > 20 && ascendingOverflows > 10 && threaded > 10 && signedZeroTies > 10
+                        && biasedSkims > 20 && biasedTies > 10,
                 tiesAcrossBlocks + " ties across blocks at the cut, " + kAboveWidth + " k above the block width, " + ascendingOverflows
                         + " ascending rows with more than 4k + 256 entries above the k-th in a block, " + threaded
-                        + " threaded batches, " + signedZeroTies + " ±0 ties kept in one row");
+                        + " threaded batches, " + signedZeroTies + " ±0 ties kept in one row, " + biasedSkims
+                        + " biased merges with later blocks skimmed, " + biasedTies + " of them with ties across blocks");
     }
 
     /**
      * @param values 0: Gaussian; 1: multiples of 1/2 in [−2, 2] (so +0) and −0; 2: the grid with −∞ for a third;
      *               3: ascending rows (each later block wholly above the held k-th)
      * @param shape  0: blocks of 1; 1: k above the block width; 2: k within 2 of it; 3: many rows (threads); 4: any
+     * @param biased 1: a per-column bias is merged with the rows (the expectation adds it first)
      */
-    private void mergedEqualsWhole(int values, int shape, long seed) {
+    private void mergedEqualsWhole(int values, int shape, int biased, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         int rows = shape == 3 ? 40 + r.nextInt(40) : 1 + r.nextInt(6);
         int cols = values == 3 ? 2000 + r.nextInt(3000) : shape == 3 ? 900 + r.nextInt(600) : 1 + r.nextInt(3000);
@@ -60,20 +63,38 @@ class RunningTopKProperties {
                 x[b * ld + j] = v;
             }
         }
+        // A bias on the values' own grid (ties between biased entries stay common), small on ascending rows.
+        float[] bias = biased == 0 ? null : new float[cols + 1];
+        if (bias != null) {
+            for (int j = 0; j < bias.length; j++) {
+                float g = values == 0 ? (float) r.nextGaussian() : values == 3 ? r.nextInt(2) * 0.5f : (r.nextInt(5) - 2) / 2f;
+                bias[j] = g == 0 && r.nextBoolean() ? -0f : g;
+            }
+        }
+        // What the merge must rank: the rows plus the bias, added the way the caller would add it in place.
+        float[] seen = x.clone();
+        if (bias != null) for (int b = 0; b < rows; b++) for (int j = 0; j < cols; j++) seen[b * ld + j] = x[b * ld + j] + bias[j];
         int[] wantIdx = new int[rows * k], scalarIdx = new int[rows * k], idx = new int[rows * k];
         float[] wantVal = new float[rows * k], scalarVal = new float[rows * k], val = new float[rows * k];
-        TopK.rowsOnCpu(x, 0, ld, rows, cols, k, wantIdx, wantVal);
-        ScalarTopK.rows(x, 0, ld, rows, cols, k, scalarIdx, scalarVal);
+        TopK.rowsOnCpu(seen, 0, ld, rows, cols, k, wantIdx, wantVal);
+        ScalarTopK.rows(seen, 0, ld, rows, cols, k, scalarIdx, scalarVal);
         assertArrayEquals(scalarIdx, wantIdx, "the oracles agree");
         int held = 0;
         for (int j0 = 0; j0 < cols; j0 += width) {
             int nc = Math.min(width, cols - j0);
-            RunningTopK.merge(x, j0, ld, rows, nc, j0, k, held, idx, val);
+            if (bias == null) RunningTopK.merge(x, j0, ld, rows, nc, j0, k, held, idx, val);
+            else RunningTopK.merge(x, j0, ld, rows, nc, j0, bias, j0, k, held, idx, val, 0);
             held = Math.min(k, held + nc);
         }
-        String where = rows + " rows of " + cols + " (stride " + ld + "), k " + k + ", blocks of " + width + ", values " + values;
+        String where = rows + " rows of " + cols + " (stride " + ld + "), k " + k + ", blocks of " + width + ", values " + values
+                + (bias == null ? "" : ", biased");
         assertArrayEquals(wantIdx, idx, where + ": indices");
         assertArrayEquals(bits(wantVal), bits(val), where + ": value bits");
+        if (bias != null && k <= width && width < cols) {
+            biasedSkims++;
+            if (tieAcrossBlocks(seen, ld, rows, cols, k, wantIdx, width)) biasedTies++;
+        }
+        x = seen;
 
         if (tieAcrossBlocks(x, ld, rows, cols, k, wantIdx, width)) tiesAcrossBlocks++;
         if (k > width) kAboveWidth++;

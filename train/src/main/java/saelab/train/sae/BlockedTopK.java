@@ -72,13 +72,18 @@ public final class BlockedTopK {
             // Bias, selection, mask and dead selection a few rows at a time, while those rows are in the core's cache.
             Parallel.forRange((rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK, t -> {
                 int r0 = t * ROWS_PER_TASK, nr = Math.min(ROWS_PER_TASK, rows - r0);
-                VectorOps.addRowBias(pre, r0 * nc, nr, nc, nc, bEnc, chunkStart);
-                top.take(pre, r0, nr, nc, chunkStart);
-                if (deadTop != null) {
-                    // The top k is taken: the rows can be masked in place.
-                    for (int r = r0; r < r0 + nr; r++) VectorOps.keepOrFill(pre, r * nc, nc, dead, chunkStart, Float.NEGATIVE_INFINITY);
-                    deadTop.take(pre, r0, nr, nc, chunkStart);
+                if (deadTop == null) {
+                    // The bias is added as the rows are ranked, not written back: the chunk (34 MB at
+                    // batch 2048) is larger than the last-level cache, and a write-back costs a write
+                    // and a read of it from memory.
+                    top.take(pre, r0, nr, nc, chunkStart, bEnc);
+                    return;
                 }
+                VectorOps.addRowBias(pre, r0 * nc, nr, nc, nc, bEnc, chunkStart);
+                top.take(pre, r0, nr, nc, chunkStart, null);
+                // The top k is taken: the rows can be masked in place.
+                for (int r = r0; r < r0 + nr; r++) VectorOps.keepOrFill(pre, r * nc, nc, dead, chunkStart, Float.NEGATIVE_INFINITY);
+                deadTop.take(pre, r0, nr, nc, chunkStart, null);
             });
             top.advance(nc);
             if (deadTop != null) deadTop.advance(nc);
@@ -114,9 +119,9 @@ public final class BlockedTopK {
             val = new float[rows * k];
         }
 
-        /** Merges rows [r0, r0 + nr) of a chunk (row stride nc) of latents [j0, j0 + nc). */
-        void take(float[] pre, int r0, int nr, int nc, int j0) {
-            RunningTopK.merge(pre, r0 * nc, nc, nr, nc, j0, k, held, idx, val, r0);
+        /** Merges rows [r0, r0 + nr) of a chunk (row stride nc) of latents [j0, j0 + nc), plus bias[j0 ...] (null: none). */
+        void take(float[] pre, int r0, int nr, int nc, int j0, float[] bias) {
+            RunningTopK.merge(pre, r0 * nc, nc, nr, nc, j0, bias, j0, k, held, idx, val, r0);
         }
 
         /** Every row has taken a chunk of nc latents. */
