@@ -220,6 +220,14 @@ public final class SparseRows {
 
     /** {@link #timesBackward} with column tiles of {@code tile} floats (a multiple of the vector length). */
     static void timesBackward(Columns s, float[] w, int d, float[] g, float[] gS, float[] gW, int tile) {
+        timesBackward(s, w, d, g, gS, gW, tile, true);
+    }
+
+    /**
+     * {@link #timesBackward} with column tiles of {@code tile} floats; {@code registerPath} false runs
+     * the general loop on every tile, the reference whose bits the four-vector path must give.
+     */
+    static void timesBackward(Columns s, float[] w, int d, float[] g, float[] gS, float[] gW, int tile, boolean registerPath) {
         if (gS == null && gW == null) return;
         int m = s.m(), tiles = (d + tile - 1) / tile;
         int[] start = s.start(), row = s.row(), slot = s.slot();
@@ -237,7 +245,7 @@ public final class SparseRows {
                     int q0 = start[j], q1 = start[j + 1];
                     if (q0 == q1) continue;
                     int wRow = j * d + c0;
-                    if (width == 4 * L) {
+                    if (registerPath && width == 4 * L) {
                         columnBackward4(q0, q1, row, value, gt, w, wRow, dots, gW);
                         continue;
                     }
