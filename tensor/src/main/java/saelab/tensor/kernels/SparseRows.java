@@ -20,6 +20,15 @@ import jdk.incubator.vector.VectorSpecies;
  * column's gradient over four); summing through a scratch row in L1 instead ties each entry to the
  * previous one's store and ran 1.6-2.6× slower at batch 2048, d 2304, m 16384, k 320.
  *
+ * <p>What bounds them now is the gathers of rows from the packed tiles (one thread at that shape:
+ * the backward's dots alone 95 ms, its gW alone 114, both 123; so lane-summing 16 dots at once,
+ * tried, could save little, and every form of it ran slower in this loop). A tile's rows lie
+ * wherever the heap put its array (16 bytes past the array's start, the header), so a 256-byte row
+ * usually spans five 64-byte lines, not four: with the rows line-aligned (an experiment on G1
+ * humongous arrays, which start on a region boundary; same runs) the backward took 112 ms against
+ * 126, the transposed product 62 against 79, the decode 71 against 90. Heap arrays cannot be
+ * aligned (their address is not visible, and moves); line-aligned off-heap tiles would be the way.
+ *
  * <p>Determinism: every output element is summed in one fixed order — entries by column
  * ascending, a column's entries by row ascending, tiles left to right — that depends on the
  * shapes only, never on the thread count or on scheduling. Lane sums use a fixed tree of
