@@ -24,10 +24,13 @@ import jdk.incubator.vector.VectorSpecies;
  * the backward's dots alone 95 ms, its gW alone 114, both 123; so lane-summing 16 dots at once,
  * tried, could save little, and every form of it ran slower in this loop). A tile's rows lie
  * wherever the heap put its array (16 bytes past the array's start, the header), so a 256-byte row
- * usually spans five 64-byte lines, not four: with the rows line-aligned (an experiment on G1
+ * usually spans five 64-byte lines, not four. With the rows line-aligned (an experiment on G1
  * humongous arrays, which start on a region boundary; same runs) the backward took 112 ms against
- * 126, the transposed product 62 against 79, the decode 71 against 90. Heap arrays cannot be
- * aligned (their address is not visible, and moves); line-aligned off-heap tiles would be the way.
+ * 126, the transposed product 62 against 79, the decode 71 against 90. With the backward's tile in
+ * a 64-byte-aligned off-heap segment it held 115-120 ms across rounds where heap tiles took
+ * 115-190, and 90-94 with one call a task that loads the next column's W segment ahead (that loop
+ * on heap tiles gained 1-3%, not kept). Heap arrays cannot be aligned (their address is not
+ * visible, and moves): line-aligned off-heap tiles would be the way.
  *
  * <p>Determinism: every output element is summed in one fixed order — entries by column
  * ascending, a column's entries by row ascending, tiles left to right — that depends on the
