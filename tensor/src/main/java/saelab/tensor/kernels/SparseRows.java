@@ -20,6 +20,18 @@ import jdk.incubator.vector.VectorSpecies;
  * column's gradient over four); summing through a scratch row in L1 instead ties each entry to the
  * previous one's store and ran 1.6-2.6× slower at batch 2048, d 2304, m 16384, k 320.
  *
+ * <p>What bounds them now is the gathers of rows from the packed tiles (one thread at that shape:
+ * the backward's dots alone 95 ms, its gW alone 114, both 123; so lane-summing 16 dots at once,
+ * tried, could save little, and every form of it ran slower in this loop). A tile's rows lie
+ * wherever the heap put its array (16 bytes past the array's start, the header), so a 256-byte row
+ * usually spans five 64-byte lines, not four. With the rows line-aligned (an experiment on G1
+ * humongous arrays, which start on a region boundary; same runs) the backward took 112 ms against
+ * 126, the transposed product 62 against 79, the decode 71 against 90. With the backward's tile in
+ * a 64-byte-aligned off-heap segment it held 115-120 ms across rounds where heap tiles took
+ * 115-190, and 90-94 with one call a task that loads the next column's W segment ahead (that loop
+ * on heap tiles gained 1-3%, not kept). Heap arrays cannot be aligned (their address is not
+ * visible, and moves): line-aligned off-heap tiles would be the way.
+ *
  * <p>Determinism: every output element is summed in one fixed order — entries by column
  * ascending, a column's entries by row ascending, tiles left to right — that depends on the
  * shapes only, never on the thread count or on scheduling. Lane sums use a fixed tree of
@@ -220,6 +232,14 @@ public final class SparseRows {
 
     /** {@link #timesBackward} with column tiles of {@code tile} floats (a multiple of the vector length). */
     static void timesBackward(Columns s, float[] w, int d, float[] g, float[] gS, float[] gW, int tile) {
+        timesBackward(s, w, d, g, gS, gW, tile, true);
+    }
+
+    /**
+     * {@link #timesBackward} with column tiles of {@code tile} floats; {@code registerPath} false runs
+     * the general loop on every tile, the reference whose bits the four-vector path must give.
+     */
+    static void timesBackward(Columns s, float[] w, int d, float[] g, float[] gS, float[] gW, int tile, boolean registerPath) {
         if (gS == null && gW == null) return;
         int m = s.m(), tiles = (d + tile - 1) / tile;
         int[] start = s.start(), row = s.row(), slot = s.slot();
@@ -237,7 +257,7 @@ public final class SparseRows {
                     int q0 = start[j], q1 = start[j + 1];
                     if (q0 == q1) continue;
                     int wRow = j * d + c0;
-                    if (width == 4 * L) {
+                    if (registerPath && width == 4 * L) {
                         columnBackward4(q0, q1, row, value, gt, w, wRow, dots, gW);
                         continue;
                     }

@@ -204,7 +204,8 @@ class SparseRowsProperties {
      * ascending within a row; a column's entries by row), so any tiling gives the same bits: the
      * register paths (tiles of 4 and 8 vectors) equal the one-vector general loop, for blocks
      * of W from one row to all m, and the transposed product for spans of 16 to 48 latents. Only
-     * the value gradient's dots are summed tile by tile.
+     * the value gradient's dots are summed tile by tile: the four-vector path's dots (and gW,
+     * added into a nonzero buffer) equal the general loop run on the same four-vector tiles.
      */
     @Test
     void theRegisterPathsGiveTheGeneralLoopsBits() {
@@ -223,6 +224,13 @@ class SparseRowsProperties {
             SparseRows.timesBackward(cols, t.w(), d, t.g(), null, gW1, l);
             SparseRows.timesBackward(cols, t.w(), d, t.g(), null, gW4, 4 * l);
             assertArrayEquals(bits(gW1), bits(gW4), "gW, tile of 4 vectors");
+            // The value gradient's dots are summed tile by tile, so the four-vector path is held to the general loop at the same tiles.
+            SplittableRandom r = new SplittableRandom(c.seed() ^ 0x4e9);
+            float[] gSRegister = gauss(r, rows * k), gSGeneral = gSRegister.clone(), gWRegister = gauss(r, m * d), gWGeneral = gWRegister.clone();
+            SparseRows.timesBackward(cols, t.w(), d, t.g(), gSRegister, gWRegister, 4 * l);
+            SparseRows.timesBackward(cols, t.w(), d, t.g(), gSGeneral, gWGeneral, 4 * l, false);
+            assertArrayEquals(bits(gSGeneral), bits(gSRegister), "value gradient, tile of 4 vectors: register path vs general loop");
+            assertArrayEquals(bits(gWGeneral), bits(gWRegister), "gW added into a nonzero buffer, tile of 4 vectors: register path vs general loop");
             SparseRows.Columns nz = SparseRows.columns(rows, k, m, t.idx(), t.val(), 0, true);
             float[] gANarrow = new float[d * m];
             SparseRows.transposedTimesInto(nz, t.g(), d, gA1, l);
