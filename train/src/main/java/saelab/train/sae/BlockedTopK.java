@@ -2,6 +2,7 @@ package saelab.train.sae;
 
 import saelab.tensor.kernels.Gemm;
 import saelab.tensor.kernels.Parallel;
+import saelab.tensor.kernels.ReusableArrays;
 import saelab.tensor.kernels.RunningTopK;
 import saelab.tensor.kernels.VectorOps;
 
@@ -62,8 +63,10 @@ public final class BlockedTopK {
         if (kDead > 0) checkDead(dead, kDead, m);
         SparseEncoder.Centred c = SparseEncoder.centre(x, rows, p);
         int width = Math.min(m, chunkCols);
-        float[] pre = new float[rows * width], wEnc = p.wEnc().data(), bEnc = p.bEnc().data();
+        // The chunk is a temporary of this call (each chunk overwrites all of its nc columns); the selections are scoped.
+        float[] pre = ReusableArrays.shared().floats(rows * width), wEnc = p.wEnc().data(), bEnc = p.bEnc().data();
         Running top = new Running(rows, k), deadTop = kDead > 0 ? new Running(rows, kDead) : null;
+        try {
         for (int j0 = 0; j0 < m; j0 += width) {
             int nc = Math.min(width, m - j0);
             // The chunk is rows × nc, row stride nc.
@@ -82,6 +85,9 @@ public final class BlockedTopK {
             });
             top.advance(nc);
             if (deadTop != null) deadTop.advance(nc);
+        }
+        } finally {
+            ReusableArrays.shared().give(pre);
         }
         return new Selections(c, top.selection(), deadTop == null ? null : deadTop.selection());
     }
@@ -110,8 +116,8 @@ public final class BlockedTopK {
         Running(int rows, int k) {
             this.rows = rows;
             this.k = k;
-            idx = new int[rows * k];
-            val = new float[rows * k];
+            idx = ReusableArrays.scopedInts(rows * k);
+            val = ReusableArrays.scopedFloats(rows * k);
         }
 
         /** Merges rows [r0, r0 + nr) of a chunk (row stride nc) of latents [j0, j0 + nc). */
