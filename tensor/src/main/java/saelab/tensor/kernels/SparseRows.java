@@ -150,12 +150,12 @@ public final class SparseRows {
                                   int[] rowStart, int[] col, float[] val) {
         int rows = s.rows(), m = s.m();
         int[] start = s.start();
-            int c0 = t * tile, width = Math.min(d, c0 + tile) - c0;
-            float[] buf = POOL.floatsZeroed(rows * width);
-            if (bias != null) for (int r = 0; r < rows; r++) System.arraycopy(bias, biasOff + c0, buf, r * width, width);
-            float[] wb = POOL.floatsZeroed(Math.min(block, m) * width);
-            int[] next = copyOf(rowStart, rows);
-            try {
+        int c0 = t * tile, width = Math.min(d, c0 + tile) - c0;
+        float[] buf = POOL.floatsZeroed(rows * width);
+        if (bias != null) for (int r = 0; r < rows; r++) System.arraycopy(bias, biasOff + c0, buf, r * width, width);
+        float[] wb = POOL.floatsZeroed(Math.min(block, m) * width);
+        int[] next = copyOf(rowStart, rows);
+        try {
             for (int j0 = 0; j0 < m; j0 += block) {
                 int j1 = Math.min(m, j0 + block);
                 for (int j = j0; j < j1; j++) {
@@ -169,11 +169,11 @@ public final class SparseRows {
                 }
             }
             for (int r = 0; r < rows; r++) System.arraycopy(buf, r * width, out, r * d + c0, width);
-            } finally {
-                POOL.give(buf);
-                POOL.give(wb);
-                POOL.give(next);
-            }
+        } finally {
+            POOL.give(buf);
+            POOL.give(wb);
+            POOL.give(next);
+        }
     }
 
     /** Column tile of the decode: eight vectors of a row's sum in registers. */

@@ -110,34 +110,34 @@ final class VectorGemm {
         ReusableArrays pool = ReusableArrays.shared();
         float[] ap = pool.floats(mcMax * kc), bp = pool.floats(ncMax * kc), tile = Buffers.tile();
         try {
-        for (int jc = j0; jc < j1; jc += ncMax) {
-            int nc = Math.min(ncMax, j1 - jc);
-            for (int pc = 0; pc < k; pc += kc) {
-                int kcur = Math.min(kc, k - pc);
-                boolean add = accumulate || pc > 0;
-                bPanels.pack(jc, nc, pc, kcur, bp);
-                for (int ic = i0; ic < i1; ic += mcMax) {
-                    int mc = Math.min(mcMax, i1 - ic);
-                    GemmPacking.packA(aT, a, aOff, lda, ic, mc, pc, kcur, ap);
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int cols = Math.min(NR, nc - jr);
-                        int bBase = jr * kcur;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int rows = Math.min(MR, mc - ir);
-                            int aBase = ir * kcur;
-                            int cIdx = cOff + (ic + ir) * ldc + jc + jr;
-                            if (rows == MR && cols == NR) {
-                                MicroKernel.tile(kcur, ap, aBase, bp, bBase, c, cIdx, ldc, add);
-                            } else {
-                                if (add) loadEdge(c, cIdx, ldc, rows, cols, tile);
-                                MicroKernel.tile(kcur, ap, aBase, bp, bBase, tile, 0, NR, add);
-                                storeEdge(tile, rows, cols, c, cIdx, ldc);
+            for (int jc = j0; jc < j1; jc += ncMax) {
+                int nc = Math.min(ncMax, j1 - jc);
+                for (int pc = 0; pc < k; pc += kc) {
+                    int kcur = Math.min(kc, k - pc);
+                    boolean add = accumulate || pc > 0;
+                    bPanels.pack(jc, nc, pc, kcur, bp);
+                    for (int ic = i0; ic < i1; ic += mcMax) {
+                        int mc = Math.min(mcMax, i1 - ic);
+                        GemmPacking.packA(aT, a, aOff, lda, ic, mc, pc, kcur, ap);
+                        for (int jr = 0; jr < nc; jr += NR) {
+                            int cols = Math.min(NR, nc - jr);
+                            int bBase = jr * kcur;
+                            for (int ir = 0; ir < mc; ir += MR) {
+                                int rows = Math.min(MR, mc - ir);
+                                int aBase = ir * kcur;
+                                int cIdx = cOff + (ic + ir) * ldc + jc + jr;
+                                if (rows == MR && cols == NR) {
+                                    MicroKernel.tile(kcur, ap, aBase, bp, bBase, c, cIdx, ldc, add);
+                                } else {
+                                    if (add) loadEdge(c, cIdx, ldc, rows, cols, tile);
+                                    MicroKernel.tile(kcur, ap, aBase, bp, bBase, tile, 0, NR, add);
+                                    storeEdge(tile, rows, cols, c, cIdx, ldc);
+                                }
                             }
                         }
                     }
                 }
             }
-        }
         } finally {
             pool.give(ap);
             pool.give(bp);

@@ -67,25 +67,25 @@ public final class BlockedTopK {
         float[] pre = ReusableArrays.shared().floats(rows * width), wEnc = p.wEnc().data(), bEnc = p.bEnc().data();
         Running top = new Running(rows, k), deadTop = kDead > 0 ? new Running(rows, kDead) : null;
         try {
-        for (int j0 = 0; j0 < m; j0 += width) {
-            int nc = Math.min(width, m - j0);
-            // The chunk is rows × nc, row stride nc.
-            Gemm.sgemmColumns(Gemm.Form.NN, rows, m, j0, nc, d, c.xc(), 0, d, wEnc, 0, m, pre, 0, nc, false);
-            int chunkStart = j0;
-            // Bias, selection, mask and dead selection a few rows at a time, while those rows are in the core's cache.
-            Parallel.forRange((rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK, t -> {
-                int r0 = t * ROWS_PER_TASK, nr = Math.min(ROWS_PER_TASK, rows - r0);
-                VectorOps.addRowBias(pre, r0 * nc, nr, nc, nc, bEnc, chunkStart);
-                top.take(pre, r0, nr, nc, chunkStart);
-                if (deadTop != null) {
-                    // The top k is taken: the rows can be masked in place.
-                    for (int r = r0; r < r0 + nr; r++) VectorOps.keepOrFill(pre, r * nc, nc, dead, chunkStart, Float.NEGATIVE_INFINITY);
-                    deadTop.take(pre, r0, nr, nc, chunkStart);
-                }
-            });
-            top.advance(nc);
-            if (deadTop != null) deadTop.advance(nc);
-        }
+            for (int j0 = 0; j0 < m; j0 += width) {
+                int nc = Math.min(width, m - j0);
+                // The chunk is rows × nc, row stride nc.
+                Gemm.sgemmColumns(Gemm.Form.NN, rows, m, j0, nc, d, c.xc(), 0, d, wEnc, 0, m, pre, 0, nc, false);
+                int chunkStart = j0;
+                // Bias, selection, mask and dead selection a few rows at a time, while those rows are in the core's cache.
+                Parallel.forRange((rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK, t -> {
+                    int r0 = t * ROWS_PER_TASK, nr = Math.min(ROWS_PER_TASK, rows - r0);
+                    VectorOps.addRowBias(pre, r0 * nc, nr, nc, nc, bEnc, chunkStart);
+                    top.take(pre, r0, nr, nc, chunkStart);
+                    if (deadTop != null) {
+                        // The top k is taken: the rows can be masked in place.
+                        for (int r = r0; r < r0 + nr; r++) VectorOps.keepOrFill(pre, r * nc, nc, dead, chunkStart, Float.NEGATIVE_INFINITY);
+                        deadTop.take(pre, r0, nr, nc, chunkStart);
+                    }
+                });
+                top.advance(nc);
+                if (deadTop != null) deadTop.advance(nc);
+            }
         } finally {
             ReusableArrays.shared().give(pre);
         }
