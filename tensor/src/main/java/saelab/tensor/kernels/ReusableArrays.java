@@ -59,7 +59,7 @@ public final class ReusableArrays {
     /** The pool the kernels and autograd use. */
     public static ReusableArrays shared() { return SHARED; }
 
-    private final long capBytes;
+    private long capBytes;
     /** Idle arrays by kind and length (key: length for floats, −1 − length for ints), least recently used first. */
     private final LinkedHashMap<Long, ArrayDeque<Object>> idle = new LinkedHashMap<>(16, 0.75f, true);
     /** The idle arrays themselves, to refuse a second give of one. */
@@ -73,7 +73,17 @@ public final class ReusableArrays {
         this.capBytes = capBytes;
     }
 
-    public long capBytes() { return capBytes; }
+    public synchronized long capBytes() { return capBytes; }
+
+    /**
+     * Changes the cap on idle bytes, dropping idle arrays (least recently used lengths first) until
+     * they fit; 0 turns reuse off: every take then allocates, as plain {@code new} would.
+     */
+    public synchronized void capBytes(long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("reusable arrays: a cap of " + bytes + " bytes, expected ≥ 0");
+        capBytes = bytes;
+        makeRoom(0);
+    }
 
     /** Bytes of the arrays held idle now (never above {@link #capBytes}). */
     public synchronized long idleBytes() { return idleBytes; }
@@ -126,11 +136,22 @@ public final class ReusableArrays {
      */
     public synchronized void poisonIdle() {
         for (ArrayDeque<Object> q : idle.values()) {
-            for (Object a : q) {
-                if (a instanceof float[] f) Arrays.fill(f, Float.NaN);
-                else Arrays.fill((int[]) a, Integer.MIN_VALUE);
-            }
+            for (Object a : q) poison(a);
         }
+    }
+
+    private boolean poisonOnGive;
+
+    /**
+     * While on, every array is poisoned as {@link #poisonIdle} does the moment it is given back
+     * (kept or not): a debugging aid that makes a read after an early give show at once, within
+     * the same unit of work. Off by default; it costs a fill per give.
+     */
+    public synchronized void poisonOnGive(boolean on) { poisonOnGive = on; }
+
+    private static void poison(Object a) {
+        if (a instanceof float[] f) Arrays.fill(f, Float.NaN);
+        else Arrays.fill((int[]) a, Integer.MIN_VALUE);
     }
 
     private static long key(int n, boolean ints) { return ints ? -1L - n : n; }
@@ -153,9 +174,17 @@ public final class ReusableArrays {
         if (held.containsKey(a)) {
             throw new IllegalStateException("reusable arrays: an array of " + n + (ints ? " ints" : " floats") + " was given back twice");
         }
+        if (poisonOnGive) poison(a);
         long b = bytes(n);
         if (b > capBytes) return;
-        // Make room by dropping the lengths used least recently (the access order's eldest first).
+        makeRoom(b);
+        idle.computeIfAbsent(key(n, ints), x -> new ArrayDeque<>()).push(a);
+        held.put(a, Boolean.TRUE);
+        idleBytes += b;
+    }
+
+    /** Drops idle arrays, the lengths used least recently (the access order's eldest) first, until b more bytes fit under the cap. */
+    private void makeRoom(long b) {
         for (Iterator<Map.Entry<Long, ArrayDeque<Object>>> it = idle.entrySet().iterator(); idleBytes + b > capBytes && it.hasNext(); ) {
             Map.Entry<Long, ArrayDeque<Object>> e = it.next();
             ArrayDeque<Object> q = e.getValue();
@@ -166,9 +195,6 @@ public final class ReusableArrays {
             }
             if (q.isEmpty()) it.remove();
         }
-        idle.computeIfAbsent(key(n, ints), x -> new ArrayDeque<>()).push(a);
-        held.put(a, Boolean.TRUE);
-        idleBytes += b;
     }
 
     // ---------------------------------------------------------------- scopes

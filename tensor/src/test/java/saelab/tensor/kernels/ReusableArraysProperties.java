@@ -86,6 +86,10 @@ class ReusableArraysProperties {
         assertSame(b, pool.floats(101), "b stayed");
         assertSame(c, pool.floats(99), "c stayed");
         assertNotSame(a, pool.floats(100), "a was dropped");
+        // Lowering the cap drops idle arrays down to it, least recently used first.
+        pool.capBytes(800);
+        assertTrue(pool.idleBytes() <= 800, "idle " + pool.idleBytes());
+        pool.capBytes(1200);
         // An array larger than the cap is not kept at all, and a cap of 0 keeps nothing.
         float[] big = new float[400];
         pool.give(big);
@@ -186,7 +190,7 @@ class ReusableArraysProperties {
     }
 
     @Test
-    void poisonFillsOnlyIdleArrays() {
+    void poisonFillsIdleArraysAndWhenAskedEveryArrayGivenBack() {
         ReusableArrays pool = new ReusableArrays(1 << 20);
         float[] idle = new float[4];
         int[] idleInts = new int[4];
@@ -197,5 +201,16 @@ class ReusableArraysProperties {
         assertTrue(Float.isNaN(idle[3]));
         assertEquals(Integer.MIN_VALUE, idleInts[0]);
         assertEquals(0f, onLoan[0], "an array on loan is left alone");
+        pool.poisonOnGive(true);
+        float[] dropped = new float[1 << 20]; // over the cap: not kept, poisoned all the same
+        int[] kept = {1, 2};
+        pool.give(dropped);
+        pool.give(kept);
+        pool.poisonOnGive(false);
+        assertTrue(Float.isNaN(dropped[0]) && Float.isNaN(dropped[(1 << 20) - 1]));
+        assertEquals(Integer.MIN_VALUE, kept[1]);
+        float[] plain = {3f};
+        pool.give(plain);
+        assertEquals(3f, plain[0], "off again: a give leaves the contents");
     }
 }
