@@ -30,10 +30,10 @@ import java.util.Map;
  *
  * <p>{@link Scope}: arrays that must outlive the call that takes them but not the caller's unit
  * of work (a training step's forward outputs, read again by its backward) are taken with
- * {@link #scopedFloats}/{@link #scopedInts}: inside a scope the calling thread opened they come
- * from the pool and go back when the scope closes; with no scope open they are plain new arrays
- * that nobody ever gives back, so code outside such a unit (evaluation, tests, users) can keep
- * whatever it is handed.
+ * {@link #scopedFloatsZeroed}, {@link #scopedFloats} and their int forms: inside a scope the calling
+ * thread opened they come from the pool and go back when the scope closes; with no scope open they
+ * are plain new arrays that nobody ever gives back, so code outside such a unit (evaluation, tests,
+ * users) can keep whatever it is handed.
  *
  * <p>Thread-safe: every method may be called from any thread (kernels take tile buffers inside
  * parallel tasks). A scope belongs to the thread that opened it.
@@ -203,7 +203,7 @@ public final class ReusableArrays {
 
     /**
      * Opens a scope on the calling thread (scopes nest: the inner one closes first); close it in a
-     * try-with-resources block. Arrays taken with {@link #scopedFloats}/{@link #scopedInts} inside
+     * try-with-resources block. Arrays taken with the scoped methods ({@link #scopedFloats}, ...) inside
      * it go back to this pool when it closes.
      */
     public Scope openScope() {
@@ -216,7 +216,7 @@ public final class ReusableArrays {
      * A float array of n zeros that lives until the calling thread's open scope closes (from its
      * pool), or a new array when no scope is open.
      */
-    public static float[] scopedFloats(int n) {
+    public static float[] scopedFloatsZeroed(int n) {
         Scope s = OPEN.get();
         if (s == null) return new float[n];
         float[] a = s.pool.floatsZeroed(n);
@@ -224,11 +224,29 @@ public final class ReusableArrays {
         return a;
     }
 
-    /** {@link #scopedFloats} for an int array of n zeros. */
-    public static int[] scopedInts(int n) {
+    /** {@link #scopedFloatsZeroed} with unspecified contents: the caller writes every element before reading it. */
+    public static float[] scopedFloats(int n) {
+        Scope s = OPEN.get();
+        if (s == null) return new float[n];
+        float[] a = s.pool.floats(n);
+        s.floats.add(a);
+        return a;
+    }
+
+    /** {@link #scopedFloatsZeroed} for an int array of n zeros. */
+    public static int[] scopedIntsZeroed(int n) {
         Scope s = OPEN.get();
         if (s == null) return new int[n];
         int[] a = s.pool.intsZeroed(n);
+        s.ints.add(a);
+        return a;
+    }
+
+    /** {@link #scopedIntsZeroed} with unspecified contents: the caller writes every element before reading it. */
+    public static int[] scopedInts(int n) {
+        Scope s = OPEN.get();
+        if (s == null) return new int[n];
+        int[] a = s.pool.ints(n);
         s.ints.add(a);
         return a;
     }

@@ -62,7 +62,7 @@ public final class SparseRows {
             throw new IllegalArgumentException("sparse rows: " + idx.length + " indices and " + (val.length - valOff)
                     + " values for " + rows + " rows of k = " + k + ", expected " + n + " of each");
         }
-        int[] start = ReusableArrays.scopedInts(m + 1);
+        int[] start = ReusableArrays.scopedIntsZeroed(m + 1);
         for (int p = 0; p < n; p++) {
             int j = idx[p];
             if (j < 0 || j >= m) throw new IllegalArgumentException("sparse rows: column " + j + " at entry " + p + ", expected 0 ≤ column < m = " + m);

@@ -177,7 +177,11 @@ class ReusableArraysProperties {
         }
         assertFalse(ReusableArrays.inScope());
         assertEquals(48 + 33 * 4 + 7 * 4, pool.idleBytes());
-        assertSame(kept, pool.floats(33), "the scope's array went back to its pool");
+        try (ReusableArrays.Scope again = pool.openScope()) {
+            assertSame(kept, ReusableArrays.scopedFloatsZeroed(33), "the scope's array went back to its pool");
+            assertEquals(0f, kept[0], "and a zeroed scoped take is zero again");
+        }
+        assertSame(kept, pool.floats(33), "back once more when that scope closed");
         assertSame(keptInts, pool.ints(7));
         assertNotSame(outside, pool.floats(33), "an array taken outside a scope never enters a pool");
         // Closing an outer scope before its inner one is refused.

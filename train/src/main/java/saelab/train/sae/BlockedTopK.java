@@ -116,8 +116,8 @@ public final class BlockedTopK {
         Running(int rows, int k) {
             this.rows = rows;
             this.k = k;
-            idx = ReusableArrays.scopedInts(rows * k);
-            val = ReusableArrays.scopedFloats(rows * k);
+            idx = ReusableArrays.scopedIntsZeroed(rows * k);
+            val = ReusableArrays.scopedFloatsZeroed(rows * k);
         }
 
         /** Merges rows [r0, r0 + nr) of a chunk (row stride nc) of latents [j0, j0 + nc). */
