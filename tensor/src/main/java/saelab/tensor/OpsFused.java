@@ -1,6 +1,7 @@
 package saelab.tensor;
 
 import saelab.tensor.kernels.Parallel;
+import saelab.tensor.kernels.ReusableArrays;
 
 /**
  * Composites promoted to primitives with a fused rule because they are hot (see
@@ -30,7 +31,8 @@ final class OpsFused {
         int r = x.rows(), c = x.cols();
         float[] xd = x.data(), td = target.data();
         int xo = x.offset(), to = target.offset();
-        float[] diff = new float[r * c], rowSum = new float[r];
+        // Scoped: read again by backward, so they live as long as the caller's scope (a training step), if one is open.
+        float[] diff = ReusableArrays.scopedFloats(r * c), rowSum = ReusableArrays.scopedFloats(r);
         Parallel.forChunks(r, ROWS_PER_TASK, (r0, r1) -> {
             for (int i = r0; i < r1; i++) {
                 double s = 0;

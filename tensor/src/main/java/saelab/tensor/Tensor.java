@@ -1,6 +1,7 @@
 package saelab.tensor;
 
 import java.util.SplittableRandom;
+import saelab.tensor.kernels.ReusableArrays;
 
 /**
  * A float32 tensor: row-major, contiguous storage {@code data[offset .. offset+numel)} and a
@@ -207,9 +208,25 @@ public final class Tensor {
         return grad;
     }
 
-    void resetGrad() { grad = new float[numel]; gradZeroed = false; }
+    /**
+     * A zeroed gradient buffer for this backward pass. An op output's comes from the shared
+     * {@link ReusableArrays} and goes back in {@link #releaseGrad} when the pass ends (no backward
+     * rule keeps its gradOut array); a leaf's is its own, kept after the pass.
+     */
+    void resetGrad() {
+        grad = isLeaf() ? new float[numel] : ReusableArrays.shared().floatsZeroed(numel);
+        gradZeroed = false;
+    }
+
     void setGrad(float[] g) { grad = g; gradZeroed = false; }
-    void releaseGrad() { grad = null; gradZeroed = false; }
+
+    /** Drops an op output's gradient at the end of a backward pass, giving its buffer back for the next pass. */
+    void releaseGrad() {
+        float[] g = grad;
+        grad = null;
+        gradZeroed = false;
+        ReusableArrays.shared().give(g);
+    }
     Tensor[] parents() { return parents; }
     Autograd.Backward backwardRule() { return backward; }
 

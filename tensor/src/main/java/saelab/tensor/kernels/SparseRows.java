@@ -41,6 +41,8 @@ public final class SparseRows {
     private SparseRows() {}
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Where the products' temporaries come from and go back to (packs, tiles, W blocks, dots, row orders). */
+    private static final ReusableArrays POOL = ReusableArrays.shared();
     static final int L = S.length();
     /** Bytes of the rows × tile operand a core keeps in cache: half of a 1 MiB L2. */
     private static final int TILE_BYTES = 512 * 1024;
@@ -63,7 +65,8 @@ public final class SparseRows {
 
     /**
      * The columns of the code (idx, val[valOff ...]) of {@code rows} rows of k entries over m
-     * columns; with {@code skipZeros}, entries whose value is 0 are left out.
+     * columns; with {@code skipZeros}, entries whose value is 0 are left out. The arrays are
+     * {@link ReusableArrays#scopedInts scoped}: reused after the caller's scope (a training step) ends.
      */
     public static Columns columns(int rows, int k, int m, int[] idx, float[] val, int valOff, boolean skipZeros) {
         int n = rows * k;
@@ -71,7 +74,7 @@ public final class SparseRows {
             throw new IllegalArgumentException("sparse rows: " + idx.length + " indices and " + (val.length - valOff)
                     + " values for " + rows + " rows of k = " + k + ", expected " + n + " of each");
         }
-        int[] start = new int[m + 1];
+        int[] start = ReusableArrays.scopedIntsZeroed(m + 1);
         for (int p = 0; p < n; p++) {
             int j = idx[p];
             if (j < 0 || j >= m) throw new IllegalArgumentException("sparse rows: column " + j + " at entry " + p + ", expected 0 ≤ column < m = " + m);
@@ -79,9 +82,9 @@ public final class SparseRows {
         }
         for (int j = 0; j < m; j++) start[j + 1] += start[j];
         int nnz = start[m];
-        int[] row = new int[nnz], slot = new int[nnz];
-        float[] value = new float[nnz];
-        int[] fill = java.util.Arrays.copyOf(start, m);
+        int[] row = ReusableArrays.scopedInts(nnz), slot = ReusableArrays.scopedInts(nnz);
+        float[] value = ReusableArrays.scopedFloats(nnz);
+        int[] fill = copyOf(start, m);
         for (int p = 0; p < n; p++) {
             float v = val[valOff + p];
             if (skipZeros && v == 0) continue;
@@ -90,6 +93,7 @@ public final class SparseRows {
             slot[q] = p;
             value[q] = v;
         }
+        POOL.give(fill);
         return new Columns(rows, k, m, start, row, slot, value);
     }
 
@@ -129,12 +133,12 @@ public final class SparseRows {
         int tiles = (d + tile - 1) / tile;
         int[] start = s.start();
         // The entries again by row, each row's in column order (the order the sum must follow).
-        int[] rowStart = new int[rows + 1];
+        int[] rowStart = POOL.intsZeroed(rows + 1);
         float[] value = s.value();
         for (int q = 0; q < s.entries(); q++) if (value[q] != 0) rowStart[s.row()[q] + 1]++;
         for (int r = 0; r < rows; r++) rowStart[r + 1] += rowStart[r];
-        int[] col = new int[rowStart[rows]], fill = java.util.Arrays.copyOf(rowStart, rows);
-        float[] val = new float[col.length];
+        int[] col = POOL.intsZeroed(rowStart[rows]), fill = copyOf(rowStart, rows);
+        float[] val = POOL.floatsZeroed(col.length);
         for (int j = 0; j < m; j++) {
             for (int q = start[j]; q < start[j + 1]; q++) {
                 if (value[q] == 0) continue;
@@ -143,12 +147,27 @@ public final class SparseRows {
                 val[p] = value[q];
             }
         }
-        Parallel.forRange(tiles, t -> {
-            int c0 = t * tile, width = Math.min(d, c0 + tile) - c0;
-            float[] buf = new float[rows * width];
-            if (bias != null) for (int r = 0; r < rows; r++) System.arraycopy(bias, biasOff + c0, buf, r * width, width);
-            float[] wb = new float[Math.min(block, m) * width];
-            int[] next = java.util.Arrays.copyOf(rowStart, rows);
+        POOL.give(fill);
+        try {
+            Parallel.forRange(tiles, t -> timesTile(s, w, d, bias, biasOff, out, tile, block, t, rowStart, col, val));
+        } finally {
+            POOL.give(rowStart);
+            POOL.give(col);
+            POOL.give(val);
+        }
+    }
+
+    /** One column tile of {@link #times}: its buffers from the pool, given back when it is done. */
+    private static void timesTile(Columns s, float[] w, int d, float[] bias, int biasOff, float[] out, int tile, int block, int t,
+                                  int[] rowStart, int[] col, float[] val) {
+        int rows = s.rows(), m = s.m();
+        int[] start = s.start();
+        int c0 = t * tile, width = Math.min(d, c0 + tile) - c0;
+        float[] buf = POOL.floatsZeroed(rows * width);
+        if (bias != null) for (int r = 0; r < rows; r++) System.arraycopy(bias, biasOff + c0, buf, r * width, width);
+        float[] wb = POOL.floatsZeroed(Math.min(block, m) * width);
+        int[] next = copyOf(rowStart, rows);
+        try {
             for (int j0 = 0; j0 < m; j0 += block) {
                 int j1 = Math.min(m, j0 + block);
                 for (int j = j0; j < j1; j++) {
@@ -162,7 +181,11 @@ public final class SparseRows {
                 }
             }
             for (int r = 0; r < rows; r++) System.arraycopy(buf, r * width, out, r * d + c0, width);
-        });
+        } finally {
+            POOL.give(buf);
+            POOL.give(wb);
+            POOL.give(next);
+        }
     }
 
     /** Column tile of the decode: eight vectors of a row's sum in registers. */
@@ -244,15 +267,18 @@ public final class SparseRows {
         int m = s.m(), tiles = (d + tile - 1) / tile;
         int[] start = s.start(), row = s.row(), slot = s.slot();
         float[] value = s.value();
-        float[] dots = gS == null ? null : new float[s.entries()];
+        float[] dots = gS == null ? null : POOL.floatsZeroed(s.entries());
+        try {
         // At least 8 tasks where m allows, so the threads share a tile's columns even at small m.
         int per = Math.max(1, Math.min(COLUMNS_PER_TASK, m / 8)), tasks = (m + per - 1) / per;
         int rows = s.rows();
         for (int t = 0; t < tiles; t++) {
             int c0 = t * tile, width = Math.min(d, c0 + tile) - c0, wv = width / L * L;
             float[] gt = pack(g, rows, d, c0, width); // contiguous, as in times
+            try {
             Parallel.forRange(tasks, task -> {
-                float[] acc = gW == null ? null : new float[width];
+                float[] acc = gW == null ? null : POOL.floatsZeroed(width);
+                try {
                 for (int j = task * per, je = Math.min(m, j + per); j < je; j++) {
                     int q0 = start[j], q1 = start[j + 1];
                     if (q0 == q1) continue;
@@ -285,9 +311,18 @@ public final class SparseRows {
                         for (; i < width; i++) gW[wRow + i] += acc[i];
                     }
                 }
+                } finally {
+                    POOL.give(acc);
+                }
             });
+            } finally {
+                POOL.give(gt);
+            }
         }
         if (dots != null) for (int q = 0; q < dots.length; q++) gS[slot[q]] += dots[q];
+        } finally {
+            POOL.give(dots);
+        }
     }
 
     /**
@@ -359,7 +394,8 @@ public final class SparseRows {
         Parallel.forRange(tiles, t -> {
             int e0 = t * tile, width = Math.min(d, e0 + tile) - e0;
             float[] xt = pack(x, rows, d, e0, width); // contiguous, as in times
-            float[] acc = new float[BLOCK * width], span = new float[width * wide];
+            float[] acc = POOL.floatsZeroed(BLOCK * width), span = POOL.floatsZeroed(width * wide);
+            try {
             for (int p0 = 0; p0 < m; p0 += wide) {
                 int p1 = Math.min(m, p0 + wide);
                 if (start[p0] == start[p1]) continue;
@@ -384,6 +420,11 @@ public final class SparseRows {
                     for (; c < nv; c += L) FloatVector.fromArray(S, gA, r + c).add(FloatVector.fromArray(S, span, o + c)).intoArray(gA, r + c);
                     for (; c < n; c++) gA[r + c] += span[o + c];
                 }
+            }
+            } finally {
+                POOL.give(xt);
+                POOL.give(acc);
+                POOL.give(span);
             }
         });
     }
@@ -423,11 +464,18 @@ public final class SparseRows {
         }
     }
 
-    /** Columns [c0, c0 + width) of a rows × d matrix, as a contiguous rows × width copy. */
+    /** Columns [c0, c0 + width) of a rows × d matrix, as a contiguous rows × width copy (from the pool: give it back). */
     private static float[] pack(float[] a, int rows, int d, int c0, int width) {
-        float[] p = new float[rows * width];
+        float[] p = POOL.floats(rows * width);
         for (int r = 0; r < rows; r++) System.arraycopy(a, r * d + c0, p, r * width, width);
         return p;
+    }
+
+    /** The first n elements of a, in an array from the pool (give it back). */
+    private static int[] copyOf(int[] a, int n) {
+        int[] c = POOL.ints(n);
+        System.arraycopy(a, 0, c, 0, n);
+        return c;
     }
 
     /** The lanes of v added in a fixed tree (halves, then quarters, ...): the same bits compiled or interpreted. */

@@ -105,35 +105,42 @@ final class VectorGemm {
         int kc = ceilDiv(k, ceilDiv(k, blocking.kc()));
         int mcMax = Math.min(blocking.mc(), roundUp(i1 - i0, MR));
         int ncMax = Math.min(blocking.nc(), roundUp(j1 - j0, NR));
-        Buffers buf = Buffers.get(mcMax * kc, ncMax * kc);
-        float[] ap = buf.a, bp = buf.b, tile = buf.tile;
-        for (int jc = j0; jc < j1; jc += ncMax) {
-            int nc = Math.min(ncMax, j1 - jc);
-            for (int pc = 0; pc < k; pc += kc) {
-                int kcur = Math.min(kc, k - pc);
-                boolean add = accumulate || pc > 0;
-                bPanels.pack(jc, nc, pc, kcur, bp);
-                for (int ic = i0; ic < i1; ic += mcMax) {
-                    int mc = Math.min(mcMax, i1 - ic);
-                    GemmPacking.packA(aT, a, aOff, lda, ic, mc, pc, kcur, ap);
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int cols = Math.min(NR, nc - jr);
-                        int bBase = jr * kcur;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int rows = Math.min(MR, mc - ir);
-                            int aBase = ir * kcur;
-                            int cIdx = cOff + (ic + ir) * ldc + jc + jr;
-                            if (rows == MR && cols == NR) {
-                                MicroKernel.tile(kcur, ap, aBase, bp, bBase, c, cIdx, ldc, add);
-                            } else {
-                                if (add) loadEdge(c, cIdx, ldc, rows, cols, tile);
-                                MicroKernel.tile(kcur, ap, aBase, bp, bBase, tile, 0, NR, add);
-                                storeEdge(tile, rows, cols, c, cIdx, ldc);
+        // The packing buffers from the shared pool (every element read is packed first): a thread-local pair
+        // would be allocated again by every new pool thread, and the kernel pool's threads come and go.
+        ReusableArrays pool = ReusableArrays.shared();
+        float[] ap = pool.floats(mcMax * kc), bp = pool.floats(ncMax * kc), tile = Buffers.tile();
+        try {
+            for (int jc = j0; jc < j1; jc += ncMax) {
+                int nc = Math.min(ncMax, j1 - jc);
+                for (int pc = 0; pc < k; pc += kc) {
+                    int kcur = Math.min(kc, k - pc);
+                    boolean add = accumulate || pc > 0;
+                    bPanels.pack(jc, nc, pc, kcur, bp);
+                    for (int ic = i0; ic < i1; ic += mcMax) {
+                        int mc = Math.min(mcMax, i1 - ic);
+                        GemmPacking.packA(aT, a, aOff, lda, ic, mc, pc, kcur, ap);
+                        for (int jr = 0; jr < nc; jr += NR) {
+                            int cols = Math.min(NR, nc - jr);
+                            int bBase = jr * kcur;
+                            for (int ir = 0; ir < mc; ir += MR) {
+                                int rows = Math.min(MR, mc - ir);
+                                int aBase = ir * kcur;
+                                int cIdx = cOff + (ic + ir) * ldc + jc + jr;
+                                if (rows == MR && cols == NR) {
+                                    MicroKernel.tile(kcur, ap, aBase, bp, bBase, c, cIdx, ldc, add);
+                                } else {
+                                    if (add) loadEdge(c, cIdx, ldc, rows, cols, tile);
+                                    MicroKernel.tile(kcur, ap, aBase, bp, bBase, tile, 0, NR, add);
+                                    storeEdge(tile, rows, cols, c, cIdx, ldc);
+                                }
                             }
                         }
                     }
                 }
             }
+        } finally {
+            pool.give(ap);
+            pool.give(bp);
         }
     }
 
@@ -160,17 +167,10 @@ final class VectorGemm {
         return ceilDiv(x, y) * y;
     }
 
-    /** Per-thread packing buffers, grown on demand and kept, so a GEMM allocates nothing hot. */
+    /** Per-thread scratch tile for edge tiles (MR × NR floats, too small to pool). */
     private static final class Buffers {
-        private static final ThreadLocal<Buffers> LOCAL = ThreadLocal.withInitial(Buffers::new);
-        float[] a = new float[0], b = new float[0];
-        final float[] tile = new float[MR * NR];
+        private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
-        static Buffers get(int aSize, int bSize) {
-            Buffers buf = LOCAL.get();
-            if (buf.a.length < aSize) buf.a = new float[aSize];
-            if (buf.b.length < bSize) buf.b = new float[bSize];
-            return buf;
-        }
+        static float[] tile() { return TILE.get(); }
     }
 }

@@ -1,6 +1,7 @@
 package saelab.train.sae;
 
 import saelab.tensor.Tensor;
+import saelab.tensor.kernels.ReusableArrays;
 
 /**
  * dictionary_learning's auxiliary loss for dead latents (get_auxiliary_loss of the TopK, BatchTopK
@@ -46,8 +47,9 @@ public final class AuxKLoss {
         return normalised(c, deadTop, p, e, denom);
     }
 
+    /** x − x̂, scoped ({@link ReusableArrays#scopedFloats}): the loss's target lives as long as the step's graph. */
     private static float[] residual(float[] x, float[] xHat, int n) {
-        float[] e = new float[n];
+        float[] e = ReusableArrays.scopedFloats(n);
         for (int i = 0; i < n; i++) e[i] = x[i] - xHat[i];
         return e;
     }

@@ -2,6 +2,7 @@ package saelab.train.sae;
 
 import saelab.tensor.kernels.Gemm;
 import saelab.tensor.kernels.Parallel;
+import saelab.tensor.kernels.ReusableArrays;
 import saelab.tensor.kernels.RunningTopK;
 import saelab.tensor.kernels.VectorOps;
 
@@ -62,31 +63,36 @@ public final class BlockedTopK {
         if (kDead > 0) checkDead(dead, kDead, m);
         SparseEncoder.Centred c = SparseEncoder.centre(x, rows, p);
         int width = Math.min(m, chunkCols);
-        float[] pre = new float[rows * width], wEnc = p.wEnc().data(), bEnc = p.bEnc().data();
+        // The chunk is a temporary of this call (each chunk overwrites all of its nc columns); the selections are scoped.
+        float[] pre = ReusableArrays.shared().floats(rows * width), wEnc = p.wEnc().data(), bEnc = p.bEnc().data();
         Running top = new Running(rows, k), deadTop = kDead > 0 ? new Running(rows, kDead) : null;
-        for (int j0 = 0; j0 < m; j0 += width) {
-            int nc = Math.min(width, m - j0);
-            // The chunk is rows × nc, row stride nc.
-            Gemm.sgemmColumns(Gemm.Form.NN, rows, m, j0, nc, d, c.xc(), 0, d, wEnc, 0, m, pre, 0, nc, false);
-            int chunkStart = j0;
-            // Bias, selection, mask and dead selection a few rows at a time, while those rows are in the core's cache.
-            Parallel.forRange((rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK, t -> {
-                int r0 = t * ROWS_PER_TASK, nr = Math.min(ROWS_PER_TASK, rows - r0);
-                if (deadTop == null) {
-                    // The bias is added as the rows are ranked, not written back: the chunk (34 MB at
-                    // batch 2048) is larger than the last-level cache, and a write-back costs a write
-                    // and a read of it from memory.
-                    top.take(pre, r0, nr, nc, chunkStart, bEnc);
-                    return;
-                }
-                VectorOps.addRowBias(pre, r0 * nc, nr, nc, nc, bEnc, chunkStart);
-                top.take(pre, r0, nr, nc, chunkStart, null);
-                // The top k is taken: the rows can be masked in place.
-                for (int r = r0; r < r0 + nr; r++) VectorOps.keepOrFill(pre, r * nc, nc, dead, chunkStart, Float.NEGATIVE_INFINITY);
-                deadTop.take(pre, r0, nr, nc, chunkStart, null);
-            });
-            top.advance(nc);
-            if (deadTop != null) deadTop.advance(nc);
+        try {
+            for (int j0 = 0; j0 < m; j0 += width) {
+                int nc = Math.min(width, m - j0);
+                // The chunk is rows × nc, row stride nc.
+                Gemm.sgemmColumns(Gemm.Form.NN, rows, m, j0, nc, d, c.xc(), 0, d, wEnc, 0, m, pre, 0, nc, false);
+                int chunkStart = j0;
+                // Bias, selection, mask and dead selection a few rows at a time, while those rows are in the core's cache.
+                Parallel.forRange((rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK, t -> {
+                    int r0 = t * ROWS_PER_TASK, nr = Math.min(ROWS_PER_TASK, rows - r0);
+                    if (deadTop == null) {
+                        // The bias is added as the rows are ranked, not written back: the chunk (34 MB at
+                        // batch 2048) is larger than the last-level cache, and a write-back costs a write
+                        // and a read of it from memory.
+                        top.take(pre, r0, nr, nc, chunkStart, bEnc);
+                        return;
+                    }
+                    VectorOps.addRowBias(pre, r0 * nc, nr, nc, nc, bEnc, chunkStart);
+                    top.take(pre, r0, nr, nc, chunkStart, null);
+                    // The top k is taken: the rows can be masked in place.
+                    for (int r = r0; r < r0 + nr; r++) VectorOps.keepOrFill(pre, r * nc, nc, dead, chunkStart, Float.NEGATIVE_INFINITY);
+                    deadTop.take(pre, r0, nr, nc, chunkStart, null);
+                });
+                top.advance(nc);
+                if (deadTop != null) deadTop.advance(nc);
+            }
+        } finally {
+            ReusableArrays.shared().give(pre);
         }
         return new Selections(c, top.selection(), deadTop == null ? null : deadTop.selection());
     }
@@ -115,8 +121,8 @@ public final class BlockedTopK {
         Running(int rows, int k) {
             this.rows = rows;
             this.k = k;
-            idx = new int[rows * k];
-            val = new float[rows * k];
+            idx = ReusableArrays.scopedIntsZeroed(rows * k);
+            val = ReusableArrays.scopedFloatsZeroed(rows * k);
         }
 
         /** Merges rows [r0, r0 + nr) of a chunk (row stride nc) of latents [j0, j0 + nc), plus bias[j0 ...] (null: none). */

@@ -2,6 +2,7 @@ package saelab.train.sae;
 
 import saelab.tensor.CustomOp;
 import saelab.tensor.Tensor;
+import saelab.tensor.kernels.ReusableArrays;
 import saelab.tensor.kernels.SparseRows;
 import saelab.tensor.kernels.VectorOps;
 
@@ -22,7 +23,7 @@ public final class SparseDecoder {
         // Latent-major: each W_dec row is read once, into a tile of x̂ held in cache. Zero values
         // stay in the columns (their value gradient is still a dot) and add nothing to x̂.
         SparseRows.Columns cols = SparseRows.columns(rows, k, m, idx, values.data(), values.offset(), false);
-        float[] out = new float[rows * d];
+        float[] out = ReusableArrays.scopedFloats(rows * d); // x̂ lives as long as the caller's scope (a training step)
         SparseRows.times(cols, w, d, bDec == null ? null : bDec.data(), bDec == null ? 0 : bDec.offset(), out);
         Tensor[] parents = bDec == null ? new Tensor[] {values, wDec} : new Tensor[] {values, wDec, bDec};
         return CustomOp.record("gatherDecode", Tensor.wrap(out, 0, rows, d), (g, grads) -> {

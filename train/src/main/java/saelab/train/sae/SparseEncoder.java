@@ -5,6 +5,7 @@ import saelab.tensor.CustomOp;
 import saelab.tensor.Tensor;
 import saelab.tensor.kernels.Gemm;
 import saelab.tensor.kernels.Parallel;
+import saelab.tensor.kernels.ReusableArrays;
 import saelab.tensor.kernels.SparseRows;
 import saelab.tensor.kernels.TopK;
 import saelab.tensor.kernels.VectorOps;
@@ -33,11 +34,11 @@ public final class SparseEncoder {
     /** Per row, k latents (indices, rows × k, by value descending) and their ReLU values. */
     public record Selection(int rows, int k, int[] indices, float[] values) {}
 
-    /** x − b_dec for {@code rows} rows of x (row-major, rows × d). */
+    /** x − b_dec for {@code rows} rows of x (row-major, rows × d), in a {@link ReusableArrays#scopedFloats scoped} array. */
     public static Centred centre(float[] x, int rows, SaeParams p) {
         int d = p.dIn();
         if (x.length < rows * d) throw new IllegalArgumentException("batch holds " + x.length + " floats, expected rows·d = " + rows * d);
-        float[] xc = new float[rows * d];
+        float[] xc = ReusableArrays.scopedFloats(rows * d);
         float[] bDec = p.bDec().data();
         for (int r = 0; r < rows; r++) {
             for (int e = 0; e < d; e++) xc[r * d + e] = x[r * d + e] - bDec[e];
@@ -104,13 +105,15 @@ public final class SparseEncoder {
     public static Tensor values(Centred pa, Selection sel, SaeParams p) {
         int rows = pa.rows(), d = pa.d(), m = pa.m(), k = sel.k();
         int[] idx = sel.indices();
-        float[] val = sel.values().clone();
+        // Copies of the selection's values (scoped: they live as long as the graph of this step).
+        float[] val = scopedCopy(sel.values());
         Tensor wEnc = p.wEnc(), bEnc = p.bEnc(), bDec = p.bDec();
-        return CustomOp.record("topkEncode", Tensor.wrap(val.clone(), 0, rows, k), (gv, grads) -> {
-            float[] dpre = new float[rows * k];
+        return CustomOp.record("topkEncode", Tensor.wrap(scopedCopy(val), 0, rows, k), (gv, grads) -> {
+            float[] dpre = ReusableArrays.shared().floats(rows * k); // every element written, then copied into the columns
             for (int i = 0; i < dpre.length; i++) dpre[i] = val[i] > 0 ? gv[i] : 0f;
             // Latent-major: the rows × d centred inputs are read one tile of columns at a time.
             SparseRows.Columns cols = SparseRows.columns(rows, k, m, idx, dpre, 0, true);
+            ReusableArrays.shared().give(dpre);
             float[] colSum = new float[m];
             for (int j = 0; j < m; j++) {
                 float s = 0;
@@ -130,6 +133,12 @@ public final class SparseEncoder {
             float[] gw = grads.of(wEnc);
             if (gw != null) SparseRows.transposedTimesInto(cols, pa.xc(), d, gw);
         }, wEnc, bEnc, bDec);
+    }
+
+    private static float[] scopedCopy(float[] a) {
+        float[] c = ReusableArrays.scopedFloats(a.length);
+        System.arraycopy(a, 0, c, 0, a.length);
+        return c;
     }
 
     /** Number of kept slots per row with a value > 0, averaged: the batch's L0. */

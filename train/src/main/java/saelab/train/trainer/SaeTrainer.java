@@ -3,6 +3,7 @@ package saelab.train.trainer;
 import saelab.tensor.Tensor;
 import saelab.tensor.backend.Backends;
 import saelab.tensor.kernels.Parallel;
+import saelab.tensor.kernels.ReusableArrays;
 import saelab.train.penalty.kernels.CoFiring;
 import saelab.train.arch.Loss;
 import saelab.train.arch.Sae;
@@ -185,6 +186,15 @@ public final class SaeTrainer implements AutoCloseable {
      * firing counters, surgery, clipping, Adam, projection.
      */
     private StepStats hostUpdate(float[] x, int rows, long step, double p, double lr, boolean logged) {
+        // The step's forward outputs (centred inputs, x̂, the codes and their columns, the loss's differences) are
+        // scoped: reused by the next step once this one returns. Nothing below keeps one: the statistics are
+        // scalars, `fired` a fresh array, and the update reads only the parameters' own gradients.
+        try (ReusableArrays.Scope stepArrays = ReusableArrays.shared().openScope()) {
+            return hostUpdateInScope(x, rows, step, p, lr, logged);
+        }
+    }
+
+    private StepStats hostUpdateInScope(float[] x, int rows, long step, double p, double lr, boolean logged) {
         params.zeroGrad();
         Loss l = sae.loss(x, rows, new StepContext(step, p, deadMask(), cfg.seed()));
         Tensor total = l.total();
