@@ -69,32 +69,80 @@ public final class SparseRows {
      * {@link ReusableArrays#scopedInts scoped}: reused after the caller's scope (a training step) ends.
      */
     public static Columns columns(int rows, int k, int m, int[] idx, float[] val, int valOff, boolean skipZeros) {
+        return columns(rows, k, m, idx, val, valOff, skipZeros, (long) rows * k < PARALLEL_ENTRIES ? 1 : Math.min(rows, 2 * Parallel.parallelism()));
+    }
+
+    /**
+     * {@link #columns(int, int, int, int[], float[], int, boolean)} sorted in {@code blocks} blocks of
+     * rows, in parallel: a counting sort in which block t's entries of a column go after block
+     * t − 1's, so a column's entries stay in ascending rows and the result does not depend on the
+     * blocks. (Sorted on one core it took ~3.5 ms at batch 2048, k 320, twice a step.)
+     */
+    static Columns columns(int rows, int k, int m, int[] idx, float[] val, int valOff, boolean skipZeros, int blocks) {
         int n = rows * k;
         if (idx.length < n || val.length - valOff < n) {
             throw new IllegalArgumentException("sparse rows: " + idx.length + " indices and " + (val.length - valOff)
                     + " values for " + rows + " rows of k = " + k + ", expected " + n + " of each");
         }
-        int[] start = ReusableArrays.scopedIntsZeroed(m + 1);
-        for (int p = 0; p < n; p++) {
-            int j = idx[p];
-            if (j < 0 || j >= m) throw new IllegalArgumentException("sparse rows: column " + j + " at entry " + p + ", expected 0 ≤ column < m = " + m);
-            if (!skipZeros || val[valOff + p] != 0) start[j + 1]++;
+        if (blocks < 1 || blocks > Math.max(1, rows)) throw new IllegalArgumentException("sparse rows: " + blocks + " blocks of " + rows + " rows");
+        int rowsPer = (rows + blocks - 1) / blocks;
+        int[] counts = POOL.intsZeroed(blocks * m), firstBad = POOL.ints(blocks);
+        try {
+            java.util.Arrays.fill(firstBad, Integer.MAX_VALUE);
+            forBlocks(blocks, t -> {
+                int o = t * m;
+                for (int p = t * rowsPer * k, pe = Math.min(n, (t + 1) * rowsPer * k); p < pe; p++) {
+                    int j = idx[p];
+                    if (j < 0 || j >= m) {
+                        firstBad[t] = p;
+                        return;
+                    }
+                    if (!skipZeros || val[valOff + p] != 0) counts[o + j]++;
+                }
+            });
+            for (int t = 0; t < blocks; t++) {
+                int p = firstBad[t];
+                if (p != Integer.MAX_VALUE) throw new IllegalArgumentException("sparse rows: column " + idx[p] + " at entry " + p + ", expected 0 ≤ column < m = " + m);
+            }
+            // Column starts, and each block's first slot within each column (counts become offsets).
+            int[] start = ReusableArrays.scopedIntsZeroed(m + 1);
+            for (int j = 0, q = 0; j < m; j++) {
+                start[j] = q;
+                for (int t = 0; t < blocks; t++) {
+                    int c = counts[t * m + j];
+                    counts[t * m + j] = q;
+                    q += c;
+                }
+                start[j + 1] = q;
+            }
+            int nnz = start[m];
+            int[] row = ReusableArrays.scopedInts(nnz), slot = ReusableArrays.scopedInts(nnz);
+            float[] value = ReusableArrays.scopedFloats(nnz);
+            forBlocks(blocks, t -> {
+                int o = t * m;
+                for (int p = t * rowsPer * k, pe = Math.min(n, (t + 1) * rowsPer * k); p < pe; p++) {
+                    float v = val[valOff + p];
+                    if (skipZeros && v == 0) continue;
+                    int q = counts[o + idx[p]]++;
+                    row[q] = p / k;
+                    slot[q] = p;
+                    value[q] = v;
+                }
+            });
+            return new Columns(rows, k, m, start, row, slot, value);
+        } finally {
+            POOL.give(counts);
+            POOL.give(firstBad);
         }
-        for (int j = 0; j < m; j++) start[j + 1] += start[j];
-        int nnz = start[m];
-        int[] row = ReusableArrays.scopedInts(nnz), slot = ReusableArrays.scopedInts(nnz);
-        float[] value = ReusableArrays.scopedFloats(nnz);
-        int[] fill = copyOf(start, m);
-        for (int p = 0; p < n; p++) {
-            float v = val[valOff + p];
-            if (skipZeros && v == 0) continue;
-            int q = fill[idx[p]]++;
-            row[q] = p / k;
-            slot[q] = p;
-            value[q] = v;
-        }
-        POOL.give(fill);
-        return new Columns(rows, k, m, start, row, slot, value);
+    }
+
+    /** Entries from which {@link #columns} sorts blocks of rows in parallel. */
+    private static final int PARALLEL_ENTRIES = 1 << 16;
+
+    /** Runs body(t) for t in [0, blocks): inline for one block, else on the pool. */
+    private static void forBlocks(int blocks, java.util.function.IntConsumer body) {
+        if (blocks == 1) body.accept(0);
+        else Parallel.forRange(blocks, body);
     }
 
     /** Column-tile width for a rows × tile operand: a multiple of the vector length, within {@link #TILE_BYTES}. */
