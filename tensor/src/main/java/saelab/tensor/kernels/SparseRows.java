@@ -24,13 +24,13 @@ import jdk.incubator.vector.VectorSpecies;
  * the backward's dots alone 95 ms, its gW alone 114, both 123; so lane-summing 16 dots at once,
  * tried, could save little, and every form of it ran slower in this loop). A tile's rows lie
  * wherever the heap put its array (16 bytes past the array's start, the header), so a 256-byte row
- * usually spans five 64-byte lines, not four. With the rows line-aligned (an experiment on G1
- * humongous arrays, which start on a region boundary; same runs) the backward took 112 ms against
- * 126, the transposed product 62 against 79, the decode 71 against 90. With the backward's tile in
- * a 64-byte-aligned off-heap segment it held 115-120 ms across rounds where heap tiles took
- * 115-190, and 90-94 with one call a task that loads the next column's W segment ahead (that loop
- * on heap tiles gained 1-3%, not kept). Heap arrays cannot be aligned (their address is not
- * visible, and moves): line-aligned off-heap tiles would be the way.
+ * usually spans five 64-byte lines, not four. One thread, rows line-aligned (an experiment on G1
+ * humongous arrays, which start on a region boundary): backward 112 ms against 126, transposed
+ * product 62 against 79, decode 71 against 90. Tried in full (every tile off the heap on 64-byte
+ * lines, global arena, plus one call a task loading the next column's W segment ahead) and not
+ * kept: on the step's two threads the backward took 55-58 ms against 61-62 and the decode and
+ * the transposed product did not change (41-43 and 36-37 ms both ways), and 256 KB tiles (two
+ * vectors wide, their own register paths) were slower (backward 84 ms, transposed 42).
  *
  * <p>Determinism: every output element is summed in one fixed order — entries by column
  * ascending, a column's entries by row ascending, tiles left to right — that depends on the
@@ -455,7 +455,10 @@ public final class SparseRows {
                     // The block's sums transposed into the span (16 latents × 16 columns of X at a time in registers).
                     int e = 0, at = j0 - p0;
                     if (j1 - j0 == BLOCK && BlockTranspose.AVAILABLE) {
-                        for (; e + BLOCK <= width; e += BLOCK) BlockTranspose.transpose16(acc, e, width, 1, span, e * wide + at, wide);
+                        // All of the tile's 16-column blocks in one call (its loop keeps the permute indices in registers).
+                        int blocks = width / BLOCK;
+                        BlockTranspose.transpose16(acc, 0, width, blocks, span, at, wide);
+                        e = blocks * BLOCK;
                     }
                     for (; e < width; e++) {
                         for (int j = j0; j < j1; j++) span[e * wide + at + j - j0] = acc[(j - j0) * width + e];
