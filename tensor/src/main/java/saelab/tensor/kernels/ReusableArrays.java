@@ -26,11 +26,7 @@ import java.util.Map;
  * recently are dropped first, so a run that changes shapes ends up holding its current shapes' arrays and
  * never more than the cap. The shared pool's cap is {@value #DEFAULT_CAP_MIB} MiB, or the system
  * property {@code saelab.reusableArrays.capMiB} (0 turns reuse off): a TopK step at d 2304,
- * m 16384, batch 2048 cycles about 170 MB through it. A length nobody has taken or given for
- * {@value #EXPIRY_SECONDS} s is dropped too (checked as arrays come back): a process that moves on
- * to other shapes — the experiment trains 60 runs of several shapes, then evaluates — does not
- * keep the earlier shapes' arrays alive up to the cap (its peak RSS was 3.2 GB with them, 2.5 GB
- * with reuse off).
+ * m 16384, batch 2048 cycles about 170 MB through it.
  *
  * <p>{@link Scope}: arrays that must outlive the call that takes them but not the caller's unit
  * of work (a training step's forward outputs, read again by its backward) are taken with
@@ -70,12 +66,6 @@ public final class ReusableArrays {
     private final IdentityHashMap<Object, Boolean> held = new IdentityHashMap<>();
     private long idleBytes;
     private long reused;
-    /** When each idle length was last taken or given (System.nanoTime), and when expiry last ran. */
-    private final java.util.HashMap<Long, Long> lastUsed = new java.util.HashMap<>();
-    private long lastExpiry = System.nanoTime();
-    /** Seconds a length may sit idle, untouched, before its arrays are dropped. */
-    static final int EXPIRY_SECONDS = 20;
-    private long expiryNanos = EXPIRY_SECONDS * 1_000_000_000L;
 
     /** A pool holding at most {@code capBytes} bytes of idle arrays (0: it holds none). */
     public ReusableArrays(long capBytes) {
@@ -173,11 +163,7 @@ public final class ReusableArrays {
         ArrayDeque<Object> q = idle.get(key(n, ints));
         if (q == null || q.isEmpty()) return null;
         Object a = q.pop();
-        lastUsed.put(key(n, ints), System.nanoTime());
-        if (q.isEmpty()) {
-            idle.remove(key(n, ints));
-            lastUsed.remove(key(n, ints));
-        }
+        if (q.isEmpty()) idle.remove(key(n, ints));
         held.remove(a);
         idleBytes -= bytes(n);
         reused++;
@@ -191,36 +177,10 @@ public final class ReusableArrays {
         if (poisonOnGive) poison(a);
         long b = bytes(n);
         if (b > capBytes) return;
-        long now = System.nanoTime();
-        if (now - lastExpiry > expiryNanos / 4) dropExpired(now);
         makeRoom(b);
         idle.computeIfAbsent(key(n, ints), x -> new ArrayDeque<>()).push(a);
-        lastUsed.put(key(n, ints), now);
         held.put(a, Boolean.TRUE);
         idleBytes += b;
-    }
-
-    /** Drops every length untouched for longer than the expiry (the access order's eldest come first). */
-    private void dropExpired(long now) {
-        lastExpiry = now;
-        for (Iterator<Map.Entry<Long, ArrayDeque<Object>>> it = idle.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Long, ArrayDeque<Object>> e = it.next();
-            Long used = lastUsed.get(e.getKey());
-            if (used != null && now - used <= expiryNanos) continue;
-            long each = bytes(e.getKey() < 0 ? (int) (-1L - e.getKey()) : (int) (long) e.getKey());
-            for (Object a : e.getValue()) {
-                held.remove(a);
-                idleBytes -= each;
-            }
-            lastUsed.remove(e.getKey());
-            it.remove();
-        }
-    }
-
-    /** Sets how long an idle length may sit untouched before it is dropped (tests shorten it). */
-    synchronized void expiryNanos(long nanos) {
-        if (nanos < 0) throw new IllegalArgumentException("reusable arrays: an expiry of " + nanos + " ns");
-        expiryNanos = nanos;
     }
 
     /** Drops idle arrays, the lengths used least recently (the access order's eldest) first, until b more bytes fit under the cap. */
@@ -233,10 +193,7 @@ public final class ReusableArrays {
                 held.remove(q.pollLast());
                 idleBytes -= each;
             }
-            if (q.isEmpty()) {
-                lastUsed.remove(e.getKey());
-                it.remove();
-            }
+            if (q.isEmpty()) it.remove();
         }
     }
 

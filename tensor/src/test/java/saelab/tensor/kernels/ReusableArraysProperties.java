@@ -102,26 +102,6 @@ class ReusableArraysProperties {
     }
 
     @Test
-    void aLengthLeftUntouchedPastTheExpiryIsDroppedWhileOneInUseStays() throws InterruptedException {
-        ReusableArrays pool = new ReusableArrays(1 << 20);
-        pool.expiryNanos(40_000_000L); // 40 ms
-        float[] old = new float[100], busy = new float[200];
-        pool.give(old);
-        pool.give(busy);
-        long end = System.nanoTime() + 200_000_000L;
-        while (System.nanoTime() < end) {
-            // The busy length is taken and given back (a training loop); the old one is never touched.
-            float[] b = pool.floats(200);
-            assertSame(busy, b, "the length in use keeps its array");
-            pool.give(b);
-            Thread.sleep(5);
-        }
-        assertEquals(4L * 200, pool.idleBytes(), "only the busy length's bytes are idle");
-        assertNotSame(old, pool.floats(100), "the untouched length was dropped");
-        assertSame(busy, pool.floats(200), "the busy length is still reused");
-    }
-
-    @Test
     void aSecondGiveOfOneArrayIsRefusedInOneLine() {
         ReusableArrays pool = new ReusableArrays(1 << 20);
         float[] a = new float[8];
