@@ -1,5 +1,6 @@
 package saelab.tensor;
 
+import saelab.tensor.kernels.Parallel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -32,7 +33,7 @@ class FusedOpsProperties {
             float[][] composite = run(xv, tv, r, c, scale, false), fused = run(xv, tv, r, c, scale, true);
             assertEquals(Float.floatToRawIntBits(composite[0][0]), Float.floatToRawIntBits(fused[0][0]), "value " + composite[0][0] + " vs " + fused[0][0]);
             assertArrayEquals(bits(composite[1]), bits(fused[1]), "gradient");
-            float[] oneThread = Props.onThreads(1, () -> run(xv, tv, r, c, scale, true)[1]), threeThreads = Props.onThreads(3, () -> run(xv, tv, r, c, scale, true)[1]);
+            float[] oneThread = Parallel.withParallelism(1, () -> run(xv, tv, r, c, scale, true)[1]), threeThreads = Parallel.withParallelism(3, () -> run(xv, tv, r, c, scale, true)[1]);
             assertArrayEquals(bits(oneThread), bits(threeThreads), "gradient on 1 vs 3 threads");
             boolean moved = false;
             for (float g : fused[1]) moved |= g != 0;

@@ -44,15 +44,4 @@ public final class Props {
     public static <E extends Enum<E>> Gen<E> oneOf(Class<E> e) {
         return SourceDSL.arbitrary().enumValues(e);
     }
-
-    /** Runs {@code body} with the kernels' thread pool limited to {@code threads}, then restores it (for "same bits on any thread count" laws). */
-    public static <T> T onThreads(int threads, java.util.function.Supplier<T> body) {
-        int saved = saelab.tensor.kernels.Parallel.parallelism();
-        saelab.tensor.kernels.Parallel.setParallelism(threads);
-        try {
-            return body.get();
-        } finally {
-            saelab.tensor.kernels.Parallel.setParallelism(saved);
-        }
-    }
 }

@@ -16,15 +16,4 @@ public final class Props {
     public static QuickTheory qt(long seed, int examples) {
         return QuickTheory.qt().withFixedSeed(seed).withExamples(examples).withShrinkCycles(10 * examples);
     }
-
-    /** Runs {@code body} with the kernels' thread pool limited to {@code threads}, then restores it (for "same bits on any thread count" laws). */
-    public static <T> T onThreads(int threads, java.util.function.Supplier<T> body) {
-        int saved = saelab.tensor.kernels.Parallel.parallelism();
-        saelab.tensor.kernels.Parallel.setParallelism(threads);
-        try {
-            return body.get();
-        } finally {
-            saelab.tensor.kernels.Parallel.setParallelism(saved);
-        }
-    }
 }

@@ -72,6 +72,21 @@ public final class Parallel {
         }
     }
 
+    /**
+     * Runs {@code body} with {@link #parallelism()} set to {@code threads}, then restores it: for
+     * checks that a kernel gives the same bits on any thread count. Not for concurrent callers (the
+     * setting is process-wide).
+     */
+    public static <T> T withParallelism(int threads, java.util.function.Supplier<T> body) {
+        int saved = parallelism;
+        setParallelism(threads);
+        try {
+            return body.get();
+        } finally {
+            parallelism = saved;
+        }
+    }
+
     /** True on a pool thread, where nested calls run inline. */
     public static boolean inPool() {
         return IN_POOL.get();

@@ -53,7 +53,7 @@ class SparseColumnsProperties {
         int[] idx = new int[rows * k];
         float[] val = new float[rows * k];
         for (int p = 0; p < idx.length; p++) { idx[p] = r.nextInt(m); val[p] = r.nextInt(5) == 0 ? 0f : r.nextFloat(); }
-        Props.onThreads(3, () -> {
+        Parallel.withParallelism(3, () -> {
             SparseRows.Columns got = SparseRows.columns(rows, k, m, idx, val, 0, true);
             Oracle want = oracle(rows, k, m, idx, val, 0, true);
             assertArrayEquals(want.start, java.util.Arrays.copyOf(got.start(), m + 1), "starts");

@@ -188,7 +188,7 @@ class SparseRowsProperties {
                 SparseRows.times(cols, t.w(), d, null, 0, out2);
                 return new float[][] {out, gS, gW, gA, out2};
             };
-            float[][] one = Props.onThreads(1, all), two = Props.onThreads(2, all), three = Props.onThreads(3, all);
+            float[][] one = Parallel.withParallelism(1, all), two = Parallel.withParallelism(2, all), three = Parallel.withParallelism(3, all);
             boolean moved = false;
             for (int i = 0; i < one.length; i++) {
                 assertArrayEquals(bits(one[i]), bits(two[i]), "output " + i + ", 1 vs 2 threads");

@@ -1,5 +1,6 @@
 package saelab.train.trainer;
 
+import saelab.tensor.kernels.Parallel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
@@ -32,8 +33,8 @@ class ExplainedVarianceProperties {
                         dev += c * c;
                     }
                     double expected = dev > 0 ? 1 - res / dev : Double.NaN;
-                    double one = Props.onThreads(1, () -> SaeTrainer.explainedVariance(x, xHat, rows, d));
-                    double three = Props.onThreads(3, () -> SaeTrainer.explainedVariance(x, xHat, rows, d));
+                    double one = Parallel.withParallelism(1, () -> SaeTrainer.explainedVariance(x, xHat, rows, d));
+                    double three = Parallel.withParallelism(3, () -> SaeTrainer.explainedVariance(x, xHat, rows, d));
                     assertEquals(Double.doubleToRawLongBits(one), Double.doubleToRawLongBits(three), "1 vs 3 threads");
                     if (Double.isNaN(expected)) {
                         assertEquals(Double.NaN, one);

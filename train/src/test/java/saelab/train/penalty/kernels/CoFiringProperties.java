@@ -1,5 +1,6 @@
 package saelab.train.penalty.kernels;
 
+import saelab.tensor.kernels.Parallel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -118,11 +119,11 @@ class CoFiringProperties {
         double t = s.threshold().of(CoFiringReference.largestN(f, m, norm), s.q());
         double[][] c = CoFiringReference.competition(f, m, t, norm);
         float[] grad = new float[rows * k];
-        var summary = Props.onThreads(s.threads(), () -> CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm,
+        var summary = Parallel.withParallelism(s.threads(), () -> CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm,
                 grad, null, s.allPairs()));
         if (s.threads() > 1) {
             float[] single = new float[rows * k];
-            var one = Props.onThreads(1, () -> CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm,
+            var one = Parallel.withParallelism(1, () -> CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm,
                     single, null, s.allPairs()));
             assertEquals(one, summary, "the same summary on 1 and " + s.threads() + " threads");
             assertArrayEquals(single, grad, "the same gradient on 1 and " + s.threads() + " threads");
@@ -187,11 +188,11 @@ class CoFiringProperties {
         double[][] w64 = new double[m][d];
         for (int x = 0; x < m * d; x++) { w[x] = (float) r.nextGaussian(); w64[x / d][x % d] = w[x]; }
         float[] grad = new float[m * d];
-        var summary = Props.onThreads(s.threads(), () -> CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm,
+        var summary = Parallel.withParallelism(s.threads(), () -> CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm,
                 w, d, grad, null, s.allPairs()));
         if (s.threads() > 1) {
             float[] single = new float[m * d];
-            var one = Props.onThreads(1, () -> CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm,
+            var one = Parallel.withParallelism(1, () -> CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm,
                     w, d, single, null, s.allPairs()));
             assertEquals(one, summary, "the same summary on 1 and " + s.threads() + " threads");
             assertArrayEquals(single, grad, "the same gradient on 1 and " + s.threads() + " threads");
@@ -325,10 +326,10 @@ class CoFiringProperties {
             Random r = new Random(s.seed() + 3);
             for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
             float[] gAll = new float[decoder ? m * d : rows * k], gSome = new float[gAll.length];
-            var all = Props.onThreads(s.threads(), () -> decoder
+            var all = Parallel.withParallelism(s.threads(), () -> decoder
                     ? CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, w, d, gAll, null, true)
                     : CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, gAll, null, true));
-            var some = Props.onThreads(s.threads(), () -> decoder
+            var some = Parallel.withParallelism(s.threads(), () -> decoder
                     ? CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, w, d, gSome, null, false)
                     : CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, gSome, null, false));
             // Exact: a skipped pair has c = 0 and would only have added exact zeros.
@@ -366,10 +367,10 @@ class CoFiringProperties {
             for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
             float[] gFull = new float[decoder ? m * d : rows * k], gFast = new float[gFull.length];
             long[] hist = new long[4];
-            var full = Props.onThreads(s.threads(), () -> decoder
+            var full = Parallel.withParallelism(s.threads(), () -> decoder
                     ? CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, w, d, gFull, hist, true)
                     : CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, gFull, hist, true));
-            var fast = Props.onThreads(s.threads(), () -> decoder
+            var fast = Parallel.withParallelism(s.threads(), () -> decoder
                     ? CoFiring.decoderOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, w, d, gFast, null, true)
                     : CoFiring.activationOverlap(rows, k, m, codes.idx(), codes.val(), t, norm, gFast, null, true));
             assertEquals(full, fast, "summary (penalty, co-firing pairs, penalized pairs, mean c, allPairs)");
