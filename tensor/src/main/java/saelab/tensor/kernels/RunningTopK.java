@@ -34,20 +34,15 @@ public final class RunningTopK {
      * each row's first min(k, held + cols) entries are the ranked top of its columns so far.
      */
     public static void merge(float[] x, int off, int ld, int rows, int cols, int colOff, int k, int held, int[] idx, float[] val) {
-        merge(x, off, ld, rows, cols, colOff, k, held, idx, val, 0);
-    }
-
-    /** {@link #merge(float[], int, int, int, int, int, int, int, int[], float[])} into rows of idx and val from row {@code outRow} on. */
-    public static void merge(float[] x, int off, int ld, int rows, int cols, int colOff, int k, int held, int[] idx, float[] val, int outRow) {
-        merge(x, off, ld, rows, cols, colOff, null, 0, k, held, idx, val, outRow);
+        merge(x, off, ld, rows, cols, colOff, null, 0, k, held, idx, val, 0);
     }
 
     /**
-     * {@link #merge(float[], int, int, int, int, int, int, int, int[], float[], int)} of the rows plus a
-     * bias: column colOff + j counts as x[off + r·ld + j] + bias[biasOff + j] (the same float sum as
-     * adding the bias in place first; bias null: none). x is only read: the block need not be written
-     * back with its bias, which for a GEMM output larger than the last-level cache saves a write and
-     * a read of it from memory.
+     * {@link #merge(float[], int, int, int, int, int, int, int, int[], float[])} of the rows plus a
+     * bias, into rows of idx and val from row {@code outRow} on: column colOff + j counts as
+     * x[off + r·ld + j] + bias[biasOff + j] (the same float sum as adding the bias in place first;
+     * bias null: none). x is only read: the block need not be written back with its bias, which for
+     * a GEMM output larger than the last-level cache saves a write and a read of it from memory.
      */
     public static void merge(float[] x, int off, int ld, int rows, int cols, int colOff, float[] bias, int biasOff,
                              int k, int held, int[] idx, float[] val, int outRow) {
