@@ -37,6 +37,17 @@ public final class Gemm {
                                   float[] b, int bOff, int ldb,
                                   float[] c, int cOff, int ldc,
                                   boolean accumulate) {
+        onCpu(form, (long) m * n * k, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /**
+     * {@link #sgemmOnCpu} of a product that may be a slice of a larger one of {@code volume}
+     * multiply-adds: the scalar-or-vector choice is made from that volume, so a slice has the
+     * whole product's bits.
+     */
+    private static void onCpu(Form form, long volume, int m, int n, int k,
+                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                              float[] c, int cOff, int ldc, boolean accumulate) {
         if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("negative shape " + m + "x" + n + "x" + k);
         if (m == 0 || n == 0) return;
         if (k == 0) {
@@ -46,7 +57,7 @@ public final class Gemm {
             }
             return;
         }
-        if ((long) m * n * k <= SCALAR_VOLUME) {
+        if (volume <= SCALAR_VOLUME) {
             // Packing a few hundred products costs more than multiplying them directly.
             ScalarGemm.sgemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
             return;
@@ -78,23 +89,14 @@ public final class Gemm {
 
     /**
      * An m×n×k slice of a larger product of {@code wholeVolume} multiply-adds: another backend runs
-     * it as a product of its own; the CPU picks the scalar or the vector kernel from the whole
-     * product's volume, as {@link #sgemmOnCpu} does for the whole, so the slice has its bits.
+     * it as a product of its own; the CPU as {@link #onCpu} with the whole product's volume.
      */
     private static void slice(Form form, long wholeVolume, int m, int n, int k,
                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                               float[] c, int cOff, int ldc, boolean accumulate) {
         Backend backend = Backends.current();
-        if (!backend.isCpu()) {
-            backend.sgemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-        } else if (m <= 0 || n <= 0 || k <= 0) {
-            // Empty (or refused, when negative) as the whole-product path treats it.
-            sgemmOnCpu(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-        } else if (wholeVolume <= SCALAR_VOLUME) {
-            ScalarGemm.sgemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-        } else {
-            VectorGemm.sgemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-        }
+        if (backend.isCpu()) onCpu(form, wholeVolume, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        else backend.sgemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     /**
