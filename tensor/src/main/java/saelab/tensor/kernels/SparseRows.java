@@ -89,7 +89,7 @@ public final class SparseRows {
         int[] counts = POOL.intsZeroed(blocks * m), firstBad = POOL.ints(blocks);
         try {
             java.util.Arrays.fill(firstBad, Integer.MAX_VALUE);
-            forBlocks(blocks, t -> {
+            Parallel.forRange(blocks, t -> {
                 int o = t * m;
                 for (int p = t * rowsPer * k, pe = Math.min(n, (t + 1) * rowsPer * k); p < pe; p++) {
                     int j = idx[p];
@@ -118,7 +118,7 @@ public final class SparseRows {
             int nnz = start[m];
             int[] row = ReusableArrays.scopedInts(nnz), slot = ReusableArrays.scopedInts(nnz);
             float[] value = ReusableArrays.scopedFloats(nnz);
-            forBlocks(blocks, t -> {
+            Parallel.forRange(blocks, t -> {
                 int o = t * m;
                 for (int p = t * rowsPer * k, pe = Math.min(n, (t + 1) * rowsPer * k); p < pe; p++) {
                     float v = val[valOff + p];
@@ -138,12 +138,6 @@ public final class SparseRows {
 
     /** Entries from which {@link #columns} sorts blocks of rows in parallel. */
     private static final int PARALLEL_ENTRIES = 1 << 16;
-
-    /** Runs body(t) for t in [0, blocks): inline for one block, else on the pool. */
-    private static void forBlocks(int blocks, java.util.function.IntConsumer body) {
-        if (blocks == 1) body.accept(0);
-        else Parallel.forRange(blocks, body);
-    }
 
     /** Column-tile width for a rows × tile operand: a multiple of the vector length, within {@link #TILE_BYTES}. */
     static int tileWidth(int rows, int d) {
