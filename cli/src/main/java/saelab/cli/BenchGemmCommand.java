@@ -121,6 +121,7 @@ public final class BenchGemmCommand implements Runnable {
 
         System.out.printf("saelab bench gemm: %d thread(s), warm-up >= %d runs and >= %.1f s, then best of %d; vector species %s%n",
                 threads, warmup, warmupSeconds, reps, jdk.incubator.vector.FloatVector.SPECIES_PREFERRED);
+        if (numpy) System.out.println("  numpy " + java.util.Objects.requireNonNullElse(describeNumpy(python, threads), "(version unknown)") + droppedBlasOverrides());
         TorchReference torch = null;
         String torchNote = null;
         if (torchOptions.enabled) {
@@ -242,6 +243,58 @@ public final class BenchGemmCommand implements Runnable {
         return probeNumpy(python, threads);
     }
 
+    /**
+     * A Python function {@code blas_info()}: numpy's BLAS and, for OpenBLAS, the kernels it runs on
+     * this CPU ("scipy-openblas 0.3.31, core SkylakeX"), read from the library itself; "core
+     * unknown" where it cannot be read. Printed beside every numpy figure, so a reader sees whether
+     * the reference ran its best kernels.
+     */
+    static final String BLAS_INFO_PY = String.join("\n",
+            "def blas_info():",
+            "    import numpy",
+            "    try:",
+            "        b = numpy.show_config(mode='dicts')['Build Dependencies']['blas']",
+            "        name = (str(b.get('name', 'BLAS')) + ' ' + str(b.get('version', ''))).strip()",
+            "    except Exception:",
+            "        name = 'BLAS'",
+            "    core = 'unknown'",
+            "    try:",
+            "        import ctypes",
+            "        for path in sorted({l.split()[-1] for l in open('/proc/self/maps') if 'openblas' in l.lower() and '.so' in l}):",
+            "            lib = ctypes.CDLL(path)",
+            "            for f in ('scipy_openblas_get_corename64_', 'scipy_openblas_get_corename', 'openblas_get_corename64_', 'openblas_get_corename'):",
+            "                if hasattr(lib, f):",
+            "                    g = getattr(lib, f); g.restype = ctypes.c_char_p; core = g().decode()",
+            "    except Exception:",
+            "        pass",
+            "    return name + ', core ' + core");
+
+    /**
+     * Variables that pin OpenBLAS's kernels instead of letting it pick them for the CPU. Some
+     * machines set them for old OpenBLAS builds that misdetect new processors; a current numpy
+     * then runs e.g. its AVX2 (Haswell) kernels on an AVX-512 CPU at about half speed. A reference
+     * must run at its best, so the benchmarks' Python children do not inherit them.
+     */
+    static final List<String> BLAS_OVERRIDES = List.of("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE");
+
+    /** What of {@link #BLAS_OVERRIDES} this environment sets and the references therefore drop ("" when none). */
+    static String droppedBlasOverrides() {
+        List<String> set = BLAS_OVERRIDES.stream().filter(v -> System.getenv(v) != null).map(v -> v + "=" + System.getenv(v)).toList();
+        return set.isEmpty() ? "" : "; " + String.join(", ", set) + " from this environment not passed on (OpenBLAS picks its kernels for this CPU)";
+    }
+
+    /** numpy's version and BLAS ("2.4.6, scipy-openblas 0.3.31, core SkylakeX"), or null when it cannot say. */
+    static String describeNumpy(String python, int threads) {
+        try {
+            Result res = python(python, threads, "import numpy\n" + BLAS_INFO_PY + "\nprint(numpy.__version__ + ', ' + blas_info())");
+            if (res.exit != 0) return null;
+            String[] lines = res.output.strip().split("\n");
+            return lines[lines.length - 1].strip();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** Null when {@code python} can import numpy, otherwise why not (shared with the other benchmarks). */
     static String probeNumpy(String python, int threads) {
         try {
@@ -276,10 +329,16 @@ public final class BenchGemmCommand implements Runnable {
         List<String> cmd = new ArrayList<>(List.of(python, "-c", script));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        referenceEnvironment(pb.environment(), threads);
+        return pb;
+    }
+
+    /** A reference child's environment: BLAS on {@code threads} threads, kernels of its own choosing ({@link #BLAS_OVERRIDES} dropped). */
+    static void referenceEnvironment(java.util.Map<String, String> env, int threads) {
         // Same thread count as saelab; every BLAS numpy may be linked against reads one of these.
         String t = String.valueOf(threads);
-        for (String v : List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")) pb.environment().put(v, t);
-        return pb;
+        for (String v : List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")) env.put(v, t);
+        BLAS_OVERRIDES.forEach(env::remove);
     }
 
     static Result python(String python, int threads, String script, String... args) throws IOException {

@@ -151,7 +151,8 @@ public final class BenchTrainCommand implements Runnable {
             "        p -= den",
             "    np.divide(W_dec, np.linalg.norm(W_dec, axis=1, keepdims=True), out=W_dec)",
             "    return loss",
-            "print('ready', np.__version__, flush=True)",
+            BenchGemmCommand.BLAS_INFO_PY,
+            "print('ready', np.__version__ + ',', blas_info(), flush=True)",
             "for line in sys.stdin:",
             "    cmd = line.strip()",
             "    if cmd == 'quit': break",
@@ -209,7 +210,7 @@ public final class BenchTrainCommand implements Runnable {
                 System.out.print("  starting numpy (random data, Adam state) ...");
                 System.out.flush();
                 np = new NumpyServer();
-                System.out.println(" numpy " + np.version);
+                System.out.println(" numpy " + np.version + BenchGemmCommand.droppedBlasOverrides());
                 NumpyServer srv = np;
                 variants.add(new Variant("numpy topk (dense f@W_dec)", "", () -> srv.step("dense"), () -> srv.lastSeconds));
                 variants.add(new Variant("numpy topk (gather-sum)", "", () -> srv.step("gather"), () -> srv.lastSeconds));
