@@ -41,7 +41,7 @@ def main():
         name = torch.cuda.get_device_name(dev)
         sync = torch.cuda.synchronize
     else:
-        name = "%d thread(s)" % torch.get_num_threads()
+        name = "%d thread(s), %s" % (torch.get_num_threads(), cpu_blas(torch))
         sync = lambda: None
     torch.manual_seed(0)
     serve = gemm_server(torch, dev, sync) if mode == "gemm" else train_server(torch, dev, sync, *sys.argv[4:11])
@@ -51,6 +51,17 @@ def main():
         if not request or request[0] == "quit":
             break
         print(*serve(request), flush=True)
+
+
+def cpu_blas(torch):
+    """The BLAS torch multiplies with on the CPU ("BLAS mkl"): MKL runs about half speed on AMD CPUs."""
+    try:
+        for part in torch.__config__.show().replace(",", " ").split():
+            if part.startswith("BLAS_INFO="):
+                return "BLAS " + part[len("BLAS_INFO="):]
+    except Exception:
+        pass
+    return "BLAS unknown"
 
 
 def gemm_server(torch, dev, sync):
