@@ -32,13 +32,19 @@ record TrainStepFloor(double gemmSeconds, double copyBytesPerSec, long streamByt
         return measure(rows, d, m, rounds, COPY_FLOATS);
     }
 
+    /** Fewest tries of the copy bandwidth. */
+    static final int COPY_ROUNDS = 12;
+
     /** 64 Mi floats: 256 MiB each way, far beyond any cache. */
     static final int COPY_FLOATS = 1 << 26;
 
     /** As {@link #measure(int, int, int, int)}, copying {@code copyFloats} floats (a multiple of 2^20) for the bandwidth. */
     static TrainStepFloor measure(int rows, int d, int m, int rounds, int copyFloats) {
         long params = 2L * d * m + m + d;
-        return new TrainStepFloor(gemmSeconds(rows, d, m, rounds), copyBandwidth(copyFloats, rounds), STREAMED_ARRAYS * 4L * params);
+        // The copy is cheap (a 256 MiB copy takes ~15 ms) and its bandwidth swung 43-70 GB/s between runs
+        // on a shared machine: more tries make the best of them steadier.
+        return new TrainStepFloor(gemmSeconds(rows, d, m, rounds), copyBandwidth(copyFloats, Math.max(COPY_ROUNDS, rounds)),
+                STREAMED_ARRAYS * 4L * params);
     }
 
     /** Best time of x [rows × d] · W [d × m] with the kernels the step uses (random-free: the values do not change the time). */
