@@ -103,6 +103,23 @@ class RunningTopKProperties {
         if (signedZeroKept(wantVal, k, rows)) signedZeroTies++;
     }
 
+    /**
+     * Both properties again with each vector's hits gathered the other way: visited one by one where
+     * this machine compresses them (AVX-512), compressed where it visits them, so both paths are
+     * tested on any machine.
+     */
+    @Test
+    void theSamePropertiesHoldWithHitsGatheredTheOtherWay() {
+        boolean before = RunningTopK.compressHits;
+        RunningTopK.compressHits = !before;
+        try {
+            mergingBlocksGivesTheWholeRowsTopK();
+            aSampledThresholdRanksTheFirstBlockAsTopKDoes();
+        } finally {
+            RunningTopK.compressHits = before;
+        }
+    }
+
     private int sampledTaken, sampledRefused;
 
     /**
