@@ -1,7 +1,6 @@
 package saelab.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -18,13 +17,12 @@ import jdk.incubator.vector.VectorSpecies;
  * equal values the held entry ranks first. Once a row holds k entries only a block entry strictly
  * greater than its k-th can enter: the block is skimmed a vector at a time against that value,
  * and the few entries above it are sorted and merged. A row holding fewer (the first blocks) takes
- * the block's own top k first: from a threshold read off a sample of the block when that leaves at
- * least k entries, else by {@link TopK}.
+ * the block's own top k first ({@link TopK}, whose first try is a threshold read off a sample).
  *
- * <p>With AVX-512, entries above a threshold are gathered by compressing each vector's hits (its
- * values and column numbers) into the candidate arrays instead of visiting each hit. At batch 2048,
- * four blocks of 4128 columns, k 320, one thread's CPU time in separate runs: 59-64 ms before,
- * 57-62 with the sample alone, 46-51 with both (the first block 28-30 → 19-21 ms).
+ * <p>With AVX-512, the entries above the k-th are gathered by compressing each vector's hits (its
+ * values and column numbers) instead of visiting each hit ({@link TopK#compressHits}). At batch
+ * 2048, four blocks of 4128 columns, k 320, one thread's CPU time in separate runs: 59-64 ms
+ * before, 57-62 with TopK's sample alone, 46-51 with both (the first block 28-30 → 19-21 ms).
  *
  * <p>Runs on the CPU whatever the backend: the running rows are the JVM's arrays.
  */
@@ -32,17 +30,6 @@ public final class RunningTopK {
     private RunningTopK() {}
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    /** Ints of the float species' width: a vector's column numbers, compressed beside its values. */
-    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
-    private static final IntVector LANES = IntVector.zero(IS).addIndex(1);
-    /**
-     * Whether a vector's hits are gathered by compress: one instruction with AVX-512 (and SVE);
-     * where the preferred vectors are narrower the Vector API emulates it slowly, so each hit is
-     * visited instead. Not final so that tests run both ways on any machine.
-     */
-    static boolean compressHits = S.vectorBitSize() >= 512;
-    /** Entries a row's first block is sampled at for a threshold. */
-    private static final int SAMPLE_SIZE = 256;
     private static final long PARALLEL_THRESHOLD = 1 << 15;
     private static final int ROWS_PER_TASK = 8;
 
@@ -86,18 +73,6 @@ public final class RunningTopK {
     }
 
     /**
-     * Whether the first block of a row ({@code cols} entries at x[base ...]) is ranked from a sampled
-     * threshold, its top {@code need} then written to outIdx/outVal (false: TopK ranks it). For tests.
-     */
-    static boolean sampledTop(float[] x, int base, int cols, int need, int[] outIdx, float[] outVal) {
-        Rows w = Rows.local(need);
-        if (TopK.takesHeap(cols, need) || !w.sampled(x, base, cols, need)) return false;
-        System.arraycopy(w.blockIdx, 0, outIdx, 0, need);
-        System.arraycopy(w.blockVal, 0, outVal, 0, need);
-        return true;
-    }
-
-    /**
      * One thread's working arrays: TopK's scratch, the block's ranked top, a copy of the running row.
      * Kept per thread (sized for the largest k seen): callers merge 16 rows at a time, and fresh
      * arrays per call were ~100 MB of garbage per training step at k 320 and k_dead 1152.
@@ -109,9 +84,9 @@ public final class RunningTopK {
         final float[] blockVal, heldVal;
         /** A row plus its bias, where a block is ranked whole (TopK reads its rows in place). */
         float[] biasedRow = new float[0];
-        /** Entries gathered above a threshold, before they are ranked (a vector's width of slack past the candidates). */
+        /** Entries gathered above a threshold, before they are ranked (TopK's, with a vector's width of slack past the candidates). */
         final int[] hitIdx;
-        final float[] hitVal, sample = new float[SAMPLE_SIZE];
+        final float[] hitVal;
 
         Rows(int k) {
             sc = new TopK.Scratch(k);
@@ -119,8 +94,8 @@ public final class RunningTopK {
             heldIdx = new int[k];
             blockVal = new float[k];
             heldVal = new float[k];
-            hitIdx = new int[sc.cand.length + S.length()];
-            hitVal = new float[sc.cand.length + S.length()];
+            hitIdx = sc.hitIdx;
+            hitVal = sc.hitVal;
         }
 
         /** This thread's arrays, for k or a larger k (every array is used up to k only, the candidates up to their length). */
@@ -141,7 +116,7 @@ public final class RunningTopK {
                 }
                 // Fewer than k held, or too many entries above the k-th for the candidate array: the block's own top.
                 taken = Math.min(k, cols);
-                if (TopK.takesHeap(cols, taken) ? !aboveMinusInfinity(x, base, cols, taken) : !sampled(x, base, cols, taken)) {
+                if (!(TopK.takesHeap(cols, taken) && aboveMinusInfinity(x, base, cols, taken))) {
                     TopK.anyRow(x, base, cols, taken, sc, blockIdx, blockVal, 0);
                 }
             }
@@ -195,61 +170,6 @@ public final class RunningTopK {
         }
 
         /**
-         * The block's top {@code need} (a row's first block, no entry −∞ or NaN expected) from a
-         * sample: every (cols / 256)-th entry, sorted, gives a value t that all but a few of the top
-         * lie above; the entries ≥ t are ranked. An entry below t ranks below every entry ≥ t, so
-         * when at least {@code need} are ≥ t, the top is among them. False, having ranked nothing,
-         * when fewer are, when they do not fit the candidate array, or on a NaN: TopK ranks the block.
-         */
-        boolean sampled(float[] x, int base, int cols, int need) {
-            int stride = Math.max(1, cols / SAMPLE_SIZE), ns = Math.min(SAMPLE_SIZE, cols / stride);
-            for (int i = 0; i < ns; i++) sample[i] = x[base + i * stride];
-            java.util.Arrays.sort(sample, 0, ns);
-            // The need-th largest lies near rank need·ns/cols of the sample from the top: go twice as deep, plus 16.
-            int r = (int) Math.min(ns, 2L * need * ns / cols + 16);
-            float t = sample[ns - r];
-            if (Float.isNaN(t) || Float.isNaN(sample[ns - 1])) return false;
-            int n = atLeast(x, base, cols, t);
-            if (n < need) return false;
-            rank(x, base, null, 0, n, need);
-            return true;
-        }
-
-        /** The entries ≥ t into hitIdx/hitVal; their count, or −1 when they do not fit the candidates or one is NaN. */
-        private int atLeast(float[] x, int base, int cols, float t) {
-            int cap = sc.cand.length, n = 0, len = S.length(), j = 0;
-            for (int vecEnd = S.loopBound(cols); j < vecEnd; j += len) {
-                FloatVector v = FloatVector.fromArray(S, x, base + j);
-                if (v.test(VectorOperators.IS_NAN).anyTrue()) return -1;
-                VectorMask<Float> hits = v.compare(VectorOperators.GE, t);
-                int c = hits.trueCount();
-                if (c == 0) continue;
-                if (n + c > cap) return -1;
-                if (compressHits) {
-                    v.compress(hits).intoArray(hitVal, n);
-                    LANES.add(j).compress(hits.cast(IS)).intoArray(hitIdx, n);
-                    n += c;
-                } else {
-                    for (long m = hits.toLong(); m != 0; m &= m - 1) {
-                        int l = j + Long.numberOfTrailingZeros(m);
-                        hitVal[n] = x[base + l];
-                        hitIdx[n++] = l;
-                    }
-                }
-            }
-            for (; j < cols; j++) {
-                float v = x[base + j];
-                if (Float.isNaN(v)) return -1;
-                if (v >= t) {
-                    if (n == cap) return -1;
-                    hitVal[n] = v;
-                    hitIdx[n++] = j;
-                }
-            }
-            return n;
-        }
-
-        /**
          * The block's entries strictly above t, ranked into blockIdx/blockVal (at most k of them, the
          * rest cannot enter); their count, or −1 when they do not fit the candidate array.
          */
@@ -268,9 +188,9 @@ public final class RunningTopK {
                 int c = hits.trueCount();
                 if (c == 0) continue;
                 if (n + c > cap) return -1;
-                if (compressHits) {
+                if (TopK.compressHits) {
                     v.compress(hits).intoArray(hitVal, n);
-                    LANES.add(j).compress(hits.cast(IS)).intoArray(hitIdx, n);
+                    TopK.LANES.add(j).compress(hits.cast(TopK.IS)).intoArray(hitIdx, n);
                     n += c;
                 } else {
                     for (long m = hits.toLong(); m != 0; m &= m - 1) {
@@ -300,9 +220,9 @@ public final class RunningTopK {
                 int c = hits.trueCount();
                 if (c == 0) continue;
                 if (n + c > cap) return -1;
-                if (compressHits) {
+                if (TopK.compressHits) {
                     v.compress(hits).intoArray(hitVal, n);
-                    LANES.add(j).compress(hits.cast(IS)).intoArray(hitIdx, n);
+                    TopK.LANES.add(j).compress(hits.cast(TopK.IS)).intoArray(hitIdx, n);
                     n += c;
                 } else {
                     for (long m = hits.toLong(); m != 0; m &= m - 1) {

@@ -104,74 +104,18 @@ class RunningTopKProperties {
     }
 
     /**
-     * Both properties again with each vector's hits gathered the other way: visited one by one where
-     * this machine compresses them (AVX-512), compressed where it visits them, so both paths are
-     * tested on any machine.
+     * The property again with the hits above the held k-th gathered the other way: visited one by
+     * one where this machine compresses them (AVX-512), compressed where it visits them, so both
+     * paths are tested on any machine.
      */
     @Test
-    void theSamePropertiesHoldWithHitsGatheredTheOtherWay() {
-        boolean before = RunningTopK.compressHits;
-        RunningTopK.compressHits = !before;
+    void mergingHoldsWithHitsGatheredTheOtherWay() {
+        boolean before = TopK.compressHits;
+        TopK.compressHits = !before;
         try {
             mergingBlocksGivesTheWholeRowsTopK();
-            aSampledThresholdRanksTheFirstBlockAsTopKDoes();
         } finally {
-            RunningTopK.compressHits = before;
-        }
-    }
-
-    private int sampledTaken, sampledRefused;
-
-    /**
-     * A row's first block long beside k is ranked from a threshold read off a sample of it: the
-     * result is TopK's whenever the sampled path takes the row, and the merge gives TopK's either
-     * way. Rows that must be refused: the sampled positions hold the row's largest values (too few
-     * entries reach the threshold), all entries equal (too many for the candidates), a NaN.
-     */
-    @Test
-    void aSampledThresholdRanksTheFirstBlockAsTopKDoes() {
-        Props.qt(20261205L, 300)
-                .forAll(Props.ints(0, 5), Props.seeds())
-                .checkAssert(this::sampledEqualsTopK);
-        assertTrue(sampledTaken > 100 && sampledRefused > 20,
-                sampledTaken + " rows ranked from the sample, " + sampledRefused + " rows whose sampled positions hold their largest values refused");
-    }
-
-    /** @param values 0: Gaussian; 1: a coarse grid with ±0 (ties at the cut); 2: −∞ for a third; 3: the sampled positions largest; 4: all equal; 5: one NaN */
-    private void sampledEqualsTopK(int values, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        int cols = 2048 + r.nextInt(5000), k = 1 + r.nextInt(cols / 8), stride = Math.max(1, cols / 256);
-        float[] x = new float[cols];
-        for (int j = 0; j < cols; j++) {
-            x[j] = switch (values) {
-                case 0 -> (float) r.nextGaussian();
-                case 3 -> j % stride == 0 ? 1000f + r.nextInt(50) : (float) r.nextGaussian();
-                case 4 -> 1.5f;
-                default -> {
-                    if (values == 2 && r.nextInt(3) == 0) yield Float.NEGATIVE_INFINITY;
-                    float g = (r.nextInt(9) - 4) / 2f;
-                    yield g == 0 && r.nextBoolean() ? -0f : g;
-                }
-            };
-        }
-        if (values == 5) x[r.nextInt(cols)] = Float.NaN;
-        int[] wantIdx = new int[k], idx = new int[k];
-        float[] wantVal = new float[k], val = new float[k];
-        String where = cols + " columns, k " + k + ", values " + values;
-        if (values != 5) {
-            TopK.rowsOnCpu(x, 0, cols, 1, cols, k, wantIdx, wantVal);
-            RunningTopK.merge(x, 0, cols, 1, cols, 0, k, 0, idx, val);
-            assertArrayEquals(wantIdx, idx, where + ": the merge's indices");
-            assertArrayEquals(bits(wantVal), bits(val), where + ": the merge's value bits");
-        }
-        boolean taken = RunningTopK.sampledTop(x, 0, cols, k, idx, val);
-        if (values == 5) assertTrue(!taken, where + ": a row with a NaN must be left to TopK");
-        if (taken) {
-            sampledTaken++;
-            assertArrayEquals(wantIdx, idx, where + ": sampled indices");
-            assertArrayEquals(bits(wantVal), bits(val), where + ": sampled value bits");
-        } else if (values == 3) {
-            sampledRefused++; // fewer than k entries reached the sampled threshold
+            TopK.compressHits = before;
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
 import saelab.tensor.Props;
@@ -139,5 +140,78 @@ class TopKProperties {
                 if (took) assertArrayEquals(java.util.Arrays.copyOfRange(i1, row * c.k(), (row + 1) * c.k()), i3, "histogram path, row " + row);
             }
         });
+    }
+
+    private int sampledTaken, sampledRefused;
+
+    /**
+     * A row long beside k is ranked from a threshold read off a sample of it: the result is the
+     * scalar oracle's whenever the sampled path takes the row, and TopK gives the oracle's either
+     * way (the histogram or the heap takes what the sample refuses). Rows that must be refused: the sampled positions hold the row's largest values (too few
+     * entries reach the threshold), all entries equal (too many for the candidates), a NaN.
+     */
+    @Test
+    void aSampledThresholdRanksAsTheOracleDoes() {
+        Props.qt(20261205L, 300)
+                .forAll(Props.ints(0, 5), Props.seeds())
+                .checkAssert(this::sampledEqualsTopK);
+        assertTrue(sampledTaken > 100 && sampledRefused > 20,
+                sampledTaken + " rows ranked from the sample, " + sampledRefused + " rows whose sampled positions hold their largest values refused");
+    }
+
+    /** @param values 0: Gaussian; 1: a coarse grid with ±0 (ties at the cut); 2: −∞ for a third; 3: the sampled positions largest; 4: all equal; 5: one NaN */
+    private void sampledEqualsTopK(int values, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int cols = 2048 + r.nextInt(5000), k = 1 + r.nextInt(cols / 8), stride = Math.max(1, cols / 256);
+        float[] x = new float[cols];
+        for (int j = 0; j < cols; j++) {
+            x[j] = switch (values) {
+                case 0 -> (float) r.nextGaussian();
+                case 3 -> j % stride == 0 ? 1000f + r.nextInt(50) : (float) r.nextGaussian();
+                case 4 -> 1.5f;
+                default -> {
+                    if (values == 2 && r.nextInt(3) == 0) yield Float.NEGATIVE_INFINITY;
+                    float g = (r.nextInt(9) - 4) / 2f;
+                    yield g == 0 && r.nextBoolean() ? -0f : g;
+                }
+            };
+        }
+        if (values == 5) x[r.nextInt(cols)] = Float.NaN;
+        int[] wantIdx = new int[k], idx = new int[k];
+        float[] wantVal = new float[k], val = new float[k];
+        String where = cols + " columns, k " + k + ", values " + values;
+        if (values != 5) {
+            ScalarTopK.rows(x, 0, cols, 1, cols, k, wantIdx, wantVal);
+            TopK.rowsOnCpu(x, 0, cols, 1, cols, k, idx, val);
+            assertArrayEquals(wantIdx, idx, where + ": TopK's indices");
+            assertArrayEquals(bits(wantVal), bits(val), where + ": TopK's value bits");
+        }
+        boolean taken = TopK.sampledRow(x, 0, cols, k, new TopK.Scratch(k), idx, val, 0);
+        if (values == 5) assertTrue(!taken, where + ": a row with a NaN must be left to TopK");
+        if (taken) {
+            sampledTaken++;
+            assertArrayEquals(wantIdx, idx, where + ": sampled indices");
+            assertArrayEquals(bits(wantVal), bits(val), where + ": sampled value bits");
+        } else if (values == 3) {
+            sampledRefused++; // fewer than k entries reached the sampled threshold
+        }
+    }
+
+    /** The sampled property with the hits gathered the other way (compressed or visited), so both paths are tested on any machine. */
+    @Test
+    void theSampledPathHoldsWithHitsGatheredTheOtherWay() {
+        boolean before = TopK.compressHits;
+        TopK.compressHits = !before;
+        try {
+            aSampledThresholdRanksAsTheOracleDoes();
+        } finally {
+            TopK.compressHits = before;
+        }
+    }
+
+    private static int[] bits(float[] v) {
+        int[] out = new int[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = Float.floatToRawIntBits(v[i]);
+        return out;
     }
 }
