@@ -52,10 +52,16 @@ public final class SparseEncoder {
      * returns, elsewhere they are the caller's.
      */
     public static PreActivations preActivations(float[] x, int rows, SaeParams p) {
+        return preActivations(x, rows, p, ReusableArrays.scopedFloats(rows * p.dSae()));
+    }
+
+    /**
+     * As above with pre written into {@code pre} (rows·m floats, every one overwritten), for a caller
+     * that gives it back once its selections are made: no backward reads pre, only the centred inputs.
+     */
+    static PreActivations preActivations(float[] x, int rows, SaeParams p, float[] pre) {
         int d = p.dIn(), m = p.dSae();
         float[] xc = centre(x, rows, p).xc();
-        // Scoped: a training step's selections read it until the step returns (the GEMM overwrites every element).
-        float[] pre = ReusableArrays.scopedFloats(rows * m);
         Gemm.sgemm(Gemm.Form.NN, rows, m, d, xc, p.wEnc().data(), pre, false);
         VectorOps.addRowBias(pre, 0, rows, m, m, p.bEnc().data(), 0);
         return new PreActivations(rows, d, m, xc, pre);
