@@ -1,5 +1,8 @@
 package saelab.train.sae;
 
+import java.util.ArrayList;
+import java.util.List;
+import saelab.tensor.kernels.ReusableArrays;
 import saelab.tensor.kernels.TopK;
 
 /**
@@ -40,31 +43,53 @@ public final class BatchTopK {
         if (k <= 0 || k > m) throw new IllegalArgumentException("BatchTopK needs 0 < k ≤ d_sae = " + m + ", got k = " + k);
         if (c0 < 1 || c0 > m) throw new IllegalArgumentException("BatchTopK: candidates per row must be in [1, " + m + "], got " + c0);
         float[] pre = pa.pre();
+        ReusableArrays pool = ReusableArrays.shared();
+        // Row r's candidates are idx[r], val[r] from off[r], len[r] of them: a slice of the flat arrays
+        // (no per-row copies), or, once the row saturates, arrays of its own. All are this call's
+        // temporaries, from the pool and given back however it ends (the selection is written afresh).
+        int[] flatIdx = pool.ints(rows * c0);
+        float[] flatVal = pool.floats(rows * c0);
         int[][] idx = new int[rows][];
         float[][] val = new float[rows][];
-        int[] flatIdx = new int[rows * c0];
-        float[] flatVal = new float[rows * c0];
-        TopK.rows(pre, 0, m, rows, m, c0, flatIdx, flatVal);
-        for (int r = 0; r < rows; r++) {
-            idx[r] = java.util.Arrays.copyOfRange(flatIdx, r * c0, (r + 1) * c0);
-            val[r] = java.util.Arrays.copyOfRange(flatVal, r * c0, (r + 1) * c0);
-        }
-        long keep = (long) k * rows;
-        while (true) {
-            int tau = kthLargestKey(val, keep);
-            boolean saturated = false;
+        int[] off = new int[rows], len = new int[rows];
+        List<int[]> ownIdx = new ArrayList<>();
+        List<float[]> ownVal = new ArrayList<>();
+        try {
+            TopK.rows(pre, 0, m, rows, m, c0, flatIdx, flatVal);
             for (int r = 0; r < rows; r++) {
-                int c = val[r].length;
-                float last = val[r][c - 1];
-                if (c < m && last > 0 && key(last) >= tau) {
-                    int c2 = (int) Math.min(m, 4L * c);
-                    idx[r] = new int[c2];
-                    val[r] = new float[c2];
-                    TopK.rows(pre, r * m, m, 1, m, c2, idx[r], val[r]);
-                    saturated = true;
-                }
+                idx[r] = flatIdx;
+                val[r] = flatVal;
+                off[r] = r * c0;
+                len[r] = c0;
             }
-            if (!saturated) return keepAbove(idx, val, tau, keep, m);
+            long keep = (long) k * rows;
+            while (true) {
+                int tau = kthLargestKey(val, off, len, keep);
+                boolean saturated = false;
+                for (int r = 0; r < rows; r++) {
+                    int c = len[r];
+                    float last = val[r][off[r] + c - 1];
+                    if (c < m && last > 0 && key(last) >= tau) {
+                        int c2 = (int) Math.min(m, 4L * c);
+                        int[] i2 = pool.ints(c2);
+                        float[] v2 = pool.floats(c2);
+                        ownIdx.add(i2);
+                        ownVal.add(v2);
+                        TopK.rows(pre, r * m, m, 1, m, c2, i2, v2);
+                        idx[r] = i2;
+                        val[r] = v2;
+                        off[r] = 0;
+                        len[r] = c2;
+                        saturated = true;
+                    }
+                }
+                if (!saturated) return keepAbove(idx, val, off, len, tau, keep, m);
+            }
+        } finally {
+            pool.give(flatIdx);
+            pool.give(flatVal);
+            for (int[] a : ownIdx) pool.give(a);
+            for (float[] a : ownVal) pool.give(a);
         }
     }
 
@@ -74,50 +99,59 @@ public final class BatchTopK {
         return b >= 0 ? b : b ^ 0x7fffffff;
     }
 
-    /** How many entries of the descending row have key ≥ t. */
-    private static int countAtLeast(float[] row, int t) {
-        int lo = 0, hi = row.length; // row[0, lo) ≥ t, row[hi, len) < t
+    /** How many of the descending entries {@code a[from .. from + len)} have key ≥ t. */
+    private static int countAtLeast(float[] a, int from, int len, int t) {
+        int lo = 0, hi = len; // a[from, from + lo) ≥ t, a[from + hi, from + len) < t
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (key(row[mid]) >= t) lo = mid + 1; else hi = mid;
+            if (key(a[from + mid]) >= t) lo = mid + 1; else hi = mid;
         }
         return lo;
     }
 
-    /** The largest key t with at least {@code keep} entries ≥ t over the rows (there are at least keep entries). */
-    private static int kthLargestKey(float[][] val, long keep) {
+    /** The largest key t with at least {@code keep} entries ≥ t over the rows' candidates (there are at least keep entries). */
+    private static int kthLargestKey(float[][] val, int[] off, int[] len, long keep) {
         long lo = Integer.MIN_VALUE, hi = Integer.MAX_VALUE; // count(≥ lo) ≥ keep; answer in [lo, hi]
         while (lo < hi) {
             long mid = (lo + hi + 1) >> 1;
             long n = 0;
-            for (float[] row : val) n += countAtLeast(row, (int) mid);
+            for (int r = 0; r < val.length; r++) n += countAtLeast(val[r], off[r], len[r], (int) mid);
             if (n >= keep) lo = mid; else hi = mid - 1;
         }
         return (int) lo;
     }
 
     /** Entries with key &gt; τ, and those equal to τ in (row, latent) order up to keep in all; non-positive ones left out. */
-    private static SparseEncoder.Selection keepAbove(int[][] idx, float[][] val, int tau, long keep, int m) {
+    private static SparseEncoder.Selection keepAbove(int[][] idx, float[][] val, int[] off, int[] len, int tau, long keep, int m) {
         int rows = idx.length;
         long above = 0;
-        for (float[] row : val) for (float v : row) if (key(v) > tau) above++;
-        long ties = keep - above;
-        int n = 0;
-        for (float[] row : val) n += countAtLeast(row, tau);
-        int[] flatIdx = new int[n];
-        float[] flatVal = new float[n];
-        int q = 0;
+        int candidates = 0;
         for (int r = 0; r < rows; r++) {
-            // A row's candidates run by value descending, equal values by latent ascending: its
-            // entries equal to τ come in latent order, and rows in order.
-            for (int s = 0; s < val[r].length; s++) {
-                int kv = key(val[r][s]);
-                if (kv < tau || kv == tau && ties-- <= 0) continue;
-                flatIdx[q] = r * m + idx[r][s];
-                flatVal[q++] = val[r][s];
-            }
+            candidates += len[r];
+            for (int s = off[r]; s < off[r] + len[r]; s++) if (key(val[r][s]) > tau) above++;
         }
-        return padded(rows, m, flatIdx, flatVal, q);
+        long ties = keep - above;
+        // Sized by the candidates (a length that repeats from step to step, so the pool has it), not by the kept count.
+        ReusableArrays pool = ReusableArrays.shared();
+        int[] flatIdx = pool.ints(candidates);
+        float[] flatVal = pool.floats(candidates);
+        try {
+            int q = 0;
+            for (int r = 0; r < rows; r++) {
+                // A row's candidates run by value descending, equal values by latent ascending: its
+                // entries equal to τ come in latent order, and rows in order.
+                for (int s = off[r]; s < off[r] + len[r]; s++) {
+                    int kv = key(val[r][s]);
+                    if (kv < tau || kv == tau && ties-- <= 0) continue;
+                    flatIdx[q] = r * m + idx[r][s];
+                    flatVal[q++] = val[r][s];
+                }
+            }
+            return padded(rows, m, flatIdx, flatVal, q);
+        } finally {
+            pool.give(flatIdx);
+            pool.give(flatVal);
+        }
     }
 
     /**
@@ -152,19 +186,25 @@ public final class BatchTopK {
      * row count (at least 1); non-positive values are left out.
      */
     static SparseEncoder.Selection padded(int rows, int m, int[] flatIdx, float[] flatVal, int n) {
-        int[] count = new int[rows];
-        for (int q = 0; q < n; q++) if (flatVal[q] > 0) count[flatIdx[q] / m]++;
-        int width = 1;
-        for (int c : count) width = Math.max(width, c);
-        int[] idx = new int[rows * width];
-        float[] val = new float[rows * width];
-        int[] fill = new int[rows];
-        for (int q = 0; q < n; q++) {
-            if (!(flatVal[q] > 0)) continue;
-            int r = flatIdx[q] / m, s = r * width + fill[r]++;
-            idx[s] = flatIdx[q] - r * m;
-            val[s] = flatVal[q];
+        ReusableArrays pool = ReusableArrays.shared();
+        int[] count = pool.intsZeroed(rows), fill = pool.intsZeroed(rows);
+        try {
+            for (int q = 0; q < n; q++) if (flatVal[q] > 0) count[flatIdx[q] / m]++;
+            int width = 1;
+            for (int c : count) width = Math.max(width, c);
+            // The codes live as long as the caller's scope (a training step's graph reads them in backward).
+            int[] idx = ReusableArrays.scopedIntsZeroed(rows * width);
+            float[] val = ReusableArrays.scopedFloatsZeroed(rows * width);
+            for (int q = 0; q < n; q++) {
+                if (!(flatVal[q] > 0)) continue;
+                int r = flatIdx[q] / m, s = r * width + fill[r]++;
+                idx[s] = flatIdx[q] - r * m;
+                val[s] = flatVal[q];
+            }
+            return new SparseEncoder.Selection(rows, width, idx, val);
+        } finally {
+            pool.give(count);
+            pool.give(fill);
         }
-        return new SparseEncoder.Selection(rows, width, idx, val);
     }
 }

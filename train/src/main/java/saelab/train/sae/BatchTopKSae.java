@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import saelab.tensor.NoGrad;
 import saelab.tensor.Tensor;
+import saelab.tensor.kernels.ReusableArrays;
 
 /**
  * A BatchTopK SAE (Bussmann, Leask &amp; Nanda 2024), after dictionary_learning's
@@ -74,7 +75,10 @@ public final class BatchTopKSae {
 
     /** Encodes {@code rows} rows of x (row-major) with the batch selection and decodes, recording the graph. */
     public Forward forward(float[] x, int rows) {
-        SparseEncoder.PreActivations pre = SparseEncoder.preActivations(x, rows, params);
+        return forward(SparseEncoder.preActivations(x, rows, params));
+    }
+
+    private Forward forward(SparseEncoder.PreActivations pre) {
         SparseEncoder.Selection sel = BatchTopK.select(pre, cfg.k());
         Tensor values = SparseEncoder.values(pre, sel, params);
         // One group: the grouped decoder skips the padding slots' dot products in backward (SparseDecoder would not).
@@ -90,12 +94,19 @@ public final class BatchTopKSae {
      * @param kAux the auxiliary loss's codes per row (dictionary_learning: d/2), capped at the dead count
      */
     public TrainingLoss loss(float[] x, int rows, boolean[] dead, double auxkAlpha, int kAux) {
-        Forward fw = forward(x, rows);
-        Tensor mse = fw.reconstruction().squaredErrorRowMean(Tensor.wrap(x, 0, rows, cfg.dIn()));
-        Map<String, Double> terms = new LinkedHashMap<>();
-        terms.put("recon", (double) mse.item());
-        Tensor total = withAuxK(mse, fw.pre(), params, x, fw.reconstruction(), dead, auxkAlpha, kAux, terms);
-        return new TrainingLoss(total, terms, fw.selection(), fw.reconstruction());
+        // The rows × m pre-activations are read by the selections alone (the batch's, AuxK's), never by
+        // backward: a temporary of this call, given back before the graph's arrays are taken in backward.
+        float[] preBuffer = ReusableArrays.shared().floats(rows * cfg.dSae());
+        try {
+            Forward fw = forward(SparseEncoder.preActivations(x, rows, params, preBuffer));
+            Tensor mse = fw.reconstruction().squaredErrorRowMean(Tensor.wrap(x, 0, rows, cfg.dIn()));
+            Map<String, Double> terms = new LinkedHashMap<>();
+            terms.put("recon", (double) mse.item());
+            Tensor total = withAuxK(mse, fw.pre(), params, x, fw.reconstruction(), dead, auxkAlpha, kAux, terms);
+            return new TrainingLoss(total, terms, fw.selection(), fw.reconstruction());
+        } finally {
+            ReusableArrays.shared().give(preBuffer);
+        }
     }
 
     /** Inference codes of x: ReLU(pre) &gt; θ, padded rows ({@link BatchTopK#thresholded}). */

@@ -3,6 +3,7 @@ package saelab.train.sae;
 import saelab.tensor.CustomOp;
 import saelab.tensor.Tensor;
 import saelab.tensor.kernels.Parallel;
+import saelab.tensor.kernels.ReusableArrays;
 import saelab.tensor.kernels.VectorOps;
 
 /**
@@ -30,7 +31,8 @@ public final class GroupedSparseDecoder {
         if (groupOf.length != m) throw new IllegalArgumentException("grouped decode: " + groupOf.length + " group labels for " + m + " latents");
         float[] v = values.data(), w = wDec.data();
         int vo = values.offset();
-        float[] out = new float[groups * rows * d];
+        // Scoped and zeroed (the slots accumulate into it): a training step's graph holds it until the step returns.
+        float[] out = ReusableArrays.scopedFloatsZeroed(groups * rows * d);
         Parallel.forRange((rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK, t -> {
             for (int b = t * ROWS_PER_TASK, end = Math.min(rows, b + ROWS_PER_TASK); b < end; b++) {
                 for (int s = 0; s < k; s++) {
@@ -56,18 +58,28 @@ public final class GroupedSparseDecoder {
             }
             float[] gw = grads.of(wDec);
             if (gw != null) {
-                float[] vals = new float[rows * k];
-                System.arraycopy(v, vo, vals, 0, rows * k);
-                Postings post = Postings.of(rows, k, m, idx, vals);
-                Parallel.forRange((m + LATENTS_PER_TASK - 1) / LATENTS_PER_TASK, t -> {
-                    for (int j = t * LATENTS_PER_TASK, end = Math.min(m, j + LATENTS_PER_TASK); j < end; j++) {
-                        int base = groupOf[j] * rows;
-                        for (int q = post.start()[j]; q < post.start()[j + 1]; q++) {
-                            int s = post.slot()[q];
-                            VectorOps.axpy(vals[s], g, (base + s / k) * d, gw, j * d, d);
-                        }
+                // The values' copy and the postings are this backward's temporaries: from the pool, given back once the tasks are done.
+                ReusableArrays pool = ReusableArrays.shared();
+                float[] vals = pool.floats(rows * k);
+                try {
+                    System.arraycopy(v, vo, vals, 0, rows * k);
+                    Postings post = Postings.of(rows, k, m, idx, vals, pool);
+                    try {
+                        Parallel.forRange((m + LATENTS_PER_TASK - 1) / LATENTS_PER_TASK, t -> {
+                            for (int j = t * LATENTS_PER_TASK, end = Math.min(m, j + LATENTS_PER_TASK); j < end; j++) {
+                                int base = groupOf[j] * rows;
+                                for (int q = post.start()[j]; q < post.start()[j + 1]; q++) {
+                                    int s = post.slot()[q];
+                                    VectorOps.axpy(vals[s], g, (base + s / k) * d, gw, j * d, d);
+                                }
+                            }
+                        });
+                    } finally {
+                        post.giveTo(pool);
                     }
-                });
+                } finally {
+                    pool.give(vals);
+                }
             }
         }, values, wDec);
     }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import saelab.tensor.Tensor;
+import saelab.tensor.kernels.ReusableArrays;
 
 /**
  * A Matryoshka BatchTopK SAE (Bussmann et al. 2025; Nabeshima 2024), after dictionary_learning's
@@ -146,7 +147,11 @@ public final class MatryoshkaBatchTopKSae {
     public String prefixTerm(int width) { return width == cfg.dSae() ? "recon" : "recon_" + width; }
 
     public Forward forward(float[] x, int rows) {
-        SparseEncoder.PreActivations pre = SparseEncoder.preActivations(x, rows, params);
+        return forward(SparseEncoder.preActivations(x, rows, params));
+    }
+
+    private Forward forward(SparseEncoder.PreActivations pre) {
+        int rows = pre.rows();
         SparseEncoder.Selection sel = BatchTopK.select(pre, cfg.k());
         Tensor values = SparseEncoder.values(pre, sel, params);
         int[] widths = cfg.prefixWidths();
@@ -164,20 +169,26 @@ public final class MatryoshkaBatchTopKSae {
 
     /** The training loss of one batch; dead and kAux as {@link BatchTopKSae#loss}. */
     public TrainingLoss loss(float[] x, int rows, boolean[] dead, double auxkAlpha, int kAux) {
-        Forward fw = forward(x, rows);
-        Tensor xt = Tensor.wrap(x, 0, rows, cfg.dIn());
-        int[] widths = cfg.prefixWidths();
-        Map<String, Double> terms = new LinkedHashMap<>();
-        Tensor sum = null;
-        for (int g = 0; g < widths.length; g++) {
-            Tensor l = fw.prefixReconstructions()[g].squaredErrorRowMean(xt);
-            terms.put(prefixTerm(widths[g]), (double) l.item());
-            Tensor weighted = l.mul((float) cfg.groupWeights[g]);
-            sum = sum == null ? weighted : sum.add(weighted);
+        // As BatchTopKSae.loss: the pre-activations are this call's temporary (no backward reads them).
+        float[] preBuffer = ReusableArrays.shared().floats(rows * cfg.dSae());
+        try {
+            Forward fw = forward(SparseEncoder.preActivations(x, rows, params, preBuffer));
+            Tensor xt = Tensor.wrap(x, 0, rows, cfg.dIn());
+            int[] widths = cfg.prefixWidths();
+            Map<String, Double> terms = new LinkedHashMap<>();
+            Tensor sum = null;
+            for (int g = 0; g < widths.length; g++) {
+                Tensor l = fw.prefixReconstructions()[g].squaredErrorRowMean(xt);
+                terms.put(prefixTerm(widths[g]), (double) l.item());
+                Tensor weighted = l.mul((float) cfg.groupWeights[g]);
+                sum = sum == null ? weighted : sum.add(weighted);
+            }
+            Tensor mean = sum.mul(1f / widths.length);
+            Tensor total = BatchTopKSae.withAuxK(mean, fw.pre(), params, x, fw.reconstruction(), dead, auxkAlpha, kAux, terms);
+            return new TrainingLoss(total, terms, fw.selection(), fw.reconstruction());
+        } finally {
+            ReusableArrays.shared().give(preBuffer);
         }
-        Tensor mean = sum.mul(1f / widths.length);
-        Tensor total = BatchTopKSae.withAuxK(mean, fw.pre(), params, x, fw.reconstruction(), dead, auxkAlpha, kAux, terms);
-        return new TrainingLoss(total, terms, fw.selection(), fw.reconstruction());
     }
 
     /** Inference codes of x over all m latents: ReLU(pre) &gt; θ. */

@@ -46,10 +46,22 @@ public final class SparseEncoder {
         return new Centred(rows, d, p.dSae(), xc);
     }
 
+    /**
+     * x − b_dec and pre = (x − b_dec)·W_enc + b_enc for {@code rows} rows of x, both in {@link
+     * ReusableArrays#scopedFloats scoped} arrays: inside a training step they go back when it
+     * returns, elsewhere they are the caller's.
+     */
     public static PreActivations preActivations(float[] x, int rows, SaeParams p) {
+        return preActivations(x, rows, p, ReusableArrays.scopedFloats(rows * p.dSae()));
+    }
+
+    /**
+     * As above with pre written into {@code pre} (rows·m floats, every one overwritten), for a caller
+     * that gives it back once its selections are made: no backward reads pre, only the centred inputs.
+     */
+    static PreActivations preActivations(float[] x, int rows, SaeParams p, float[] pre) {
         int d = p.dIn(), m = p.dSae();
         float[] xc = centre(x, rows, p).xc();
-        float[] pre = new float[rows * m];
         Gemm.sgemm(Gemm.Form.NN, rows, m, d, xc, p.wEnc().data(), pre, false);
         VectorOps.addRowBias(pre, 0, rows, m, m, p.bEnc().data(), 0);
         return new PreActivations(rows, d, m, xc, pre);
@@ -62,8 +74,9 @@ public final class SparseEncoder {
     public static Selection select(PreActivations pa, int k, boolean[] allowed) {
         int rows = pa.rows(), m = pa.m();
         float[] pre = pa.pre();
-        int[] idx = new int[rows * k];
-        float[] val = new float[rows * k];
+        // The selection is scoped (the step's graph reads it in backward); the masked block is this call's.
+        int[] idx = ReusableArrays.scopedInts(rows * k);
+        float[] val = ReusableArrays.scopedFloats(rows * k);
         if (allowed == null) {
             TopK.rows(pre, 0, m, rows, m, k, idx, val);
         } else {
@@ -73,15 +86,22 @@ public final class SparseEncoder {
             // Masked a block of rows at a time: a copy of the whole rows × m pre-activations would
             // be the step's largest array (134 MB at m 16384, batch 2048).
             int block = Math.max(1, Math.min(rows, MASK_BLOCK_FLOATS / m));
-            float[] masked = new float[block * m], blockVal = new float[block * k];
-            int[] blockIdx = new int[block * k];
-            for (int r0 = 0; r0 < rows; r0 += block) {
-                int nr = Math.min(block, rows - r0);
-                System.arraycopy(pre, r0 * m, masked, 0, nr * m);
-                for (int r = 0; r < nr; r++) VectorOps.keepOrFill(masked, r * m, m, allowed, 0, Float.NEGATIVE_INFINITY);
-                TopK.rows(masked, 0, m, nr, m, k, blockIdx, blockVal);
-                System.arraycopy(blockIdx, 0, idx, r0 * k, nr * k);
-                System.arraycopy(blockVal, 0, val, r0 * k, nr * k);
+            ReusableArrays pool = ReusableArrays.shared();
+            float[] masked = pool.floats(block * m), blockVal = pool.floats(block * k);
+            int[] blockIdx = pool.ints(block * k);
+            try {
+                for (int r0 = 0; r0 < rows; r0 += block) {
+                    int nr = Math.min(block, rows - r0);
+                    System.arraycopy(pre, r0 * m, masked, 0, nr * m);
+                    for (int r = 0; r < nr; r++) VectorOps.keepOrFill(masked, r * m, m, allowed, 0, Float.NEGATIVE_INFINITY);
+                    TopK.rows(masked, 0, m, nr, m, k, blockIdx, blockVal);
+                    System.arraycopy(blockIdx, 0, idx, r0 * k, nr * k);
+                    System.arraycopy(blockVal, 0, val, r0 * k, nr * k);
+                }
+            } finally {
+                pool.give(masked);
+                pool.give(blockVal);
+                pool.give(blockIdx);
             }
         }
         // The ReLU of the kept values (TopK of ReLU(pre) keeps the same latents: ReLU is monotone).
