@@ -32,7 +32,8 @@ class ReadmeCommandsTest {
             "./saelab experiment", "the full synthetic experiment: about 7 minutes on 2 cores",
             "./saelab bench gemm  --backend tornado --torch --torch-device cuda --no-numpy --shapes 4096x4096x4096,4096x2304x16384", "needs TornadoVM, torch and a GPU",
             "./saelab bench train --backend tornado --torch --torch-device cuda --no-numpy --no-decoder --d 2304 --m 16384 --k 64 --batch 4096", "needs TornadoVM, torch and a GPU",
-            "./saelab bench train --backend cpu --threads 2 --no-numpy --no-decoder --d 2304 --m 16384 --k 64 --batch 4096", "gemma-2-2b sizes: minutes per step on 2 cores");
+            "./saelab bench train --backend cpu --threads 2 --no-numpy --no-decoder --d 2304 --m 16384 --k 64 --batch 4096", "gemma-2-2b sizes: minutes per step on 2 cores",
+            "./saelab bench train --phases --torch --python ~/torch-env/bin/python", "needs a Python with torch; about 10 minutes on 2 cores");
 
     /** The EV the README promises for the walkthrough's shard training with no flags. */
     static final double README_EV_BAR = 0.7;
