@@ -144,12 +144,7 @@ public final class TopK {
         if (n < k) return false;
         long[] cand = sc.cand;
         for (int i = 0; i < n; i++) cand[i] = pack(sc.hitVal[i], sc.hitIdx[i]);
-        java.util.Arrays.sort(cand, 0, n);
-        for (int s = 0; s < k; s++) {
-            int idx = ~(int) cand[n - 1 - s];
-            outIdx[outOff + s] = idx;
-            outVal[outOff + s] = x[base + idx];
-        }
+        takeTop(cand, n, k, x, base, outIdx, outVal, outOff);
         return true;
     }
 
@@ -236,13 +231,19 @@ public final class TopK {
                 cand[n++] = pack(val, j);
             }
         }
+        takeTop(cand, n, k, x, base, outIdx, outVal, outOff);
+        return true;
+    }
+
+    /** Sorts the n packed candidates and writes the top k, ranked, with the row's own values. */
+    private static void takeTop(long[] cand, int n, int k, float[] x, int base, int[] outIdx, float[] outVal, int outOff) {
         java.util.Arrays.sort(cand, 0, n);
+        // Ascending packs are ascending values, equal values by descending index: read from the end.
         for (int s = 0; s < k; s++) {
             int idx = ~(int) cand[n - 1 - s];
             outIdx[outOff + s] = idx;
             outVal[outOff + s] = x[base + idx];
         }
-        return true;
     }
 
     /** Ascending long order = ascending value, then descending index (−0 and +0 merged, as float comparison has them). */
