@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -47,51 +46,10 @@ class BatchTopKStepArrayReuseTest {
                 List.of(0.03125, 0.0625, 0.125, 0.25, 0.53125), null));
     }
 
-    private record Run(List<Long> losses, List<int[]> weights, long hash, long reused) {}
-
-    /** @param reuse false: the pool's cap at 0 (no reuse); true: reuse, every given-back array poisoned */
-    private static Run run(TrainConfig cfg, boolean reuse) {
-        ReusableArrays pool = ReusableArrays.shared();
-        SaeTrainer t = SaeTrainer.create(cfg);
-        assertFalse(t.resident(), "the host step is under test");
-        float[] probe = Tensor.randn(1, BATCH, D).toArray();
-        float[] kept = t.reconstruct(probe, BATCH).xHat();
-        float[] keptCopy = kept.clone();
-        List<Long> losses = new ArrayList<>();
-        List<StepStats> stats = new ArrayList<>();
-        long reused0 = pool.reusedCount();
-        int auxSteps = 0;
-        long cap = pool.capBytes();
-        if (!reuse) pool.capBytes(0);
-        pool.poisonOnGive(reuse);
-        try {
-            for (int s = 0; s < STEPS; s++) {
-                StepStats st = t.step(Tensor.randn(100 + s, BATCH, D).toArray(), BATCH);
-                assertFalse(ReusableArrays.inScope(), "the step closed its scope");
-                assertTrue(Double.isFinite(st.loss()), "step " + s + " loss " + st.loss());
-                losses.add(Double.doubleToRawLongBits(st.loss()));
-                stats.add(st);
-                if (st.deadLatents() > 0 && st.terms().stream().anyMatch(x -> x.name().equals("auxk") && x.value() > 0)) auxSteps++;
-            }
-        } finally {
-            pool.poisonOnGive(false);
-            pool.capBytes(cap);
-        }
-        assertArrayEquals(keptCopy, kept, "a reconstruction handed out before the steps");
-        assertTrue(auxSteps > 0, "the auxiliary loss ran on some step");
-        List<int[]> weights = new ArrayList<>();
-        for (Tensor p : t.params().list()) {
-            float[] v = p.data();
-            int[] b = new int[v.length];
-            for (int i = 0; i < v.length; i++) b[i] = Float.floatToRawIntBits(v[i]);
-            weights.add(b);
-        }
-        return new Run(losses, weights, BitIdentityTest.hash(t, stats), pool.reusedCount() - reused0);
-    }
-
     private static void assertSameBits(TrainConfig cfg, long recordedHash) {
         String arch = cfg.architecture().name();
-        Run clean = run(cfg, false), poisoned = run(cfg, true);
+        PoisonedReuseRun clean = PoisonedReuseRun.train(cfg, false, STEPS, BATCH, D), poisoned = PoisonedReuseRun.train(cfg, true, STEPS, BATCH, D);
+        for (PoisonedReuseRun r : List.of(clean, poisoned)) assertTrue(r.auxSteps() > 0, arch + ": the auxiliary loss ran on some step");
         assertEquals(0, clean.reused(), arch + ": no reuse at cap 0");
         assertTrue(poisoned.reused() > STEPS * 10L, arch + ": steps reused given-back arrays (" + poisoned.reused() + " takes)");
         assertEquals(clean.losses(), poisoned.losses(), arch + ": step losses");
