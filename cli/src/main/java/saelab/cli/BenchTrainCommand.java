@@ -240,10 +240,13 @@ public final class BenchTrainCommand implements Runnable {
 
         double[] best = new double[variants.size()];
         Arrays.fill(best, Double.POSITIVE_INFINITY);
+        // With --phases the floor's parts are timed in every round too, beside the steps.
+        TrainStepFloor.Meter floorMeter = phases ? new TrainStepFloor.Meter(batch, d, m, TrainStepFloor.COPY_FLOATS) : null;
         try {
             for (int round = 0; round < warmup + reps; round++) {
                 boolean timed = round >= warmup;
                 System.out.printf("  round %d/%d%s:", round + 1, warmup + reps, timed ? "" : " (warm-up)");
+                if (floorMeter != null) floorMeter.round(timed);
                 for (int v = 0; v < variants.size(); v++) {
                     long t0 = System.nanoTime();
                     double loss = variants.get(v).step().getAsDouble();
@@ -266,7 +269,11 @@ public final class BenchTrainCommand implements Runnable {
         if (numpyNote != null) System.out.println("note: " + numpyNote);
         if (torchNote != null) System.out.println("note: " + torchNote);
         System.out.printf("load average after: %s%n", loadAverage());
-        if (phases) phaseBreakdown(params, adaptive, x, best[indexOf(variants, "saelab topk")]);
+        if (phases) {
+            TrainStepFloor inRounds = floorMeter.floor();
+            floorMeter.drop();
+            phaseBreakdown(params, adaptive, x, best[indexOf(variants, "saelab topk")], inRounds);
+        }
     }
 
     private Variant javaVariant(String name, String note, PenaltyConfig penalty, SaeParams params, float[] x) {
@@ -358,8 +365,9 @@ public final class BenchTrainCommand implements Runnable {
      * then the fused update (clip, Adam and unit rows in one call) and the step's floor, measured now.
      *
      * @param plainStep the best plain TopK step of the rounds above, in seconds
+     * @param inRounds  the floor from its parts' best times in those rounds
      */
-    private void phaseBreakdown(SaeParams params, PenaltyConfig penalty, float[] x, double plainStep) {
+    private void phaseBreakdown(SaeParams params, PenaltyConfig penalty, float[] x, double plainStep, TrainStepFloor inRounds) {
         String[] names = {"encoder GEMM + top-k (fused)", "values op (ReLU)", "sparse decode", "recon loss graph",
                 "penalty (CoFiring, + grad)", "backward (all ops)", "parallel-grad removal", "grad clip", "Adam", "decoder normalisation"};
         double[] bestPh = new double[names.length];
@@ -411,16 +419,23 @@ public final class BenchTrainCommand implements Runnable {
         System.out.printf("  %-28s %9.1f ms%n", "sum of phases", sum * 1e3);
         System.out.printf("  %-28s %9.1f ms (AdamOptimizer.clipAndStep: grad clip + Adam + decoder normalisation in two passes)%n",
                 "fused update", bestFused * 1e3);
-        System.out.printf("%nfloor of the step (measured now, load average %s; %s):%n", loadAverage(), TrainStepFloor.cpuModel());
-        TrainStepFloor floor = TrainStepFloor.measure(batch, d, m, Math.max(2, reps));
+        System.out.printf("%nfloor of the step (its parts timed in each of the %d rounds above, best kept, as the steps' are; %s):%n",
+                reps, TrainStepFloor.cpuModel());
+        printFloor(inRounds);
+        System.out.printf("  plain TopK step %.1f ms = %.2fx the floor%n", plainStep * 1e3, plainStep / inRounds.seconds());
+        System.out.printf("%nfloor measured again now, beside the phases (load average %s):%n", loadAverage());
+        TrainStepFloor now = TrainStepFloor.measure(batch, d, m, Math.max(2, reps));
+        printFloor(now);
+        System.out.printf("  sum of the phases above %.1f ms = %.2fx this floor%n", sum * 1e3, sum / now.seconds());
+    }
+
+    private void printFloor(TrainStepFloor floor) {
         System.out.printf("  %-28s %9.1f ms (%.0f GFLOP/s)%n", "encoder GEMM at this shape", floor.gemmSeconds() * 1e3,
                 2.0 * batch * d * m / floor.gemmSeconds() / 1e9);
         System.out.printf("  %-28s %9.1f ms (%d arrays of %d parameters, %.2f GB, at the copy bandwidth %.1f GB/s read + written)%n",
                 "optimiser streaming pass", floor.streamSeconds() * 1e3, TrainStepFloor.STREAMED_ARRAYS, 2L * d * m + m + d,
                 floor.streamBytes() / 1e9, floor.copyBytesPerSec() / 1e9);
         System.out.printf("  %-28s %9.1f ms%n", "floor", floor.seconds() * 1e3);
-        System.out.printf("  plain TopK step %.1f ms = %.2fx the floor; sum of the phases above %.2fx%n", plainStep * 1e3,
-                plainStep / floor.seconds(), sum / floor.seconds());
     }
 
     private static String loadAverage() {

@@ -67,16 +67,82 @@ record TrainStepFloor(double gemmSeconds, double copyBytesPerSec, long streamByt
     static double copyBandwidth(int n, int rounds) {
         float[] src = new float[n], dst = new float[n];
         java.util.Arrays.fill(src, 1f);
-        int chunk = 1 << 20, tasks = n / chunk;
+        copySeconds(src, dst, 1); // untimed, for the JIT and the pages
+        return 2.0 * 4 * n / copySeconds(src, dst, rounds);
+    }
+
+    /**
+     * The floor measured a round at a time between the steps' rounds, so that the floor and the
+     * step each keep their best from the same stretch of time: on a shared machine the copy
+     * bandwidth alone swung 43-75 GB/s between runs, and a floor measured once, after the rounds,
+     * moved the ratio by as much as the step did. Holds the GEMM's operands and the copy's arrays
+     * (~0.8 GB at d 2304, m 16384, batch 2048) until dropped.
+     */
+    static final class Meter {
+        private final int rows, d, m, copyFloats;
+        private float[] a, b, c, src, dst;
+        private double bestGemm = Double.POSITIVE_INFINITY, bestCopy = Double.POSITIVE_INFINITY;
+        private int rounds;
+
+        Meter(int rows, int d, int m, int copyFloats) {
+            this.rows = rows;
+            this.d = d;
+            this.m = m;
+            this.copyFloats = copyFloats;
+            a = new float[rows * d];
+            b = new float[d * m];
+            c = new float[rows * m];
+            java.util.Arrays.fill(a, 0.5f);
+            java.util.Arrays.fill(b, 0.25f);
+            src = new float[copyFloats];
+            dst = new float[copyFloats];
+            java.util.Arrays.fill(src, 1f);
+        }
+
+        /** One GEMM and {@link #COPIES_PER_ROUND} copies; {@code timed} false: untimed (the JIT's warm-up). */
+        void round(boolean timed) {
+            long t0 = System.nanoTime();
+            Gemm.sgemm(Gemm.Form.NN, rows, m, d, a, b, c, false);
+            double g = (System.nanoTime() - t0) / 1e9;
+            if (c[0] != 0.125f * d) throw new IllegalStateException("floor GEMM: c[0] = " + c[0] + ", expected " + 0.125f * d);
+            double copy = copySeconds(src, dst, COPIES_PER_ROUND);
+            if (timed) {
+                bestGemm = Math.min(bestGemm, g);
+                bestCopy = Math.min(bestCopy, copy);
+                rounds++;
+            }
+        }
+
+        /** Timed rounds so far. */
+        int rounds() { return rounds; }
+
+        /** The floor from the best GEMM and the best copy of the timed rounds. */
+        TrainStepFloor floor() {
+            if (rounds == 0) throw new IllegalStateException("floor meter: no timed round");
+            long params = 2L * d * m + m + d;
+            return new TrainStepFloor(bestGemm, 2.0 * 4 * copyFloats / bestCopy, STREAMED_ARRAYS * 4L * params);
+        }
+
+        /** Lets the arrays go. */
+        void drop() {
+            a = b = c = src = dst = null;
+        }
+    }
+
+    /** Copies per round of the {@link Meter}: the copy is cheap (~15 ms for 256 MiB) and noisy. */
+    static final int COPIES_PER_ROUND = 4;
+
+    /** The best of {@code tries} copies of src into dst split over the kernel threads, in seconds. */
+    private static double copySeconds(float[] src, float[] dst, int tries) {
+        int n = src.length, chunk = Math.min(n, 1 << 20), tasks = n / chunk;
         double best = Double.POSITIVE_INFINITY;
-        for (int r = 0; r < rounds + 1; r++) {
+        for (int r = 0; r < tries; r++) {
             long t0 = System.nanoTime();
             Parallel.forRange(tasks, t -> System.arraycopy(src, t * chunk, dst, t * chunk, chunk));
-            double s = (System.nanoTime() - t0) / 1e9;
-            if (r > 0) best = Math.min(best, s);
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
         }
-        if (dst[n - 1] != 1f) throw new IllegalStateException("floor copy did not copy");
-        return 2.0 * 4 * n / best;
+        if (dst[n - 1] != src[n - 1]) throw new IllegalStateException("floor copy did not copy");
+        return best;
     }
 
     /** The "model name" line of /proc/cpuinfo, or the OS architecture where there is none. */

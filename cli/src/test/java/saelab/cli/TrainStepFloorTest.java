@@ -1,6 +1,7 @@
 package saelab.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,22 @@ class TrainStepFloorTest {
         assertEquals(f.gemmSeconds() + f.streamSeconds(), f.seconds(), 1e-15);
         // A copy faster than 10 TB/s or slower than 10 MB/s would mean the timing measured something else.
         assertTrue(f.copyBytesPerSec() > 1e7 && f.copyBytesPerSec() < 1e13, "copy bandwidth " + f.copyBytesPerSec());
+    }
+
+    @Test
+    void theMeterKeepsTheBestOfItsTimedRoundsOnly() {
+        int rows = 64, d = 48, m = 256;
+        TrainStepFloor.Meter meter = new TrainStepFloor.Meter(rows, d, m, 1 << 22);
+        assertThrows(IllegalStateException.class, meter::floor, "no floor before a timed round");
+        meter.round(false);
+        assertEquals(0, meter.rounds(), "a warm-up round is not counted");
+        for (int r = 0; r < 3; r++) meter.round(true);
+        assertEquals(3, meter.rounds());
+        TrainStepFloor f = meter.floor();
+        assertEquals(TrainStepFloor.measure(rows, d, m, 1, 1 << 22).streamBytes(), f.streamBytes(), "the same seven arrays as measure()");
+        assertTrue(f.gemmSeconds() > 0 && f.copyBytesPerSec() > 1e7 && f.copyBytesPerSec() < 1e13, "both parts were measured: " + f);
+        meter.drop();
+        assertThrows(NullPointerException.class, () -> meter.round(true), "dropped: its arrays are gone");
     }
 
     @Test
