@@ -247,13 +247,10 @@ public final class RunningTopK {
 
         /** The top min(n, k) of the n gathered entries, ranked into blockIdx/blockVal (values re-read as the entries plus bias); their count. */
         private int rank(float[] x, int base, float[] bias, int bOff, int n, int k) {
-            long[] cand = sc.cand;
-            for (int i = 0; i < n; i++) cand[i] = TopK.pack(hitVal[i], hitIdx[i]);
-            java.util.Arrays.sort(cand, 0, n);
-            // Ascending packs are ascending values, equal values by descending column: read from the end.
+            TopK.sortHits(sc, n);
             int taken = Math.min(n, k);
             for (int s = 0; s < taken; s++) {
-                int j0 = ~(int) cand[n - 1 - s];
+                int j0 = TopK.ranked(sc.cand, n, s);
                 blockIdx[s] = j0;
                 blockVal[s] = at(x, base, bias, bOff, j0);
             }

@@ -142,9 +142,8 @@ public final class TopK {
         if (Float.isNaN(t) || Float.isNaN(sample[ns - 1])) return false;
         int n = atLeast(x, base, cols, t, sc);
         if (n < k) return false;
-        long[] cand = sc.cand;
-        for (int i = 0; i < n; i++) cand[i] = pack(sc.hitVal[i], sc.hitIdx[i]);
-        takeTop(cand, n, k, x, base, outIdx, outVal, outOff);
+        sortHits(sc, n);
+        takeTop(sc.cand, n, k, x, base, outIdx, outVal, outOff);
         return true;
     }
 
@@ -231,16 +230,30 @@ public final class TopK {
                 cand[n++] = pack(val, j);
             }
         }
+        java.util.Arrays.sort(cand, 0, n);
         takeTop(cand, n, k, x, base, outIdx, outVal, outOff);
         return true;
     }
 
-    /** Sorts the n packed candidates and writes the top k, ranked, with the row's own values. */
-    private static void takeTop(long[] cand, int n, int k, float[] x, int base, int[] outIdx, float[] outVal, int outOff) {
+    /** Packs the n hits gathered in sc into its candidates and sorts them (ascending: the best last). */
+    static void sortHits(Scratch sc, int n) {
+        long[] cand = sc.cand;
+        for (int i = 0; i < n; i++) cand[i] = pack(sc.hitVal[i], sc.hitIdx[i]);
         java.util.Arrays.sort(cand, 0, n);
-        // Ascending packs are ascending values, equal values by descending index: read from the end.
+    }
+
+    /**
+     * The column ranked s-th (0: the best) among n sorted candidates: ascending packs are ascending
+     * values, equal values by descending index, so the ranking reads them from the end.
+     */
+    static int ranked(long[] cand, int n, int s) {
+        return ~(int) cand[n - 1 - s];
+    }
+
+    /** Writes the top k of the n sorted candidates, ranked, with the row's own values. */
+    private static void takeTop(long[] cand, int n, int k, float[] x, int base, int[] outIdx, float[] outVal, int outOff) {
         for (int s = 0; s < k; s++) {
-            int idx = ~(int) cand[n - 1 - s];
+            int idx = ranked(cand, n, s);
             outIdx[outOff + s] = idx;
             outVal[outOff + s] = x[base + idx];
         }

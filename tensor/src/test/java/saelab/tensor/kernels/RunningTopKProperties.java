@@ -103,20 +103,10 @@ class RunningTopKProperties {
         if (signedZeroKept(wantVal, k, rows)) signedZeroTies++;
     }
 
-    /**
-     * The property again with the hits above the held k-th gathered the other way: visited one by
-     * one where this machine compresses them (AVX-512), compressed where it visits them, so both
-     * paths are tested on any machine.
-     */
+    /** The property again with the hits above the held k-th gathered the other way (both paths on any machine). */
     @Test
     void mergingHoldsWithHitsGatheredTheOtherWay() {
-        boolean before = TopK.compressHits;
-        TopK.compressHits = !before;
-        try {
-            mergingBlocksGivesTheWholeRowsTopK();
-        } finally {
-            TopK.compressHits = before;
-        }
+        TopKProperties.withHitsGatheredTheOtherWay(this::mergingBlocksGivesTheWholeRowsTopK);
     }
 
     /** A row's k-th kept column ties with a column left out in another block. */
