@@ -116,12 +116,13 @@ public final class BenchGemmCommand implements Runnable {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         Parallel.setParallelism(threads);
-        String numpyNote = noNumpy ? "numpy column skipped (--no-numpy)" : probeNumpy();
+        NumpyProbe probe = noNumpy ? new NumpyProbe(null, "numpy column skipped (--no-numpy)") : probeNumpy(python, threads);
+        String numpyNote = probe.whyNot();
         boolean numpy = numpyNote == null;
 
         System.out.printf("saelab bench gemm: %d thread(s), warm-up >= %d runs and >= %.1f s, then best of %d; vector species %s%n",
                 threads, warmup, warmupSeconds, reps, jdk.incubator.vector.FloatVector.SPECIES_PREFERRED);
-        if (numpy) System.out.println("  numpy " + java.util.Objects.requireNonNullElse(describeNumpy(python, threads), "(version unknown)") + droppedBlasOverrides());
+        if (numpy) System.out.println("  numpy " + probe.description() + droppedBlasOverrides());
         TorchReference torch = null;
         String torchNote = null;
         if (torchOptions.enabled) {
@@ -238,11 +239,6 @@ public final class BenchGemmCommand implements Runnable {
         return x;
     }
 
-    /** Null when numpy can be used, otherwise why not. */
-    private String probeNumpy() {
-        return probeNumpy(python, threads);
-    }
-
     /**
      * A Python function {@code blas_info()}: numpy's BLAS and, for OpenBLAS, the kernels it runs on
      * this CPU ("scipy-openblas 0.3.31, core SkylakeX"), read from the library itself; "core
@@ -283,26 +279,23 @@ public final class BenchGemmCommand implements Runnable {
         return set.isEmpty() ? "" : "; " + String.join(", ", set) + " from this environment not passed on (OpenBLAS picks its kernels for this CPU)";
     }
 
-    /** numpy's version and BLAS ("2.4.6, scipy-openblas 0.3.31, core SkylakeX"), or null when it cannot say. */
-    static String describeNumpy(String python, int threads) {
+    /**
+     * What one start of the reference's Python said of numpy.
+     *
+     * @param description numpy's version and BLAS ("2.4.6, scipy-openblas 0.3.31, core SkylakeX"); null when unusable
+     * @param whyNot      null when numpy can be used, otherwise why not
+     */
+    record NumpyProbe(String description, String whyNot) {}
+
+    /** Whether {@code python} can import numpy, and its version and BLAS (shared with the other benchmarks). */
+    static NumpyProbe probeNumpy(String python, int threads) {
         try {
             Result res = python(python, threads, "import numpy\n" + BLAS_INFO_PY + "\nprint(numpy.__version__ + ', ' + blas_info())");
-            if (res.exit != 0) return null;
+            if (res.exit != 0) return new NumpyProbe(null, "numpy column omitted: '" + python + "' cannot import numpy (" + res.output.strip() + ")");
             String[] lines = res.output.strip().split("\n");
-            return lines[lines.length - 1].strip();
+            return new NumpyProbe(lines[lines.length - 1].strip(), null);
         } catch (IOException e) {
-            return null;
-        }
-    }
-
-    /** Null when {@code python} can import numpy, otherwise why not (shared with the other benchmarks). */
-    static String probeNumpy(String python, int threads) {
-        try {
-            Result res = python(python, threads, "import numpy; print(numpy.__version__)");
-            if (res.exit != 0) return "numpy column omitted: '" + python + "' cannot import numpy (" + res.output.strip() + ")";
-            return null;
-        } catch (IOException e) {
-            return "numpy column omitted: '" + python + "' could not be started (" + e.getMessage() + ")";
+            return new NumpyProbe(null, "numpy column omitted: '" + python + "' could not be started (" + e.getMessage() + ")");
         }
     }
 

@@ -184,7 +184,7 @@ public final class BenchTrainCommand implements Runnable {
             throw new ParameterException(spec.commandLine(), "need --reps >= 1, --warmup >= 0, --threads >= 1, positive sizes and k <= m");
         }
         Parallel.setParallelism(threads);
-        String numpyNote = noNumpy ? "numpy rows skipped (--no-numpy)" : BenchGemmCommand.probeNumpy(python, threads);
+        String numpyNote = noNumpy ? "numpy rows skipped (--no-numpy)" : BenchGemmCommand.probeNumpy(python, threads).whyNot();
 
         System.out.printf("saelab bench train: d %d, m %d, k %d, batch %d; %d thread(s) of %d cores (%s); %d warm-up round(s), best of %d; "
                         + "load average %s%n", d, m, k, batch, threads, Runtime.getRuntime().availableProcessors(), TrainStepFloor.cpuModel(),

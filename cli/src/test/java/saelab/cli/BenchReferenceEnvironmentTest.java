@@ -33,8 +33,9 @@ class BenchReferenceEnvironmentTest {
     }
 
     @Test void numpysBlasAndKernelsAreNamed() {
-        assumeTrue(BenchGemmCommand.probeNumpy("python3", 1) == null, "python3 with numpy is not installed here");
-        String d = BenchGemmCommand.describeNumpy("python3", 1);
+        BenchGemmCommand.NumpyProbe probe = BenchGemmCommand.probeNumpy("python3", 1);
+        assumeTrue(probe.whyNot() == null, "python3 with numpy is not installed here");
+        String d = probe.description();
         System.out.println("numpy here: " + d + BenchGemmCommand.droppedBlasOverrides());
         assertTrue(d != null && d.matches("\\d+\\.\\d+\\S*, .+, core \\S+"), "version, BLAS and core: " + d);
         if (d.contains("openblas")) assertFalse(d.endsWith("core unknown"), "OpenBLAS names its kernels: " + d);
