@@ -40,35 +40,13 @@ record TrainStepFloor(double gemmSeconds, double copyBytesPerSec, long streamByt
 
     /** As {@link #measure(int, int, int, int)}, copying {@code copyFloats} floats (a multiple of 2^20) for the bandwidth. */
     static TrainStepFloor measure(int rows, int d, int m, int rounds, int copyFloats) {
-        long params = 2L * d * m + m + d;
+        Meter meter = new Meter(rows, d, m, copyFloats);
         // The copy is cheap (a 256 MiB copy takes ~15 ms) and its bandwidth swung 43-70 GB/s between runs
-        // on a shared machine: more tries make the best of them steadier.
-        return new TrainStepFloor(gemmSeconds(rows, d, m, rounds), copyBandwidth(copyFloats, Math.max(COPY_ROUNDS, rounds)),
-                STREAMED_ARRAYS * 4L * params);
-    }
-
-    /** Best time of x [rows × d] · W [d × m] with the kernels the step uses (random-free: the values do not change the time). */
-    static double gemmSeconds(int rows, int d, int m, int rounds) {
-        float[] a = new float[rows * d], b = new float[d * m], c = new float[rows * m];
-        java.util.Arrays.fill(a, 0.5f);
-        java.util.Arrays.fill(b, 0.25f);
-        double best = Double.POSITIVE_INFINITY;
-        for (int r = 0; r < rounds + 1; r++) { // one untimed round for the JIT
-            long t0 = System.nanoTime();
-            Gemm.sgemm(Gemm.Form.NN, rows, m, d, a, b, c, false);
-            double s = (System.nanoTime() - t0) / 1e9;
-            if (r > 0) best = Math.min(best, s);
-        }
-        if (c[0] != 0.125f * d) throw new IllegalStateException("floor GEMM: c[0] = " + c[0] + ", expected " + 0.125f * d);
-        return best;
-    }
-
-    /** Bytes (read + written) per second of a copy of n floats split over the kernel threads, best of the rounds. */
-    static double copyBandwidth(int n, int rounds) {
-        float[] src = new float[n], dst = new float[n];
-        java.util.Arrays.fill(src, 1f);
-        copySeconds(src, dst, 1); // untimed, for the JIT and the pages
-        return 2.0 * 4 * n / copySeconds(src, dst, rounds);
+        // on a shared machine: at least COPY_ROUNDS tries in all make the best of them steadier.
+        int copies = (Math.max(COPY_ROUNDS, rounds) + rounds - 1) / rounds;
+        meter.round(false, 1); // for the JIT and the pages
+        for (int r = 0; r < rounds; r++) meter.round(true, copies);
+        return meter.floor();
     }
 
     /**
@@ -101,11 +79,16 @@ record TrainStepFloor(double gemmSeconds, double copyBytesPerSec, long streamByt
 
         /** One GEMM and {@link #COPIES_PER_ROUND} copies; {@code timed} false: untimed (the JIT's warm-up). */
         void round(boolean timed) {
+            round(timed, COPIES_PER_ROUND);
+        }
+
+        /** One GEMM (of x [rows × d] · W [d × m], values that do not change its time) and the best of {@code copies} copies. */
+        void round(boolean timed, int copies) {
             long t0 = System.nanoTime();
             Gemm.sgemm(Gemm.Form.NN, rows, m, d, a, b, c, false);
             double g = (System.nanoTime() - t0) / 1e9;
             if (c[0] != 0.125f * d) throw new IllegalStateException("floor GEMM: c[0] = " + c[0] + ", expected " + 0.125f * d);
-            double copy = copySeconds(src, dst, COPIES_PER_ROUND);
+            double copy = copySeconds(src, dst, copies);
             if (timed) {
                 bestGemm = Math.min(bestGemm, g);
                 bestCopy = Math.min(bestCopy, copy);
