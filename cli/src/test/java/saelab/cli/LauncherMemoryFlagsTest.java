@@ -22,6 +22,9 @@ class LauncherMemoryFlagsTest {
     private static final Path SCRIPT = Path.of("..", "bin", "jvm-memory.sh").toAbsolutePath().normalize();
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
+    /** Training's collector: G1, allowed up to 20% of GC time before it grows the heap. */
+    private static final String TRAINING = "-XX:+UseG1GC -XX:GCTimeRatio=4";
+
     private record Out(int rc, String text) {}
 
     private static Out run(List<String> cmd, String javaOpts) throws Exception {
@@ -35,8 +38,9 @@ class LauncherMemoryFlagsTest {
 
     /** What the launcher adds for a command line starting with {@code words}, given SAELAB_JAVA_OPTS. */
     private static String flags(String javaOpts, String... words) throws Exception {
-        Out out = run(List.of("bash", "-c", ". '" + SCRIPT + "'; saelab_memory_flags \"$@\"", "flags", words[0],
-                words.length > 1 ? words[1] : ""), javaOpts);
+        List<String> cmd = new ArrayList<>(List.of("bash", "-c", ". '" + SCRIPT + "'; saelab_memory_flags \"$@\"", "flags"));
+        cmd.addAll(List.of(words));
+        Out out = run(cmd, javaOpts);
         assertEquals(0, out.rc(), out.text());
         return out.text().strip();
     }
@@ -61,13 +65,19 @@ class LauncherMemoryFlagsTest {
 
     @Test void trainingRunsOnG1AndTheOtherCommandsKeepTheirSettings() throws Exception {
         assertTrue(Files.isRegularFile(SCRIPT), SCRIPT.toString());
-        for (String cmd : List.of("train", "experiment", "sweep")) assertEquals("-XX:+UseG1GC", flags(null, cmd, "--quick"), cmd);
+        for (String cmd : List.of("train", "experiment", "sweep")) assertEquals(TRAINING, flags(null, cmd, "--quick"), cmd);
+        assertEquals(TRAINING, flags(null, "bench", "memory"), "bench memory runs train in a child with its own flags: train's");
+        // saelab's global options may come first: the command is the first word after them.
+        assertEquals(TRAINING, flags(null, "--quiet", "train", "--steps", "10"));
+        assertEquals(TRAINING, flags(null, "--backend", "cpu", "--verbose", "experiment"));
+        assertEquals(TRAINING, flags(null, "--backend=cpu", "bench", "memory"));
+        assertEquals("-XX:+UseParallelGC -Xmx512m", flags(null, "--quiet", "bench", "gemma"));
         assertEquals("-XX:+UseParallelGC -Xmx512m", flags(null, "complete", "--model"));
         assertEquals("-XX:+UseParallelGC -Xmx512m", flags(null, "bench", "gemma"));
         assertEquals("-XX:+UseParallelGC -XX:MaxRAMPercentage=75", flags(null, "bench", "train"));
         assertEquals("-XX:+UseParallelGC", flags(null, "harvest", "--model"));
         // Only a collector flag replaces the launcher's; other -XX:+Use… options leave it.
-        assertEquals("-XX:+UseG1GC", flags("-XX:+UseStringDeduplication -Xmx2g", "train", ""));
+        assertEquals(TRAINING, flags("-XX:+UseStringDeduplication -Xmx2g", "train", ""));
         assertEquals("", flags("-Xmx2g -XX:+UseSerialGC", "train", ""));
         assertEquals("-Xmx512m", flags("-XX:+UseZGC", "complete", "x"));
     }
@@ -77,6 +87,9 @@ class LauncherMemoryFlagsTest {
         assertEquals(0, train.rc(), train.text());
         assertTrue(flagOn(train.text(), "UseG1GC"));
         assertEquals(false, flagOn(train.text(), "UseParallelGC"));
+        Matcher ratio = Pattern.compile("\\bGCTimeRatio\\s+= (\\d+)").matcher(train.text());
+        assertTrue(ratio.find(), "GCTimeRatio not printed");
+        assertEquals("4", ratio.group(1), "G1's default is 12: the flag must reach the JVM");
 
         Out bench = jvm(words(flags(null, "bench", "train")));
         assertEquals(0, bench.rc(), bench.text());
