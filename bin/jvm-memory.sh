@@ -9,11 +9,15 @@
 # to 2.5-3.0 GB; G1 sizes the heap to keep GC time near its GCTimeRatio and reclaims the dead B×m
 # arrays (humongous objects) at every young pause: 1.1-1.4 GB peak RSS, no slower per step, and at
 # gemma-2-2b's shape (d 2304, m 16384) 4.2 GB instead of 6.3 GB. The maximum stays 1/4 of RAM.
-# Since the step reuses its arrays (~2 MB allocated per step), G1 grows the heap for the start-up's
-# garbage and keeps it: -XX:GCTimeRatio=4 (GC time up to 20% before the heap grows, against 8%)
-# took the small shape from 0.79-1.23 GB to 0.54-0.56 GB at the same wall time (3 pairs, 600
-# steps), and gemma-2-2b's from 5.02 to 4.99 GB; PyTorch's trainer peaks at 0.88 GB there
-# (`saelab bench memory --torch`, which runs `train` in a child with these flags: "bench memory").
+# Since the step reuses its arrays (~2 MB allocated per step), what grows the heap is the start-up's
+# garbage (kernels run in the interpreter until C2 compiles them), and G1 keeps what it grew. With
+# -XX:GCTimeRatio=2 (GC time up to 33% before the heap grows, against G1's 8%) the small shape's
+# peak RSS was 0.95-1.14 GB with G1's default and 0.70-0.71 with ratio 4 (600 steps, interleaved),
+# and in `saelab bench memory` (300 steps, 3 interleaved rounds) 0.70-0.81 with ratio 4, 0.64-0.66
+# with 2 and 0.63-0.65 with 1, at the same wall time; a PyTorch trainer of the same SAE on the same
+# files peaked at 0.63 GB (`bench memory --torch`, which runs `train` in a child JVM with the flags
+# given here to "bench memory": train's). At gemma-2-2b's shape (30 steps) 3.77 GB with G1's
+# default and 3.84 with ratio 4.
 #
 # Model inference (complete, bench gemma) on the CPU maps the weights outside the Java heap, which
 # holds only activations, logits and the KV cache: a few hundred MB. Left to the default maximum
@@ -38,9 +42,9 @@ saelab_memory_flags() {
       *) break ;;
     esac
   done
-  case "${1:-}" in train|sweep|experiment) gc="-XX:+UseG1GC -XX:GCTimeRatio=4" ;; esac
+  case "${1:-}" in train|sweep|experiment) gc="-XX:+UseG1GC -XX:GCTimeRatio=2" ;; esac
   case "${1:-} ${2:-}" in
-    "bench memory") gc="-XX:+UseG1GC -XX:GCTimeRatio=4" ;;
+    "bench memory") gc="-XX:+UseG1GC -XX:GCTimeRatio=2" ;;
     complete\ *|"bench gemma") heap="-Xmx512m" ;;
     "bench train") heap="-XX:MaxRAMPercentage=75" ;;
   esac

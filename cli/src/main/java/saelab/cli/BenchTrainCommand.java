@@ -438,7 +438,7 @@ public final class BenchTrainCommand implements Runnable {
         System.out.printf("  %-28s %9.1f ms%n", "floor", floor.seconds() * 1e3);
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         try {
             String s = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).strip();

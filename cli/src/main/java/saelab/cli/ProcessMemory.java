@@ -46,6 +46,18 @@ final class ProcessMemory implements AutoCloseable {
         }
     }
 
+    /**
+     * The kernel's peak resident memory (VmHWM) of process {@code pid} so far, in bytes; -1 once the process
+     * is gone (its /proc entry with it) or where there is no /proc.
+     */
+    static long peakOf(long pid) {
+        try {
+            return Reading.parse(Files.readString(Path.of("/proc", Long.toString(pid), "status"))).peakTotal();
+        } catch (IOException | UncheckedIOException e) {
+            return -1;
+        }
+    }
+
     static boolean available() {
         return Files.isReadable(STATUS);
     }

@@ -55,6 +55,11 @@ final class PythonServer implements AutoCloseable {
         greeting = first.substring("ready".length()).strip();
     }
 
+    /** The child's process id (its /proc entry: {@link ProcessMemory#peakOf}). */
+    long pid() {
+        return process.pid();
+    }
+
     /** Sends one request line; the reply's whitespace-separated fields. */
     String[] request(String line, String what) {
         out.println(line);

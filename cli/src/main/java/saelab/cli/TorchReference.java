@@ -53,7 +53,7 @@ final class TorchReference implements AutoCloseable {
     }
 
     /**
-     * Starts torch_reference.py in {@code mode} ("gemm" or "train", with the train sizes in {@code args}).
+     * Starts torch_reference.py in {@code mode} ("gemm", or "train" or "shards" with their arguments in {@code args}).
      *
      * @throws PythonServer.Unavailable no interpreter, no torch, or no CUDA when it was asked for
      */
@@ -78,6 +78,17 @@ final class TorchReference implements AutoCloseable {
         String[] f = server.request(m + " " + k + " " + n + " " + (transposedB ? 1 : 0) + " " + warmup + " " + warmupSeconds + " " + reps,
                 "torch");
         return Double.parseDouble(f[0]);
+    }
+
+    /** All the steps of mode "shards": {seconds (the child's own clock), the last loss}. */
+    double[] run() {
+        String[] f = server.request("run", "torch");
+        return new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1])};
+    }
+
+    /** The child's peak resident memory so far (VmHWM), in bytes; -1 where it cannot be read. */
+    long peakResidentBytes() {
+        return ProcessMemory.peakOf(server.pid());
     }
 
     /** One training step: {seconds (the child's own clock, around synchronize), loss}. */

@@ -22,8 +22,8 @@ class LauncherMemoryFlagsTest {
     private static final Path SCRIPT = Path.of("..", "bin", "jvm-memory.sh").toAbsolutePath().normalize();
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
-    /** Training's collector: G1, allowed up to 20% of GC time before it grows the heap. */
-    private static final String TRAINING = "-XX:+UseG1GC -XX:GCTimeRatio=4";
+    /** Training's collector: G1, allowed up to a third of the time in GC before it grows the heap. */
+    private static final String TRAINING = "-XX:+UseG1GC -XX:GCTimeRatio=2";
 
     private record Out(int rc, String text) {}
 
@@ -89,7 +89,7 @@ class LauncherMemoryFlagsTest {
         assertEquals(false, flagOn(train.text(), "UseParallelGC"));
         Matcher ratio = Pattern.compile("\\bGCTimeRatio\\s+= (\\d+)").matcher(train.text());
         assertTrue(ratio.find(), "GCTimeRatio not printed");
-        assertEquals("4", ratio.group(1), "G1's default is 12: the flag must reach the JVM");
+        assertEquals("2", ratio.group(1), "G1's default is 12: the flag must reach the JVM");
 
         Out bench = jvm(words(flags(null, "bench", "train")));
         assertEquals(0, bench.rc(), bench.text());
