@@ -57,4 +57,21 @@ class ProcessMemoryTest {
             java.lang.ref.Reference.reachabilityFence(touched);
         }
     }
+
+    @Test
+    void anotherProcessesPeakIsReadByItsIdAndAFinishedOneReadsMinusOne() throws Exception {
+        assumeTrue(ProcessMemory.available(), "/proc is Linux only");
+        // This process by its id: the same kernel peak as /proc/self (it can only have grown between the reads).
+        long self = ProcessHandle.current().pid(), before = ProcessMemory.read().peakTotal(), byId = ProcessMemory.peakOf(self);
+        assertTrue(byId >= before && before > 0, before + " then " + byId);
+        Process child = new ProcessBuilder("sleep", "5").start();
+        try {
+            long peak = ProcessMemory.peakOf(child.pid());
+            assertTrue(peak > 0 && peak < before, "a sleeping child's peak " + peak + " against this JVM's " + before);
+        } finally {
+            child.destroy();
+            child.waitFor();
+        }
+        assertEquals(-1, ProcessMemory.peakOf(child.pid()), "gone with its /proc entry");
+    }
 }
