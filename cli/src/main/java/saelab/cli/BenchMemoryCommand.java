@@ -27,8 +27,8 @@ import saelab.train.source.SyntheticHarvest;
  * (torch_reference.py, mode "shards"), both measured by the kernel's high-water mark of the child.
  */
 @Command(name = "memory", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Peak resident memory (RSS) of `saelab train` at the small peer shape, run in a child process on a synthetic",
-                "harvest folder written for it; --torch adds a PyTorch TopK trainer reading the same files, measured the same way."})
+        description = "Peak resident memory (RSS) of `saelab train` at the small peer shape, run on the CPU in a child process on a "
+                + "synthetic harvest folder written for it; --torch adds a PyTorch TopK trainer reading the same files, measured the same way.")
 public final class BenchMemoryCommand implements Runnable {
 
     @Option(names = "--d", description = "Input width d of the synthetic harvest (default: ${DEFAULT-VALUE}).", defaultValue = "256")
@@ -44,6 +44,9 @@ public final class BenchMemoryCommand implements Runnable {
     @Option(names = "--rows", description = "Rows of the synthetic harvest, in shards of 65,536 (default: ${DEFAULT-VALUE}, "
             + "twice the shard source's buffer).", defaultValue = "131072")
     long rows;
+    @Option(names = "--python", description = "Python interpreter for the torch row (default: ${DEFAULT-VALUE}; --torch-python "
+            + "names another).", defaultValue = "python3")
+    String python;
     @Mixin
     TorchReference.Options torchOptions;
     @Option(names = "--seed", description = "Seeds the harvest and both SAEs (default: ${DEFAULT-VALUE}).", defaultValue = "0")
@@ -140,7 +143,7 @@ public final class BenchMemoryCommand implements Runnable {
     /** The PyTorch trainer on the same files; its peak RSS read after it answers. */
     private Row torchTrain(Path harvest, int threads) throws PythonServer.Unavailable {
         long start = System.nanoTime();
-        try (TorchReference torch = TorchReference.open(torchOptions, "python3", threads, "shards", harvest.toString(), String.valueOf(m),
+        try (TorchReference torch = TorchReference.open(torchOptions, python, threads, "shards", harvest.toString(), String.valueOf(m),
                 String.valueOf(k), String.valueOf(batch), String.valueOf(steps), String.valueOf(seed), String.valueOf(LR), String.valueOf(CLIP))) {
             System.out.println("  " + torch.describe() + ": the same SAE trained by torch_reference.py from the same shards");
             double[] secondsLoss = torch.run();
