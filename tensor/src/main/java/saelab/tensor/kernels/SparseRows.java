@@ -52,8 +52,6 @@ public final class SparseRows {
     private static final int COLUMNS_PER_TASK = 256;
     /** Columns of S per block of the transposed product: 16 floats make one 64-byte write. */
     private static final int BLOCK = 16;
-    /** Lane-sum shuffles: step i adds lane l and lane l xor (L >> (i + 1)). */
-    private static final VectorShuffle<Float>[] HALVES = halves();
 
     /**
      * S by column: column j holds entries q in [start[j], start[j+1]), rows ascending; entry q
@@ -139,10 +137,18 @@ public final class SparseRows {
     /** Entries from which {@link #columns} sorts blocks of rows in parallel. */
     private static final int PARALLEL_ENTRIES = 1 << 16;
 
-    /** Column-tile width for a rows × tile operand: a multiple of the vector length, within {@link #TILE_BYTES}. */
+    /**
+     * Column-tile width for a rows × tile operand: a multiple of the vector length, within {@link #TILE_BYTES};
+     * with fewer than 16 lanes (AVX2's 8) at most four vectors, the width the backward's and the transposed
+     * product's register paths take. At batch 2048, d 2304, m 16384, k 320 on 8 lanes the fitted 64-wide
+     * tiles ran the general loops: backward 224-238 ms and transposed product 95-97, against 110 and 47 on
+     * 32-wide tiles. With 16 lanes the fitted width at batch 2048 is four vectors already; smaller batches
+     * keep their wider tiles (not measured against four vectors, and their results would change).
+     */
     static int tileWidth(int rows, int d) {
         int t = TILE_BYTES / (4 * Math.max(1, rows)) / L * L;
         t = Math.max(L, Math.min(MAX_TILE, t));
+        if (L < 16) t = Math.min(t, 4 * L);
         return Math.min(t, (d + L - 1) / L * L);
     }
 
@@ -523,20 +529,26 @@ public final class SparseRows {
         return c;
     }
 
-    /** The lanes of v added in a fixed tree (halves, then quarters, ...): the same bits compiled or interpreted. */
+    /**
+     * The lanes of v added in a fixed tree (halves, then quarters, ...): the same bits compiled or interpreted.
+     * Unrolled over constant shuffles, not a loop over an array of them: with 8 lanes C2 compiled the loop
+     * form on its own into a method too big to inline ("already compiled into a big method"), so every
+     * call boxed its vector and the backward ran 5-7× slower than with 16 lanes.
+     */
     static float laneSum(FloatVector v) {
-        for (VectorShuffle<Float> h : HALVES) v = v.add(v.rearrange(h));
+        if (L >= 64) v = v.add(v.rearrange(SWAP32));
+        if (L >= 32) v = v.add(v.rearrange(SWAP16));
+        if (L >= 16) v = v.add(v.rearrange(SWAP8));
+        if (L >= 8) v = v.add(v.rearrange(SWAP4));
+        if (L >= 4) v = v.add(v.rearrange(SWAP2));
+        if (L >= 2) v = v.add(v.rearrange(SWAP1));
         return v.lane(0);
     }
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] halves() {
-        int steps = Integer.numberOfTrailingZeros(L);
-        VectorShuffle<Float>[] h = new VectorShuffle[steps];
-        for (int i = 0; i < steps; i++) {
-            int span = L >> (i + 1);
-            h[i] = VectorShuffle.fromOp(S, l -> l ^ span);
-        }
-        return h;
+    /** Lane l ↔ lane l xor span, for the spans laneSum uses (L itself and above: the identity, never used). */
+    private static final VectorShuffle<Float> SWAP32 = swap(32), SWAP16 = swap(16), SWAP8 = swap(8), SWAP4 = swap(4), SWAP2 = swap(2), SWAP1 = swap(1);
+
+    private static VectorShuffle<Float> swap(int span) {
+        return VectorShuffle.fromOp(S, l -> span < L ? l ^ span : l);
     }
 }

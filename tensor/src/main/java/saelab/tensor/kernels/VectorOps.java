@@ -25,6 +25,15 @@ public final class VectorOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 
+    /**
+     * Float lanes of the preferred vectors (16 with AVX-512, 8 with AVX2, 4 with NEON or SSE): the kernels'
+     * sums are ordered by lane and by tiles of whole vectors, so results are reproducible bit for bit on
+     * machines with the same lane count, and differ in their last bits between lane counts.
+     */
+    public static int lanes() {
+        return L;
+    }
+
     // ---- reductions -------------------------------------------------------------------------
 
     /**
