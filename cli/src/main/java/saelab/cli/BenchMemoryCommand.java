@@ -69,9 +69,6 @@ public final class BenchMemoryCommand implements Runnable {
         System.out.printf(Locale.ROOT, "saelab bench memory: TopK SAE d %d, m %d, k %d, batch %d, %d steps, on a synthetic harvest of %d rows "
                         + "(%.1f MB of f32); %d cores (%s); load average %s%n", d, m, k, batch, steps, rows, rows * d * 4 / 1e6, threads,
                 TrainStepFloor.cpuModel(), BenchTrainCommand.loadAverage());
-        if (!ProcessMemory.available()) {
-            throw new ParameterException(spec.commandLine(), "bench memory reads each child's peak RSS from /proc (Linux); there is no /proc/self/status here");
-        }
         Path dir;
         try {
             dir = Files.createTempDirectory("saelab-bench-memory-");
@@ -105,6 +102,9 @@ public final class BenchMemoryCommand implements Runnable {
                 : rows < batch ? "--rows " + rows + " must be at least --batch " + batch
                 : null;
         if (bad != null) throw new ParameterException(spec.commandLine(), bad);
+        if (!ProcessMemory.available()) {
+            throw new IllegalStateException("bench memory reads each child's peak RSS from /proc (Linux); there is no /proc/self/status here");
+        }
     }
 
     /** `saelab train` in a child JVM with this JVM's flags; its peak RSS read until it exits. */
@@ -119,19 +119,23 @@ public final class BenchMemoryCommand implements Runnable {
         System.out.println("  saelab train: a child JVM with " + gcFlags(jvmFlags));
         long start = System.nanoTime(), peak = -1;
         int exit;
+        Process p;
         try {
-            Process p = new ProcessBuilder(cmd).inheritIO().redirectInput(ProcessBuilder.Redirect.PIPE).start();
+            p = new ProcessBuilder(cmd).inheritIO().redirectInput(ProcessBuilder.Redirect.PIPE).start();
             p.getOutputStream().close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the saelab child: " + e.getMessage(), e);
+        }
+        try {
             while (true) {
                 peak = Math.max(peak, ProcessMemory.peakOf(p.pid()));
                 if (p.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) break;
             }
             exit = p.exitValue();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the saelab child: " + e.getMessage(), e);
         } catch (InterruptedException e) {
+            p.destroyForcibly();
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while the saelab child ran");
+            throw new IllegalStateException("interrupted while the saelab child ran (stopped it)");
         }
         double wall = (System.nanoTime() - start) / 1e9;
         if (exit != 0) throw new IllegalStateException("the saelab train child exited with status " + exit + " (its messages are above)");
