@@ -17,7 +17,10 @@
 # with 2 and 0.63-0.65 with 1, at the same wall time; a PyTorch trainer of the same SAE on the same
 # files peaked at 0.63 GB (`bench memory --torch`, which runs `train` in a child JVM with the flags
 # given here to "bench memory": train's). At gemma-2-2b's shape (30 steps) 3.77 GB with G1's
-# default and 3.84 with ratio 4.
+# default and 3.84 with ratio 4. The initial heap (1/64 of RAM by default: 384 MB on 24 GB) is
+# filled before G1 first collects: -Xms64m took the small shape from 0.643-0.651 GB to 0.537-0.606
+# (`bench memory`, 3 interleaved pairs, same wall time) and left gemma-2-2b's at 3.82-3.91 GB and
+# 548-590 ms/step both ways.
 #
 # Model inference (complete, bench gemma) on the CPU maps the weights outside the Java heap, which
 # holds only activations, logits and the KV cache: a few hundred MB. Left to the default maximum
@@ -42,14 +45,18 @@ saelab_memory_flags() {
       *) break ;;
     esac
   done
-  case "${1:-}" in train|sweep|experiment) gc="-XX:+UseG1GC -XX:GCTimeRatio=2" ;; esac
+  case "${1:-}" in train|sweep|experiment) gc="-XX:+UseG1GC -XX:GCTimeRatio=2" heap="-Xms64m" ;; esac
   case "${1:-} ${2:-}" in
-    "bench memory") gc="-XX:+UseG1GC -XX:GCTimeRatio=2" ;;
+    "bench memory") gc="-XX:+UseG1GC -XX:GCTimeRatio=2" heap="-Xms64m" ;;
     complete\ *|"bench gemma") heap="-Xmx512m" ;;
     "bench train") heap="-XX:MaxRAMPercentage=75" ;;
   esac
   for word in ${SAELAB_JAVA_OPTS:-}; do
-    case "$word" in -XX:+UseSerialGC|-XX:+UseParallelGC|-XX:+UseG1GC|-XX:+UseZGC|-XX:+UseShenandoahGC|-XX:+UseEpsilonGC) gc="" ;; esac
+    case "$word" in
+      -XX:+UseSerialGC|-XX:+UseParallelGC|-XX:+UseG1GC|-XX:+UseZGC|-XX:+UseShenandoahGC|-XX:+UseEpsilonGC) gc="" ;;
+      # A heap size of the user's replaces the launcher's (an -Xmx below its -Xms would stop the JVM).
+      -Xms*|-Xmx*|-XX:InitialHeapSize=*|-XX:MaxHeapSize=*|-XX:InitialRAMPercentage=*|-XX:MaxRAMPercentage=*) heap="" ;;
+    esac
   done
   printf '%s\n' "$gc${gc:+${heap:+ }}$heap"
 }

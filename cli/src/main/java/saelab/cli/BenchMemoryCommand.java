@@ -187,7 +187,7 @@ public final class BenchMemoryCommand implements Runnable {
     /** The collector and heap flags among the JVM's (what the launcher chose). */
     static String gcFlags(List<String> jvmFlags) {
         List<String> gc = jvmFlags.stream().filter(f -> f.startsWith("-XX:+Use") && f.endsWith("GC") || f.startsWith("-XX:GCTimeRatio")
-                || f.startsWith("-Xmx") || f.startsWith("-XX:MaxRAMPercentage")).toList();
+                || f.startsWith("-Xmx") || f.startsWith("-Xms") || f.startsWith("-XX:MaxRAMPercentage")).toList();
         return gc.isEmpty() ? "the JVM's default collector and heap" : String.join(" ", gc);
     }
 

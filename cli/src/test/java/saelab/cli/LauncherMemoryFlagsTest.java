@@ -22,8 +22,8 @@ class LauncherMemoryFlagsTest {
     private static final Path SCRIPT = Path.of("..", "bin", "jvm-memory.sh").toAbsolutePath().normalize();
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
-    /** Training's collector: G1, allowed up to a third of the time in GC before it grows the heap. */
-    private static final String TRAINING = "-XX:+UseG1GC -XX:GCTimeRatio=2";
+    /** Training's collector: G1, allowed up to a third of the time in GC before it grows the heap, from a 64 MB heap. */
+    private static final String TRAINING = "-XX:+UseG1GC -XX:GCTimeRatio=2 -Xms64m";
 
     private record Out(int rc, String text) {}
 
@@ -77,7 +77,11 @@ class LauncherMemoryFlagsTest {
         assertEquals("-XX:+UseParallelGC -XX:MaxRAMPercentage=75", flags(null, "bench", "train"));
         assertEquals("-XX:+UseParallelGC", flags(null, "harvest", "--model"));
         // Only a collector flag replaces the launcher's; other -XX:+Use… options leave it.
-        assertEquals(TRAINING, flags("-XX:+UseStringDeduplication -Xmx2g", "train", ""));
+        assertEquals(TRAINING, flags("-XX:+UseStringDeduplication", "train", ""));
+        // A heap size of the user's replaces the launcher's: -Xms64m beside -Xmx32m would stop the JVM.
+        assertEquals("-XX:+UseG1GC -XX:GCTimeRatio=2", flags("-XX:+UseStringDeduplication -Xmx2g", "train", ""));
+        assertEquals("-XX:+UseG1GC -XX:GCTimeRatio=2", flags("-Xms1g", "experiment"));
+        assertEquals("-XX:+UseParallelGC", flags("-Xmx2g", "complete", "x"));
         assertEquals("", flags("-Xmx2g -XX:+UseSerialGC", "train", ""));
         assertEquals("-Xmx512m", flags("-XX:+UseZGC", "complete", "x"));
     }
@@ -90,6 +94,11 @@ class LauncherMemoryFlagsTest {
         Matcher ratio = Pattern.compile("\\bGCTimeRatio\\s+= (\\d+)").matcher(train.text());
         assertTrue(ratio.find(), "GCTimeRatio not printed");
         assertEquals("2", ratio.group(1), "G1's default is 12: the flag must reach the JVM");
+
+        List<String> small = new ArrayList<>(words(flags("-Xmx32m", "train", "")));
+        small.add("-Xmx32m");
+        Out smallHeap = jvm(small);
+        assertEquals(0, smallHeap.rc(), "the user's -Xmx32m with the launcher's training flags: " + smallHeap.text());
 
         Out bench = jvm(words(flags(null, "bench", "train")));
         assertEquals(0, bench.rc(), bench.text());
