@@ -1,5 +1,5 @@
 # Sourced by ./saelab: the garbage collector and heap flags for one command, chosen by its first
-# two words (measured: README, "Memory: the launcher's collector and heap").
+# two words after saelab's global options (measured: README, "Memory: the launcher's collector and heap").
 #
 # Training (train, sweep, experiment) runs on G1. Its live set is small next to what it allocates:
 # at d 256, m 4096, k 32, batch 2048 it holds ~180 MB (parameters, gradients and Adam's moments
@@ -34,7 +34,8 @@
 # pre-activations before BlockedTopK), which overflowed the default heap (1/4 of RAM: 6 GB on a 24 GB machine). It
 # keeps ParallelGC, as the timings in the README were measured with it.
 #
-# A collector named in SAELAB_JAVA_OPTS replaces the launcher's (the JVM refuses two).
+# A collector named in SAELAB_JAVA_OPTS replaces the launcher's (the JVM refuses two), and a heap size
+# there replaces the launcher's heap flags (an -Xmx below the launcher's -Xms would stop the JVM).
 saelab_memory_flags() {
   local gc="-XX:+UseParallelGC" heap="" word
   # The command's words come after saelab's global options (`./saelab --quiet train …` trains too).
@@ -45,16 +46,15 @@ saelab_memory_flags() {
       *) break ;;
     esac
   done
-  case "${1:-}" in train|sweep|experiment) gc="-XX:+UseG1GC -XX:GCTimeRatio=2" heap="-Xms64m" ;; esac
   case "${1:-} ${2:-}" in
-    "bench memory") gc="-XX:+UseG1GC -XX:GCTimeRatio=2" heap="-Xms64m" ;;
+    # bench memory runs train in a child JVM with its own flags: train's.
+    train\ *|sweep\ *|experiment\ *|"bench memory") gc="-XX:+UseG1GC -XX:GCTimeRatio=2" heap="-Xms64m" ;;
     complete\ *|"bench gemma") heap="-Xmx512m" ;;
     "bench train") heap="-XX:MaxRAMPercentage=75" ;;
   esac
   for word in ${SAELAB_JAVA_OPTS:-}; do
     case "$word" in
       -XX:+UseSerialGC|-XX:+UseParallelGC|-XX:+UseG1GC|-XX:+UseZGC|-XX:+UseShenandoahGC|-XX:+UseEpsilonGC) gc="" ;;
-      # A heap size of the user's replaces the launcher's (an -Xmx below its -Xms would stop the JVM).
       -Xms*|-Xmx*|-XX:InitialHeapSize=*|-XX:MaxHeapSize=*|-XX:InitialRAMPercentage=*|-XX:MaxRAMPercentage=*) heap="" ;;
     esac
   done
