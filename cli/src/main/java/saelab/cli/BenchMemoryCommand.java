@@ -58,10 +58,12 @@ public final class BenchMemoryCommand implements Runnable {
     static final int SHARD_ROWS = 65_536;
     /** How often a child's VmHWM is read: the kernel keeps the peak, so only growth in its last period is missed. */
     static final long POLL_MILLIS = 10;
-    static final double LR = 4e-4, CLIP = 1.0;
 
     /** One trainer's measurement. */
     record Row(String name, long peakBytes, double wallSeconds, String detail) {}
+
+    /** What the saelab child did and ran with, read from what it wrote: its peak learning rate and clip go to the torch trainer. */
+    record Finished(long steps, double loss, double lr, double gradClip) {}
 
     @Override public void run() {
         check();
@@ -80,11 +82,12 @@ public final class BenchMemoryCommand implements Runnable {
             ProgressLine progress = new ProgressLine("writing the synthetic harvest", rows, "rows", 1, System.err);
             SyntheticHarvest.write(harvest, SyntheticConfig.independent(4 * m, d, Math.max(1, k), 1.0, 0.25, seed), rows, SHARD_ROWS, progress::update);
             List<Row> table = new ArrayList<>();
-            table.add(saelabTrain(harvest, dir.resolve("run")));
+            Path run = dir.resolve("run");
+            table.add(saelabTrain(harvest, run));
             String note = null;
             if (torchOptions.enabled) {
                 try {
-                    table.add(torchTrain(harvest, threads));
+                    table.add(torchTrain(harvest, threads, finished(run)));
                 } catch (PythonServer.Unavailable e) {
                     note = "torch row omitted: " + e.getMessage();
                 }
@@ -139,16 +142,17 @@ public final class BenchMemoryCommand implements Runnable {
         }
         double wall = (System.nanoTime() - start) / 1e9;
         if (exit != 0) throw new IllegalStateException("the saelab train child exited with status " + exit + " (its messages are above)");
-        double[] stepsLoss = finished(out);
-        if (stepsLoss[0] != steps) throw new IllegalStateException("the saelab train child finished " + (long) stepsLoss[0] + " steps, expected " + steps);
-        return new Row("saelab train", peak, wall, String.format(Locale.ROOT, "%d steps, loss %.4g", steps, stepsLoss[1]));
+        Finished f = finished(out);
+        if (f.steps() != steps) throw new IllegalStateException("the saelab train child finished " + f.steps() + " steps, expected " + steps);
+        return new Row("saelab train", peak, wall, String.format(Locale.ROOT, "%d steps, loss %.4g", steps, f.loss()));
     }
 
-    /** The PyTorch trainer on the same files; its peak RSS read after it answers. */
-    private Row torchTrain(Path harvest, int threads) throws PythonServer.Unavailable {
+    /** The PyTorch trainer on the same files, at the saelab run's peak learning rate and clip; its peak RSS read after it answers. */
+    private Row torchTrain(Path harvest, int threads, Finished saelab) throws PythonServer.Unavailable {
         long start = System.nanoTime();
         try (TorchReference torch = TorchReference.open(torchOptions, python, threads, "shards", harvest.toString(), String.valueOf(m),
-                String.valueOf(k), String.valueOf(batch), String.valueOf(steps), String.valueOf(seed), String.valueOf(LR), String.valueOf(CLIP))) {
+                String.valueOf(k), String.valueOf(batch), String.valueOf(steps), String.valueOf(seed), String.valueOf(saelab.lr()),
+                String.valueOf(saelab.gradClip()))) {
             System.out.println("  " + torch.describe() + ": the same SAE trained by torch_reference.py from the same shards");
             double[] secondsLoss = torch.run();
             long peak = torch.peakResidentBytes();
@@ -158,16 +162,18 @@ public final class BenchMemoryCommand implements Runnable {
         }
     }
 
-    /** {steps in the run's last checkpoint, the loss on its last log line}: what the child did, read from what it wrote. */
-    static double[] finished(Path run) {
+    /** The steps in the run's last checkpoint, the loss on its last log line, and its cfg.json's learning rate and clip. */
+    static Finished finished(Path run) {
         try {
             var json = com.fasterxml.jackson.databind.json.JsonMapper.builder().build();
             long done = json.readTree(run.resolve("checkpoint.json").toFile()).path("step").asLong(-1);
             List<String> log = Files.readAllLines(run.resolve("log.jsonl")).stream().filter(l -> !l.isBlank()).toList();
             double loss = log.isEmpty() ? Double.NaN : json.readTree(log.getLast()).path("loss").asDouble(Double.NaN);
-            return new double[] {done, loss};
+            var cfg = json.readTree(run.resolve("cfg.json").toFile()).path("saelab");
+            return new Finished(done, loss, cfg.path("lr").asDouble(Double.NaN), cfg.path("grad_clip").asDouble(Double.NaN));
         } catch (IOException e) {
-            throw new UncheckedIOException("the saelab train child left no readable checkpoint.json and log.jsonl in " + run + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("the saelab train child left no readable checkpoint.json, log.jsonl and cfg.json in " + run + ": "
+                    + e.getMessage(), e);
         }
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -14,6 +15,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import saelab.train.source.SyntheticConfig;
+import saelab.train.source.SyntheticHarvest;
 
 /**
  * {@code bench memory}: a real `train` child JVM on the synthetic harvest (it finishes every step
@@ -38,13 +41,25 @@ class BenchMemoryTest {
     }
 
     @Test void theSaelabChildTrainsEveryStepAndItsPeakIsAJvmsAndTheTorchRowJoinsWithItsRatio(@TempDir Path dir) throws Exception {
-        // What torch_reference.py answers in mode "shards": ready, then "SECONDS LOSS" to "run".
+        // What torch_reference.py answers in mode "shards": ready, then "SECONDS LOSS" to "run". It notes the
+        // learning rate and clip it was given (its last two arguments).
+        Path given = dir.resolve("lr-clip");
         Path fake = BenchTorchReferenceTest.script(dir, "fake-torch",
-                "echo 'ready 9.9 cpu 1 thread(s), BLAS fake'\nwhile read line; do case \"$line\" in run) echo '0.25 1.5' ;; quit) exit 0 ;; esac; done\n");
+                "eval lr=\\${$(($# - 1))}; eval clip=\\${$#}; printf '%s %s' \"$lr\" \"$clip\" > '" + given + "'\n"
+                        + "echo 'ready 9.9 cpu 1 thread(s), BLAS fake'\nwhile read line; do case \"$line\" in run) echo '0.25 1.5' ;; quit) exit 0 ;; esac; done\n");
         Set<String> before = benchFolders();
         CliFixtures.Run run = CliFixtures.saelab(BenchTorchReferenceTest.with(TINY, "--steps", "12", "--torch", "--torch-python", fake.toString()));
-        System.out.println(run.out());
         assertEquals(0, run.exitCode(), run.toString());
+        // The torch trainer runs at the saelab run's learning rate and clip, as train chooses them for this shape and source.
+        Path harvest = dir.resolve("harvest");
+        SyntheticHarvest.write(harvest, SyntheticConfig.independent(4 * 32, 8, 4, 1.0, 0.25, 0), 600, BenchMemoryCommand.SHARD_ROWS, n -> { });
+        CliFixtures.Run cfg = CliFixtures.saelab("train", "--source", "shards:" + harvest, "--m", "32", "--k", "4", "--batch", "16",
+                "--steps", "12", "--print-config");
+        assertEquals(0, cfg.exitCode(), cfg.toString());
+        var json = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(cfg.out());
+        String[] lrClip = Files.readString(given).split(" ");
+        assertEquals(json.path("lr").asDouble(), Double.parseDouble(lrClip[0]), 0, "lr given to torch: " + Arrays.toString(lrClip));
+        assertEquals(json.path("grad-clip").asDouble(), Double.parseDouble(lrClip[1]), 0, "clip given to torch");
         assertTrue(run.out().contains("a child JVM with"), run.out());
         assertTrue(run.out().contains("12 steps, loss "), "the child finished all 12 steps (its checkpoint says so): " + run.out());
         double saelab = peakGb(run.out(), "saelab train");
