@@ -58,6 +58,14 @@ public interface Sae {
      */
     default int unitNormRows() { return -1; }
 
+    /**
+     * Whether the {@link #unitNormRows} parameter's gradient loses each row's component along its row
+     * before clipping and the update (TopK, as dictionary_learning's remove_gradient_parallel_to_decoder_directions).
+     * The trainer's optimiser does it as it reads the gradient, in the passes of clipping and Adam, rather
+     * than in {@link #beforeUpdate}: a pass over the decoder and its gradient fewer.
+     */
+    default boolean unitRowsTangent() { return false; }
+
     /** The architecture's own SAELens cfg.json keys (TopK: k), as SAELens 6 writes them at the top level. */
     void saeLensFields(ObjectNode cfg);
 

@@ -7,7 +7,6 @@ import saelab.tensor.NoGrad;
 import saelab.train.optim.GeometricMedian;
 import saelab.train.penalty.PenaltyConfig;
 import saelab.train.sae.BlockedTopK;
-import saelab.train.sae.DecoderNorms;
 import saelab.train.sae.SaeParams;
 import saelab.train.sae.SparseCodes;
 import saelab.train.sae.SparseEncoder;
@@ -114,13 +113,11 @@ public final class TopKArchitecture implements SaeArchitecture {
                     fired, SparseEncoder.l0(sel), t.forward().reconstruction().data(), t.forward().values(), idx, settings.k());
         }
 
-        @Override public void beforeUpdate() {
-            float[] g = sae.params().wDec().gradData();
-            if (g != null) DecoderNorms.removeParallelComponent(sae.params().wDec().data(), g, dSae(), dIn());
-        }
-
         /** Unit-norm decoder rows after every update (dictionary_learning's set_decoder_norm_to_unit_norm), fused by the trainer. */
         @Override public int unitNormRows() { return sae.params().names().indexOf("W_dec"); }
+
+        /** No radial decoder gradient (remove_gradient_parallel_to_decoder_directions), removed by the trainer's fused update. */
+        @Override public boolean unitRowsTangent() { return true; }
 
         @Override public void saeLensFields(ObjectNode o) {
             o.put("k", settings.k()); // TopKSAEConfig.k; 6.x has no activation_fn

@@ -23,20 +23,34 @@ final class AdamKernel {
      * v ← β2·v + (1 − β2)·g·g, w ← w − stepSize·m / (√v·invSqrtBc2 + ε).
      */
     static void update(float[] w, float[] grad, float[] m, float[] v, int from, int to, boolean scaled, float scale, AdamOptimizer.Coefficients c) {
+        update(w, grad, Float.NaN, m, v, from, to, scaled, scale, c);
+    }
+
+    /**
+     * {@link #update(float[], float[], float[], float[], int, int, boolean, float, AdamOptimizer.Coefficients)} from
+     * grad[j] + radial·w[j] in place of grad[j] (radial NaN: grad itself), w read before it is updated: for one row
+     * of unit-norm weights, the gradient with its component along the row removed as RowNorms.removeParallel
+     * removes it (w·α, then + grad), with its bits.
+     */
+    static void update(float[] w, float[] grad, float radial, float[] m, float[] v, int from, int to, boolean scaled, float scale, AdamOptimizer.Coefficients c) {
         float b1 = c.beta1(), b2 = c.beta2(), one1 = 1 - b1, one2 = 1 - b2, step = c.stepSize(), inv = c.invSqrtBc2(), e = c.eps();
+        boolean tangent = !Float.isNaN(radial);
         int j = from;
         for (int end = from + S.loopBound(to - from); j < end; j += L) {
+            FloatVector wj = FloatVector.fromArray(S, w, j);
             FloatVector g = FloatVector.fromArray(S, grad, j);
+            if (tangent) g = wj.mul(radial).add(g);
             if (scaled) g = g.mul(scale);
             FloatVector mj = FloatVector.fromArray(S, m, j).mul(b1).add(g.mul(one1));
             FloatVector vj = FloatVector.fromArray(S, v, j).mul(b2).add(g.mul(one2).mul(g));
             mj.intoArray(m, j);
             vj.intoArray(v, j);
             FloatVector den = vj.lanewise(VectorOperators.SQRT).mul(inv).add(e);
-            FloatVector.fromArray(S, w, j).sub(mj.mul(step).div(den)).intoArray(w, j);
+            wj.sub(mj.mul(step).div(den)).intoArray(w, j);
         }
         for (; j < to; j++) {
-            float gj = scaled ? grad[j] * scale : grad[j];
+            float gj = tangent ? grad[j] + radial * w[j] : grad[j];
+            if (scaled) gj = gj * scale;
             m[j] = b1 * m[j] + one1 * gj;
             v[j] = b2 * v[j] + one2 * gj * gj;
             w[j] -= step * m[j] / ((float) Math.sqrt(v[j]) * inv + e);

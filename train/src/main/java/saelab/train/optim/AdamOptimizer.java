@@ -3,6 +3,7 @@ package saelab.train.optim;
 import java.util.List;
 import saelab.tensor.Tensor;
 import saelab.tensor.kernels.Parallel;
+import saelab.tensor.kernels.ReusableArrays;
 import saelab.tensor.kernels.RowNorms;
 
 /**
@@ -56,7 +57,34 @@ public final class AdamOptimizer {
      * clipping).
      */
     public double clipAndStep(double lr, double maxNorm, int unitRowsParam, int rowLength) {
-        double norm = maxNorm > 0 ? gradNorm(params) : Double.NaN;
+        return clipAndStep(lr, maxNorm, unitRowsParam, rowLength, false);
+    }
+
+    /**
+     * {@link #clipAndStep(double, double, int, int)}, and with {@code tangentRows} the unit-norm
+     * parameter's gradient taken minus each row's component along its row as it is read, in both
+     * passes ({@code DecoderNorms.removeParallelComponent} before the call, with its bits: issue 16
+     * asked for the removal in the same passes as the norm and Adam). That gradient array is left as
+     * backward wrote it. Saves the removal's own pass: a read of the rows and a read and a write of
+     * their gradient (453 MB at d 2304, m 16384), the recomputed row products running in cache.
+     */
+    public double clipAndStep(double lr, double maxNorm, int unitRowsParam, int rowLength, boolean tangentRows) {
+        if (tangentRows && (unitRowsParam < 0 || rowLength < 1)) {
+            throw new IllegalArgumentException("tangent rows need the unit-norm parameter and its row length, got " + unitRowsParam + " and " + rowLength);
+        }
+        int tangent = tangentRows ? unitRowsParam : -1;
+        // Each tangent row's coefficient, from the norm's pass when it runs (NaN: a zero row), else from the update's.
+        float[] radial = tangent < 0 ? null : POOL.floats(params.get(tangent).numel() / rowLength);
+        try {
+            return clipAndStep(lr, maxNorm, unitRowsParam, rowLength, tangent, radial);
+        } finally {
+            if (radial != null) POOL.give(radial);
+        }
+    }
+
+    private double clipAndStep(double lr, double maxNorm, int unitRowsParam, int rowLength, int tangent, float[] radial) {
+        double norm = maxNorm > 0 ? gradNorm(params, tangent, rowLength, radial) : Double.NaN;
+        boolean radialKnown = maxNorm > 0;
         // torch's clip_grad_norm_: scale by max / (norm + 1e-6) when the norm exceeds max.
         float scale = norm > maxNorm ? (float) (maxNorm / (norm + 1e-6)) : 1f;
         boolean scaled = norm > maxNorm;
@@ -68,17 +96,28 @@ public final class AdamOptimizer {
             if (g == null) continue;
             float[] w = p.data(), mi = m[i], vi = v[i];
             int rows = i == unitRowsParam ? w.length / rowLength : 0;
+            boolean tangentHere = i == tangent;
             // Tasks of whole rows for the unit-norm parameter, so each row is renormalised while in cache.
             int span = rows > 0 ? Math.max(1, CHUNK / rowLength) * rowLength : CHUNK;
             int tasks = (w.length + span - 1) / span;
             Parallel.forRange(tasks, task -> {
                 int from = task * span, to = Math.min(w.length, from + span);
-                AdamKernel.update(w, g, mi, vi, from, to, scaled, scale, c);
+                if (tangentHere) {
+                    // Row by row, each with its coefficient (computed here only when no norm pass ran).
+                    for (int r = from; r < to; r += rowLength) {
+                        float a = radialKnown ? radial[r / rowLength] : RowNorms.parallelCoefficient(w, r, g, r, rowLength);
+                        AdamKernel.update(w, g, a, mi, vi, r, r + rowLength, scaled, scale, c);
+                    }
+                } else {
+                    AdamKernel.update(w, g, mi, vi, from, to, scaled, scale, c);
+                }
                 if (rows > 0) RowNorms.normalize(w, from / rowLength, to / rowLength, rowLength, 1f);
             });
         }
         return norm;
     }
+
+    private static final ReusableArrays POOL = ReusableArrays.shared();
 
     /**
      * Counts an update made elsewhere (a device step applying {@link #coefficients} to moments it
@@ -126,14 +165,56 @@ public final class AdamOptimizer {
      * elements (parameter by parameter), the chunks' sums added in order.
      */
     static double gradNorm(List<Tensor> params) {
+        return gradNorm(params, -1, 0, null);
+    }
+
+    /**
+     * {@link #gradNorm(List)} with parameter {@code tangent}'s gradient (≥ 0; −1: none) taken minus each
+     * row's component along its row ({@code RowNorms.removeParallel}, rows of rowLength): the same
+     * chunks summed from the same floats, so the bits of removing first and summing after. Each row's
+     * coefficient ({@code RowNorms.parallelCoefficient}) goes into radial[row], for the update's pass.
+     */
+    static double gradNorm(List<Tensor> params, int tangent, int rowLength, float[] radial) {
         double sq = 0;
-        for (Tensor p : params) {
-            float[] g = p.gradData();
+        for (int i = 0; i < params.size(); i++) {
+            float[] g = params.get(i).gradData();
             if (g == null) continue;
             double[] part = new double[(g.length + CHUNK - 1) / CHUNK];
-            Parallel.forRange(part.length, task -> part[task] = AdamKernel.sumSquares(g, task * CHUNK, Math.min(g.length, (task + 1) * CHUNK)));
+            if (i == tangent) {
+                float[] w = params.get(i).data();
+                Parallel.forRange(part.length, task -> part[task] = tangentSumSquares(w, g, task * CHUNK, Math.min(g.length, (task + 1) * CHUNK), rowLength, radial));
+            } else {
+                Parallel.forRange(part.length, task -> part[task] = AdamKernel.sumSquares(g, task * CHUNK, Math.min(g.length, (task + 1) * CHUNK)));
+            }
             for (double x : part) sq += x;
         }
         return Math.sqrt(sq);
+    }
+
+    /**
+     * Σ over [from, to) of the squared tangent gradient, as AdamKernel.sumSquares sums it: the chunk's
+     * elements gathered into a scratch first (a chunk starts and ends inside rows; those rows are
+     * computed whole, each in the chunk beside it too).
+     */
+    private static double tangentSumSquares(float[] w, float[] g, int from, int to, int rowLength, float[] radial) {
+        float[] chunk = POOL.floats(to - from), row = POOL.floats(rowLength);
+        try {
+            for (int r = from / rowLength * rowLength; r < to; r += rowLength) {
+                int lo = Math.max(from, r), hi = Math.min(to, r + rowLength);
+                // A row split between two chunks is computed in both, to the same bits.
+                float a = RowNorms.parallelCoefficient(w, r, g, r, rowLength);
+                radial[r / rowLength] = a;
+                if (lo == r && hi == r + rowLength) {
+                    RowNorms.addAlong(a, w, r, g, r, chunk, r - from, rowLength);
+                } else {
+                    RowNorms.addAlong(a, w, r, g, r, row, 0, rowLength);
+                    System.arraycopy(row, lo - r, chunk, lo - from, hi - lo);
+                }
+            }
+            return AdamKernel.sumSquares(chunk, 0, to - from);
+        } finally {
+            POOL.give(chunk);
+            POOL.give(row);
+        }
     }
 }

@@ -167,6 +167,65 @@ class AdamOptimizerProperties {
         });
     }
 
+    /**
+     * {@link #params} with a decoder (parameter 2) of more than {@link AdamOptimizer#CHUNK} floats when
+     * {@code big}, so the norm's chunks start and end inside its rows (unless d divides the chunk), and
+     * with row 0 zero in a third of the cases (a row with no direction keeps its gradient).
+     */
+    private static List<Tensor> tangentParams(Case c, SplittableRandom r) {
+        int rows = c.rows() + (c.big() ? AdamOptimizer.CHUNK / c.d() + 2 : 0);
+        Tensor a = Tensor.of(gauss(r, c.rows() * c.d(), 1), c.rows(), c.d());
+        Tensor b = Tensor.of(gauss(r, 5, 1), 5);
+        Tensor w = Tensor.of(gauss(r, rows * c.d(), 1), rows, c.d());
+        if (Math.floorMod(c.seed(), 3) == 0) java.util.Arrays.fill(w.data(), 0, c.d(), 0f);
+        DecoderNorms.normalizeRows(w.data(), rows, c.d(), 1f);
+        Tensor bias = Tensor.of(gauss(r, c.d(), 1), c.d());
+        List<Tensor> ps = List.of(a, b, w, bias);
+        for (Tensor p : ps) p.setRequiresGrad(true);
+        return ps;
+    }
+
+    @Test
+    void fusedPassWithTangentRowsGivesTheBitsOfRemovalThenTheSeparateCalls() {
+        java.util.concurrent.atomic.AtomicInteger straddled = new java.util.concurrent.atomic.AtomicInteger();
+        Props.qt(20261211, 40).forAll(cases(), ints(1, 3)).checkAssert((c, threads) -> {
+            SplittableRandom r1 = new SplittableRandom(c.seed()), r2 = new SplittableRandom(c.seed());
+            List<Tensor> sep = tangentParams(c, r1), fused = tangentParams(c, r2);
+            int rows = sep.get(2).dim(0);
+            if (rows * c.d() > AdamOptimizer.CHUNK && AdamOptimizer.CHUNK % c.d() != 0) straddled.incrementAndGet();
+            AdamOptimizer a1 = new AdamOptimizer(sep), a2 = new AdamOptimizer(fused);
+            double lr = 1e-3, max = 1.0;
+            for (int step = 1; step <= c.priorSteps() + 1; step++) {
+                setGradients(sep, r1, Math.pow(10, c.scaleExp()));
+                setGradients(fused, r2, Math.pow(10, c.scaleExp()));
+                int[] backwardBits = bits(fused.get(2).gradData());
+                DecoderNorms.removeParallelComponent(sep.get(2).data(), sep.get(2).gradData(), rows, c.d());
+                // The removal did something to remove (else matching it would prove nothing), unless the only row is the zero one.
+                boolean someRow = rows > 1 || Math.floorMod(c.seed(), 3) != 0;
+                if (someRow) assertTrue(!java.util.Arrays.equals(backwardBits, bits(sep.get(2).gradData())), "the removal changed no gradient at step " + step);
+                double n1 = AdamOptimizer.clipGradNorm(sep, max);
+                a1.step(lr);
+                DecoderNorms.normalizeRows(sep.get(2).data(), rows, c.d(), 1f);
+                int saved = Parallel.parallelism();
+                Parallel.setParallelism(threads);
+                double n2;
+                try {
+                    n2 = a2.clipAndStep(lr, max, 2, c.d(), true);
+                } finally {
+                    Parallel.setParallelism(saved);
+                }
+                assertEquals(Double.doubleToLongBits(n1), Double.doubleToLongBits(n2), "gradient norm at step " + step);
+                for (int i = 0; i < 4; i++) {
+                    assertArrayEquals(bits(sep.get(i).data()), bits(fused.get(i).data()), "parameter " + i + " after step " + step + " on " + threads + " threads");
+                    assertArrayEquals(bits(a1.firstMoment(i)), bits(a2.firstMoment(i)), "first moment " + i);
+                    assertArrayEquals(bits(a1.secondMoment(i)), bits(a2.secondMoment(i)), "second moment " + i);
+                }
+                assertArrayEquals(backwardBits, bits(fused.get(2).gradData()), "the fused pass leaves the decoder gradient as backward wrote it");
+            }
+        });
+        assertTrue(straddled.get() > 0, "no case had the norm's chunks start inside a decoder row");
+    }
+
     private static int[] bits(float[] a) {
         int[] b = new int[a.length];
         for (int i = 0; i < a.length; i++) b[i] = Float.floatToRawIntBits(a[i]);
