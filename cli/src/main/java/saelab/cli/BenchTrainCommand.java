@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import saelab.tensor.Tensor;
+import saelab.tensor.kernels.GatherBound;
 import saelab.tensor.kernels.Parallel;
 import saelab.train.optim.AdamOptimizer;
 import saelab.train.penalty.CoFiringPenalty;
@@ -241,7 +242,7 @@ public final class BenchTrainCommand implements Runnable {
         double[] best = new double[variants.size()];
         Arrays.fill(best, Double.POSITIVE_INFINITY);
         // With --phases the floor's parts are timed in every round too, beside the steps.
-        TrainStepFloor.Meter floorMeter = phases ? new TrainStepFloor.Meter(batch, d, m, TrainStepFloor.COPY_FLOATS) : null;
+        TrainStepFloor.Meter floorMeter = phases ? new TrainStepFloor.Meter(batch, d, m, k, TrainStepFloor.COPY_FLOATS) : null;
         try {
             for (int round = 0; round < warmup + reps; round++) {
                 boolean timed = round >= warmup;
@@ -424,7 +425,7 @@ public final class BenchTrainCommand implements Runnable {
         printFloor(inRounds);
         System.out.printf("  plain TopK step %.1f ms = %.2fx the floor%n", plainStep * 1e3, plainStep / inRounds.seconds());
         System.out.printf("%nfloor measured again now, beside the phases (load average %s):%n", loadAverage());
-        TrainStepFloor now = TrainStepFloor.measure(batch, d, m, Math.max(2, reps));
+        TrainStepFloor now = TrainStepFloor.measure(batch, d, m, k, Math.max(2, reps));
         printFloor(now);
         System.out.printf("  sum of the phases above %.1f ms = %.2fx this floor%n", sum * 1e3, sum / now.seconds());
     }
@@ -436,6 +437,11 @@ public final class BenchTrainCommand implements Runnable {
                 "optimiser streaming pass", floor.streamSeconds() * 1e3, TrainStepFloor.STREAMED_ARRAYS, 2L * d * m + m + d,
                 floor.streamBytes() / 1e9, floor.copyBytesPerSec() / 1e9);
         System.out.printf("  %-28s %9.1f ms%n", "floor", floor.seconds() * 1e3);
+        System.out.printf("  %-28s %9.1f ms (%d passes of %.1f ms: %d row segments of %d floats per tile gathered from cache, nothing else)%n",
+                "+ the bare sparse gathers", TrainStepFloor.GATHER_PASSES * floor.gatherSeconds() * 1e3, TrainStepFloor.GATHER_PASSES,
+                floor.gatherSeconds() * 1e3, (long) batch * k, GatherBound.WIDTH);
+        System.out.printf("  %-28s %9.1f ms = %.2fx the floor: the nearest this step's design could come to its floor here%n",
+                "design bound", floor.boundSeconds() * 1e3, floor.boundSeconds() / floor.seconds());
     }
 
     static String loadAverage() {
