@@ -22,30 +22,10 @@ public final class RowNorms {
 
     /** For rows [from, to): grad row −= (grad·w / w·w)·w row, leaving the part orthogonal to w (rows of w that are zero: unchanged). */
     public static void removeParallel(float[] w, float[] grad, int from, int to, int d) {
-        for (int j = from; j < to; j++) removeParallel(w, j * d, grad, j * d, grad, j * d, d);
-    }
-
-    /**
-     * out[outOff ...] = the row grad[gOff ...] minus its component along the row w[wOff ...] (d floats each):
-     * the bits {@link #removeParallel} leaves in place, written elsewhere (out may be grad itself at gOff).
-     */
-    public static void removeParallel(float[] w, int wOff, float[] grad, int gOff, float[] out, int outOff, int d) {
-        addAlong(parallelCoefficient(w, wOff, grad, gOff, d), w, wOff, grad, gOff, out, outOff, d);
-    }
-
-    /** out[outOff ...] = grad[gOff ...] + alpha·w[wOff ...] over d floats, as {@link VectorOps#axpy} computes it; alpha NaN: grad copied. */
-    public static void addAlong(float alpha, float[] w, int wOff, float[] grad, int gOff, float[] out, int outOff, int d) {
-        if (Float.isNaN(alpha)) {
-            if (out != grad || outOff != gOff) System.arraycopy(grad, gOff, out, outOff, d);
-            return;
+        for (int j = from; j < to; j++) {
+            float alpha = parallelCoefficient(w, j * d, grad, j * d, d);
+            if (!Float.isNaN(alpha)) VectorOps.axpy(alpha, w, j * d, grad, j * d, d);
         }
-        // VectorOps.axpy's operations (w·α, then + grad), reading grad and writing out.
-        FloatVector va = FloatVector.broadcast(S, alpha);
-        int i = 0;
-        for (int end = S.loopBound(d); i < end; i += L) {
-            FloatVector.fromArray(S, w, wOff + i).mul(va).add(FloatVector.fromArray(S, grad, gOff + i)).intoArray(out, outOff + i);
-        }
-        for (; i < d; i++) out[outOff + i] = grad[gOff + i] + alpha * w[wOff + i];
     }
 
     /**
@@ -60,7 +40,12 @@ public final class RowNorms {
             dotAcc = wv.fma(FloatVector.fromArray(S, grad, gOff + i), dotAcc);
             nnAcc = wv.fma(wv, nnAcc);
         }
-        float dot = VectorOps.sumLanes(dotAcc), nn = VectorOps.sumLanes(nnAcc);
+        // VectorOps.sumLanes's order, written out here: passed to it, the two vectors were boxed (3 MB a step).
+        float dot = 0f, nn = 0f;
+        for (int l = 0; l < L; l++) {
+            dot += dotAcc.lane(l);
+            nn += nnAcc.lane(l);
+        }
         for (; i < d; i++) {
             dot += w[wOff + i] * grad[gOff + i];
             nn += w[wOff + i] * w[wOff + i];

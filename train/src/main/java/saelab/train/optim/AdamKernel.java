@@ -70,11 +70,34 @@ final class AdamKernel {
      * order (a fixed order, compiled or not).
      */
     static double sumSquares(float[] g, int from, int to) {
+        return sumSquares(g, null, null, 1, from, to);
+    }
+
+    /**
+     * {@link #sumSquares(float[], int, int)} of g[j] + radial[row]·w[j] (w·α, then + g: RowNorms.addAlong's
+     * float operations, so each element has the bits that removing first would leave) for the rows of
+     * rowLength elements that j falls in; radial null, or NaN for a row: g[j] itself. The same
+     * partials in the same order, so the same bits as summing the removed gradient.
+     */
+    static double sumSquares(float[] g, float[] w, float[] radial, int rowLength, int from, int to) {
         int parts = L / SD.length();
         DoubleVector acc0 = DoubleVector.zero(SD), acc1 = DoubleVector.zero(SD);
+        float[] straddling = null;
         int j = from;
         for (int end = from + S.loopBound(to - from); j < end; j += L) {
-            FloatVector x = FloatVector.fromArray(S, g, j);
+            FloatVector x;
+            if (radial == null) {
+                x = FloatVector.fromArray(S, g, j);
+            } else if (j / rowLength == (j + L - 1) / rowLength) {
+                float a = radial[j / rowLength];
+                x = FloatVector.fromArray(S, g, j);
+                if (!Float.isNaN(a)) x = FloatVector.fromArray(S, w, j).mul(a).add(x);
+            } else {
+                // A vector across a row boundary (d not a multiple of the lanes): its lanes one by one.
+                if (straddling == null) straddling = new float[L];
+                for (int l = 0; l < L; l++) straddling[l] = along(g, w, radial, rowLength, j + l);
+                x = FloatVector.fromArray(S, straddling, 0);
+            }
             DoubleVector lo = (DoubleVector) x.convertShape(VectorOperators.F2D, SD, 0);
             acc0 = lo.fma(lo, acc0);
             if (parts > 1) {
@@ -85,7 +108,16 @@ final class AdamKernel {
         DoubleVector acc = acc0.add(acc1);
         double s = 0;
         for (int l = 0; l < SD.length(); l++) s += acc.lane(l);
-        for (; j < to; j++) s += (double) g[j] * g[j];
+        for (; j < to; j++) {
+            float x = radial == null ? g[j] : along(g, w, radial, rowLength, j);
+            s += (double) x * x;
+        }
         return s;
+    }
+
+    /** g[j] + radial[row]·w[j] for element j (g[j] where the row's coefficient is NaN). */
+    private static float along(float[] g, float[] w, float[] radial, int rowLength, int j) {
+        float a = radial[j / rowLength];
+        return Float.isNaN(a) ? g[j] : g[j] + a * w[j];
     }
 }

@@ -192,29 +192,14 @@ public final class AdamOptimizer {
     }
 
     /**
-     * Σ over [from, to) of the squared tangent gradient, as AdamKernel.sumSquares sums it: the chunk's
-     * elements gathered into a scratch first (a chunk starts and ends inside rows; those rows are
-     * computed whole, each in the chunk beside it too).
+     * Σ over [from, to) of the squared tangent gradient, as AdamKernel.sumSquares sums it, after the
+     * coefficients of the rows the chunk touches (a row split between two chunks is computed in
+     * both, to the same bits; its floats are then read again from cache).
      */
     private static double tangentSumSquares(float[] w, float[] g, int from, int to, int rowLength, float[] radial) {
-        float[] chunk = POOL.floats(to - from), row = POOL.floats(rowLength);
-        try {
-            for (int r = from / rowLength * rowLength; r < to; r += rowLength) {
-                int lo = Math.max(from, r), hi = Math.min(to, r + rowLength);
-                // A row split between two chunks is computed in both, to the same bits.
-                float a = RowNorms.parallelCoefficient(w, r, g, r, rowLength);
-                radial[r / rowLength] = a;
-                if (lo == r && hi == r + rowLength) {
-                    RowNorms.addAlong(a, w, r, g, r, chunk, r - from, rowLength);
-                } else {
-                    RowNorms.addAlong(a, w, r, g, r, row, 0, rowLength);
-                    System.arraycopy(row, lo - r, chunk, lo - from, hi - lo);
-                }
-            }
-            return AdamKernel.sumSquares(chunk, 0, to - from);
-        } finally {
-            POOL.give(chunk);
-            POOL.give(row);
+        for (int r = from / rowLength * rowLength; r < to; r += rowLength) {
+            radial[r / rowLength] = RowNorms.parallelCoefficient(w, r, g, r, rowLength);
         }
+        return AdamKernel.sumSquares(g, w, radial, rowLength, from, to);
     }
 }
