@@ -13,8 +13,9 @@ import java.util.function.IntConsumer;
  *
  * <p>The caller takes part: it claims indices from the same counter as the helpers, so a call
  * finishes even when every helper is busy elsewhere (two unrelated callers, or a pool thread
- * calling in again). Calls made from inside a pool thread run inline, one index after another,
- * because the outer call has already spread the work over the cores.
+ * calling in again). Calls made from inside a share of another call (on a pool thread, or on
+ * the caller while it runs its own share) run inline, one index after another, because the outer
+ * call has already spread the work over the cores.
  */
 public final class Parallel {
     private Parallel() {}
@@ -136,7 +137,14 @@ public final class Parallel {
             }
         };
         for (int h = 1; h < threads; h++) POOL.execute(worker);
-        worker.run();
+        // The caller's share runs as a pool thread's does: its nested calls inline too. Otherwise each
+        // nested call from the caller handed work to yet another pool thread, a third on two cores.
+        IN_POOL.set(true);
+        try {
+            worker.run();
+        } finally {
+            IN_POOL.set(false);
+        }
         boolean interrupted = false;
         while (true) {
             try {
