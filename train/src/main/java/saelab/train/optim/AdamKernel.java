@@ -74,8 +74,8 @@ final class AdamKernel {
     }
 
     /**
-     * {@link #sumSquares(float[], int, int)} of g[j] + radial[row]·w[j] (w·α, then + g: RowNorms.addAlong's
-     * float operations, so each element has the bits that removing first would leave) for the rows of
+     * {@link #sumSquares(float[], int, int)} of g[j] + radial[row]·w[j] (w·α, then + g: the float operations of
+     * RowNorms.removeParallel's VectorOps.axpy, so each element has the bits that removing first would leave) for the rows of
      * rowLength elements that j falls in; radial null, or NaN for a row: g[j] itself. The same
      * partials in the same order, so the same bits as summing the removed gradient.
      */

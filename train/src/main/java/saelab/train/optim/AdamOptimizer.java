@@ -65,8 +65,8 @@ public final class AdamOptimizer {
      * parameter's gradient taken minus each row's component along its row as it is read, in both
      * passes ({@code DecoderNorms.removeParallelComponent} before the call, with its bits: issue 16
      * asked for the removal in the same passes as the norm and Adam). That gradient array is left as
-     * backward wrote it. Saves the removal's own pass: a read of the rows and a read and a write of
-     * their gradient (453 MB at d 2304, m 16384), the recomputed row products running in cache.
+     * backward wrote it. Saves the removal's own pass (a read of the rows and a read and a write of
+     * their gradient, 453 MB at d 2304, m 16384) for a read of the rows in the norm's pass (151 MB).
      */
     public double clipAndStep(double lr, double maxNorm, int unitRowsParam, int rowLength, boolean tangentRows) {
         if (tangentRows && (unitRowsParam < 0 || rowLength < 1)) {
