@@ -1,6 +1,5 @@
 package saelab.tensor.kernels;
 
-import static saelab.tensor.kernels.MicroKernel.NR;
 
 import java.lang.foreign.MemorySegment;
 import saelab.tensor.backend.Backend;
@@ -66,19 +65,19 @@ public final class Bf16Gemm {
             return;
         }
         VectorGemm.multiply(m, n, k, false, a, aOff, lda,
-                (j0, nc, p0, kc, bp) -> packB(b, bByteOff, ldb, j0, nc, p0, kc, bp),
+                (j0, nc, p0, kc, nr, bp) -> packB(b, bByteOff, ldb, j0, nc, p0, kc, nr, bp),
                 c, cOff, ldc, accumulate, threads, VectorGemm.Blocking.DEFAULT);
     }
 
-    /** Packs columns [j0, j0+nc), steps [p0, p0+kc) of Bᵀ: widen NR stored rows, then transpose. */
-    private static void packB(MemorySegment b, long bByteOff, long ldb, int j0, int nc, int p0, int kc, float[] bp) {
-        float[] rows = scratch(NR * kc);
-        for (int t = 0, j = j0; j < j0 + nc; t++, j += NR) {
-            int cols = Math.min(NR, j0 + nc - j);
+    /** Packs columns [j0, j0+nc), steps [p0, p0+kc) of Bᵀ into slivers of nr columns: widen nr stored rows, then transpose. */
+    private static void packB(MemorySegment b, long bByteOff, long ldb, int j0, int nc, int p0, int kc, int nr, float[] bp) {
+        float[] rows = scratch(nr * kc);
+        for (int t = 0, j = j0; j < j0 + nc; t++, j += nr) {
+            int cols = Math.min(nr, j0 + nc - j);
             for (int r = 0; r < cols; r++) {
                 Bf16.toFloat(b, bByteOff + 2 * ((j + r) * ldb + p0), rows, r * kc, kc);
             }
-            GemmPacking.transposeInto(rows, 0, kc, cols, kc, bp, t * kc * NR);
+            GemmPacking.transposeInto(rows, 0, kc, cols, kc, nr, bp, t * kc * nr);
         }
     }
 

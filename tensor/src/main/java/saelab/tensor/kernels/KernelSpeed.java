@@ -53,14 +53,15 @@ public final class KernelSpeed {
 
     /** Times the tile and its twin on this thread: best of several runs after warming both for part of the budget. */
     public static Probe measure() {
-        int mr = MicroKernel.MR, nr = MicroKernel.NR;
+        MicroKernel.Tile shape = MicroKernel.Tile.PREFERRED;
+        int mr = shape.mr, nr = shape.nr;
         float[] ap = new float[KC * mr], bp = new float[KC * nr], c = new float[mr * nr];
         SplittableRandom r = new SplittableRandom(14);
         for (int i = 0; i < ap.length; i++) ap[i] = (float) r.nextGaussian();
         for (int i = 0; i < bp.length; i++) bp[i] = (float) r.nextGaussian();
         long end = System.nanoTime() + BUDGET_MS * 1_000_000 / 2;
         while (System.nanoTime() < end) {
-            MicroKernel.tile(KC, ap, 0, bp, 0, c, 0, nr, false);
+            MicroKernel.tile(shape, KC, ap, 0, bp, 0, c, 0, nr, false);
             plainTile(ap, bp, c, mr, nr);
         }
         double flops = 2.0 * KC * mr * nr;
@@ -68,7 +69,7 @@ public final class KernelSpeed {
         end = System.nanoTime() + BUDGET_MS * 1_000_000 / 2;
         for (int rep = 0; rep < 5 || System.nanoTime() < end && rep < 50; rep++) {
             long t = System.nanoTime();
-            for (int i = 0; i < 20; i++) MicroKernel.tile(KC, ap, 0, bp, 0, c, 0, nr, false);
+            for (int i = 0; i < 20; i++) MicroKernel.tile(shape, KC, ap, 0, bp, 0, c, 0, nr, false);
             vector = Math.min(vector, (System.nanoTime() - t) / 20.0);
             t = System.nanoTime();
             for (int i = 0; i < 20; i++) plainTile(ap, bp, c, mr, nr);

@@ -5,20 +5,31 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The register tile of {@link VectorGemm}: an MR×NR block of C, MR = 8 rows by NR = 3 vectors,
- * updated with kc rank-1 steps from packed panels.
+ * The register tile of {@link VectorGemm}: an MR×NR block of C updated with kc rank-1 steps from
+ * packed panels, in one of two shapes ({@link Tile}) chosen for the machine's vector registers.
  *
- * <p>Why 8×3: 24 accumulators + 3 B vectors + 1 broadcast A value = 28 of the 32 vector registers
- * of AVX-512, leaving C2 room without spilling. Each step does 24 FMAs for 3 vector loads and
- * 8 broadcasts, comfortably inside Zen 5's two loads per cycle while the two FMA pipes stay busy,
- * and 24 independent chains hide the FMA latency (4 cycles × 2 pipes needs at least 8).
+ * <p>Why 8×3 (8 rows by 3 vectors): 24 accumulators + 3 B vectors + 1 broadcast A value = 28 of the
+ * 32 vector registers of AVX-512 (and of NEON and SVE), leaving C2 room without spilling. Each
+ * step does 24 FMAs for 3 vector loads and 8 broadcasts, comfortably inside Zen 5's two loads per
+ * cycle while the two FMA pipes stay busy, and 24 independent chains hide the FMA latency (4 cycles
+ * × 2 pipes needs at least 8).
  *
  * <p>Measured with panels in L1 on one Zen 5 core (JDK 25, 16-lane vectors): 8×3 runs at ~210
  * GFLOP/s, the core's FMA peak; 12×2, 14×2 and 6×4 the same within 2%; 4×6 and 6×2 ~170.
  * Among the peers 8×3 fits saelab's shapes best: 128-row batches split into whole 8-row tiles
  * (12 would pad 128 to 132) and 48 divides 2304 and 9216.
  *
- * <p>The accumulators are 24 named locals rather than an array: C2 keeps locals in registers,
+ * <p>Why 5×2 where there are 16 registers (x86 without AVX-512: C2 then emits AVX2 code, ymm0-15):
+ * 8×3 spills its accumulators to the stack there. With {@code -XX:UseAVX=2} on a Zen 5 core
+ * (panels in L2, one thread, 8 lanes): 8×3 65 GFLOP/s, 6×2 66 (12 accumulators + 2 + 1 still
+ * spill: C2 keeps a register for itself), 4×3 59, 3×4 58; 5×2 127-133, 4×2 127, 3×3 130, 2×5 134,
+ * against the core's AVX2 peak of ~141. 5×2 keeps 10 chains, more than the 8 the latency needs, and
+ * its 2 loads and 5 broadcasts a step fit two load ports.
+ *
+ * <p>Both shapes compute every C element as the same fma chain over p, starting from C when adding:
+ * the shape never changes a bit of the result ({@code GemmProperties}).
+ *
+ * <p>The accumulators are named locals rather than an array: C2 keeps locals in registers,
  * while an array of vectors would be boxed and reloaded on every step. For the same reason
  * nothing after the loop passes them to a helper: a first version storing rows through a helper
  * ran at 13 GFLOP/s, because C2 hit its inlining node limit and boxed the vectors.
@@ -31,14 +42,52 @@ final class MicroKernel {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int VL = S.length();
-    static final int MR = 8;
-    static final int NR = 3 * VL;
+
+    /** A register tile's shape: {@code mr} rows of C by {@code nr} columns ({@code nr / VL} vectors). */
+    enum Tile {
+        EIGHT_BY_THREE(8, 3), FIVE_BY_TWO(5, 2);
+
+        final int mr, nr;
+
+        Tile(int mr, int vectors) {
+            this.mr = mr;
+            this.nr = vectors * VL;
+        }
+
+        /** The tile for this machine: 5×2 where C2 has 16 vector registers, else 8×3; {@code -Dsaelab.gemm.tile=8x3|5x2} overrides. */
+        static final Tile PREFERRED = preferred(System.getProperty("saelab.gemm.tile"));
+
+        static Tile preferred(String forced) {
+            if (forced == null) return VectorOps.registers() >= 32 ? EIGHT_BY_THREE : FIVE_BY_TWO;
+            return switch (forced) {
+                case "8x3" -> EIGHT_BY_THREE;
+                case "5x2" -> FIVE_BY_TWO;
+                default -> throw new IllegalArgumentException("saelab.gemm.tile=" + forced + ": expected 8x3 or 5x2");
+            };
+        }
+
+        @Override
+        public String toString() {
+            return mr + "x" + nr / VL;
+        }
+    }
+
+    /** Widest tile, for edge scratch tiles. */
+    static final int MAX_TILE_FLOATS = 8 * 3 * VL;
 
     /**
-     * C[0..MR)[0..NR) at {@code c[cIdx + r*ldc + j]} becomes (add ? C : 0) + Σ_p a_p ⊗ b_p.
-     * The whole tile must lie inside C; edge tiles go through a scratch tile (see VectorGemm).
+     * C[0..mr)[0..nr) at {@code c[cIdx + r*ldc + j]} becomes (add ? C : 0) + Σ_p a_p ⊗ b_p, for
+     * the given tile's shape. The whole tile must lie inside C; edge tiles go through a scratch
+     * tile (see VectorGemm).
      */
-    static void tile(int kc, float[] ap, int aBase, float[] bp, int bBase,
+    static void tile(Tile shape, int kc, float[] ap, int aBase, float[] bp, int bBase,
+                     float[] c, int cIdx, int ldc, boolean add) {
+        if (shape == Tile.FIVE_BY_TWO) tile5x2(kc, ap, aBase, bp, bBase, c, cIdx, ldc, add);
+        else tile8x3(kc, ap, aBase, bp, bBase, c, cIdx, ldc, add);
+    }
+
+    /** The 8×3 tile (MR 8, NR 3 vectors). */
+    static void tile8x3(int kc, float[] ap, int aBase, float[] bp, int bBase,
                      float[] c, int cIdx, int ldc, boolean add) {
         // Start from C when adding (a masked load: all lanes, or none, giving zeros), so the loop's
         // result is stored as is. No helper call takes vectors after the loop: C2 stops inlining
@@ -70,8 +119,8 @@ final class MicroKernel {
                 c72 = FloatVector.fromArray(S, c, r7 + 2 * VL, keep);
         for (int p = 0; p < kc; p++) {
             // Indices are linear in p so that C2 can hoist the bounds checks out of the loop.
-            int ai = aBase + p * MR;
-            int bi = bBase + p * NR;
+            int ai = aBase + p * 8;
+            int bi = bBase + p * 3 * VL;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + VL);
             FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
@@ -101,5 +150,43 @@ final class MicroKernel {
         c50.intoArray(c, r5); c51.intoArray(c, r5 + VL); c52.intoArray(c, r5 + 2 * VL);
         c60.intoArray(c, r6); c61.intoArray(c, r6 + VL); c62.intoArray(c, r6 + 2 * VL);
         c70.intoArray(c, r7); c71.intoArray(c, r7 + VL); c72.intoArray(c, r7 + 2 * VL);
+    }
+
+    /** The 5×2 tile (MR 5, NR 2 vectors): {@link #tile8x3}'s loop for 16 vector registers. */
+    static void tile5x2(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                        float[] c, int cIdx, int ldc, boolean add) {
+        VectorMask<Float> keep = S.maskAll(add);
+        int r0 = cIdx;
+        int r1 = cIdx + 1 * ldc;
+        int r2 = cIdx + 2 * ldc;
+        int r3 = cIdx + 3 * ldc;
+        int r4 = cIdx + 4 * ldc;
+        FloatVector c00 = FloatVector.fromArray(S, c, r0, keep), c01 = FloatVector.fromArray(S, c, r0 + VL, keep);
+        FloatVector c10 = FloatVector.fromArray(S, c, r1, keep), c11 = FloatVector.fromArray(S, c, r1 + VL, keep);
+        FloatVector c20 = FloatVector.fromArray(S, c, r2, keep), c21 = FloatVector.fromArray(S, c, r2 + VL, keep);
+        FloatVector c30 = FloatVector.fromArray(S, c, r3, keep), c31 = FloatVector.fromArray(S, c, r3 + VL, keep);
+        FloatVector c40 = FloatVector.fromArray(S, c, r4, keep), c41 = FloatVector.fromArray(S, c, r4 + VL, keep);
+        for (int p = 0; p < kc; p++) {
+            int ai = aBase + p * 5;
+            int bi = bBase + p * 2 * VL;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + VL);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+        }
+        c00.intoArray(c, r0); c01.intoArray(c, r0 + VL);
+        c10.intoArray(c, r1); c11.intoArray(c, r1 + VL);
+        c20.intoArray(c, r2); c21.intoArray(c, r2 + VL);
+        c30.intoArray(c, r3); c31.intoArray(c, r3 + VL);
+        c40.intoArray(c, r4); c41.intoArray(c, r4 + VL);
     }
 }

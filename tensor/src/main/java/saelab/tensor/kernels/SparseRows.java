@@ -303,14 +303,21 @@ public final class SparseRows {
 
     /** {@link #timesBackward} with column tiles of {@code tile} floats (a multiple of the vector length). */
     static void timesBackward(Columns s, float[] w, int d, float[] g, float[] gS, float[] gW, int tile) {
-        timesBackward(s, w, d, g, gS, gW, tile, true);
+        timesBackward(s, w, d, g, gS, gW, tile, VectorOps.registers() >= 32 ? ColumnPath.HOLD_W : ColumnPath.RELOAD_W);
     }
 
-    /**
-     * {@link #timesBackward} with column tiles of {@code tile} floats; {@code registerPath} false runs
-     * the general loop on every tile, the reference whose bits the four-vector path must give.
-     */
-    static void timesBackward(Columns s, float[] w, int d, float[] g, float[] gS, float[] gW, int tile, boolean registerPath) {
+    /** How {@link #timesBackward} sums a column on a tile of four vectors. */
+    enum ColumnPath {
+        /** The general loop (any tile width): the reference whose bits the others must give. */
+        GENERAL,
+        /** {@link #columnBackward4}: the column's W segment held in registers (32 vector registers). */
+        HOLD_W,
+        /** {@link #columnBackward4Reloading}: the segment read at every entry (16 vector registers). */
+        RELOAD_W
+    }
+
+    /** {@link #timesBackward} with column tiles of {@code tile} floats, four-vector tiles summed by {@code path}. */
+    static void timesBackward(Columns s, float[] w, int d, float[] g, float[] gS, float[] gW, int tile, ColumnPath path) {
         if (gS == null && gW == null) return;
         int m = s.m(), tiles = (d + tile - 1) / tile;
         int[] start = s.start(), row = s.row(), slot = s.slot();
@@ -331,8 +338,9 @@ public final class SparseRows {
                     int q0 = start[j], q1 = start[j + 1];
                     if (q0 == q1) continue;
                     int wRow = j * d + c0;
-                    if (registerPath && width == 4 * L) {
-                        columnBackward4(q0, q1, row, value, gt, w, wRow, dots, gW);
+                    if (path != ColumnPath.GENERAL && width == 4 * L) {
+                        if (path == ColumnPath.HOLD_W) columnBackward4(q0, q1, row, value, gt, w, wRow, dots, gW);
+                        else columnBackward4Reloading(q0, q1, row, value, gt, w, wRow, dots, gW);
                         continue;
                     }
                     if (acc != null) java.util.Arrays.fill(acc, 0f);
@@ -388,6 +396,40 @@ public final class SparseRows {
                     g2 = FloatVector.fromArray(S, gt, o + 2 * L), g3 = FloatVector.fromArray(S, gt, o + 3 * L);
             if (dots != null) {
                 FloatVector dot = g3.fma(w3, g2.fma(w2, g1.fma(w1, g0.fma(w0, FloatVector.zero(S)))));
+                dots[q] += laneSum(dot);
+            }
+            if (gW != null) {
+                FloatVector av = FloatVector.broadcast(S, value[q]);
+                a0 = g0.fma(av, a0);
+                a1 = g1.fma(av, a1);
+                a2 = g2.fma(av, a2);
+                a3 = g3.fma(av, a3);
+            }
+        }
+        if (gW != null) {
+            a0.add(FloatVector.fromArray(S, gW, wRow)).intoArray(gW, wRow);
+            a1.add(FloatVector.fromArray(S, gW, wRow + L)).intoArray(gW, wRow + L);
+            a2.add(FloatVector.fromArray(S, gW, wRow + 2 * L)).intoArray(gW, wRow + 2 * L);
+            a3.add(FloatVector.fromArray(S, gW, wRow + 3 * L)).intoArray(gW, wRow + 3 * L);
+        }
+    }
+
+    /**
+     * {@link #columnBackward4} reading the column's W segment at every entry (from L1): the same
+     * operations in the same order, for 16 vector registers. Holding the segment needs 4 W + 4 sums +
+     * 4 loaded G vectors + the dot and the value: more than 16, and C2 spills. Batch 2048, d 2304,
+     * m 16384, k 320, two threads on a Zen 5 under {@code -XX:UseAVX=2} (8 lanes, 16 registers): the
+     * backward 125-126 ms holding W, 108 reloading; 94-100 holding W with 8 lanes and 32 registers.
+     */
+    static void columnBackward4Reloading(int q0, int q1, int[] row, float[] value, float[] gt, float[] w, int wRow, float[] dots, float[] gW) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        for (int q = q0; q < q1; q++) {
+            int o = row[q] * 4 * L;
+            FloatVector g0 = FloatVector.fromArray(S, gt, o), g1 = FloatVector.fromArray(S, gt, o + L),
+                    g2 = FloatVector.fromArray(S, gt, o + 2 * L), g3 = FloatVector.fromArray(S, gt, o + 3 * L);
+            if (dots != null) {
+                FloatVector dot = g3.fma(FloatVector.fromArray(S, w, wRow + 3 * L), g2.fma(FloatVector.fromArray(S, w, wRow + 2 * L),
+                        g1.fma(FloatVector.fromArray(S, w, wRow + L), g0.fma(FloatVector.fromArray(S, w, wRow), FloatVector.zero(S)))));
                 dots[q] += laneSum(dot);
             }
             if (gW != null) {

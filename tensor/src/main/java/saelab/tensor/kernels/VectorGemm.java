@@ -1,7 +1,6 @@
 package saelab.tensor.kernels;
 
-import static saelab.tensor.kernels.MicroKernel.MR;
-import static saelab.tensor.kernels.MicroKernel.NR;
+import saelab.tensor.kernels.MicroKernel.Tile;
 
 /**
  * Cache-blocked, packed, multi-threaded float32 GEMM around {@link MicroKernel} (the Goto/BLIS
@@ -34,11 +33,16 @@ final class VectorGemm {
      * <p>Defaults can be overridden with the system properties saelab.gemm.kc/mc/nc (for
      * tuning); tests pass tiny blockings to reach every loop.
      */
-    record Blocking(int kc, int mc, int nc) {
+    record Blocking(int kc, int mc, int nc, Tile tile) {
         Blocking {
             if (kc < 1 || mc < 1 || nc < 1) throw new IllegalArgumentException("blocking " + kc + "/" + mc + "/" + nc);
-            mc = roundUp(mc, MR);
-            nc = roundUp(nc, NR);
+            mc = roundUp(mc, tile.mr);
+            nc = roundUp(nc, tile.nr);
+        }
+
+        /** With this machine's register tile. */
+        Blocking(int kc, int mc, int nc) {
+            this(kc, mc, nc, Tile.PREFERRED);
         }
 
         static final Blocking DEFAULT = new Blocking(Integer.getInteger("saelab.gemm.kc", 768),
@@ -53,7 +57,7 @@ final class VectorGemm {
      * {@link GemmPacking}. Lets the bf16 GEMM reuse this loop nest with its own B storage.
      */
     interface BPanels {
-        void pack(int j0, int nc, int p0, int kc, float[] bp);
+        void pack(int j0, int nc, int p0, int kc, int nr, float[] bp);
     }
 
     static void sgemm(Gemm.Form form, int m, int n, int k,
@@ -67,7 +71,7 @@ final class VectorGemm {
                       float[] c, int cOff, int ldc, boolean accumulate, Blocking blocking) {
         boolean bT = form == Gemm.Form.NT;
         multiply(m, n, k, form == Gemm.Form.TN, a, aOff, lda,
-                (j0, nc, p0, kc, bp) -> GemmPacking.packB(bT, b, bOff, ldb, j0, nc, p0, kc, bp),
+                (j0, nc, p0, kc, nr, bp) -> GemmPacking.packB(bT, b, bOff, ldb, j0, nc, p0, kc, nr, bp),
                 c, cOff, ldc, accumulate, Parallel.parallelism(), blocking);
     }
 
@@ -75,17 +79,18 @@ final class VectorGemm {
     static void multiply(int m, int n, int k, boolean aT, float[] a, int aOff, int lda, BPanels bPanels,
                          float[] c, int cOff, int ldc, boolean accumulate, int maxThreads, Blocking blocking) {
         int threads = 2.0 * m * n * k < PARALLEL_FLOPS ? 1 : maxThreads;
+        int mr = blocking.tile().mr, nr = blocking.tile().nr;
 
         // Column chunks: at least one per thread, a multiple of the thread count for balance,
         // none wider than nc. Row chunks only when C is too narrow to give every thread columns.
-        int nTiles = ceilDiv(n, NR);
+        int nTiles = ceilDiv(n, nr);
         int nChunks = Math.max(ceilDiv(n, blocking.nc()), threads);
         nChunks = Math.min(nTiles, roundUp(nChunks, threads));
-        int chunkCols = roundUp(ceilDiv(n, nChunks), NR);
+        int chunkCols = roundUp(ceilDiv(n, nChunks), nr);
         nChunks = ceilDiv(n, chunkCols);
         int mChunks = 1;
-        if (nChunks < threads) mChunks = Math.min(ceilDiv(m, MR), ceilDiv(threads, nChunks));
-        int chunkRows = roundUp(ceilDiv(m, mChunks), MR);
+        if (nChunks < threads) mChunks = Math.min(ceilDiv(m, mr), ceilDiv(threads, nChunks));
+        int chunkRows = roundUp(ceilDiv(m, mChunks), mr);
         mChunks = ceilDiv(m, chunkRows);
 
         int columnChunks = nChunks;
@@ -103,8 +108,10 @@ final class VectorGemm {
                               float[] c, int cOff, int ldc, boolean accumulate, Blocking blocking) {
         // Even slices: k = 300 becomes 150 + 150, not 256 + 44.
         int kc = ceilDiv(k, ceilDiv(k, blocking.kc()));
-        int mcMax = Math.min(blocking.mc(), roundUp(i1 - i0, MR));
-        int ncMax = Math.min(blocking.nc(), roundUp(j1 - j0, NR));
+        Tile shape = blocking.tile();
+        int mr = shape.mr, nr = shape.nr;
+        int mcMax = Math.min(blocking.mc(), roundUp(i1 - i0, mr));
+        int ncMax = Math.min(blocking.nc(), roundUp(j1 - j0, nr));
         // The packing buffers from the shared pool (every element read is packed first): a thread-local pair
         // would be allocated again by every new pool thread, and the kernel pool's threads come and go.
         ReusableArrays pool = ReusableArrays.shared();
@@ -115,23 +122,23 @@ final class VectorGemm {
                 for (int pc = 0; pc < k; pc += kc) {
                     int kcur = Math.min(kc, k - pc);
                     boolean add = accumulate || pc > 0;
-                    bPanels.pack(jc, nc, pc, kcur, bp);
+                    bPanels.pack(jc, nc, pc, kcur, nr, bp);
                     for (int ic = i0; ic < i1; ic += mcMax) {
                         int mc = Math.min(mcMax, i1 - ic);
-                        GemmPacking.packA(aT, a, aOff, lda, ic, mc, pc, kcur, ap);
-                        for (int jr = 0; jr < nc; jr += NR) {
-                            int cols = Math.min(NR, nc - jr);
+                        GemmPacking.packA(aT, a, aOff, lda, ic, mc, pc, kcur, mr, ap);
+                        for (int jr = 0; jr < nc; jr += nr) {
+                            int cols = Math.min(nr, nc - jr);
                             int bBase = jr * kcur;
-                            for (int ir = 0; ir < mc; ir += MR) {
-                                int rows = Math.min(MR, mc - ir);
+                            for (int ir = 0; ir < mc; ir += mr) {
+                                int rows = Math.min(mr, mc - ir);
                                 int aBase = ir * kcur;
                                 int cIdx = cOff + (ic + ir) * ldc + jc + jr;
-                                if (rows == MR && cols == NR) {
-                                    MicroKernel.tile(kcur, ap, aBase, bp, bBase, c, cIdx, ldc, add);
+                                if (rows == mr && cols == nr) {
+                                    MicroKernel.tile(shape, kcur, ap, aBase, bp, bBase, c, cIdx, ldc, add);
                                 } else {
-                                    if (add) loadEdge(c, cIdx, ldc, rows, cols, tile);
-                                    MicroKernel.tile(kcur, ap, aBase, bp, bBase, tile, 0, NR, add);
-                                    storeEdge(tile, rows, cols, c, cIdx, ldc);
+                                    if (add) loadEdge(c, cIdx, ldc, rows, cols, nr, tile);
+                                    MicroKernel.tile(shape, kcur, ap, aBase, bp, bBase, tile, 0, nr, add);
+                                    storeEdge(tile, rows, cols, nr, c, cIdx, ldc);
                                 }
                             }
                         }
@@ -150,13 +157,13 @@ final class VectorGemm {
      * adding that to C rounds differently, so a row's result depended on whether it fell in an
      * edge tile, that is on the batch it came in: a resumed harvest differed from an uninterrupted one.)
      */
-    private static void loadEdge(float[] c, int cIdx, int ldc, int rows, int cols, float[] tile) {
-        for (int r = 0; r < rows; r++) System.arraycopy(c, cIdx + r * ldc, tile, r * NR, cols);
+    private static void loadEdge(float[] c, int cIdx, int ldc, int rows, int cols, int nr, float[] tile) {
+        for (int r = 0; r < rows; r++) System.arraycopy(c, cIdx + r * ldc, tile, r * nr, cols);
     }
 
     /** Writes the valid rows×cols corner of a scratch tile into C. */
-    private static void storeEdge(float[] tile, int rows, int cols, float[] c, int cIdx, int ldc) {
-        for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, c, cIdx + r * ldc, cols);
+    private static void storeEdge(float[] tile, int rows, int cols, int nr, float[] c, int cIdx, int ldc) {
+        for (int r = 0; r < rows; r++) System.arraycopy(tile, r * nr, c, cIdx + r * ldc, cols);
     }
 
     static int ceilDiv(int x, int y) {
@@ -167,9 +174,9 @@ final class VectorGemm {
         return ceilDiv(x, y) * y;
     }
 
-    /** Per-thread scratch tile for edge tiles (MR × NR floats, too small to pool). */
+    /** Per-thread scratch tile for edge tiles (the widest tile's MR × NR floats, too small to pool). */
     private static final class Buffers {
-        private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
+        private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MicroKernel.MAX_TILE_FLOATS]);
 
         static float[] tile() { return TILE.get(); }
     }

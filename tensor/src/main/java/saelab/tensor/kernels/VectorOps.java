@@ -34,6 +34,32 @@ public final class VectorOps {
         return L;
     }
 
+    /**
+     * Vector registers the JIT allocates: 16 on x86 without AVX-512 (HotSpot's UseAVX below 3: VEX
+     * encodings, ymm0-15), 32 with it (EVEX) and on AArch64 (NEON, SVE). Kernels that hold more than
+     * 16 vectors in registers take another form where there are 16, since C2 would spill them to the
+     * stack. Where the flag cannot be read (not HotSpot), fewer than 16 lanes on x86 is taken to mean AVX2.
+     */
+    public static int registers() {
+        return Registers.COUNT;
+    }
+
+    /** Read once, on first use (the management bean costs ~10 ms to start). */
+    private static final class Registers {
+        static final int COUNT = read();
+
+        private static int read() {
+            String arch = System.getProperty("os.arch", "");
+            if (!arch.equals("amd64") && !arch.equals("x86_64")) return 32;
+            try {
+                var vm = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+                return Integer.parseInt(vm.getVMOption("UseAVX").getValue()) >= 3 ? 32 : 16;
+            } catch (RuntimeException | LinkageError e) {
+                return L >= 16 ? 32 : 16;
+            }
+        }
+    }
+
     // ---- reductions -------------------------------------------------------------------------
 
     /**

@@ -55,7 +55,7 @@ class GemmColumnBlockProperties {
                                     + ": row " + i + " column " + (j0 + j));
                 }
             }
-            if (j0 % MicroKernel.NR != 0 && (long) m * n * k > 512) slicesCuttingTiles++;
+            if (j0 % MicroKernel.Tile.PREFERRED.nr != 0 && (long) m * n * k > 512) slicesCuttingTiles++;
         }
         assertEquals(m * n, compared);
         if ((long) m * n * k <= 512) scalarProducts++;

@@ -25,16 +25,18 @@ import org.junit.jupiter.api.Test;
 class KernelSpeedTest {
     @Test
     void thePlainTwinComputesTheTilesBits() {
-        int mr = MicroKernel.MR, nr = MicroKernel.NR;
-        float[] ap = new float[KernelSpeed.KC * mr], bp = new float[KernelSpeed.KC * nr];
-        SplittableRandom r = new SplittableRandom(5);
-        for (int i = 0; i < ap.length; i++) ap[i] = (float) r.nextGaussian();
-        for (int i = 0; i < bp.length; i++) bp[i] = (float) r.nextGaussian();
-        float[] tile = new float[mr * nr], plain = new float[mr * nr];
-        MicroKernel.tile(KernelSpeed.KC, ap, 0, bp, 0, tile, 0, nr, false);
-        KernelSpeed.plainTile(ap, bp, plain, mr, nr);
-        assertArrayEquals(tile, plain, "each lane is an fma chain over p, as the twin's");
-        assertTrue(tile[0] != 0f);
+        for (MicroKernel.Tile shape : MicroKernel.Tile.values()) {
+            int mr = shape.mr, nr = shape.nr;
+            float[] ap = new float[KernelSpeed.KC * mr], bp = new float[KernelSpeed.KC * nr];
+            SplittableRandom r = new SplittableRandom(5);
+            for (int i = 0; i < ap.length; i++) ap[i] = (float) r.nextGaussian();
+            for (int i = 0; i < bp.length; i++) bp[i] = (float) r.nextGaussian();
+            float[] tile = new float[mr * nr], plain = new float[mr * nr];
+            MicroKernel.tile(shape, KernelSpeed.KC, ap, 0, bp, 0, tile, 0, nr, false);
+            KernelSpeed.plainTile(ap, bp, plain, mr, nr);
+            assertArrayEquals(tile, plain, shape + ": each lane is an fma chain over p, as the twin's");
+            assertTrue(tile[0] != 0f && tile[mr * nr - 1] != 0f, shape + " fills its last row and column");
+        }
     }
 
     @Test

@@ -228,9 +228,17 @@ class SparseRowsProperties {
             SplittableRandom r = new SplittableRandom(c.seed() ^ 0x4e9);
             float[] gSRegister = gauss(r, rows * k), gSGeneral = gSRegister.clone(), gWRegister = gauss(r, m * d), gWGeneral = gWRegister.clone();
             SparseRows.timesBackward(cols, t.w(), d, t.g(), gSRegister, gWRegister, 4 * l);
-            SparseRows.timesBackward(cols, t.w(), d, t.g(), gSGeneral, gWGeneral, 4 * l, false);
+            SparseRows.timesBackward(cols, t.w(), d, t.g(), gSGeneral, gWGeneral, 4 * l, SparseRows.ColumnPath.GENERAL);
             assertArrayEquals(bits(gSGeneral), bits(gSRegister), "value gradient, tile of 4 vectors: register path vs general loop");
             assertArrayEquals(bits(gWGeneral), bits(gWRegister), "gW added into a nonzero buffer, tile of 4 vectors: register path vs general loop");
+            // Both register forms, whichever this machine's registers pick.
+            for (SparseRows.ColumnPath path : new SparseRows.ColumnPath[] {SparseRows.ColumnPath.HOLD_W, SparseRows.ColumnPath.RELOAD_W}) {
+                float[] gSPath = gSGeneral.clone(), gWPath = gWGeneral.clone(), gSRef = gSGeneral.clone(), gWRef = gWGeneral.clone();
+                SparseRows.timesBackward(cols, t.w(), d, t.g(), gSPath, gWPath, 4 * l, path);
+                SparseRows.timesBackward(cols, t.w(), d, t.g(), gSRef, gWRef, 4 * l, SparseRows.ColumnPath.GENERAL);
+                assertArrayEquals(bits(gSRef), bits(gSPath), "value gradient, tile of 4 vectors: " + path + " vs general loop");
+                assertArrayEquals(bits(gWRef), bits(gWPath), "gW, tile of 4 vectors: " + path + " vs general loop");
+            }
             SparseRows.Columns nz = SparseRows.columns(rows, k, m, t.idx(), t.val(), 0, true);
             float[] gANarrow = new float[d * m];
             SparseRows.transposedTimesInto(nz, t.g(), d, gA1, l);
