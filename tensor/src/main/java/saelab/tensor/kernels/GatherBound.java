@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * of a rows × d operand held in cache (four vectors wide, as the products' register paths), every
  * stored entry of a row-sparse S [rows × m] with k entries a row reads its row's segment of the
  * tile and adds it, times the entry's value, into sums held in registers, column by column on all
- * kernel threads. Nothing else: no dense m-row operand read, one store per column, no lane sums,
+ * kernel threads. Nothing else: no dense m-row operand read, one store per task of columns, no lane sums,
  * no scattered results, and the tile off the heap on 64-byte lines (a heap array's rows start 16
  * bytes into a line, so a 256-byte row spans five lines, not four). A pass of a real product
  * costs at least this; a step that makes three such passes (the decode, the backward's gradient
@@ -88,30 +88,26 @@ public final class GatherBound implements AutoCloseable {
     public double passSeconds() {
         long t0 = System.nanoTime();
         int tasks = (m + COLUMNS_PER_TASK - 1) / COLUMNS_PER_TASK;
+        ByteOrder order = ByteOrder.nativeOrder();
         for (int t = 0; t < tiles; t++) {
             Parallel.forRange(tasks, task -> {
-                int j0 = task * COLUMNS_PER_TASK, j1 = Math.min(m, j0 + COLUMNS_PER_TASK);
-                FloatVector total = FloatVector.fromArray(S, sink, task * L);
-                for (int j = j0; j < j1; j++) total = total.add(column(start[j], start[j + 1]));
-                total.intoArray(sink, task * L);
+                // A task's columns' visits lie in one run of q. The sums stay in this method: a helper
+                // returning a vector was not always inlined (then it boxed), and at 8 lanes some
+                // runs timed a pass at ~128 ms against 29-39.
+                int q0 = start[task * COLUMNS_PER_TASK], q1 = start[Math.min(m, (task + 1) * COLUMNS_PER_TASK)];
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+                for (int q = q0; q < q1; q++) {
+                    long o = (long) row[q] * WIDTH * Float.BYTES;
+                    FloatVector v = FloatVector.broadcast(S, value[q]);
+                    a0 = FloatVector.fromMemorySegment(S, tile, o, order).fma(v, a0);
+                    a1 = FloatVector.fromMemorySegment(S, tile, o + 4L * L, order).fma(v, a1);
+                    a2 = FloatVector.fromMemorySegment(S, tile, o + 8L * L, order).fma(v, a2);
+                    a3 = FloatVector.fromMemorySegment(S, tile, o + 12L * L, order).fma(v, a3);
+                }
+                a0.add(a1).add(a2).add(a3).add(FloatVector.fromArray(S, sink, task * L)).intoArray(sink, task * L);
             });
         }
         return (System.nanoTime() - t0) / 1e9;
-    }
-
-    /** One column's visits: four vectors of each visited row, times its value, summed in registers. */
-    private FloatVector column(int q0, int q1) {
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-        ByteOrder order = ByteOrder.nativeOrder();
-        for (int q = q0; q < q1; q++) {
-            long o = (long) row[q] * WIDTH * Float.BYTES;
-            FloatVector v = FloatVector.broadcast(S, value[q]);
-            a0 = FloatVector.fromMemorySegment(S, tile, o, order).fma(v, a0);
-            a1 = FloatVector.fromMemorySegment(S, tile, o + 4L * L, order).fma(v, a1);
-            a2 = FloatVector.fromMemorySegment(S, tile, o + 8L * L, order).fma(v, a2);
-            a3 = FloatVector.fromMemorySegment(S, tile, o + 12L * L, order).fma(v, a3);
-        }
-        return a0.add(a1).add(a2).add(a3);
     }
 
     /** The sum of everything the passes so far added (in double): what shows they read what they should. */

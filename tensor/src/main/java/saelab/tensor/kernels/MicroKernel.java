@@ -19,12 +19,17 @@ import jdk.incubator.vector.VectorSpecies;
  * Among the peers 8×3 fits saelab's shapes best: 128-row batches split into whole 8-row tiles
  * (12 would pad 128 to 132) and 48 divides 2304 and 9216.
  *
- * <p>Why 5×2 where there are 16 registers (x86 without AVX-512: C2 then emits AVX2 code, ymm0-15):
- * 8×3 spills its accumulators to the stack there. With {@code -XX:UseAVX=2} on a Zen 5 core
- * (panels in L2, one thread, 8 lanes): 8×3 65 GFLOP/s, 6×2 66 (12 accumulators + 2 + 1 still
- * spill: C2 keeps a register for itself), 4×3 59, 3×4 58; 5×2 127-133, 4×2 127, 3×3 130, 2×5 134,
- * against the core's AVX2 peak of ~141. 5×2 keeps 10 chains, more than the 8 the latency needs, and
- * its 2 loads and 5 broadcasts a step fit two load ports.
+ * <p>Why 4×2 where there are 16 registers (x86 without AVX-512: C2 then emits AVX2 code, ymm0-15):
+ * 8×3 spills its accumulators to the stack there. {@code bench gemm} under {@code -XX:UseAVX=2} on a
+ * Zen 5 (2 threads, 8 lanes), 2048×2304×16384 and the others: 8×3 120-142 GFLOP/s, 4×2 165-236.
+ * Shapes with more accumulators ran faster in a small harness (5×2 127-133 on one thread, 4×2 127,
+ * 3×3 130, the core's AVX2 peak ~141) but not reliably inside the GEMM: C2 may hoist a step's
+ * broadcasts all at once, and 10 accumulators + 2 B vectors + 5 broadcasts are 17 values. In the
+ * code it emitted for 5×2 two accumulators lived on the stack, loaded and stored at every step, and
+ * whole runs took 85-98 GFLOP/s (which runs did depended on what the JVM compiled first; 3×3 too:
+ * 144-179). 4×2 needs at most 8 + 2 + 4 = 14, so it has no such mode; its 8 chains are just what
+ * the FMA latency needs (4 cycles × 2 pipes), and its 2 loads and 4 broadcasts a step fit two load
+ * ports. 16 divides the widths saelab meets (2304, 9216, 16384), 4 the usual batch sizes.
  *
  * <p>Both shapes compute every C element as the same fma chain over p, starting from C when adding:
  * the shape never changes a bit of the result ({@code GemmProperties}).
@@ -45,7 +50,7 @@ final class MicroKernel {
 
     /** A register tile's shape: {@code mr} rows of C by {@code nr} columns ({@code nr / VL} vectors). */
     enum Tile {
-        EIGHT_BY_THREE(8, 3), FIVE_BY_TWO(5, 2);
+        EIGHT_BY_THREE(8, 3), FOUR_BY_TWO(4, 2);
 
         final int mr, nr;
 
@@ -54,15 +59,15 @@ final class MicroKernel {
             this.nr = vectors * VL;
         }
 
-        /** The tile for this machine: 5×2 where C2 has 16 vector registers, else 8×3; {@code -Dsaelab.gemm.tile=8x3|5x2} overrides. */
+        /** The tile for this machine: 4×2 where C2 has 16 vector registers, else 8×3; {@code -Dsaelab.gemm.tile=8x3|4x2} overrides. */
         static final Tile PREFERRED = preferred(System.getProperty("saelab.gemm.tile"));
 
         static Tile preferred(String forced) {
-            if (forced == null) return VectorOps.registers() >= 32 ? EIGHT_BY_THREE : FIVE_BY_TWO;
+            if (forced == null) return VectorOps.registers() >= 32 ? EIGHT_BY_THREE : FOUR_BY_TWO;
             return switch (forced) {
                 case "8x3" -> EIGHT_BY_THREE;
-                case "5x2" -> FIVE_BY_TWO;
-                default -> throw new IllegalArgumentException("saelab.gemm.tile=" + forced + ": expected 8x3 or 5x2");
+                case "4x2" -> FOUR_BY_TWO;
+                default -> throw new IllegalArgumentException("saelab.gemm.tile=" + forced + ": expected 8x3 or 4x2");
             };
         }
 
@@ -82,7 +87,7 @@ final class MicroKernel {
      */
     static void tile(Tile shape, int kc, float[] ap, int aBase, float[] bp, int bBase,
                      float[] c, int cIdx, int ldc, boolean add) {
-        if (shape == Tile.FIVE_BY_TWO) tile5x2(kc, ap, aBase, bp, bBase, c, cIdx, ldc, add);
+        if (shape == Tile.FOUR_BY_TWO) tile4x2(kc, ap, aBase, bp, bBase, c, cIdx, ldc, add);
         else tile8x3(kc, ap, aBase, bp, bBase, c, cIdx, ldc, add);
     }
 
@@ -152,22 +157,20 @@ final class MicroKernel {
         c70.intoArray(c, r7); c71.intoArray(c, r7 + VL); c72.intoArray(c, r7 + 2 * VL);
     }
 
-    /** The 5×2 tile (MR 5, NR 2 vectors): {@link #tile8x3}'s loop for 16 vector registers. */
-    static void tile5x2(int kc, float[] ap, int aBase, float[] bp, int bBase,
+    /** The 4×2 tile (MR 4, NR 2 vectors): {@link #tile8x3}'s loop for 16 vector registers. */
+    static void tile4x2(int kc, float[] ap, int aBase, float[] bp, int bBase,
                         float[] c, int cIdx, int ldc, boolean add) {
         VectorMask<Float> keep = S.maskAll(add);
-        int r0 = cIdx;
+        int r0 = cIdx + 0 * ldc;
         int r1 = cIdx + 1 * ldc;
         int r2 = cIdx + 2 * ldc;
         int r3 = cIdx + 3 * ldc;
-        int r4 = cIdx + 4 * ldc;
         FloatVector c00 = FloatVector.fromArray(S, c, r0, keep), c01 = FloatVector.fromArray(S, c, r0 + VL, keep);
         FloatVector c10 = FloatVector.fromArray(S, c, r1, keep), c11 = FloatVector.fromArray(S, c, r1 + VL, keep);
         FloatVector c20 = FloatVector.fromArray(S, c, r2, keep), c21 = FloatVector.fromArray(S, c, r2 + VL, keep);
         FloatVector c30 = FloatVector.fromArray(S, c, r3, keep), c31 = FloatVector.fromArray(S, c, r3 + VL, keep);
-        FloatVector c40 = FloatVector.fromArray(S, c, r4, keep), c41 = FloatVector.fromArray(S, c, r4 + VL, keep);
         for (int p = 0; p < kc; p++) {
-            int ai = aBase + p * 5;
+            int ai = aBase + p * 4;
             int bi = bBase + p * 2 * VL;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + VL);
@@ -180,13 +183,11 @@ final class MicroKernel {
             c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
             a = FloatVector.broadcast(S, ap[ai + 3]);
             c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
         }
         c00.intoArray(c, r0); c01.intoArray(c, r0 + VL);
         c10.intoArray(c, r1); c11.intoArray(c, r1 + VL);
         c20.intoArray(c, r2); c21.intoArray(c, r2 + VL);
         c30.intoArray(c, r3); c31.intoArray(c, r3 + VL);
-        c40.intoArray(c, r4); c41.intoArray(c, r4 + VL);
     }
+
 }
