@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
 import saelab.tensor.backend.Backends;
 import saelab.tensor.kernels.Bf16Gemm;
 import saelab.tensor.kernels.Gemm;
+import saelab.tensor.kernels.VectorOps;
 import saelab.tensor.kernels.Parallel;
 
 /**
@@ -120,8 +121,8 @@ public final class BenchGemmCommand implements Runnable {
         String numpyNote = probe.whyNot();
         boolean numpy = numpyNote == null;
 
-        System.out.printf("saelab bench gemm: %d thread(s), warm-up >= %d runs and >= %.1f s, then best of %d; vector species %s%n",
-                threads, warmup, warmupSeconds, reps, jdk.incubator.vector.FloatVector.SPECIES_PREFERRED);
+        System.out.printf("saelab bench gemm: %d thread(s), warm-up >= %d runs and >= %.1f s, then best of %d; vector species %s, %d registers, register tile %s%n",
+                threads, warmup, warmupSeconds, reps, jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, VectorOps.registers(), Gemm.tile());
         if (numpy) System.out.println("  numpy " + probe.description() + droppedBlasOverrides());
         TorchReference torch = null;
         String torchNote = null;

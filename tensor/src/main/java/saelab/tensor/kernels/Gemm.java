@@ -109,6 +109,11 @@ public final class Gemm {
         return VectorGemm.Blocking.DEFAULT.nc();
     }
 
+    /** The vector GEMM's register tile on this machine, rows x vectors ("8x3", or "4x2" with 16 vector registers). */
+    public static String tile() {
+        return MicroKernel.Tile.PREFERRED.toString();
+    }
+
     /** m·n·k up to which the scalar loop is used. */
     private static final long SCALAR_VOLUME = 512;
 

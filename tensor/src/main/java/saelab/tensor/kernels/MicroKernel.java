@@ -59,16 +59,16 @@ final class MicroKernel {
             this.nr = vectors * VL;
         }
 
-        /** The tile for this machine: 4×2 where C2 has 16 vector registers, else 8×3; {@code -Dsaelab.gemm.tile=8x3|4x2} overrides. */
+        /**
+         * The tile for this machine: 4×2 where C2 has 16 vector registers, else 8×3. For tuning,
+         * {@code -Dsaelab.gemm.tile=8x3|4x2} chooses; another value is ignored, as an unparsable
+         * {@code saelab.gemm.kc} is ({@code bench gemm} prints the tile that ran).
+         */
         static final Tile PREFERRED = preferred(System.getProperty("saelab.gemm.tile"));
 
         static Tile preferred(String forced) {
-            if (forced == null) return VectorOps.registers() >= 32 ? EIGHT_BY_THREE : FOUR_BY_TWO;
-            return switch (forced) {
-                case "8x3" -> EIGHT_BY_THREE;
-                case "4x2" -> FOUR_BY_TWO;
-                default -> throw new IllegalArgumentException("saelab.gemm.tile=" + forced + ": expected 8x3 or 4x2");
-            };
+            for (Tile t : values()) if (t.toString().equals(forced)) return t;
+            return VectorOps.registers() >= 32 ? EIGHT_BY_THREE : FOUR_BY_TWO;
         }
 
         @Override

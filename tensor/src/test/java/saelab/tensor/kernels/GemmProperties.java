@@ -134,6 +134,19 @@ class GemmProperties {
         org.junit.jupiter.api.Assertions.assertTrue(bothFull[0] >= 10, "cases with whole tiles of both shapes: " + bothFull[0]);
     }
 
+    /** The tile follows the registers (4×2 with 16, 8×3 with 32) unless saelab.gemm.tile names one; other names are ignored. */
+    @Test
+    void theTileFollowsTheRegistersUnlessNamed() {
+        MicroKernel.Tile machine = VectorOps.registers() >= 32 ? MicroKernel.Tile.EIGHT_BY_THREE : MicroKernel.Tile.FOUR_BY_TWO;
+        assertEquals(machine, MicroKernel.Tile.preferred(null));
+        assertEquals(machine, MicroKernel.Tile.preferred("9x9"));
+        assertEquals(MicroKernel.Tile.EIGHT_BY_THREE, MicroKernel.Tile.preferred("8x3"));
+        assertEquals(MicroKernel.Tile.FOUR_BY_TWO, MicroKernel.Tile.preferred("4x2"));
+        assertEquals(8, MicroKernel.Tile.EIGHT_BY_THREE.mr);
+        assertEquals(2 * MicroKernel.VL, MicroKernel.Tile.FOUR_BY_TWO.nr);
+        if (System.getProperty("saelab.gemm.tile") == null) assertEquals(machine, MicroKernel.Tile.PREFERRED);
+    }
+
     /** One random problem: operands with offsets and padded rows, and C with sentinel padding. */
     static final class Case {
         final Gemm.Form form;
