@@ -139,16 +139,31 @@ public final class SparseRows {
 
     /**
      * Column-tile width for a rows × tile operand: a multiple of the vector length, within {@link #TILE_BYTES};
-     * with fewer than 16 lanes (AVX2's 8) at most four vectors, the width the backward's and the transposed
-     * product's register paths take. At batch 2048, d 2304, m 16384, k 320 on 8 lanes the fitted 64-wide
+     * with fewer than 16 lanes (AVX2's 8) at most four vectors, the width the transposed product's register
+     * path takes (the backward's: {@link #backwardTileWidth}). At batch 2048, d 2304, m 16384, k 320 on 8 lanes the fitted 64-wide
      * tiles ran the general loops: backward 224-238 ms and transposed product 95-97, against 110 and 47 on
      * 32-wide tiles. With 16 lanes the fitted width at batch 2048 is four vectors already; smaller batches
      * keep their wider tiles (not measured against four vectors, and their results would change).
      */
     static int tileWidth(int rows, int d) {
+        return tileWidth(rows, d, 4);
+    }
+
+    /**
+     * {@link #tileWidth} for {@link #timesBackward}: with fewer than 16 lanes at most eight vectors, the width
+     * of {@link #columnBackward8Reloading}. Batch 2048, d 2304, m 16384, k 320, two threads on a Zen 5 (harness
+     * /work/h8/bw8): 8 lanes and 16 registers ({@code -XX:UseAVX=2}) 95-105 ms on four-vector tiles, 68-75 on
+     * eight; 8 lanes and 32 registers 94-99 (holding W) against 83-87; 4 lanes 128-132 against 102-111. The
+     * value gradient's dots are summed tile by tile, so this changed the last bits of 8- and 4-lane runs.
+     */
+    static int backwardTileWidth(int rows, int d) {
+        return tileWidth(rows, d, 8);
+    }
+
+    private static int tileWidth(int rows, int d, int maxVectorsBelow16Lanes) {
         int t = TILE_BYTES / (4 * Math.max(1, rows)) / L * L;
         t = Math.max(L, Math.min(MAX_TILE, t));
-        if (L < 16) t = Math.min(t, 4 * L);
+        if (L < 16) t = Math.min(t, maxVectorsBelow16Lanes * L);
         return Math.min(t, (d + L - 1) / L * L);
     }
 
@@ -298,7 +313,7 @@ public final class SparseRows {
      * γ_{n+1}·(|gW| + Σ|value·g|) for a column of n entries).
      */
     public static void timesBackward(Columns s, float[] w, int d, float[] g, float[] gS, float[] gW) {
-        timesBackward(s, w, d, g, gS, gW, tileWidth(s.rows(), d));
+        timesBackward(s, w, d, g, gS, gW, backwardTileWidth(s.rows(), d));
     }
 
     /** {@link #timesBackward} with column tiles of {@code tile} floats (a multiple of the vector length). */
@@ -341,6 +356,10 @@ public final class SparseRows {
                     if (path != ColumnPath.GENERAL && width == 4 * L) {
                         if (path == ColumnPath.HOLD_W) columnBackward4(q0, q1, row, value, gt, w, wRow, dots, gW);
                         else columnBackward4Reloading(q0, q1, row, value, gt, w, wRow, dots, gW);
+                        continue;
+                    }
+                    if (path != ColumnPath.GENERAL && width == 8 * L) {
+                        columnBackward8Reloading(q0, q1, row, value, gt, w, wRow, dots, gW);
                         continue;
                     }
                     if (acc != null) java.util.Arrays.fill(acc, 0f);
@@ -445,6 +464,55 @@ public final class SparseRows {
             a1.add(FloatVector.fromArray(S, gW, wRow + L)).intoArray(gW, wRow + L);
             a2.add(FloatVector.fromArray(S, gW, wRow + 2 * L)).intoArray(gW, wRow + 2 * L);
             a3.add(FloatVector.fromArray(S, gW, wRow + 3 * L)).intoArray(gW, wRow + 3 * L);
+        }
+    }
+
+    /**
+     * {@link #columnBackward4Reloading} on a tile of eight vectors: eight gW sums in registers, W and G read
+     * at each entry, the dot's products chained in column order as in the general loop (the same bits).
+     * The tile with fewer than 16 lanes ({@link #backwardTileWidth}); with 16, where a batch's tile is eight
+     * vectors wide (1024 rows), it replaces the general loop.
+     */
+    static void columnBackward8Reloading(int q0, int q1, int[] row, float[] value, float[] gt, float[] w, int wRow, float[] dots, float[] gW) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int q = q0; q < q1; q++) {
+            int o = row[q] * 8 * L;
+            FloatVector av = FloatVector.broadcast(S, value[q]);
+            FloatVector g = FloatVector.fromArray(S, gt, o);
+            FloatVector dot = g.fma(FloatVector.fromArray(S, w, wRow), FloatVector.zero(S));
+            a0 = g.fma(av, a0);
+            g = FloatVector.fromArray(S, gt, o + L);
+            dot = g.fma(FloatVector.fromArray(S, w, wRow + L), dot);
+            a1 = g.fma(av, a1);
+            g = FloatVector.fromArray(S, gt, o + 2 * L);
+            dot = g.fma(FloatVector.fromArray(S, w, wRow + 2 * L), dot);
+            a2 = g.fma(av, a2);
+            g = FloatVector.fromArray(S, gt, o + 3 * L);
+            dot = g.fma(FloatVector.fromArray(S, w, wRow + 3 * L), dot);
+            a3 = g.fma(av, a3);
+            g = FloatVector.fromArray(S, gt, o + 4 * L);
+            dot = g.fma(FloatVector.fromArray(S, w, wRow + 4 * L), dot);
+            a4 = g.fma(av, a4);
+            g = FloatVector.fromArray(S, gt, o + 5 * L);
+            dot = g.fma(FloatVector.fromArray(S, w, wRow + 5 * L), dot);
+            a5 = g.fma(av, a5);
+            g = FloatVector.fromArray(S, gt, o + 6 * L);
+            dot = g.fma(FloatVector.fromArray(S, w, wRow + 6 * L), dot);
+            a6 = g.fma(av, a6);
+            g = FloatVector.fromArray(S, gt, o + 7 * L);
+            dot = g.fma(FloatVector.fromArray(S, w, wRow + 7 * L), dot);
+            a7 = g.fma(av, a7);
+            if (dots != null) dots[q] += laneSum(dot);
+        }
+        if (gW != null) {
+            a0.add(FloatVector.fromArray(S, gW, wRow)).intoArray(gW, wRow);
+            a1.add(FloatVector.fromArray(S, gW, wRow + L)).intoArray(gW, wRow + L);
+            a2.add(FloatVector.fromArray(S, gW, wRow + 2 * L)).intoArray(gW, wRow + 2 * L);
+            a3.add(FloatVector.fromArray(S, gW, wRow + 3 * L)).intoArray(gW, wRow + 3 * L);
+            a4.add(FloatVector.fromArray(S, gW, wRow + 4 * L)).intoArray(gW, wRow + 4 * L);
+            a5.add(FloatVector.fromArray(S, gW, wRow + 5 * L)).intoArray(gW, wRow + 5 * L);
+            a6.add(FloatVector.fromArray(S, gW, wRow + 6 * L)).intoArray(gW, wRow + 6 * L);
+            a7.add(FloatVector.fromArray(S, gW, wRow + 7 * L)).intoArray(gW, wRow + 7 * L);
         }
     }
 

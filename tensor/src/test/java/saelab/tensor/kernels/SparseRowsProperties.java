@@ -239,6 +239,12 @@ class SparseRowsProperties {
                 assertArrayEquals(bits(gSRef), bits(gSPath), "value gradient, tile of 4 vectors: " + path + " vs general loop");
                 assertArrayEquals(bits(gWRef), bits(gWPath), "gW, tile of 4 vectors: " + path + " vs general loop");
             }
+            // The eight-vector reloading kernel (16 registers, fewer than 16 lanes) against the general loop on eight-vector tiles.
+            float[] gS8 = gSGeneral.clone(), gW8 = gWGeneral.clone(), gS8Ref = gSGeneral.clone(), gW8Ref = gWGeneral.clone();
+            SparseRows.timesBackward(cols, t.w(), d, t.g(), gS8, gW8, 8 * l, SparseRows.ColumnPath.RELOAD_W);
+            SparseRows.timesBackward(cols, t.w(), d, t.g(), gS8Ref, gW8Ref, 8 * l, SparseRows.ColumnPath.GENERAL);
+            assertArrayEquals(bits(gS8Ref), bits(gS8), "value gradient, tile of 8 vectors: reloading kernel vs general loop");
+            assertArrayEquals(bits(gW8Ref), bits(gW8), "gW, tile of 8 vectors: reloading kernel vs general loop");
             SparseRows.Columns nz = SparseRows.columns(rows, k, m, t.idx(), t.val(), 0, true);
             float[] gANarrow = new float[d * m];
             SparseRows.transposedTimesInto(nz, t.g(), d, gA1, l);
