@@ -139,31 +139,21 @@ public final class SparseRows {
 
     /**
      * Column-tile width for a rows × tile operand: a multiple of the vector length, within {@link #TILE_BYTES};
-     * with fewer than 16 lanes (AVX2's 8) at most four vectors, the width the transposed product's register
-     * path takes (the backward's: {@link #backwardTileWidth}). At batch 2048, d 2304, m 16384, k 320 on 8 lanes the fitted 64-wide
-     * tiles ran the general loops: backward 224-238 ms and transposed product 95-97, against 110 and 47 on
-     * 32-wide tiles. With 16 lanes the fitted width at batch 2048 is four vectors already; smaller batches
-     * keep their wider tiles (not measured against four vectors, and their results would change).
+     * with fewer than 16 lanes (AVX2's 8) at most eight vectors, the widest register path of the backward and
+     * the transposed product. At batch 2048, d 2304, m 16384, k 320 on 8 lanes the fitted 64-wide tiles first
+     * ran the general loops (backward 224-238 ms, transposed product 95-97, against 110 and 47 on 32-wide
+     * tiles with four-vector register paths); with eight-vector paths, two threads on a Zen 5 (harness
+     * /work/h8/bw8): the backward under {@code -XX:UseAVX=2} 95-105 ms on four-vector tiles, 68-75 on eight;
+     * 8 lanes and 32 registers 94-99 (holding W) against 83-87; 4 lanes 128-132 against 102-111. The value
+     * gradient's dots are summed tile by tile, so the eight-vector tiles changed the last bits of 8- and 4-lane
+     * runs (the transposed product's sums do not depend on the tile). With 16 lanes the fitted width at batch
+     * 2048 is four vectors already; smaller batches keep their wider tiles (not measured against four vectors,
+     * and their results would change).
      */
     static int tileWidth(int rows, int d) {
-        return tileWidth(rows, d, 4);
-    }
-
-    /**
-     * {@link #tileWidth} for {@link #timesBackward}: with fewer than 16 lanes at most eight vectors, the width
-     * of {@link #columnBackward8Reloading}. Batch 2048, d 2304, m 16384, k 320, two threads on a Zen 5 (harness
-     * /work/h8/bw8): 8 lanes and 16 registers ({@code -XX:UseAVX=2}) 95-105 ms on four-vector tiles, 68-75 on
-     * eight; 8 lanes and 32 registers 94-99 (holding W) against 83-87; 4 lanes 128-132 against 102-111. The
-     * value gradient's dots are summed tile by tile, so this changed the last bits of 8- and 4-lane runs.
-     */
-    static int backwardTileWidth(int rows, int d) {
-        return tileWidth(rows, d, 8);
-    }
-
-    private static int tileWidth(int rows, int d, int maxVectorsBelow16Lanes) {
         int t = TILE_BYTES / (4 * Math.max(1, rows)) / L * L;
         t = Math.max(L, Math.min(MAX_TILE, t));
-        if (L < 16) t = Math.min(t, maxVectorsBelow16Lanes * L);
+        if (L < 16) t = Math.min(t, 8 * L);
         return Math.min(t, (d + L - 1) / L * L);
     }
 
@@ -313,7 +303,7 @@ public final class SparseRows {
      * γ_{n+1}·(|gW| + Σ|value·g|) for a column of n entries).
      */
     public static void timesBackward(Columns s, float[] w, int d, float[] g, float[] gS, float[] gW) {
-        timesBackward(s, w, d, g, gS, gW, backwardTileWidth(s.rows(), d));
+        timesBackward(s, w, d, g, gS, gW, tileWidth(s.rows(), d));
     }
 
     /** {@link #timesBackward} with column tiles of {@code tile} floats (a multiple of the vector length). */
@@ -470,7 +460,7 @@ public final class SparseRows {
     /**
      * {@link #columnBackward4Reloading} on a tile of eight vectors: eight gW sums in registers, W and G read
      * at each entry, the dot's products chained in column order as in the general loop (the same bits).
-     * The tile with fewer than 16 lanes ({@link #backwardTileWidth}); with 16, where a batch's tile is eight
+     * The tile with fewer than 16 lanes ({@link #tileWidth}); with 16, where a batch's tile is eight
      * vectors wide (1024 rows), it replaces the general loop.
      */
     static void columnBackward8Reloading(int q0, int q1, int[] row, float[] value, float[] gt, float[] w, int wRow, float[] dots, float[] gW) {
@@ -596,6 +586,31 @@ public final class SparseRows {
         java.util.Arrays.fill(acc, 0f);
         for (int j = j0; j < j1; j++) {
             int a0 = (j - j0) * width;
+            if (width == 8 * L) {
+                // Fewer than 16 lanes (or a 16-lane batch of 1024 rows): the sum in eight registers, the same order.
+                FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+                for (int q = start[j], qe = start[j + 1]; q < qe; q++) {
+                    FloatVector av = FloatVector.broadcast(S, value[q]);
+                    int o = row[q] * width;
+                    s0 = FloatVector.fromArray(S, xt, o).fma(av, s0);
+                    s1 = FloatVector.fromArray(S, xt, o + L).fma(av, s1);
+                    s2 = FloatVector.fromArray(S, xt, o + 2 * L).fma(av, s2);
+                    s3 = FloatVector.fromArray(S, xt, o + 3 * L).fma(av, s3);
+                    s4 = FloatVector.fromArray(S, xt, o + 4 * L).fma(av, s4);
+                    s5 = FloatVector.fromArray(S, xt, o + 5 * L).fma(av, s5);
+                    s6 = FloatVector.fromArray(S, xt, o + 6 * L).fma(av, s6);
+                    s7 = FloatVector.fromArray(S, xt, o + 7 * L).fma(av, s7);
+                }
+                s0.intoArray(acc, a0);
+                s1.intoArray(acc, a0 + L);
+                s2.intoArray(acc, a0 + 2 * L);
+                s3.intoArray(acc, a0 + 3 * L);
+                s4.intoArray(acc, a0 + 4 * L);
+                s5.intoArray(acc, a0 + 5 * L);
+                s6.intoArray(acc, a0 + 6 * L);
+                s7.intoArray(acc, a0 + 7 * L);
+                continue;
+            }
             if (width == 4 * L) {
                 // The usual tile: the column's sum in four registers, not in a scratch row.
                 FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;

@@ -251,6 +251,9 @@ class SparseRowsProperties {
             SparseRows.transposedTimesInto(nz, t.g(), d, gA4, 4 * l);
             SparseRows.transposedTimesInto(nz, t.g(), d, gANarrow, 4 * l, 16 * (1 + c.block() % 3));
             assertArrayEquals(bits(gA1), bits(gA4), "gA, tile of 4 vectors");
+            float[] gA8 = new float[d * m];
+            SparseRows.transposedTimesInto(nz, t.g(), d, gA8, 8 * l);
+            assertArrayEquals(bits(gA1), bits(gA8), "gA, tile of 8 vectors");
             assertArrayEquals(bits(gA1), bits(gANarrow), "gA, spans of " + 16 * (1 + c.block() % 3) + " latents");
             if (d >= 8 * l) used[0]++;
             if (d >= 4 * l) used[1]++;
