@@ -200,9 +200,14 @@ public final class MatryoshkaBatchTopKArchitecture implements SaeArchitecture {
             return new LossTerm(name, t.term(name), weight == 1 ? null : name + "_weight", weight);
         }
 
-        @Override public void beforeUpdate() { sae.projectGradient(); }
+        /**
+         * Unit-norm decoder rows with no radial gradient, as dictionary_learning keeps them (the SAE's
+         * projectGradient and projectParameters): the trainer's fused update removes the radial part as it
+         * reads the gradient and normalises the rows after Adam, with the bits of those two calls around it.
+         */
+        @Override public int unitNormRows() { return sae.params().names().indexOf("W_dec"); }
 
-        @Override public void afterUpdate() { sae.projectParameters(); }
+        @Override public boolean unitRowsTangent() { return true; }
 
         @Override public String saeLensArchitecture() { return BatchTopKArchitecture.saeLensName(sae.threshold(), architecture()); }
 

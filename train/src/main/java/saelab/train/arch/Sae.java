@@ -60,7 +60,7 @@ public interface Sae {
 
     /**
      * Whether the {@link #unitNormRows} parameter's gradient loses each row's component along its row
-     * before clipping and the update (TopK, as dictionary_learning's remove_gradient_parallel_to_decoder_directions).
+     * before clipping and the update (TopK, BatchTopK and Matryoshka, as dictionary_learning's remove_gradient_parallel_to_decoder_directions).
      * The trainer's optimiser does it as it reads the gradient, in the passes of clipping and Adam, rather
      * than in {@link #beforeUpdate}: a pass over the decoder and its gradient fewer.
      */

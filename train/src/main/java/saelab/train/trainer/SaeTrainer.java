@@ -18,7 +18,7 @@ import saelab.train.sae.SaeParams;
 /**
  * Trains an SAE of any architecture, one optimiser step at a time: zero the gradients, the
  * architecture's loss ({@link Sae#loss}) plus the orthogonality penalty when the run has one,
- * backward, the architecture's gradient surgery ({@link Sae#beforeUpdate}; TopK's removal of the
+ * backward, the architecture's gradient surgery ({@link Sae#beforeUpdate}; the TopK family's removal of the
  * decoder gradient's radial part, {@link Sae#unitRowsTangent}, inside the update's passes), global-norm
  * clipping, Adam at the scheduled lr, its projection ({@link Sae#afterUpdate}). The step
  * counter, Adam's moments and the tokens since each latent fired are the whole state besides
@@ -217,7 +217,7 @@ public final class SaeTrainer implements AutoCloseable {
                 cs == null ? 0 : cs.penalizedPairs(), cs == null ? 0 : cs.meanC(), l.l0(),
                 explainedVariance(x, l.reconstruction(), rows, cfg.dIn()), active, deadCount(), Double.NaN);
         sae.beforeUpdate();
-        // Clipping (when grad_clip > 0), Adam and the unit-norm rows in two passes over the state (issue 16), for TopK with the
+        // Clipping (when grad_clip > 0), Adam and the unit-norm rows in two passes over the state (issue 16), for the TopK family with the
         // decoder gradient's radial part removed as it is read: the bits of removeParallelComponent, clipGradNorm, step and
         // normalizeRows one after another. Returns the norm before clipping, NaN without clipping.
         int unit = sae.unitNormRows();
