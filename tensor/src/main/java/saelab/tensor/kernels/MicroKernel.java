@@ -75,10 +75,15 @@ final class MicroKernel {
         public String toString() {
             return mr + "x" + nr / VL;
         }
+
+        /** Floats of the largest tile: the size of an edge scratch tile that serves every shape. */
+        static int maxFloats() {
+            int most = 0;
+            for (Tile t : values()) most = Math.max(most, t.mr * t.nr);
+            return most;
+        }
     }
 
-    /** Widest tile, for edge scratch tiles. */
-    static final int MAX_TILE_FLOATS = 8 * 3 * VL;
 
     /**
      * C[0..mr)[0..nr) at {@code c[cIdx + r*ldc + j]} becomes (add ? C : 0) + Σ_p a_p ⊗ b_p, for

@@ -311,7 +311,10 @@ public final class SparseRows {
         timesBackward(s, w, d, g, gS, gW, tile, VectorOps.registers() >= 32 ? ColumnPath.HOLD_W : ColumnPath.RELOAD_W);
     }
 
-    /** How {@link #timesBackward} sums a column on a tile of four vectors. */
+    /**
+     * How {@link #timesBackward} sums a column on a tile of four vectors; on a tile of eight, both register
+     * paths take {@link #columnBackward8Reloading}.
+     */
     enum ColumnPath {
         /** The general loop (any tile width): the reference whose bits the others must give. */
         GENERAL,
@@ -343,9 +346,12 @@ public final class SparseRows {
                     int q0 = start[j], q1 = start[j + 1];
                     if (q0 == q1) continue;
                     int wRow = j * d + c0;
-                    if (path != ColumnPath.GENERAL && width == 4 * L) {
-                        if (path == ColumnPath.HOLD_W) columnBackward4(q0, q1, row, value, gt, w, wRow, dots, gW);
-                        else columnBackward4Reloading(q0, q1, row, value, gt, w, wRow, dots, gW);
+                    if (path == ColumnPath.HOLD_W && width == 4 * L) {
+                        columnBackward4(q0, q1, row, value, gt, w, wRow, dots, gW);
+                        continue;
+                    }
+                    if (path == ColumnPath.RELOAD_W && width == 4 * L) {
+                        columnBackward4Reloading(q0, q1, row, value, gt, w, wRow, dots, gW);
                         continue;
                     }
                     if (path != ColumnPath.GENERAL && width == 8 * L) {

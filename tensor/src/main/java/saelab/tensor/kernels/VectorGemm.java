@@ -176,7 +176,7 @@ final class VectorGemm {
 
     /** Per-thread scratch tile for edge tiles (the widest tile's MR × NR floats, too small to pool). */
     private static final class Buffers {
-        private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MicroKernel.MAX_TILE_FLOATS]);
+        private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[Tile.maxFloats()]);
 
         static float[] tile() { return TILE.get(); }
     }
