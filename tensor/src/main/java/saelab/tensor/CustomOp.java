@@ -13,7 +13,9 @@ package saelab.tensor;
  * }</pre>
  *
  * <p>The same contract as the built-in ops: the rule adds into the parents' gradients and must
- * not mutate the inputs; inputs must not be mutated between forward and backward. Outside a
+ * not mutate the inputs; inputs must not be mutated between forward and backward. The one
+ * exception is {@link Grads#fresh}: a rule that writes every element of a gradient may take a
+ * buffer nothing has been added into yet and write 0 + its sums there, sparing the zeros' fill and read. Outside a
  * recording scope, or when no parent requires grad, the output stays a constant.
  */
 public final class CustomOp {
@@ -40,6 +42,21 @@ public final class CustomOp {
                 if (p == parent) return p.requiresGrad() ? p.gradBuffer() : null;
             }
             throw new IllegalArgumentException("Grads.of: this tensor is not a parent of the op");
+        }
+
+        /**
+         * The parent's gradient buffer when nothing has been added into it yet in this pass (a leaf
+         * whose gradient was just {@link Tensor#zeroGrad zeroed}, its zeros not yet written), for a rule
+         * that writes every element instead of adding: each element must be written as
+         * {@code 0f + sum} (the float the add into a zeroed buffer gives: +0 for a zero sum, never −0).
+         * Null when the rule must add into {@link #of} instead, or the parent takes no gradient. A rule
+         * that gets a buffer here must not also call {@link #of} for that parent.
+         */
+        public float[] fresh(Tensor parent) {
+            for (Tensor p : parents) {
+                if (p == parent) return p.requiresGrad() ? p.takeGradToOverwrite() : null;
+            }
+            throw new IllegalArgumentException("Grads.fresh: this tensor is not a parent of the op");
         }
     }
 

@@ -159,31 +159,60 @@ public final class Tensor {
      * Only leaves keep one after backward; op outputs' gradients are dropped when it ends.
      */
     public Tensor grad() {
+        fillPendingZeros();
         return grad == null ? null : new Tensor(grad.clone(), 0, shape);
     }
 
     /** The live gradient buffer (contiguous, from index 0), or null: for optimizers. */
     public float[] gradData() {
         gradZeroed = false; // the caller may write into it
+        fillPendingZeros();
         return grad;
     }
 
     /**
      * Sets the accumulated gradient to zero. The next backward then sums straight into this
      * buffer instead of into a fresh one added back at the end (at 37M-float weights that fresh
-     * buffer and the add-back pass cost about as much as the sparse backward products).
+     * buffer and the add-back pass cost about as much as the sparse backward products). The zeros
+     * are written when first needed: a backward rule that writes every element never needs them.
      */
     public void zeroGrad() {
         if (grad == null) return;
-        float[] g = grad;
-        saelab.tensor.kernels.Parallel.forChunks(g.length, ZERO_CHUNK, (from, to) -> java.util.Arrays.fill(g, from, to, 0f));
+        gradPendingZeros = true;
         gradZeroed = true;
     }
 
-    /** Floats zeroed per task by {@link #zeroGrad}. */
+    /**
+     * True while grad is all zeros in meaning but not yet in memory ({@link #zeroGrad}): whoever
+     * reads or adds into it first fills it ({@link #fillPendingZeros}), or a backward rule takes it to
+     * overwrite whole ({@link #takeGradToOverwrite}). At gemma-2-2b's SAE shape the two weight
+     * gradients are 302 MB: the fill and the first rule's read of the zeros were a tenth of the
+     * sparse backward.
+     */
+    private boolean gradPendingZeros;
+
+    private void fillPendingZeros() {
+        if (!gradPendingZeros) return;
+        gradPendingZeros = false;
+        float[] g = grad;
+        saelab.tensor.kernels.Parallel.forChunks(g.length, ZERO_CHUNK, (from, to) -> java.util.Arrays.fill(g, from, to, 0f));
+    }
+
+    /**
+     * The gradient buffer when it holds nothing yet (zeroed lazily, so its contents are undefined),
+     * for a rule that writes every element; null otherwise. The caller must then write each element
+     * as 0 + its sum (the float a zeroed buffer would hold after the add: +0, never −0, for a zero sum).
+     */
+    float[] takeGradToOverwrite() {
+        if (!gradPendingZeros) return null;
+        gradPendingZeros = false;
+        return grad;
+    }
+
+    /** Floats zeroed per task by {@link #fillPendingZeros}. */
     private static final int ZERO_CHUNK = 1 << 20;
 
-    /** True while grad holds the zeros {@link #zeroGrad} wrote and nobody has been handed the array since. */
+    /** True while grad holds (or is pending) the zeros of {@link #zeroGrad} and nobody has been handed the array since. */
     private boolean gradZeroed;
 
     /** Whether grad is still all zeros from {@link #zeroGrad}; clears the mark (backward is about to fill it). */
@@ -205,6 +234,7 @@ public final class Tensor {
 
     float[] gradBuffer() {
         if (grad == null) grad = new float[numel];
+        fillPendingZeros();
         return grad;
     }
 
@@ -216,15 +246,17 @@ public final class Tensor {
     void resetGrad() {
         grad = isLeaf() ? new float[numel] : ReusableArrays.shared().floatsZeroed(numel);
         gradZeroed = false;
+        gradPendingZeros = false;
     }
 
-    void setGrad(float[] g) { grad = g; gradZeroed = false; }
+    void setGrad(float[] g) { grad = g; gradZeroed = false; gradPendingZeros = false; }
 
     /** Drops an op output's gradient at the end of a backward pass, giving its buffer back for the next pass. */
     void releaseGrad() {
         float[] g = grad;
         grad = null;
         gradZeroed = false;
+        gradPendingZeros = false;
         ReusableArrays.shared().give(g);
     }
     Tensor[] parents() { return parents; }

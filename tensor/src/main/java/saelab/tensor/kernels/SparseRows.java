@@ -188,18 +188,25 @@ public final class SparseRows {
         // The entries again by row, each row's in column order (the order the sum must follow).
         int[] rowStart = POOL.intsZeroed(rows + 1);
         float[] value = s.value();
-        for (int q = 0; q < s.entries(); q++) if (value[q] != 0) rowStart[s.row()[q] + 1]++;
+        int[] entryRow = s.row();
+        for (int q = 0; q < s.entries(); q++) if (value[q] != 0) rowStart[entryRow[q] + 1]++;
         for (int r = 0; r < rows; r++) rowStart[r + 1] += rowStart[r];
-        int[] col = POOL.intsZeroed(rowStart[rows]), fill = copyOf(rowStart, rows);
-        float[] val = POOL.floatsZeroed(col.length);
-        for (int j = 0; j < m; j++) {
-            for (int q = start[j]; q < start[j + 1]; q++) {
-                if (value[q] == 0) continue;
-                int p = fill[s.row()[q]]++;
-                col[p] = j;
-                val[p] = value[q];
+        int[] col = POOL.ints(rowStart[rows]), fill = copyOf(rowStart, rows);
+        float[] val = POOL.floats(col.length);
+        // Each thread fills the rows of its block (every entry is written: the arrays need no zeros).
+        int blocks = Math.min(rows, Parallel.parallelism()), per = (rows + blocks - 1) / blocks;
+        Parallel.forRange(blocks, t -> {
+            int r0 = t * per, r1 = Math.min(rows, r0 + per);
+            for (int j = 0; j < m; j++) {
+                for (int q = start[j]; q < start[j + 1]; q++) {
+                    int r = entryRow[q];
+                    if (r < r0 || r >= r1 || value[q] == 0) continue;
+                    int p = fill[r]++;
+                    col[p] = j;
+                    val[p] = value[q];
+                }
             }
-        }
+        });
         POOL.give(fill);
         try {
             Parallel.forRange(tiles, t -> timesTile(s, w, d, bias, biasOff, out, tile, block, t, rowStart, col, val));
@@ -216,9 +223,10 @@ public final class SparseRows {
         int rows = s.rows(), m = s.m();
         int[] start = s.start();
         int c0 = t * tile, width = Math.min(d, c0 + tile) - c0;
-        float[] buf = POOL.floatsZeroed(rows * width);
+        // The sums start from the bias (or zeros); W's block holds only the rows with entries, and only those are read.
+        float[] buf = bias == null ? POOL.floatsZeroed(rows * width) : POOL.floats(rows * width);
         if (bias != null) for (int r = 0; r < rows; r++) System.arraycopy(bias, biasOff + c0, buf, r * width, width);
-        float[] wb = POOL.floatsZeroed(Math.min(block, m) * width);
+        float[] wb = POOL.floats(Math.min(block, m) * width);
         int[] next = copyOf(rowStart, rows);
         try {
             for (int j0 = 0; j0 < m; j0 += block) {
@@ -303,12 +311,21 @@ public final class SparseRows {
      * γ_{n+1}·(|gW| + Σ|value·g|) for a column of n entries).
      */
     public static void timesBackward(Columns s, float[] w, int d, float[] g, float[] gS, float[] gW) {
-        timesBackward(s, w, d, g, gS, gW, tileWidth(s.rows(), d));
+        timesBackward(s, w, d, g, gS, gW, false);
+    }
+
+    /**
+     * {@link #timesBackward(Columns, float[], int, float[], float[], float[])}; with {@code overwriteW}, gW's
+     * contents are ignored and every element written as 0 + its sum: the bits of adding into a zeroed gW,
+     * without reading the zeros (or anyone writing them first).
+     */
+    public static void timesBackward(Columns s, float[] w, int d, float[] g, float[] gS, float[] gW, boolean overwriteW) {
+        timesBackward(s, w, d, g, gS, gW, overwriteW, tileWidth(s.rows(), d));
     }
 
     /** {@link #timesBackward} with column tiles of {@code tile} floats (a multiple of the vector length). */
-    static void timesBackward(Columns s, float[] w, int d, float[] g, float[] gS, float[] gW, int tile) {
-        timesBackward(s, w, d, g, gS, gW, tile, VectorOps.registers() >= 32 ? ColumnPath.HOLD_W : ColumnPath.RELOAD_W);
+    static void timesBackward(Columns s, float[] w, int d, float[] g, float[] gS, float[] gW, boolean overwriteW, int tile) {
+        timesBackward(s, w, d, g, gS, gW, overwriteW, tile, VectorOps.registers() >= 32 ? ColumnPath.HOLD_W : ColumnPath.RELOAD_W);
     }
 
     /**
@@ -325,7 +342,7 @@ public final class SparseRows {
     }
 
     /** {@link #timesBackward} with column tiles of {@code tile} floats, four-vector tiles summed by {@code path}. */
-    static void timesBackward(Columns s, float[] w, int d, float[] g, float[] gS, float[] gW, int tile, ColumnPath path) {
+    static void timesBackward(Columns s, float[] w, int d, float[] g, float[] gS, float[] gW, boolean overwriteW, int tile, ColumnPath path) {
         if (gS == null && gW == null) return;
         int m = s.m(), tiles = (d + tile - 1) / tile;
         int[] start = s.start(), row = s.row(), slot = s.slot();
@@ -344,18 +361,21 @@ public final class SparseRows {
                 try {
                 for (int j = task * per, je = Math.min(m, j + per); j < je; j++) {
                     int q0 = start[j], q1 = start[j + 1];
-                    if (q0 == q1) continue;
                     int wRow = j * d + c0;
+                    if (q0 == q1) {
+                        if (overwriteW && gW != null) java.util.Arrays.fill(gW, wRow, wRow + width, 0f);
+                        continue;
+                    }
                     if (path == ColumnPath.HOLD_W && width == 4 * L) {
-                        columnBackward4(q0, q1, row, value, gt, w, wRow, dots, gW);
+                        columnBackward4(q0, q1, row, value, gt, w, wRow, dots, gW, overwriteW);
                         continue;
                     }
                     if (path == ColumnPath.RELOAD_W && width == 4 * L) {
-                        columnBackward4Reloading(q0, q1, row, value, gt, w, wRow, dots, gW);
+                        columnBackward4Reloading(q0, q1, row, value, gt, w, wRow, dots, gW, overwriteW);
                         continue;
                     }
                     if (path != ColumnPath.GENERAL && width == 8 * L) {
-                        columnBackward8Reloading(q0, q1, row, value, gt, w, wRow, dots, gW);
+                        columnBackward8Reloading(q0, q1, row, value, gt, w, wRow, dots, gW, overwriteW);
                         continue;
                     }
                     if (acc != null) java.util.Arrays.fill(acc, 0f);
@@ -378,8 +398,8 @@ public final class SparseRows {
                     }
                     if (acc != null) {
                         int i = 0;
-                        for (; i < wv; i += L) FloatVector.fromArray(S, gW, wRow + i).add(FloatVector.fromArray(S, acc, i)).intoArray(gW, wRow + i);
-                        for (; i < width; i++) gW[wRow + i] += acc[i];
+                        for (; i < wv; i += L) base(gW, wRow + i, overwriteW).add(FloatVector.fromArray(S, acc, i)).intoArray(gW, wRow + i);
+                        for (; i < width; i++) gW[wRow + i] = (overwriteW ? 0f : gW[wRow + i]) + acc[i];
                     }
                 }
                 } finally {
@@ -401,7 +421,8 @@ public final class SparseRows {
      * segment and its gW sum held in registers (a scratch row would put a store-to-load
      * dependency on every entry), the same operations in the same order as the general loop.
      */
-    private static void columnBackward4(int q0, int q1, int[] row, float[] value, float[] gt, float[] w, int wRow, float[] dots, float[] gW) {
+    private static void columnBackward4(int q0, int q1, int[] row, float[] value, float[] gt, float[] w, int wRow, float[] dots, float[] gW,
+                                        boolean overwriteW) {
         FloatVector w0 = FloatVector.fromArray(S, w, wRow), w1 = FloatVector.fromArray(S, w, wRow + L),
                 w2 = FloatVector.fromArray(S, w, wRow + 2 * L), w3 = FloatVector.fromArray(S, w, wRow + 3 * L);
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
@@ -422,10 +443,10 @@ public final class SparseRows {
             }
         }
         if (gW != null) {
-            a0.add(FloatVector.fromArray(S, gW, wRow)).intoArray(gW, wRow);
-            a1.add(FloatVector.fromArray(S, gW, wRow + L)).intoArray(gW, wRow + L);
-            a2.add(FloatVector.fromArray(S, gW, wRow + 2 * L)).intoArray(gW, wRow + 2 * L);
-            a3.add(FloatVector.fromArray(S, gW, wRow + 3 * L)).intoArray(gW, wRow + 3 * L);
+            a0.add(base(gW, wRow, overwriteW)).intoArray(gW, wRow);
+            a1.add(base(gW, wRow + L, overwriteW)).intoArray(gW, wRow + L);
+            a2.add(base(gW, wRow + 2 * L, overwriteW)).intoArray(gW, wRow + 2 * L);
+            a3.add(base(gW, wRow + 3 * L, overwriteW)).intoArray(gW, wRow + 3 * L);
         }
     }
 
@@ -436,7 +457,8 @@ public final class SparseRows {
      * m 16384, k 320, two threads on a Zen 5 under {@code -XX:UseAVX=2} (8 lanes, 16 registers): the
      * backward 125-126 ms holding W, 108 reloading; 94-100 holding W with 8 lanes and 32 registers.
      */
-    static void columnBackward4Reloading(int q0, int q1, int[] row, float[] value, float[] gt, float[] w, int wRow, float[] dots, float[] gW) {
+    static void columnBackward4Reloading(int q0, int q1, int[] row, float[] value, float[] gt, float[] w, int wRow, float[] dots, float[] gW,
+                                         boolean overwriteW) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
         for (int q = q0; q < q1; q++) {
             int o = row[q] * 4 * L;
@@ -456,10 +478,10 @@ public final class SparseRows {
             }
         }
         if (gW != null) {
-            a0.add(FloatVector.fromArray(S, gW, wRow)).intoArray(gW, wRow);
-            a1.add(FloatVector.fromArray(S, gW, wRow + L)).intoArray(gW, wRow + L);
-            a2.add(FloatVector.fromArray(S, gW, wRow + 2 * L)).intoArray(gW, wRow + 2 * L);
-            a3.add(FloatVector.fromArray(S, gW, wRow + 3 * L)).intoArray(gW, wRow + 3 * L);
+            a0.add(base(gW, wRow, overwriteW)).intoArray(gW, wRow);
+            a1.add(base(gW, wRow + L, overwriteW)).intoArray(gW, wRow + L);
+            a2.add(base(gW, wRow + 2 * L, overwriteW)).intoArray(gW, wRow + 2 * L);
+            a3.add(base(gW, wRow + 3 * L, overwriteW)).intoArray(gW, wRow + 3 * L);
         }
     }
 
@@ -469,7 +491,8 @@ public final class SparseRows {
      * The tile with fewer than 16 lanes ({@link #tileWidth}); with 16, where a batch's tile is eight
      * vectors wide (1024 rows), it replaces the general loop.
      */
-    static void columnBackward8Reloading(int q0, int q1, int[] row, float[] value, float[] gt, float[] w, int wRow, float[] dots, float[] gW) {
+    static void columnBackward8Reloading(int q0, int q1, int[] row, float[] value, float[] gt, float[] w, int wRow, float[] dots, float[] gW,
+                                         boolean overwriteW) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         for (int q = q0; q < q1; q++) {
             int o = row[q] * 8 * L;
@@ -501,14 +524,14 @@ public final class SparseRows {
             if (dots != null) dots[q] += laneSum(dot);
         }
         if (gW != null) {
-            a0.add(FloatVector.fromArray(S, gW, wRow)).intoArray(gW, wRow);
-            a1.add(FloatVector.fromArray(S, gW, wRow + L)).intoArray(gW, wRow + L);
-            a2.add(FloatVector.fromArray(S, gW, wRow + 2 * L)).intoArray(gW, wRow + 2 * L);
-            a3.add(FloatVector.fromArray(S, gW, wRow + 3 * L)).intoArray(gW, wRow + 3 * L);
-            a4.add(FloatVector.fromArray(S, gW, wRow + 4 * L)).intoArray(gW, wRow + 4 * L);
-            a5.add(FloatVector.fromArray(S, gW, wRow + 5 * L)).intoArray(gW, wRow + 5 * L);
-            a6.add(FloatVector.fromArray(S, gW, wRow + 6 * L)).intoArray(gW, wRow + 6 * L);
-            a7.add(FloatVector.fromArray(S, gW, wRow + 7 * L)).intoArray(gW, wRow + 7 * L);
+            a0.add(base(gW, wRow, overwriteW)).intoArray(gW, wRow);
+            a1.add(base(gW, wRow + L, overwriteW)).intoArray(gW, wRow + L);
+            a2.add(base(gW, wRow + 2 * L, overwriteW)).intoArray(gW, wRow + 2 * L);
+            a3.add(base(gW, wRow + 3 * L, overwriteW)).intoArray(gW, wRow + 3 * L);
+            a4.add(base(gW, wRow + 4 * L, overwriteW)).intoArray(gW, wRow + 4 * L);
+            a5.add(base(gW, wRow + 5 * L, overwriteW)).intoArray(gW, wRow + 5 * L);
+            a6.add(base(gW, wRow + 6 * L, overwriteW)).intoArray(gW, wRow + 6 * L);
+            a7.add(base(gW, wRow + 7 * L, overwriteW)).intoArray(gW, wRow + 7 * L);
         }
     }
 
@@ -519,12 +542,21 @@ public final class SparseRows {
      * entries in a scratch then added once: within γ_{n+1}·(|gA| + Σ|value·x|).
      */
     public static void transposedTimesInto(Columns s, float[] x, int d, float[] gA) {
-        transposedTimesInto(s, x, d, gA, tileWidth(s.rows(), d));
+        transposedTimesInto(s, x, d, gA, false);
+    }
+
+    /**
+     * {@link #transposedTimesInto(Columns, float[], int, float[])}; with {@code overwrite}, gA's contents are
+     * ignored and every element written as 0 + its sum: the bits of adding into a zeroed gA, without
+     * reading the zeros (or anyone writing them first).
+     */
+    public static void transposedTimesInto(Columns s, float[] x, int d, float[] gA, boolean overwrite) {
+        transposedTimesInto(s, x, d, gA, overwrite, tileWidth(s.rows(), d), WIDE);
     }
 
     /** {@link #transposedTimesInto} with tiles of {@code tile} columns of X (a multiple of the vector length). */
     static void transposedTimesInto(Columns s, float[] x, int d, float[] gA, int tile) {
-        transposedTimesInto(s, x, d, gA, tile, WIDE);
+        transposedTimesInto(s, x, d, gA, false, tile, WIDE);
     }
 
     /**
@@ -537,7 +569,7 @@ public final class SparseRows {
     private static final int WIDE = 256;
 
     /** {@link #transposedTimesInto} with spans of {@code wide} latents (a multiple of {@value #BLOCK}). */
-    static void transposedTimesInto(Columns s, float[] x, int d, float[] gA, int tile, int wide) {
+    static void transposedTimesInto(Columns s, float[] x, int d, float[] gA, boolean overwrite, int tile, int wide) {
         if (wide % BLOCK != 0 || wide < BLOCK) throw new IllegalArgumentException("spans of " + wide + " latents, expected a multiple of " + BLOCK);
         int rows = s.rows(), m = s.m();
         if (x.length < (long) rows * d || gA.length < (long) d * m) throw new IllegalArgumentException("sparse rows transposed: X holds " + x.length
@@ -552,7 +584,10 @@ public final class SparseRows {
             try {
             for (int p0 = 0; p0 < m; p0 += wide) {
                 int p1 = Math.min(m, p0 + wide);
-                if (start[p0] == start[p1]) continue;
+                if (start[p0] == start[p1]) {
+                    if (overwrite) for (int e = 0; e < width; e++) java.util.Arrays.fill(gA, (e0 + e) * m + p0, (e0 + e) * m + p1, 0f);
+                    continue;
+                }
                 java.util.Arrays.fill(span, 0f);
                 for (int j0 = p0; j0 < p1; j0 += BLOCK) {
                     int j1 = Math.min(p1, j0 + BLOCK);
@@ -574,8 +609,8 @@ public final class SparseRows {
                 int n = p1 - p0, nv = n / L * L;
                 for (int e = 0; e < width; e++) {
                     int r = (e0 + e) * m + p0, o = e * wide, c = 0;
-                    for (; c < nv; c += L) FloatVector.fromArray(S, gA, r + c).add(FloatVector.fromArray(S, span, o + c)).intoArray(gA, r + c);
-                    for (; c < n; c++) gA[r + c] += span[o + c];
+                    for (; c < nv; c += L) base(gA, r + c, overwrite).add(FloatVector.fromArray(S, span, o + c)).intoArray(gA, r + c);
+                    for (; c < n; c++) gA[r + c] = (overwrite ? 0f : gA[r + c]) + span[o + c];
                 }
             }
             } finally {
@@ -644,6 +679,15 @@ public final class SparseRows {
                 for (; e < width; e++) acc[a0 + e] = Math.fma(xt[o + e], value[q], acc[a0 + e]);
             }
         }
+    }
+
+    /**
+     * What a sum is added to when it goes into a gradient: the vector at a[i], or +0 where the gradient is
+     * being overwritten (its contents undefined: see {@code CustomOp.Grads.fresh}), so a zero sum is
+     * written as +0, as the add into zeros gives.
+     */
+    private static FloatVector base(float[] a, int i, boolean overwrite) {
+        return overwrite ? FloatVector.zero(S) : FloatVector.fromArray(S, a, i);
     }
 
     /** Columns [c0, c0 + width) of a rows × d matrix, as a contiguous rows × width copy (from the pool: give it back). */

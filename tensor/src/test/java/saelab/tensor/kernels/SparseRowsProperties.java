@@ -106,7 +106,7 @@ class SparseRowsProperties {
             SplittableRandom r = new SplittableRandom(c.seed() ^ 0x5eed);
             float[] gS0 = gauss(r, rows * k), gW0 = gauss(r, m * d);
             float[] gS = gS0.clone(), gW = gW0.clone();
-            SparseRows.timesBackward(cols, t.w(), d, t.g(), gS, gW, c.tile());
+            SparseRows.timesBackward(cols, t.w(), d, t.g(), gS, gW, false, c.tile());
             for (int p = 0; p < rows * k; p++) {
                 int b = p / k, j = t.idx()[p];
                 double exact = gS0[p], mag = Math.abs(gS0[p]);
@@ -182,7 +182,7 @@ class SparseRowsProperties {
             Supplier<float[][]> all = () -> {
                 float[] out = new float[rows * d], gS = new float[rows * k], gW = new float[m * d], gA = new float[d * m];
                 SparseRows.times(cols, t.w(), d, t.bias(), 0, out, c.tile(), c.block());
-                SparseRows.timesBackward(cols, t.w(), d, t.g(), gS, gW, c.tile());
+                SparseRows.timesBackward(cols, t.w(), d, t.g(), gS, gW, false, c.tile());
                 SparseRows.transposedTimesInto(cols, t.g(), d, gA, c.tile());
                 float[] out2 = new float[rows * d];
                 SparseRows.times(cols, t.w(), d, null, 0, out2);
@@ -221,35 +221,35 @@ class SparseRowsProperties {
             assertArrayEquals(bits(general), bits(fast), "decode, tile of 8 vectors, block " + c.block());
             assertArrayEquals(bits(general), bits(fastDefault), "decode at the default tiling");
             float[] gW1 = new float[m * d], gW4 = new float[m * d], gA1 = new float[d * m], gA4 = new float[d * m];
-            SparseRows.timesBackward(cols, t.w(), d, t.g(), null, gW1, l);
-            SparseRows.timesBackward(cols, t.w(), d, t.g(), null, gW4, 4 * l);
+            SparseRows.timesBackward(cols, t.w(), d, t.g(), null, gW1, false, l);
+            SparseRows.timesBackward(cols, t.w(), d, t.g(), null, gW4, false, 4 * l);
             assertArrayEquals(bits(gW1), bits(gW4), "gW, tile of 4 vectors");
             // The value gradient's dots are summed tile by tile, so the four-vector path is held to the general loop at the same tiles.
             SplittableRandom r = new SplittableRandom(c.seed() ^ 0x4e9);
             float[] gSRegister = gauss(r, rows * k), gSGeneral = gSRegister.clone(), gWRegister = gauss(r, m * d), gWGeneral = gWRegister.clone();
-            SparseRows.timesBackward(cols, t.w(), d, t.g(), gSRegister, gWRegister, 4 * l);
-            SparseRows.timesBackward(cols, t.w(), d, t.g(), gSGeneral, gWGeneral, 4 * l, SparseRows.ColumnPath.GENERAL);
+            SparseRows.timesBackward(cols, t.w(), d, t.g(), gSRegister, gWRegister, false, 4 * l);
+            SparseRows.timesBackward(cols, t.w(), d, t.g(), gSGeneral, gWGeneral, false, 4 * l, SparseRows.ColumnPath.GENERAL);
             assertArrayEquals(bits(gSGeneral), bits(gSRegister), "value gradient, tile of 4 vectors: register path vs general loop");
             assertArrayEquals(bits(gWGeneral), bits(gWRegister), "gW added into a nonzero buffer, tile of 4 vectors: register path vs general loop");
             // Both register forms, whichever this machine's registers pick.
             for (SparseRows.ColumnPath path : new SparseRows.ColumnPath[] {SparseRows.ColumnPath.HOLD_W, SparseRows.ColumnPath.RELOAD_W}) {
                 float[] gSPath = gSGeneral.clone(), gWPath = gWGeneral.clone(), gSRef = gSGeneral.clone(), gWRef = gWGeneral.clone();
-                SparseRows.timesBackward(cols, t.w(), d, t.g(), gSPath, gWPath, 4 * l, path);
-                SparseRows.timesBackward(cols, t.w(), d, t.g(), gSRef, gWRef, 4 * l, SparseRows.ColumnPath.GENERAL);
+                SparseRows.timesBackward(cols, t.w(), d, t.g(), gSPath, gWPath, false, 4 * l, path);
+                SparseRows.timesBackward(cols, t.w(), d, t.g(), gSRef, gWRef, false, 4 * l, SparseRows.ColumnPath.GENERAL);
                 assertArrayEquals(bits(gSRef), bits(gSPath), "value gradient, tile of 4 vectors: " + path + " vs general loop");
                 assertArrayEquals(bits(gWRef), bits(gWPath), "gW, tile of 4 vectors: " + path + " vs general loop");
             }
             // The eight-vector reloading kernel (16 registers, fewer than 16 lanes) against the general loop on eight-vector tiles.
             float[] gS8 = gSGeneral.clone(), gW8 = gWGeneral.clone(), gS8Ref = gSGeneral.clone(), gW8Ref = gWGeneral.clone();
-            SparseRows.timesBackward(cols, t.w(), d, t.g(), gS8, gW8, 8 * l, SparseRows.ColumnPath.RELOAD_W);
-            SparseRows.timesBackward(cols, t.w(), d, t.g(), gS8Ref, gW8Ref, 8 * l, SparseRows.ColumnPath.GENERAL);
+            SparseRows.timesBackward(cols, t.w(), d, t.g(), gS8, gW8, false, 8 * l, SparseRows.ColumnPath.RELOAD_W);
+            SparseRows.timesBackward(cols, t.w(), d, t.g(), gS8Ref, gW8Ref, false, 8 * l, SparseRows.ColumnPath.GENERAL);
             assertArrayEquals(bits(gS8Ref), bits(gS8), "value gradient, tile of 8 vectors: reloading kernel vs general loop");
             assertArrayEquals(bits(gW8Ref), bits(gW8), "gW, tile of 8 vectors: reloading kernel vs general loop");
             SparseRows.Columns nz = SparseRows.columns(rows, k, m, t.idx(), t.val(), 0, true);
             float[] gANarrow = new float[d * m];
             SparseRows.transposedTimesInto(nz, t.g(), d, gA1, l);
             SparseRows.transposedTimesInto(nz, t.g(), d, gA4, 4 * l);
-            SparseRows.transposedTimesInto(nz, t.g(), d, gANarrow, 4 * l, 16 * (1 + c.block() % 3));
+            SparseRows.transposedTimesInto(nz, t.g(), d, gANarrow, false, 4 * l, 16 * (1 + c.block() % 3));
             assertArrayEquals(bits(gA1), bits(gA4), "gA, tile of 4 vectors");
             float[] gA8 = new float[d * m];
             SparseRows.transposedTimesInto(nz, t.g(), d, gA8, 8 * l);
@@ -261,6 +261,45 @@ class SparseRowsProperties {
         });
         // The register paths need a full tile: enough drawn cases must reach them, and several W blocks.
         assertTrue(used[0] >= 20 && used[1] >= 40 && used[2] >= 40, "register paths reached: decode " + used[0] + ", backward " + used[1] + ", blocked " + used[2]);
+    }
+
+    /**
+     * Overwriting a gradient (its old contents ignored: {@code CustomOp.Grads.fresh}) gives the bits of adding
+     * into zeros, on every path and tile: the gradients start as NaN, so an element left unwritten (a latent
+     * no row kept, a span of them) or read shows. Many cases have latents no row keeps, and the transposed
+     * product gets 48 more latents than the code uses, so every case has an empty span.
+     */
+    @Test
+    void overwritingAGradientGivesTheBitsOfAddingIntoZeros() {
+        int[] empty = new int[2];
+        Props.qt(20261209, 200).forAll(cases()).checkAssert(c -> {
+            Data t = data(c);
+            int d = c.d(), k = c.k(), m = c.m(), rows = c.rows(), l = SparseRows.L;
+            SparseRows.Columns cols = SparseRows.columns(rows, k, m, t.idx(), t.val(), 0, false);
+            for (int j = 0; j < m; j++) if (cols.start()[j] == cols.start()[j + 1]) { empty[0]++; break; }
+            for (SparseRows.ColumnPath path : SparseRows.ColumnPath.values()) {
+                for (int tile : new int[] {c.tile(), 4 * l, 8 * l}) {
+                    float[] gSAdded = new float[rows * k], gWAdded = new float[m * d], gSOver = new float[rows * k], gWOver = new float[m * d];
+                    java.util.Arrays.fill(gWOver, Float.NaN);
+                    SparseRows.timesBackward(cols, t.w(), d, t.g(), gSAdded, gWAdded, false, tile, path);
+                    SparseRows.timesBackward(cols, t.w(), d, t.g(), gSOver, gWOver, true, tile, path);
+                    assertArrayEquals(bits(gWAdded), bits(gWOver), "gW overwritten, " + path + ", tile " + tile);
+                    assertArrayEquals(bits(gSAdded), bits(gSOver), "value gradient beside an overwritten gW, " + path + ", tile " + tile);
+                }
+            }
+            // 48 latents past the code's m that no row keeps: at least one whole empty span.
+            int mWide = m + 48, wide = 16 * (1 + c.block() % 3);
+            SparseRows.Columns nz = SparseRows.columns(rows, k, mWide, t.idx(), t.val(), 0, true);
+            for (int p0 = 0; p0 < mWide; p0 += wide) if (nz.start()[p0] == nz.start()[Math.min(mWide, p0 + wide)]) { empty[1]++; break; }
+            for (int tile : new int[] {c.tile(), 4 * l, 8 * l}) {
+                float[] gAAdded = new float[d * mWide], gAOver = new float[d * mWide];
+                java.util.Arrays.fill(gAOver, Float.NaN);
+                SparseRows.transposedTimesInto(nz, t.g(), d, gAAdded, false, tile, wide);
+                SparseRows.transposedTimesInto(nz, t.g(), d, gAOver, true, tile, wide);
+                assertArrayEquals(bits(gAAdded), bits(gAOver), "gA overwritten, tile " + tile + ", spans of " + wide);
+            }
+        });
+        assertTrue(empty[0] >= 20 && empty[1] >= 100, "cases with a latent no row kept: " + empty[0] + ", with an empty span: " + empty[1]);
     }
 
     @Test

@@ -2,6 +2,7 @@ package saelab.train.sae;
 
 import saelab.tensor.CustomOp;
 import saelab.tensor.Tensor;
+import saelab.tensor.kernels.Parallel;
 import saelab.tensor.kernels.ReusableArrays;
 import saelab.tensor.kernels.SparseRows;
 import saelab.tensor.kernels.VectorOps;
@@ -15,6 +16,9 @@ import saelab.tensor.kernels.VectorOps;
 public final class SparseDecoder {
     private SparseDecoder() {}
 
+    /** Columns of b_dec's gradient per task. */
+    private static final int BIAS_COLUMNS = 256;
+
     /** bDec may be null (the auxiliary loss decodes without the bias). */
     public static Tensor decode(Tensor values, int[] idx, Tensor wDec, Tensor bDec) {
         int rows = values.dim(0), k = values.dim(1), m = wDec.dim(0), d = wDec.dim(1);
@@ -27,10 +31,15 @@ public final class SparseDecoder {
         SparseRows.times(cols, w, d, bDec == null ? null : bDec.data(), bDec == null ? 0 : bDec.offset(), out);
         Tensor[] parents = bDec == null ? new Tensor[] {values, wDec} : new Tensor[] {values, wDec, bDec};
         return CustomOp.record("gatherDecode", Tensor.wrap(out, 0, rows, d), (g, grads) -> {
-            SparseRows.timesBackward(cols, w, d, g, grads.of(values), grads.of(wDec));
+            // A fresh W_dec gradient (just zeroed, nothing added yet) is written whole, not read.
+            float[] gWFresh = grads.fresh(wDec);
+            SparseRows.timesBackward(cols, w, d, g, grads.of(values), gWFresh != null ? gWFresh : grads.of(wDec), gWFresh != null);
             if (bDec != null) {
                 float[] gb = grads.of(bDec);
-                if (gb != null) for (int b = 0; b < rows; b++) VectorOps.axpy(1f, g, b * d, gb, 0, d);
+                // Each element sums its column over the rows in row order, so columns can be split over threads.
+                if (gb != null) Parallel.forChunks(d, BIAS_COLUMNS, (e0, e1) -> {
+                    for (int b = 0; b < rows; b++) VectorOps.axpy(1f, g, b * d + e0, gb, e0, e1 - e0);
+                });
             }
         }, parents);
     }

@@ -40,11 +40,16 @@ public final class SparseEncoder {
         if (x.length < rows * d) throw new IllegalArgumentException("batch holds " + x.length + " floats, expected rows·d = " + rows * d);
         float[] xc = ReusableArrays.scopedFloats(rows * d);
         float[] bDec = p.bDec().data();
-        for (int r = 0; r < rows; r++) {
-            for (int e = 0; e < d; e++) xc[r * d + e] = x[r * d + e] - bDec[e];
-        }
+        Parallel.forChunks(rows, CENTRE_ROWS, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                for (int e = 0; e < d; e++) xc[r * d + e] = x[r * d + e] - bDec[e];
+            }
+        });
         return new Centred(rows, d, p.dSae(), xc);
     }
+
+    /** Rows per task of {@link #centre} (each element one subtraction: any split gives the same bits). */
+    private static final int CENTRE_ROWS = 64;
 
     /**
      * x − b_dec and pre = (x − b_dec)·W_enc + b_enc for {@code rows} rows of x, both in {@link
@@ -150,8 +155,10 @@ public final class SparseEncoder {
                 Parallel.forRange(d, e -> dots[e] = VectorOps.dot(w, e * m, colSum, 0, m));
                 for (int e = 0; e < d; e++) gbDec[e] -= dots[e];
             }
-            float[] gw = grads.of(wEnc);
-            if (gw != null) SparseRows.transposedTimesInto(cols, pa.xc(), d, gw);
+            // A fresh W_enc gradient (just zeroed, nothing added yet) is written whole, not read.
+            float[] gwFresh = grads.fresh(wEnc);
+            float[] gw = gwFresh != null ? gwFresh : grads.of(wEnc);
+            if (gw != null) SparseRows.transposedTimesInto(cols, pa.xc(), d, gw, gwFresh != null);
         }, wEnc, bEnc, bDec);
     }
 

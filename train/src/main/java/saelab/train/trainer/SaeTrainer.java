@@ -344,9 +344,12 @@ public final class SaeTrainer implements AutoCloseable {
     /** Σ‖x − x̄‖² over the batch, x̄ the batch mean (explained variance's denominator), as {@link #explainedVariance} sums. */
     static double squaredDeviation(float[] x, int rows, int d) {
         double[] mean = new double[d];
-        for (int b = 0, i = 0; b < rows; b++) {
-            for (int e = 0; e < d; e++, i++) mean[e] += x[i];
-        }
+        // Each column summed over the rows in row order (columns split over threads: the same sums).
+        Parallel.forChunks(d, STAT_COLUMNS, (e0, e1) -> {
+            for (int b = 0; b < rows; b++) {
+                for (int e = e0, i = b * d + e0; e < e1; e++, i++) mean[e] += x[i];
+            }
+        });
         for (int e = 0; e < d; e++) mean[e] /= rows;
         double[] perRow = new double[rows];
         Parallel.forChunks(rows, STAT_ROWS, (b0, b1) -> {
@@ -366,6 +369,8 @@ public final class SaeTrainer implements AutoCloseable {
 
     /** Rows per task of the statistics passes (fixed, so sums never depend on the thread count). */
     private static final int STAT_ROWS = 128;
+    /** Columns per task of the batch mean (each column's sum is in row order whatever the split). */
+    private static final int STAT_COLUMNS = 256;
 
     public TrainConfig config() { return cfg; }
 
