@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
 import saelab.tensor.Tensor;
 import saelab.tensor.kernels.GatherBound;
 import saelab.tensor.kernels.Parallel;
+import saelab.tensor.kernels.ReusableArrays;
 import saelab.train.optim.AdamOptimizer;
 import saelab.train.penalty.CoFiringPenalty;
 import saelab.train.penalty.PenaltyConfig;
@@ -273,7 +274,7 @@ public final class BenchTrainCommand implements Runnable {
         if (phases) {
             TrainStepFloor inRounds = floorMeter.floor();
             floorMeter.drop();
-            phaseBreakdown(params, adaptive, x, best[indexOf(variants, "saelab topk")], inRounds);
+            phaseBreakdown(params, adaptive, x, best[indexOf(variants, "saelab topk")], best[indexOf(variants, "saelab topk + adaptive")], inRounds);
         }
     }
 
@@ -366,19 +367,23 @@ public final class BenchTrainCommand implements Runnable {
      * then the fused update (clip, Adam and unit rows in one call) and the step's floor, measured now.
      *
      * @param plainStep the best plain TopK step of the rounds above, in seconds
+     * @param adaptiveStep the best adaptive-penalty step of those rounds, in seconds (what the phases should add up to)
      * @param inRounds  the floor from its parts' best times in those rounds
      */
-    private void phaseBreakdown(SaeParams params, PenaltyConfig penalty, float[] x, double plainStep, TrainStepFloor inRounds) {
+    private void phaseBreakdown(SaeParams params, PenaltyConfig penalty, float[] x, double plainStep, double adaptiveStep, TrainStepFloor inRounds) {
         String[] names = {"encoder GEMM + top-k (fused)", "values op (ReLU)", "sparse decode", "recon loss graph",
-                "penalty (CoFiring, + grad)", "backward (all ops)", "parallel-grad removal", "grad clip", "Adam", "decoder normalisation"};
-        double[] bestPh = new double[names.length];
+                "penalty (CoFiring, + grad)", "backward (all ops)", "update (fused, two passes)"};
+        String[] unfusedNames = {"parallel-grad removal", "grad clip", "Adam", "decoder normalisation"};
+        double[] bestPh = new double[names.length], bestUnfused = new double[unfusedNames.length];
         Arrays.fill(bestPh, Double.POSITIVE_INFINITY);
+        Arrays.fill(bestUnfused, Double.POSITIVE_INFINITY);
         AdamOptimizer adam = new AdamOptimizer(params.list()), fusedAdam = new AdamOptimizer(params.list());
-        double bestFused = Double.POSITIVE_INFINITY;
         System.out.println();
-        System.out.println("phases of the adaptive-penalty step (measured separately, best of " + (warmup + reps) + " incl. warm-up):");
+        System.out.println("phases of the adaptive-penalty step (measured one by one, best of " + (warmup + reps) + " incl. warm-up):");
         for (int round = 0; round < warmup + reps; round++) {
-            double[] t = new double[names.length];
+            // The step's arrays are reused from round to round, as the trainer reuses them from step to step (fresh
+            // ones cost their first-touch page faults: tens of ms a round on a virtual machine).
+            try (ReusableArrays.Scope stepArrays = ReusableArrays.shared().openScope()) {
             params.zeroGrad();
             long t0 = System.nanoTime();
             // The trainer's encoder: GEMM, bias and each row's top k a chunk of latents at a time (BlockedTopK), one phase.
@@ -397,29 +402,35 @@ public final class BenchTrainCommand implements Runnable {
             long t6 = System.nanoTime();
             total.backward();
             long t7 = System.nanoTime();
-            DecoderNorms.removeParallelComponent(params.wDec().data(), params.wDec().gradData(), m, d);
-            long t8 = System.nanoTime();
-            AdamOptimizer.clipGradNorm(params.list(), CLIP);
-            long t9 = System.nanoTime();
-            adam.step(LR);
-            long t10 = System.nanoTime();
-            DecoderNorms.normalizeRows(params.wDec().data(), m, d, 1f);
-            long t11 = System.nanoTime();
-            long[] marks = {t0, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11};
-            for (int i = 0; i < names.length; i++) bestPh[i] = Math.min(bestPh[i], (marks[i + 1] - marks[i]) / 1e9);
-            // The same update fused (from the same gradients, on its own moments): what the trainer can call instead of the last four.
-            long f0 = System.nanoTime();
+            // The trainer's update: parallel-grad removal, clipping, Adam and the unit rows in two passes over the state.
             fusedAdam.clipAndStep(LR, CLIP, 2, d, true);
-            bestFused = Math.min(bestFused, (System.nanoTime() - f0) / 1e9);
+            long t8 = System.nanoTime();
+            long[] marks = {t0, t2, t3, t4, t5, t6, t7, t8};
+            for (int i = 0; i < names.length; i++) bestPh[i] = Math.min(bestPh[i], (marks[i + 1] - marks[i]) / 1e9);
+            // The same update unfused, one pass per operation (from the same gradients, on its own moments), for reference.
+            long u0 = System.nanoTime();
+            DecoderNorms.removeParallelComponent(params.wDec().data(), params.wDec().gradData(), m, d);
+            long u1 = System.nanoTime();
+            AdamOptimizer.clipGradNorm(params.list(), CLIP);
+            long u2 = System.nanoTime();
+            adam.step(LR);
+            long u3 = System.nanoTime();
+            DecoderNorms.normalizeRows(params.wDec().data(), m, d, 1f);
+            long u4 = System.nanoTime();
+            long[] unfused = {u0, u1, u2, u3, u4};
+            for (int i = 0; i < unfusedNames.length; i++) bestUnfused[i] = Math.min(bestUnfused[i], (unfused[i + 1] - unfused[i]) / 1e9);
+            }
         }
-        double sum = 0;
+        double sum = 0, unfusedSum = 0;
         for (double b : bestPh) sum += b;
+        for (double b : bestUnfused) unfusedSum += b;
         for (int i = 0; i < names.length; i++) {
             System.out.printf("  %-28s %9.1f ms %5.1f%%%n", names[i], bestPh[i] * 1e3, 100 * bestPh[i] / sum);
         }
-        System.out.printf("  %-28s %9.1f ms%n", "sum of phases", sum * 1e3);
-        System.out.printf("  %-28s %9.1f ms (AdamOptimizer.clipAndStep: parallel-grad removal + grad clip + Adam + decoder normalisation in two passes)%n",
-                "fused update", bestFused * 1e3);
+        System.out.printf("  %-28s %9.1f ms (the adaptive step above: %.1f ms)%n", "sum of phases", sum * 1e3, adaptiveStep * 1e3);
+        StringBuilder parts = new StringBuilder();
+        for (int i = 0; i < unfusedNames.length; i++) parts.append(String.format("%s%s %.1f", i == 0 ? "" : ", ", unfusedNames[i], bestUnfused[i] * 1e3));
+        System.out.printf("  the update unfused, one pass each: %s = %.1f ms (AdamOptimizer.clipAndStep fuses them)%n", parts, unfusedSum * 1e3);
         System.out.printf("%nfloor of the step (its parts timed in each of the %d rounds above, best kept, as the steps' are; %s):%n",
                 reps, TrainStepFloor.cpuModel());
         printFloor(inRounds);

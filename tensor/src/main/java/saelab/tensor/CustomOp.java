@@ -15,7 +15,8 @@ package saelab.tensor;
  * <p>The same contract as the built-in ops: the rule adds into the parents' gradients and must
  * not mutate the inputs; inputs must not be mutated between forward and backward. The one
  * exception is {@link Grads#fresh}: a rule that writes every element of a gradient may take a
- * buffer nothing has been added into yet and write 0 + its sums there, sparing the zeros' fill and read. Outside a
+ * buffer nothing has been added into yet and fill it as adding into zeros would, sparing a pass that
+ * writes the zeros first. Outside a
  * recording scope, or when no parent requires grad, the output stays a constant.
  */
 public final class CustomOp {
@@ -47,8 +48,9 @@ public final class CustomOp {
         /**
          * The parent's gradient buffer when nothing has been added into it yet in this pass (a leaf
          * whose gradient was just {@link Tensor#zeroGrad zeroed}, its zeros not yet written), for a rule
-         * that writes every element instead of adding: each element must be written as
-         * {@code 0f + sum} (the float the add into a zeroed buffer gives: +0 for a zero sum, never −0).
+         * that writes every element instead of adding: each element must end as it would after adding
+         * into zeros (zero a piece, in cache, just before adding into it; or write {@code 0f + sum}: +0
+         * for a zero sum, never −0).
          * Null when the rule must add into {@link #of} instead, or the parent takes no gradient. A rule
          * that gets a buffer here must not also call {@link #of} for that parent.
          */

@@ -316,8 +316,8 @@ public final class SparseRows {
 
     /**
      * {@link #timesBackward(Columns, float[], int, float[], float[], float[])}; with {@code overwriteW}, gW's
-     * contents are ignored and every element written as 0 + its sum: the bits of adding into a zeroed gW,
-     * without reading the zeros (or anyone writing them first).
+     * contents are ignored: each segment is zeroed just before its sums are added (so in cache), the bits of
+     * adding into a zeroed gW without a pass over all of it writing the zeros first.
      */
     public static void timesBackward(Columns s, float[] w, int d, float[] g, float[] gS, float[] gW, boolean overwriteW) {
         timesBackward(s, w, d, g, gS, gW, overwriteW, tileWidth(s.rows(), d));
@@ -362,20 +362,19 @@ public final class SparseRows {
                 for (int j = task * per, je = Math.min(m, j + per); j < je; j++) {
                     int q0 = start[j], q1 = start[j + 1];
                     int wRow = j * d + c0;
-                    if (q0 == q1) {
-                        if (overwriteW && gW != null) java.util.Arrays.fill(gW, wRow, wRow + width, 0f);
-                        continue;
-                    }
+                    // An overwritten gW's segment is zeroed here, in cache, just before its sums are added to it.
+                    if (overwriteW && gW != null) java.util.Arrays.fill(gW, wRow, wRow + width, 0f);
+                    if (q0 == q1) continue;
                     if (path == ColumnPath.HOLD_W && width == 4 * L) {
-                        columnBackward4(q0, q1, row, value, gt, w, wRow, dots, gW, overwriteW);
+                        columnBackward4(q0, q1, row, value, gt, w, wRow, dots, gW);
                         continue;
                     }
                     if (path == ColumnPath.RELOAD_W && width == 4 * L) {
-                        columnBackward4Reloading(q0, q1, row, value, gt, w, wRow, dots, gW, overwriteW);
+                        columnBackward4Reloading(q0, q1, row, value, gt, w, wRow, dots, gW);
                         continue;
                     }
                     if (path != ColumnPath.GENERAL && width == 8 * L) {
-                        columnBackward8Reloading(q0, q1, row, value, gt, w, wRow, dots, gW, overwriteW);
+                        columnBackward8Reloading(q0, q1, row, value, gt, w, wRow, dots, gW);
                         continue;
                     }
                     if (acc != null) java.util.Arrays.fill(acc, 0f);
@@ -398,8 +397,8 @@ public final class SparseRows {
                     }
                     if (acc != null) {
                         int i = 0;
-                        for (; i < wv; i += L) base(gW, wRow + i, overwriteW).add(FloatVector.fromArray(S, acc, i)).intoArray(gW, wRow + i);
-                        for (; i < width; i++) gW[wRow + i] = (overwriteW ? 0f : gW[wRow + i]) + acc[i];
+                        for (; i < wv; i += L) FloatVector.fromArray(S, gW, wRow + i).add(FloatVector.fromArray(S, acc, i)).intoArray(gW, wRow + i);
+                        for (; i < width; i++) gW[wRow + i] += acc[i];
                     }
                 }
                 } finally {
@@ -421,8 +420,7 @@ public final class SparseRows {
      * segment and its gW sum held in registers (a scratch row would put a store-to-load
      * dependency on every entry), the same operations in the same order as the general loop.
      */
-    private static void columnBackward4(int q0, int q1, int[] row, float[] value, float[] gt, float[] w, int wRow, float[] dots, float[] gW,
-                                        boolean overwriteW) {
+    private static void columnBackward4(int q0, int q1, int[] row, float[] value, float[] gt, float[] w, int wRow, float[] dots, float[] gW) {
         FloatVector w0 = FloatVector.fromArray(S, w, wRow), w1 = FloatVector.fromArray(S, w, wRow + L),
                 w2 = FloatVector.fromArray(S, w, wRow + 2 * L), w3 = FloatVector.fromArray(S, w, wRow + 3 * L);
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
@@ -443,10 +441,10 @@ public final class SparseRows {
             }
         }
         if (gW != null) {
-            a0.add(base(gW, wRow, overwriteW)).intoArray(gW, wRow);
-            a1.add(base(gW, wRow + L, overwriteW)).intoArray(gW, wRow + L);
-            a2.add(base(gW, wRow + 2 * L, overwriteW)).intoArray(gW, wRow + 2 * L);
-            a3.add(base(gW, wRow + 3 * L, overwriteW)).intoArray(gW, wRow + 3 * L);
+            a0.add(FloatVector.fromArray(S, gW, wRow)).intoArray(gW, wRow);
+            a1.add(FloatVector.fromArray(S, gW, wRow + L)).intoArray(gW, wRow + L);
+            a2.add(FloatVector.fromArray(S, gW, wRow + 2 * L)).intoArray(gW, wRow + 2 * L);
+            a3.add(FloatVector.fromArray(S, gW, wRow + 3 * L)).intoArray(gW, wRow + 3 * L);
         }
     }
 
@@ -457,8 +455,7 @@ public final class SparseRows {
      * m 16384, k 320, two threads on a Zen 5 under {@code -XX:UseAVX=2} (8 lanes, 16 registers): the
      * backward 125-126 ms holding W, 108 reloading; 94-100 holding W with 8 lanes and 32 registers.
      */
-    static void columnBackward4Reloading(int q0, int q1, int[] row, float[] value, float[] gt, float[] w, int wRow, float[] dots, float[] gW,
-                                         boolean overwriteW) {
+    static void columnBackward4Reloading(int q0, int q1, int[] row, float[] value, float[] gt, float[] w, int wRow, float[] dots, float[] gW) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
         for (int q = q0; q < q1; q++) {
             int o = row[q] * 4 * L;
@@ -478,10 +475,10 @@ public final class SparseRows {
             }
         }
         if (gW != null) {
-            a0.add(base(gW, wRow, overwriteW)).intoArray(gW, wRow);
-            a1.add(base(gW, wRow + L, overwriteW)).intoArray(gW, wRow + L);
-            a2.add(base(gW, wRow + 2 * L, overwriteW)).intoArray(gW, wRow + 2 * L);
-            a3.add(base(gW, wRow + 3 * L, overwriteW)).intoArray(gW, wRow + 3 * L);
+            a0.add(FloatVector.fromArray(S, gW, wRow)).intoArray(gW, wRow);
+            a1.add(FloatVector.fromArray(S, gW, wRow + L)).intoArray(gW, wRow + L);
+            a2.add(FloatVector.fromArray(S, gW, wRow + 2 * L)).intoArray(gW, wRow + 2 * L);
+            a3.add(FloatVector.fromArray(S, gW, wRow + 3 * L)).intoArray(gW, wRow + 3 * L);
         }
     }
 
@@ -491,8 +488,7 @@ public final class SparseRows {
      * The tile with fewer than 16 lanes ({@link #tileWidth}); with 16, where a batch's tile is eight
      * vectors wide (1024 rows), it replaces the general loop.
      */
-    static void columnBackward8Reloading(int q0, int q1, int[] row, float[] value, float[] gt, float[] w, int wRow, float[] dots, float[] gW,
-                                         boolean overwriteW) {
+    static void columnBackward8Reloading(int q0, int q1, int[] row, float[] value, float[] gt, float[] w, int wRow, float[] dots, float[] gW) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         for (int q = q0; q < q1; q++) {
             int o = row[q] * 8 * L;
@@ -524,14 +520,14 @@ public final class SparseRows {
             if (dots != null) dots[q] += laneSum(dot);
         }
         if (gW != null) {
-            a0.add(base(gW, wRow, overwriteW)).intoArray(gW, wRow);
-            a1.add(base(gW, wRow + L, overwriteW)).intoArray(gW, wRow + L);
-            a2.add(base(gW, wRow + 2 * L, overwriteW)).intoArray(gW, wRow + 2 * L);
-            a3.add(base(gW, wRow + 3 * L, overwriteW)).intoArray(gW, wRow + 3 * L);
-            a4.add(base(gW, wRow + 4 * L, overwriteW)).intoArray(gW, wRow + 4 * L);
-            a5.add(base(gW, wRow + 5 * L, overwriteW)).intoArray(gW, wRow + 5 * L);
-            a6.add(base(gW, wRow + 6 * L, overwriteW)).intoArray(gW, wRow + 6 * L);
-            a7.add(base(gW, wRow + 7 * L, overwriteW)).intoArray(gW, wRow + 7 * L);
+            a0.add(FloatVector.fromArray(S, gW, wRow)).intoArray(gW, wRow);
+            a1.add(FloatVector.fromArray(S, gW, wRow + L)).intoArray(gW, wRow + L);
+            a2.add(FloatVector.fromArray(S, gW, wRow + 2 * L)).intoArray(gW, wRow + 2 * L);
+            a3.add(FloatVector.fromArray(S, gW, wRow + 3 * L)).intoArray(gW, wRow + 3 * L);
+            a4.add(FloatVector.fromArray(S, gW, wRow + 4 * L)).intoArray(gW, wRow + 4 * L);
+            a5.add(FloatVector.fromArray(S, gW, wRow + 5 * L)).intoArray(gW, wRow + 5 * L);
+            a6.add(FloatVector.fromArray(S, gW, wRow + 6 * L)).intoArray(gW, wRow + 6 * L);
+            a7.add(FloatVector.fromArray(S, gW, wRow + 7 * L)).intoArray(gW, wRow + 7 * L);
         }
     }
 
@@ -547,8 +543,8 @@ public final class SparseRows {
 
     /**
      * {@link #transposedTimesInto(Columns, float[], int, float[])}; with {@code overwrite}, gA's contents are
-     * ignored and every element written as 0 + its sum: the bits of adding into a zeroed gA, without
-     * reading the zeros (or anyone writing them first).
+     * ignored: each run is zeroed just before its sums are added (so in cache), the bits of adding into a
+     * zeroed gA without a pass over all of it writing the zeros first.
      */
     public static void transposedTimesInto(Columns s, float[] x, int d, float[] gA, boolean overwrite) {
         transposedTimesInto(s, x, d, gA, overwrite, tileWidth(s.rows(), d), WIDE);
@@ -609,8 +605,10 @@ public final class SparseRows {
                 int n = p1 - p0, nv = n / L * L;
                 for (int e = 0; e < width; e++) {
                     int r = (e0 + e) * m + p0, o = e * wide, c = 0;
-                    for (; c < nv; c += L) base(gA, r + c, overwrite).add(FloatVector.fromArray(S, span, o + c)).intoArray(gA, r + c);
-                    for (; c < n; c++) gA[r + c] = (overwrite ? 0f : gA[r + c]) + span[o + c];
+                    // An overwritten gA's run is zeroed just before the add, in cache: 0 + sum, as into a zeroed gA.
+                    if (overwrite) java.util.Arrays.fill(gA, r, r + n, 0f);
+                    for (; c < nv; c += L) FloatVector.fromArray(S, gA, r + c).add(FloatVector.fromArray(S, span, o + c)).intoArray(gA, r + c);
+                    for (; c < n; c++) gA[r + c] += span[o + c];
                 }
             }
             } finally {
@@ -679,15 +677,6 @@ public final class SparseRows {
                 for (; e < width; e++) acc[a0 + e] = Math.fma(xt[o + e], value[q], acc[a0 + e]);
             }
         }
-    }
-
-    /**
-     * What a sum is added to when it goes into a gradient: the vector at a[i], or +0 where the gradient is
-     * being overwritten (its contents undefined: see {@code CustomOp.Grads.fresh}), so a zero sum is
-     * written as +0, as the add into zeros gives.
-     */
-    private static FloatVector base(float[] a, int i, boolean overwrite) {
-        return overwrite ? FloatVector.zero(S) : FloatVector.fromArray(S, a, i);
     }
 
     /** Columns [c0, c0 + width) of a rows × d matrix, as a contiguous rows × width copy (from the pool: give it back). */
