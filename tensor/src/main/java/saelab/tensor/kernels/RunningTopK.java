@@ -247,7 +247,7 @@ public final class RunningTopK {
 
         /** The top min(n, k) of the n gathered entries, ranked into blockIdx/blockVal (values re-read as the entries plus bias); their count. */
         private int rank(float[] x, int base, float[] bias, int bOff, int n, int k) {
-            TopK.sortHits(sc, n);
+            TopK.sortTopHits(sc, n, k);
             int taken = Math.min(n, k);
             for (int s = 0; s < taken; s++) {
                 int j0 = TopK.ranked(sc.cand, n, s);

@@ -136,13 +136,12 @@ public final class TopK {
         int stride = Math.max(1, cols / SAMPLE_SIZE), ns = Math.min(SAMPLE_SIZE, cols / stride);
         for (int i = 0; i < ns; i++) sample[i] = x[base + i * stride];
         java.util.Arrays.sort(sample, 0, ns);
-        // The k-th largest lies near rank k·ns/cols of the sample from the top: go twice as deep, plus 16.
-        int r = (int) Math.min(ns, 2L * k * ns / cols + 16);
-        float t = sample[ns - r];
+        // The k-th largest lies near rank k·ns/cols of the sample from the top: go a few deviations deeper.
+        float t = sample[ns - sampleRank(k, ns, cols)];
         if (Float.isNaN(t) || Float.isNaN(sample[ns - 1])) return false;
         int n = atLeast(x, base, cols, t, sc);
         if (n < k) return false;
-        sortHits(sc, n);
+        sortTopHits(sc, n, k);
         takeTop(sc.cand, n, k, x, base, outIdx, outVal, outOff);
         return true;
     }
@@ -230,17 +229,82 @@ public final class TopK {
                 cand[n++] = pack(val, j);
             }
         }
-        java.util.Arrays.sort(cand, 0, n);
+        sortTop(cand, n, k);
         takeTop(cand, n, k, x, base, outIdx, outVal, outOff);
         return true;
     }
 
-    /** Packs the n hits gathered in sc into its candidates and sorts them (ascending: the best last). */
-    static void sortHits(Scratch sc, int n) {
+    /**
+     * The sample's rank (from the top) whose value is the threshold: the count of sampled entries among
+     * the row's top k is about Binomial(ns, k/cols), mean e; four standard deviations and 4 past it, the
+     * threshold falls below the k-th largest in all but ~1e-6 of rows (those then take the histogram),
+     * and the entries above it are fewer to rank. It was 2e + 16: at k 320 of 4128 columns 55 of 256
+     * samples, ~880 entries ranked a row, against ~680 now.
+     */
+    static int sampleRank(int k, int ns, int cols) {
+        double e = (double) k * ns / cols;
+        return (int) Math.min(ns, Math.ceil(e + 4 * Math.sqrt(e) + 4));
+    }
+
+    /**
+     * Packs the n hits gathered in sc into its candidates and orders them so that the best min(n, k)
+     * are the last ones, sorted ascending (the best last); the rest lie before them, unsorted.
+     */
+    static void sortTopHits(Scratch sc, int n, int k) {
         long[] cand = sc.cand;
         for (int i = 0; i < n; i++) cand[i] = pack(sc.hitVal[i], sc.hitIdx[i]);
-        java.util.Arrays.sort(cand, 0, n);
+        sortTop(cand, n, k);
     }
+
+    /**
+     * Orders a[0, n) so that its min(n, k) largest are a[n − k', n), sorted ascending (k' = min(n, k)),
+     * every element before them smaller. Where {@code Arrays.sort} of longs is vectorised (the JDK's
+     * AVX-512 sort) it sorts them all; elsewhere a quickselect finds the boundary first and only the
+     * top is sorted. The packs are distinct (their low bits are the column), so the top is one set
+     * whatever the pivots.
+     */
+    static void sortTop(long[] a, int n, int k) {
+        if (!selectBeforeSort || k >= n) {
+            java.util.Arrays.sort(a, 0, n);
+            return;
+        }
+        int target = n - Math.min(n, k), lo = 0, hi = n - 1;
+        // Everything left of lo is below everything from lo on, everything right of hi above everything up to
+        // hi, and lo ≤ target ≤ hi: sorting a[lo, n) at the end puts the top in place.
+        while (hi - lo > SELECT_CUTOFF) {
+            int mid = (lo + hi) >>> 1;
+            long x = a[lo], y = a[mid], z = a[hi];
+            long pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
+            int i = lo, j = hi;
+            while (i <= j) {
+                while (a[i] < pivot) i++;
+                while (a[j] > pivot) j--;
+                if (i <= j) {
+                    long tmp = a[i];
+                    a[i++] = a[j];
+                    a[j--] = tmp;
+                }
+            }
+            // Now a[lo, j] ≤ pivot ≤ a[i, hi], and a[j + 1, i) (if any) is the pivot itself, in its place.
+            if (target <= j) hi = j;
+            else if (target >= i) lo = i;
+            else {
+                lo = target; // the pivot: everything before it is smaller
+                break;
+            }
+        }
+        java.util.Arrays.sort(a, lo, n);
+    }
+
+    /** Below this many elements the selection sorts the rest instead of partitioning further. */
+    private static final int SELECT_CUTOFF = 48;
+
+    /**
+     * Whether {@link #sortTop} selects before sorting: where the JDK does not sort longs with AVX-512 (taken
+     * as the preferred vectors being narrower, as for {@link #compressHits}). Not final so that tests run
+     * both ways on any machine.
+     */
+    static boolean selectBeforeSort = S.vectorBitSize() < 512;
 
     /**
      * The column ranked s-th (0: the best) among n sorted candidates: ascending packs are ascending

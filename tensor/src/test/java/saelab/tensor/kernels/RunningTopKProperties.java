@@ -109,6 +109,12 @@ class RunningTopKProperties {
         TopKProperties.withHitsGatheredTheOtherWay(this::mergingBlocksGivesTheWholeRowsTopK);
     }
 
+    /** The property again with the candidates' top ranked the other way (selected then sorted, or all sorted). */
+    @Test
+    void mergingHoldsWithTheTopRankedTheOtherWay() {
+        TopKProperties.withTheTopRankedTheOtherWay(this::mergingBlocksGivesTheWholeRowsTopK);
+    }
+
     /** A row's k-th kept column ties with a column left out in another block. */
     private static boolean tieAcrossBlocks(float[] x, int ld, int rows, int cols, int k, int[] want, int width) {
         if (k >= cols) return false;
