@@ -363,8 +363,9 @@ public final class BenchTrainCommand implements Runnable {
     }
 
     /**
-     * Times the phases of one adaptive-penalty step separately, with the trainer's public pieces, best of the rounds;
-     * then the fused update (clip, Adam and unit rows in one call) and the step's floor, measured now.
+     * Times the phases of one adaptive-penalty step one by one, with the trainer's public pieces and its fused update
+     * (clip, Adam and unit rows in one call), best of the rounds, arrays reused between rounds as between steps; then
+     * the update's four passes unfused, for reference, and the step's floor, measured now.
      *
      * @param plainStep the best plain TopK step of the rounds above, in seconds
      * @param adaptiveStep the best adaptive-penalty step of those rounds, in seconds (what the phases should add up to)

@@ -247,13 +247,7 @@ class TopKProperties {
 
     /** Runs body with {@code TopK.selectBeforeSort} flipped, so both ways of ranking the top are tested on any machine. */
     static void withTheTopRankedTheOtherWay(Runnable body) {
-        boolean before = TopK.selectBeforeSort;
-        TopK.selectBeforeSort = !before;
-        try {
-            body.run();
-        } finally {
-            TopK.selectBeforeSort = before;
-        }
+        withFlipped(() -> TopK.selectBeforeSort, b -> TopK.selectBeforeSort = b, body);
     }
 
     /**
@@ -262,12 +256,17 @@ class TopKProperties {
      * on any machine.
      */
     static void withHitsGatheredTheOtherWay(Runnable body) {
-        boolean before = TopK.compressHits;
-        TopK.compressHits = !before;
+        withFlipped(() -> TopK.compressHits, b -> TopK.compressHits = b, body);
+    }
+
+    /** Runs body with a path switch flipped, then sets it back. */
+    private static void withFlipped(java.util.function.BooleanSupplier get, java.util.function.Consumer<Boolean> set, Runnable body) {
+        boolean before = get.getAsBoolean();
+        set.accept(!before);
         try {
             body.run();
         } finally {
-            TopK.compressHits = before;
+            set.accept(before);
         }
     }
 

@@ -31,7 +31,7 @@ public final class SparseDecoder {
         SparseRows.times(cols, w, d, bDec == null ? null : bDec.data(), bDec == null ? 0 : bDec.offset(), out);
         Tensor[] parents = bDec == null ? new Tensor[] {values, wDec} : new Tensor[] {values, wDec, bDec};
         return CustomOp.record("gatherDecode", Tensor.wrap(out, 0, rows, d), (g, grads) -> {
-            // A fresh W_dec gradient (just zeroed, nothing added yet) is written whole, not read.
+            // A fresh W_dec gradient (just zeroed, nothing added yet) is zeroed piece by piece as it is filled: no separate pass.
             float[] gWFresh = grads.fresh(wDec);
             SparseRows.timesBackward(cols, w, d, g, grads.of(values), gWFresh != null ? gWFresh : grads.of(wDec), gWFresh != null);
             if (bDec != null) {

@@ -155,7 +155,7 @@ public final class SparseEncoder {
                 Parallel.forRange(d, e -> dots[e] = VectorOps.dot(w, e * m, colSum, 0, m));
                 for (int e = 0; e < d; e++) gbDec[e] -= dots[e];
             }
-            // A fresh W_enc gradient (just zeroed, nothing added yet) is written whole, not read.
+            // A fresh W_enc gradient (just zeroed, nothing added yet) is zeroed piece by piece as it is filled: no separate pass.
             float[] gwFresh = grads.fresh(wEnc);
             float[] gw = gwFresh != null ? gwFresh : grads.of(wEnc);
             if (gw != null) SparseRows.transposedTimesInto(cols, pa.xc(), d, gw, gwFresh != null);
