@@ -22,15 +22,15 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>What bounds them now is the gathers of rows from the packed tiles (one thread at that shape:
  * the backward's dots alone 95 ms, its gW alone 114, both 123; so lane-summing 16 dots at once,
- * tried, could save little, and every form of it ran slower in this loop). A tile's rows lie
- * wherever the heap put its array (16 bytes past the array's start, the header), so a 256-byte row
- * usually spans five 64-byte lines, not four. One thread, rows line-aligned (an experiment on G1
- * humongous arrays, which start on a region boundary): backward 112 ms against 126, transposed
- * product 62 against 79, decode 71 against 90. Tried in full (every tile off the heap on 64-byte
- * lines, global arena, plus one call a task loading the next column's W segment ahead) and not
- * kept: on the step's two threads the backward took 55-58 ms against 61-62 and the decode and
- * the transposed product did not change (41-43 and 36-37 ms both ways), and 256 KB tiles (two
- * vectors wide, their own register paths) were slower (backward 84 ms, transposed 42).
+ * tried, could save little, and every form of it ran slower in this loop). A heap array's rows lie
+ * wherever the collector put it (its elements 16 bytes past the header), so a 256-byte row usually
+ * spans five 64-byte lines and every vector load of it straddles two. The packed tiles and the
+ * decode's W blocks therefore start their rows on a cache line ({@link CacheLines}; the start moves
+ * no value, property-tested). Two threads at batch 2048, d 2304, m 16384, k 320 on a Zen 5: the
+ * transposed product 30 ms against 33-46 (the spread: whichever offset the heap gave), the backward
+ * 40-47 against 40-54, the decode 32-36 against 36-42. (An earlier try put every tile off the heap, in
+ * memory segments on lines: the backward gained 3-5 ms, the others nothing; read through a memory
+ * segment the backward took 43 ms where a heap tile on lines took 39.)
  *
  * <p>Determinism: every output element is summed in one fixed order — entries by column
  * ascending, a column's entries by row ascending, tiles left to right — that depends on the
@@ -224,24 +224,27 @@ public final class SparseRows {
         int[] start = s.start();
         int c0 = t * tile, width = Math.min(d, c0 + tile) - c0;
         // The sums start from the bias (or zeros); W's block holds only the rows with entries, and only those are read.
-        float[] buf = bias == null ? POOL.floatsZeroed(rows * width) : POOL.floats(rows * width);
-        if (bias != null) for (int r = 0; r < rows; r++) System.arraycopy(bias, biasOff + c0, buf, r * width, width);
-        float[] wb = POOL.floats(Math.min(block, m) * width);
+        // Both have their rows from a cache line on (CacheLines), bOff and wOff floats into their arrays.
+        float[] buf = bias == null ? POOL.floatsZeroed(rows * width + CacheLines.SLACK) : POOL.floats(rows * width + CacheLines.SLACK);
+        int bOff = CacheLines.alignedStart(buf);
+        if (bias != null) for (int r = 0; r < rows; r++) System.arraycopy(bias, biasOff + c0, buf, bOff + r * width, width);
+        float[] wb = POOL.floats(Math.min(block, m) * width + CacheLines.SLACK);
+        int wOff = CacheLines.alignedStart(wb);
         int[] next = copyOf(rowStart, rows);
         try {
             for (int j0 = 0; j0 < m; j0 += block) {
                 int j1 = Math.min(m, j0 + block);
                 for (int j = j0; j < j1; j++) {
-                    if (start[j] != start[j + 1]) System.arraycopy(w, j * d + c0, wb, (j - j0) * width, width);
+                    if (start[j] != start[j + 1]) System.arraycopy(w, j * d + c0, wb, wOff + (j - j0) * width, width);
                 }
                 for (int r = 0; r < rows; r++) {
                     int p = next[r], pe = rowStart[r + 1];
                     if (p == pe || col[p] >= j1) continue;
-                    next[r] = width == 8 * L ? rowTimes8(col, val, p, pe, j0, j1, wb, buf, r * width)
-                            : rowTimes(col, val, p, pe, j0, j1, wb, width, buf, r * width);
+                    next[r] = width == 8 * L ? rowTimes8(col, val, p, pe, j0, j1, wb, wOff, buf, bOff + r * width)
+                            : rowTimes(col, val, p, pe, j0, j1, wb, wOff, width, buf, bOff + r * width);
                 }
             }
-            for (int r = 0; r < rows; r++) System.arraycopy(buf, r * width, out, r * d + c0, width);
+            for (int r = 0; r < rows; r++) System.arraycopy(buf, bOff + r * width, out, r * d + c0, width);
         } finally {
             POOL.give(buf);
             POOL.give(wb);
@@ -255,15 +258,15 @@ public final class SparseRows {
     private static final int DECODE_BLOCK_BYTES = 512 * 1024;
 
     /**
-     * Adds row r's entries p.. with columns below j1 (W's rows j0..j1 packed in wb, width floats
-     * each) into its sum at buf[o ..); returns the first entry not taken.
+     * Adds row r's entries p.. with columns below j1 (W's rows j0..j1 packed in wb from wOff on, width
+     * floats each) into its sum at buf[o ..); returns the first entry not taken.
      */
-    private static int rowTimes(int[] col, float[] val, int p, int pe, int j0, int j1, float[] wb, int width, float[] buf, int o) {
+    private static int rowTimes(int[] col, float[] val, int p, int pe, int j0, int j1, float[] wb, int wOff, int width, float[] buf, int o) {
         int wv = width / L * L;
         for (; p < pe && col[p] < j1; p++) {
             FloatVector av = FloatVector.broadcast(S, val[p]);
             float a = val[p];
-            int wRow = (col[p] - j0) * width;
+            int wRow = wOff + (col[p] - j0) * width;
             int c = 0;
             for (; c < wv; c += L) {
                 FloatVector.fromArray(S, wb, wRow + c).fma(av, FloatVector.fromArray(S, buf, o + c)).intoArray(buf, o + c);
@@ -274,14 +277,14 @@ public final class SparseRows {
     }
 
     /** {@link #rowTimes} for a tile of eight vectors, the sum in registers: the same operations in the same order. */
-    private static int rowTimes8(int[] col, float[] val, int p, int pe, int j0, int j1, float[] wb, float[] buf, int o) {
+    private static int rowTimes8(int[] col, float[] val, int p, int pe, int j0, int j1, float[] wb, int wOff, float[] buf, int o) {
         FloatVector a0 = FloatVector.fromArray(S, buf, o), a1 = FloatVector.fromArray(S, buf, o + L),
                 a2 = FloatVector.fromArray(S, buf, o + 2 * L), a3 = FloatVector.fromArray(S, buf, o + 3 * L),
                 a4 = FloatVector.fromArray(S, buf, o + 4 * L), a5 = FloatVector.fromArray(S, buf, o + 5 * L),
                 a6 = FloatVector.fromArray(S, buf, o + 6 * L), a7 = FloatVector.fromArray(S, buf, o + 7 * L);
         for (; p < pe && col[p] < j1; p++) {
             FloatVector av = FloatVector.broadcast(S, val[p]);
-            int wRow = (col[p] - j0) * 8 * L;
+            int wRow = wOff + (col[p] - j0) * 8 * L;
             a0 = FloatVector.fromArray(S, wb, wRow).fma(av, a0);
             a1 = FloatVector.fromArray(S, wb, wRow + L).fma(av, a1);
             a2 = FloatVector.fromArray(S, wb, wRow + 2 * L).fma(av, a2);
@@ -354,7 +357,9 @@ public final class SparseRows {
         int rows = s.rows();
         for (int t = 0; t < tiles; t++) {
             int c0 = t * tile, width = Math.min(d, c0 + tile) - c0, wv = width / L * L;
-            float[] gt = pack(g, rows, d, c0, width); // contiguous, as in times
+            Packed packed = pack(g, rows, d, c0, width); // contiguous, as in times, each row from a cache line on
+            float[] gt = packed.a();
+            int gOff = packed.start();
             try {
             Parallel.forRange(tasks, task -> {
                 float[] acc = gW == null ? null : POOL.floatsZeroed(width);
@@ -366,20 +371,20 @@ public final class SparseRows {
                     if (overwriteW && gW != null) java.util.Arrays.fill(gW, wRow, wRow + width, 0f);
                     if (q0 == q1) continue;
                     if (path == ColumnPath.HOLD_W && width == 4 * L) {
-                        columnBackward4(q0, q1, row, value, gt, w, wRow, dots, gW);
+                        columnBackward4(q0, q1, row, value, gt, gOff, w, wRow, dots, gW);
                         continue;
                     }
                     if (path == ColumnPath.RELOAD_W && width == 4 * L) {
-                        columnBackward4Reloading(q0, q1, row, value, gt, w, wRow, dots, gW);
+                        columnBackward4Reloading(q0, q1, row, value, gt, gOff, w, wRow, dots, gW);
                         continue;
                     }
                     if (path != ColumnPath.GENERAL && width == 8 * L) {
-                        columnBackward8Reloading(q0, q1, row, value, gt, w, wRow, dots, gW);
+                        columnBackward8Reloading(q0, q1, row, value, gt, gOff, w, wRow, dots, gW);
                         continue;
                     }
                     if (acc != null) java.util.Arrays.fill(acc, 0f);
                     for (int q = q0; q < q1; q++) {
-                        int o = row[q] * width;
+                        int o = gOff + row[q] * width;
                         FloatVector av = FloatVector.broadcast(S, value[q]);
                         FloatVector dot = FloatVector.zero(S);
                         int c = 0;
@@ -420,12 +425,12 @@ public final class SparseRows {
      * segment and its gW sum held in registers (a scratch row would put a store-to-load
      * dependency on every entry), the same operations in the same order as the general loop.
      */
-    private static void columnBackward4(int q0, int q1, int[] row, float[] value, float[] gt, float[] w, int wRow, float[] dots, float[] gW) {
+    private static void columnBackward4(int q0, int q1, int[] row, float[] value, float[] gt, int gOff, float[] w, int wRow, float[] dots, float[] gW) {
         FloatVector w0 = FloatVector.fromArray(S, w, wRow), w1 = FloatVector.fromArray(S, w, wRow + L),
                 w2 = FloatVector.fromArray(S, w, wRow + 2 * L), w3 = FloatVector.fromArray(S, w, wRow + 3 * L);
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
         for (int q = q0; q < q1; q++) {
-            int o = row[q] * 4 * L;
+            int o = gOff + row[q] * 4 * L;
             FloatVector g0 = FloatVector.fromArray(S, gt, o), g1 = FloatVector.fromArray(S, gt, o + L),
                     g2 = FloatVector.fromArray(S, gt, o + 2 * L), g3 = FloatVector.fromArray(S, gt, o + 3 * L);
             if (dots != null) {
@@ -455,10 +460,10 @@ public final class SparseRows {
      * m 16384, k 320, two threads on a Zen 5 under {@code -XX:UseAVX=2} (8 lanes, 16 registers): the
      * backward 125-126 ms holding W, 108 reloading; 94-100 holding W with 8 lanes and 32 registers.
      */
-    static void columnBackward4Reloading(int q0, int q1, int[] row, float[] value, float[] gt, float[] w, int wRow, float[] dots, float[] gW) {
+    static void columnBackward4Reloading(int q0, int q1, int[] row, float[] value, float[] gt, int gOff, float[] w, int wRow, float[] dots, float[] gW) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
         for (int q = q0; q < q1; q++) {
-            int o = row[q] * 4 * L;
+            int o = gOff + row[q] * 4 * L;
             FloatVector g0 = FloatVector.fromArray(S, gt, o), g1 = FloatVector.fromArray(S, gt, o + L),
                     g2 = FloatVector.fromArray(S, gt, o + 2 * L), g3 = FloatVector.fromArray(S, gt, o + 3 * L);
             if (dots != null) {
@@ -488,10 +493,10 @@ public final class SparseRows {
      * The tile with fewer than 16 lanes ({@link #tileWidth}); with 16, where a batch's tile is eight
      * vectors wide (1024 rows), it replaces the general loop.
      */
-    static void columnBackward8Reloading(int q0, int q1, int[] row, float[] value, float[] gt, float[] w, int wRow, float[] dots, float[] gW) {
+    static void columnBackward8Reloading(int q0, int q1, int[] row, float[] value, float[] gt, int gOff, float[] w, int wRow, float[] dots, float[] gW) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         for (int q = q0; q < q1; q++) {
-            int o = row[q] * 8 * L;
+            int o = gOff + row[q] * 8 * L;
             FloatVector av = FloatVector.broadcast(S, value[q]);
             FloatVector g = FloatVector.fromArray(S, gt, o);
             FloatVector dot = g.fma(FloatVector.fromArray(S, w, wRow), FloatVector.zero(S));
@@ -575,7 +580,9 @@ public final class SparseRows {
         float[] value = s.value();
         Parallel.forRange(tiles, t -> {
             int e0 = t * tile, width = Math.min(d, e0 + tile) - e0;
-            float[] xt = pack(x, rows, d, e0, width); // contiguous, as in times
+            Packed packed = pack(x, rows, d, e0, width); // contiguous, as in times, each row from a cache line on
+            float[] xt = packed.a();
+            int xOff = packed.start();
             float[] acc = POOL.floatsZeroed(BLOCK * width), span = POOL.floatsZeroed(width * wide);
             try {
             for (int p0 = 0; p0 < m; p0 += wide) {
@@ -588,7 +595,7 @@ public final class SparseRows {
                 for (int j0 = p0; j0 < p1; j0 += BLOCK) {
                     int j1 = Math.min(p1, j0 + BLOCK);
                     if (start[j0] == start[j1]) continue;
-                    blockSums(j0, j1, start, row, value, xt, width, acc);
+                    blockSums(j0, j1, start, row, value, xt, xOff, width, acc);
                     // The block's sums transposed into the span (16 latents × 16 columns of X at a time in registers).
                     int e = 0, at = j0 - p0;
                     if (j1 - j0 == BLOCK && BlockTranspose.AVAILABLE) {
@@ -620,7 +627,7 @@ public final class SparseRows {
     }
 
     /** acc[(j − j0)·width + e] = Σ over column j's entries of value·xt[row, e], for the columns of one block. */
-    private static void blockSums(int j0, int j1, int[] start, int[] row, float[] value, float[] xt, int width, float[] acc) {
+    private static void blockSums(int j0, int j1, int[] start, int[] row, float[] value, float[] xt, int xOff, int width, float[] acc) {
         int wv = width / L * L;
         java.util.Arrays.fill(acc, 0f);
         for (int j = j0; j < j1; j++) {
@@ -630,7 +637,7 @@ public final class SparseRows {
                 FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
                 for (int q = start[j], qe = start[j + 1]; q < qe; q++) {
                     FloatVector av = FloatVector.broadcast(S, value[q]);
-                    int o = row[q] * width;
+                    int o = xOff + row[q] * width;
                     s0 = FloatVector.fromArray(S, xt, o).fma(av, s0);
                     s1 = FloatVector.fromArray(S, xt, o + L).fma(av, s1);
                     s2 = FloatVector.fromArray(S, xt, o + 2 * L).fma(av, s2);
@@ -655,7 +662,7 @@ public final class SparseRows {
                 FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
                 for (int q = start[j], qe = start[j + 1]; q < qe; q++) {
                     FloatVector av = FloatVector.broadcast(S, value[q]);
-                    int o = row[q] * width;
+                    int o = xOff + row[q] * width;
                     s0 = FloatVector.fromArray(S, xt, o).fma(av, s0);
                     s1 = FloatVector.fromArray(S, xt, o + L).fma(av, s1);
                     s2 = FloatVector.fromArray(S, xt, o + 2 * L).fma(av, s2);
@@ -669,7 +676,7 @@ public final class SparseRows {
             }
             for (int q = start[j], qe = start[j + 1]; q < qe; q++) {
                 FloatVector av = FloatVector.broadcast(S, value[q]);
-                int o = row[q] * width;
+                int o = xOff + row[q] * width;
                 int e = 0;
                 for (; e < wv; e += L) {
                     FloatVector.fromArray(S, xt, o + e).fma(av, FloatVector.fromArray(S, acc, a0 + e)).intoArray(acc, a0 + e);
@@ -679,11 +686,18 @@ public final class SparseRows {
         }
     }
 
-    /** Columns [c0, c0 + width) of a rows × d matrix, as a contiguous rows × width copy (from the pool: give it back). */
-    private static float[] pack(float[] a, int rows, int d, int c0, int width) {
-        float[] p = POOL.floats(rows * width);
-        for (int r = 0; r < rows; r++) System.arraycopy(a, r * d + c0, p, r * width, width);
-        return p;
+    /** A packed tile: its rows one after another in {@code a} from index {@code start} on (the array is the pool's: give it back). */
+    private record Packed(float[] a, int start) {}
+
+    /**
+     * Columns [c0, c0 + width) of a rows × d matrix, as a contiguous rows × width copy that starts on a
+     * cache line ({@link CacheLines}: a four-vector row then spans four lines, not five).
+     */
+    private static Packed pack(float[] a, int rows, int d, int c0, int width) {
+        float[] p = POOL.floats(rows * width + CacheLines.SLACK);
+        int start = CacheLines.alignedStart(p);
+        for (int r = 0; r < rows; r++) System.arraycopy(a, r * d + c0, p, start + r * width, width);
+        return new Packed(p, start);
     }
 
     /** The first n elements of a, in an array from the pool (give it back). */

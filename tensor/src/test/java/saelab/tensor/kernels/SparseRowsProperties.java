@@ -302,6 +302,50 @@ class SparseRowsProperties {
         assertTrue(empty[0] >= 20 && empty[1] >= 100, "cases with a latent no row kept: " + empty[0] + ", with an empty span: " + empty[1]);
     }
 
+    /**
+     * The packed tiles' rows start wherever {@link CacheLines} says (a cache line, where the address can be
+     * learnt): moving that start moves where the same rows are written and read, so every product gives the
+     * same bits at every start, on every path. A start applied on one side only (written there, read
+     * elsewhere) shows as other values or as the slack's garbage.
+     */
+    @Test
+    void everyRowStartGivesTheSameBits() {
+        Props.qt(20261211, 40).forAll(cases()).checkAssert(c -> {
+            Data t = data(c);
+            int d = c.d(), k = c.k(), m = c.m(), rows = c.rows(), l = SparseRows.L;
+            SparseRows.Columns cols = SparseRows.columns(rows, k, m, t.idx(), t.val(), 0, false);
+            SparseRows.Columns nz = SparseRows.columns(rows, k, m, t.idx(), t.val(), 0, true);
+            Supplier<float[][]> all = () -> {
+                float[] out = new float[rows * d], out8 = new float[rows * d], gS = new float[rows * k], gW = new float[m * d],
+                        gS8 = new float[rows * k], gW8 = new float[m * d], gSGeneral = new float[rows * k], gWGeneral = new float[m * d],
+                        gA = new float[d * m], gA8 = new float[d * m];
+                SparseRows.times(cols, t.w(), d, t.bias(), 0, out, c.tile(), c.block());
+                SparseRows.times(cols, t.w(), d, null, 0, out8, 8 * l, c.block());
+                SparseRows.timesBackward(cols, t.w(), d, t.g(), gS, gW, false, 4 * l);
+                SparseRows.timesBackward(cols, t.w(), d, t.g(), gS8, gW8, false, 8 * l, SparseRows.ColumnPath.RELOAD_W);
+                SparseRows.timesBackward(cols, t.w(), d, t.g(), gSGeneral, gWGeneral, false, c.tile(), SparseRows.ColumnPath.GENERAL);
+                SparseRows.transposedTimesInto(nz, t.g(), d, gA, 4 * l);
+                SparseRows.transposedTimesInto(nz, t.g(), d, gA8, c.tile());
+                return new float[][] {out, out8, gS, gW, gS8, gW8, gSGeneral, gWGeneral, gA, gA8};
+            };
+            float[][] reference = atStart(0, all);
+            for (int start : new int[] {1, 6, CacheLines.SLACK}) {
+                float[][] moved = atStart(start, all);
+                for (int i = 0; i < reference.length; i++) assertArrayEquals(bits(reference[i]), bits(moved[i]), "output " + i + ", rows from " + start);
+            }
+        });
+    }
+
+    private static float[][] atStart(int start, Supplier<float[][]> body) {
+        int before = CacheLines.forcedStart;
+        CacheLines.forcedStart = start;
+        try {
+            return body.get();
+        } finally {
+            CacheLines.forcedStart = before;
+        }
+    }
+
     @Test
     void anOutOfRangeColumnIsNamed() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
