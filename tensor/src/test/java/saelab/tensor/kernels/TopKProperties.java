@@ -233,21 +233,50 @@ class TopKProperties {
             long[] sorted = a.clone();
             java.util.Arrays.sort(sorted);
             TopK.sortTop(a, len, k);
-            String where = len + " entries, k " + k + (TopK.selectBeforeSort ? ", selected first" : ", all sorted");
+            String where = len + " entries, k " + k + (TopK.rankWithoutVectorSort ? ", selected first" : ", all sorted");
             assertArrayEquals(java.util.Arrays.copyOfRange(sorted, len - top, len), java.util.Arrays.copyOfRange(a, len - top, len), where + ": the tail");
             long[] rest = java.util.Arrays.copyOfRange(a, 0, len - top);
             java.util.Arrays.sort(rest);
             assertArrayEquals(java.util.Arrays.copyOfRange(sorted, 0, len - top), rest, where + ": the rest, in any order");
-            if (TopK.selectBeforeSort && len - top > 48 && top > 0) partitioned[0]++;
+            if (TopK.rankWithoutVectorSort && len - top > 48 && top > 0) partitioned[0]++;
         });
         property.run();
         withTheTopRankedTheOtherWay(property);
         assertTrue(partitioned[0] > 100, "cases that partitioned before sorting: " + partitioned[0]);
     }
 
-    /** Runs body with {@code TopK.selectBeforeSort} flipped, so both ways of ranking the top are tested on any machine. */
+    /**
+     * The radix ranking of gathered hits gives the sort's top: the same packs, best last, for values with
+     * many ties (a coarse grid, ±0, ±∞) or spread over binades, columns ascending as every gatherer gathers them.
+     */
+    @Test
+    void theRadixRankingOfHitsEqualsTheSort() {
+        Props.qt(20261212L, 300).forAll(Props.ints(64, 1400), Props.ints(0, 2), Props.seeds()).checkAssert((n, kind, seed) -> {
+            SplittableRandom r = new SplittableRandom(seed);
+            int k = 1 + r.nextInt(n + 10);
+            TopK.Scratch sc = new TopK.Scratch(1400);
+            for (int i = 0, col = 0; i < n; i++) {
+                col += 1 + r.nextInt(3);
+                sc.hitIdx[i] = col;
+                sc.hitVal[i] = switch (kind) {
+                    case 0 -> (float) r.nextGaussian();
+                    case 1 -> r.nextInt(9) == 0 ? (r.nextBoolean() ? -0f : 0f) : r.nextInt(7) - 3 + (r.nextInt(5) == 0 ? Float.POSITIVE_INFINITY : 0);
+                    default -> (float) (r.nextGaussian() * Math.pow(2, r.nextInt(120) - 60));
+                };
+            }
+            long[] want = new long[n];
+            for (int i = 0; i < n; i++) want[i] = TopK.pack(sc.hitVal[i], sc.hitIdx[i]);
+            java.util.Arrays.sort(want);
+            TopK.radixTopHits(sc, n, k);
+            int top = Math.min(n, k);
+            assertArrayEquals(java.util.Arrays.copyOfRange(want, n - top, n), java.util.Arrays.copyOfRange(sc.cand, n - top, n),
+                    n + " hits, k " + k + ", values " + kind);
+        });
+    }
+
+    /** Runs body with {@code TopK.rankWithoutVectorSort} flipped, so both ways of ranking the top are tested on any machine. */
     static void withTheTopRankedTheOtherWay(Runnable body) {
-        withFlipped(() -> TopK.selectBeforeSort, b -> TopK.selectBeforeSort = b, body);
+        withFlipped(() -> TopK.rankWithoutVectorSort, b -> TopK.rankWithoutVectorSort = b, body);
     }
 
     /**
