@@ -259,8 +259,9 @@ public final class TopK {
     }
 
     /**
-     * Packs the n hits gathered in sc into its candidates and orders them so that the best min(n, k)
-     * are the last ones, sorted ascending (the best last); the rest lie before them, unsorted.
+     * Ranks the n hits gathered in sc (columns ascending, as every gatherer visits them): their best min(n, k),
+     * packed, are the last ones of the candidates, sorted ascending (the best last), where {@link #ranked}
+     * reads them; what lies before them is unspecified.
      */
     static void sortTopHits(Scratch sc, int n, int k) {
         if (rankWithoutVectorSort && n >= RADIX_MIN) {
