@@ -197,8 +197,8 @@ public final class TopK {
     /**
      * Radix select: a histogram of the top {@value #BUCKET_BITS} key bits finds the bucket holding
      * the k-th largest value; the entries at or above that bucket's lower bound (a vector skim)
-     * are sorted on (value, index) packed in a long, and the top k taken. Returns false, having
-     * written nothing, when the candidates would not fit in 4k + 256.
+     * are ranked as the sampled path's hits are ({@link #sortTopHits}), and the top k taken. Returns
+     * false, having written nothing, when the candidates would not fit in 4k + 256.
      */
     static boolean histogramRow(float[] x, int base, int cols, int k, Scratch sc, int[] outIdx, float[] outVal, int outOff) {
         int[] hist = sc.hist;
@@ -220,8 +220,9 @@ public final class TopK {
         int lowKey = (bucket ^ (BUCKETS >> 1)) << (32 - BUCKET_BITS);
         float t = Float.intBitsToFloat(lowKey ^ ((lowKey >> 31) & 0x7FFFFFFF));
         if (Float.isNaN(t)) t = Float.NEGATIVE_INFINITY; // the lowest buckets start among NaN bit patterns
-        long[] cand = sc.cand;
-        int n = 0, len = S.length();
+        int[] hitIdx = sc.hitIdx;
+        float[] hitVal = sc.hitVal;
+        int cap = sc.cand.length, n = 0, len = S.length();
         j = 0;
         for (int vecEnd = S.loopBound(cols); j < vecEnd; j += len) {
             FloatVector v = FloatVector.fromArray(S, x, base + j);
@@ -229,20 +230,22 @@ public final class TopK {
             for (int l = 0; l < len; l++) {
                 float val = x[base + j + l];
                 if (val >= t) {
-                    if (n == cand.length) return false;
-                    cand[n++] = pack(val, j + l);
+                    if (n == cap) return false;
+                    hitVal[n] = val;
+                    hitIdx[n++] = j + l;
                 }
             }
         }
         for (; j < cols; j++) {
             float val = x[base + j];
             if (val >= t) {
-                if (n == cand.length) return false;
-                cand[n++] = pack(val, j);
+                if (n == cap) return false;
+                hitVal[n] = val;
+                hitIdx[n++] = j;
             }
         }
-        sortTop(cand, n, k);
-        takeTop(cand, n, k, x, base, outIdx, outVal, outOff);
+        sortTopHits(sc, n, k);
+        takeTop(sc.cand, n, k, x, base, outIdx, outVal, outOff);
         return true;
     }
 
@@ -270,7 +273,7 @@ public final class TopK {
         }
         long[] cand = sc.cand;
         for (int i = 0; i < n; i++) cand[i] = pack(sc.hitVal[i], sc.hitIdx[i]);
-        sortTop(cand, n, k);
+        java.util.Arrays.sort(cand, 0, n);
     }
 
     /** Hits from which {@link #sortTopHits} ranks by radix where it would not sort with vectors. */
@@ -330,55 +333,12 @@ public final class TopK {
     }
 
     /**
-     * Orders a[0, n) so that its min(n, k) largest are a[n − k', n), sorted ascending (k' = min(n, k)),
-     * every element before them smaller. Where {@code Arrays.sort} of longs is vectorised (the JDK's
-     * AVX-512 sort) it sorts them all; elsewhere a quickselect finds the boundary first and only the
-     * top is sorted. The packs are distinct (their low bits are the column), so the top is one set
-     * whatever the pivots.
-     */
-    static void sortTop(long[] a, int n, int k) {
-        if (!rankWithoutVectorSort || k >= n) {
-            java.util.Arrays.sort(a, 0, n);
-            return;
-        }
-        int target = n - Math.min(n, k), lo = 0, hi = n - 1;
-        // Everything left of lo is below everything from lo on, everything right of hi above everything up to
-        // hi, and lo ≤ target ≤ hi: sorting a[lo, n) at the end puts the top in place.
-        while (hi - lo > SELECT_CUTOFF) {
-            int mid = (lo + hi) >>> 1;
-            long x = a[lo], y = a[mid], z = a[hi];
-            long pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
-            int i = lo, j = hi;
-            while (i <= j) {
-                while (a[i] < pivot) i++;
-                while (a[j] > pivot) j--;
-                if (i <= j) {
-                    long tmp = a[i];
-                    a[i++] = a[j];
-                    a[j--] = tmp;
-                }
-            }
-            // Now a[lo, j] ≤ pivot ≤ a[i, hi], and a[j + 1, i) (if any) is the pivot itself, in its place.
-            if (target <= j) hi = j;
-            else if (target >= i) lo = i;
-            else {
-                lo = target; // the pivot: everything before it is smaller
-                break;
-            }
-        }
-        java.util.Arrays.sort(a, lo, n);
-    }
-
-    /** Below this many elements the selection sorts the rest instead of partitioning further. */
-    private static final int SELECT_CUTOFF = 48;
-
-    /**
      * Whether the candidates are ranked without the JDK's sort of longs, which is vectorised only with
-     * AVX-512 (taken as the preferred vectors being narrower, as for {@link #compressHits}): then gathered
-     * hits are ranked by radix ({@link #radixTopHits}) and packed candidates selected before only their top
-     * is sorted ({@link #sortTop}). With AVX-512 both were slower than the JDK's sort (the four-chunk merge
-     * at batch 2048: 23.5-24.7 ms against 21.7-22.5); under {@code UseAVX=2}, 62-63 ms with the JDK's sort,
-     * 48-50 selecting first, 34.6 with the radix ranking. Not final so that tests run both ways on any machine.
+     * AVX-512 (taken as the preferred vectors being narrower, as for {@link #compressHits}): then the
+     * gathered hits are ranked by radix ({@link #radixTopHits}). With AVX-512 the radix ranking was slower
+     * than the JDK's sort (the four-chunk merge at batch 2048: 23.5-24.7 ms against 21.7-22.5); under
+     * {@code UseAVX=2}, 62-63 ms with the JDK's sort, 48-50 with a quickselect before sorting the top (since
+     * replaced), 34.6 with the radix ranking. Not final so that tests run both ways on any machine.
      */
     static boolean rankWithoutVectorSort = S.vectorBitSize() < 512;
 

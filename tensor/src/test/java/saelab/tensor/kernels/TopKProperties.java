@@ -213,39 +213,6 @@ class TopKProperties {
     }
 
     /**
-     * sortTop leaves a permutation whose last min(n, k) entries are the largest, sorted ascending (the
-     * tail of a full sort), both ways (selected first or all sorted). Distinct packs (as TopK's are), n up
-     * to 1500 so the partitions run, k past n too; some inputs already sorted or reversed.
-     */
-    @Test
-    void sortTopPutsTheLargestSortedAtTheEnd() {
-        int[] partitioned = new int[1];
-        Runnable property = () -> Props.qt(20261210L, 300).forAll(Props.ints(0, 1500), Props.ints(0, 3), Props.seeds()).checkAssert((n, order, seed) -> {
-            SplittableRandom r = new SplittableRandom(seed);
-            int k = r.nextInt(n + 11);
-            long[] a = r.longs(n).distinct().toArray();
-            if (order == 1) java.util.Arrays.sort(a);
-            if (order == 2) {
-                java.util.Arrays.sort(a);
-                for (int i = 0; i < a.length / 2; i++) { long t = a[i]; a[i] = a[a.length - 1 - i]; a[a.length - 1 - i] = t; }
-            }
-            int len = a.length, top = Math.min(len, k);
-            long[] sorted = a.clone();
-            java.util.Arrays.sort(sorted);
-            TopK.sortTop(a, len, k);
-            String where = len + " entries, k " + k + (TopK.rankWithoutVectorSort ? ", selected first" : ", all sorted");
-            assertArrayEquals(java.util.Arrays.copyOfRange(sorted, len - top, len), java.util.Arrays.copyOfRange(a, len - top, len), where + ": the tail");
-            long[] rest = java.util.Arrays.copyOfRange(a, 0, len - top);
-            java.util.Arrays.sort(rest);
-            assertArrayEquals(java.util.Arrays.copyOfRange(sorted, 0, len - top), rest, where + ": the rest, in any order");
-            if (TopK.rankWithoutVectorSort && len - top > 48 && top > 0) partitioned[0]++;
-        });
-        property.run();
-        withTheTopRankedTheOtherWay(property);
-        assertTrue(partitioned[0] > 100, "cases that partitioned before sorting: " + partitioned[0]);
-    }
-
-    /**
      * The radix ranking of gathered hits gives the sort's top: the same packs, best last, for values with
      * many ties (a coarse grid, ±0, ±∞) or spread over binades, columns ascending as every gatherer gathers them.
      */
