@@ -4,6 +4,7 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import saelab.tensor.kernels.RowNorms;
 
 /**
  * Adam's elementwise update and the clipping pass on the Vector API, over a range of elements.
@@ -112,6 +113,46 @@ final class AdamKernel {
             float x = radial == null ? g[j] : along(g, w, radial, rowLength, j);
             s += (double) x * x;
         }
+        return s;
+    }
+
+    /**
+     * The norm pass over [from, to) of a unit-norm parameter's gradient: each row's coefficient
+     * ({@code RowNorms.parallelCoefficient}) into radial[row] for every row the range touches, and
+     * {@link #sumSquares(float[], float[], float[], int, int, int)} of g + radial·w. Row by row where
+     * the rows lie on the vector grid (rowLength and from multiples of the lanes, no tail), so a row is
+     * summed while its coefficient's loop has left it in L1: the same partials in the same order,
+     * the same bits. Two loops over the range read it from memory twice (two threads, d 2304,
+     * m 16384: 10.1-11.2 ms, 6.3-7.7 row by row). Off the grid: the two loops.
+     */
+    static double tangentSumSquares(float[] g, float[] w, float[] radial, int rowLength, int from, int to) {
+        if (rowLength % L != 0 || from % L != 0 || (to - from) % L != 0) {
+            for (int r = from / rowLength * rowLength; r < to; r += rowLength) {
+                radial[r / rowLength] = RowNorms.parallelCoefficient(w, r, g, r, rowLength);
+            }
+            return sumSquares(g, w, radial, rowLength, from, to);
+        }
+        int parts = L / SD.length();
+        DoubleVector acc0 = DoubleVector.zero(SD), acc1 = DoubleVector.zero(SD);
+        for (int r = from / rowLength; (long) r * rowLength < to; r++) {
+            int rowStart = r * rowLength;
+            float a = RowNorms.parallelCoefficient(w, rowStart, g, rowStart, rowLength);
+            radial[r] = a;
+            boolean along = !Float.isNaN(a);
+            for (int j = Math.max(from, rowStart), end = Math.min(to, rowStart + rowLength); j < end; j += L) {
+                FloatVector x = FloatVector.fromArray(S, g, j);
+                if (along) x = FloatVector.fromArray(S, w, j).mul(a).add(x);
+                DoubleVector lo = (DoubleVector) x.convertShape(VectorOperators.F2D, SD, 0);
+                acc0 = lo.fma(lo, acc0);
+                if (parts > 1) {
+                    DoubleVector hi = (DoubleVector) x.convertShape(VectorOperators.F2D, SD, 1);
+                    acc1 = hi.fma(hi, acc1);
+                }
+            }
+        }
+        DoubleVector acc = acc0.add(acc1);
+        double s = 0;
+        for (int l = 0; l < SD.length(); l++) s += acc.lane(l);
         return s;
     }
 

@@ -182,24 +182,12 @@ public final class AdamOptimizer {
             double[] part = new double[(g.length + CHUNK - 1) / CHUNK];
             if (i == tangent) {
                 float[] w = params.get(i).data();
-                Parallel.forRange(part.length, task -> part[task] = tangentSumSquares(w, g, task * CHUNK, Math.min(g.length, (task + 1) * CHUNK), rowLength, radial));
+                Parallel.forRange(part.length, task -> part[task] = AdamKernel.tangentSumSquares(g, w, radial, rowLength, task * CHUNK, Math.min(g.length, (task + 1) * CHUNK)));
             } else {
                 Parallel.forRange(part.length, task -> part[task] = AdamKernel.sumSquares(g, task * CHUNK, Math.min(g.length, (task + 1) * CHUNK)));
             }
             for (double x : part) sq += x;
         }
         return Math.sqrt(sq);
-    }
-
-    /**
-     * Σ over [from, to) of the squared tangent gradient, as AdamKernel.sumSquares sums it, after the
-     * coefficients of the rows the chunk touches (a row split between two chunks is computed in
-     * both, to the same bits; its floats are then read again from cache).
-     */
-    private static double tangentSumSquares(float[] w, float[] g, int from, int to, int rowLength, float[] radial) {
-        for (int r = from / rowLength * rowLength; r < to; r += rowLength) {
-            radial[r / rowLength] = RowNorms.parallelCoefficient(w, r, g, r, rowLength);
-        }
-        return AdamKernel.sumSquares(g, w, radial, rowLength, from, to);
     }
 }

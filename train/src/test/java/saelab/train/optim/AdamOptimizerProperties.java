@@ -189,7 +189,13 @@ class AdamOptimizerProperties {
     void fusedPassWithTangentRowsGivesTheBitsOfRemovalThenTheSeparateCalls() {
         java.util.concurrent.atomic.AtomicInteger straddled = new java.util.concurrent.atomic.AtomicInteger(),
                 clipping = new java.util.concurrent.atomic.AtomicInteger(), notClipping = new java.util.concurrent.atomic.AtomicInteger();
-        Props.qt(20261211, 40).forAll(cases(), ints(1, 3)).checkAssert((c, threads) -> {
+        java.util.concurrent.atomic.AtomicInteger onGrid = new java.util.concurrent.atomic.AtomicInteger(), offGrid = new java.util.concurrent.atomic.AtomicInteger();
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        // Half the cases with rows on the vector grid (d a multiple of the lanes): the norm pass then sums each row as it takes its coefficient.
+        Gen<Case> cases = cases().zip(SourceDSL.booleans().all(), (c, grid) -> grid
+                ? new Case(c.rows(), lanes * (1 + c.d() % 5), c.big(), c.scaleExp(), c.priorSteps(), c.seed()) : c);
+        Props.qt(20261211, 40).forAll(cases, ints(1, 3)).checkAssert((c, threads) -> {
+            if (c.d() % lanes == 0) onGrid.incrementAndGet(); else offGrid.incrementAndGet();
             SplittableRandom r1 = new SplittableRandom(c.seed()), r2 = new SplittableRandom(c.seed());
             List<Tensor> sep = tangentParams(c, r1), fused = tangentParams(c, r2);
             int rows = sep.get(2).dim(0);
@@ -227,6 +233,7 @@ class AdamOptimizerProperties {
             }
         });
         assertTrue(straddled.get() > 0, "no case had the norm's chunks start inside a decoder row");
+        assertTrue(onGrid.get() > 0 && offGrid.get() > 0, "cases with rows on and off the vector grid: " + onGrid + " and " + offGrid);
         assertTrue(clipping.get() > 0 && notClipping.get() > 0, "cases with and without clipping: " + clipping + " and " + notClipping);
     }
 
