@@ -139,6 +139,7 @@ final class AdamKernel {
             float a = RowNorms.parallelCoefficient(w, rowStart, g, rowStart, rowLength);
             radial[r] = a;
             boolean along = !Float.isNaN(a);
+            // sumSquares' vector steps, written out: a vector handed to a helper is boxed by C2 (MicroKernel's doc).
             for (int j = Math.max(from, rowStart), end = Math.min(to, rowStart + rowLength); j < end; j += L) {
                 FloatVector x = FloatVector.fromArray(S, g, j);
                 if (along) x = FloatVector.fromArray(S, w, j).mul(a).add(x);
