@@ -278,31 +278,43 @@ public final class SparseRows {
 
     /** {@link #rowTimes} for a tile of eight vectors, the sum in registers: the same operations in the same order. */
     private static int rowTimes8(int[] col, float[] val, int p, int pe, int j0, int j1, float[] wb, int wOff, float[] buf, int o) {
-        FloatVector a0 = FloatVector.fromArray(S, buf, o), a1 = FloatVector.fromArray(S, buf, o + L),
-                a2 = FloatVector.fromArray(S, buf, o + 2 * L), a3 = FloatVector.fromArray(S, buf, o + 3 * L),
-                a4 = FloatVector.fromArray(S, buf, o + 4 * L), a5 = FloatVector.fromArray(S, buf, o + 5 * L),
-                a6 = FloatVector.fromArray(S, buf, o + 6 * L), a7 = FloatVector.fromArray(S, buf, o + 7 * L);
-        for (; p < pe && col[p] < j1; p++) {
-            FloatVector av = FloatVector.broadcast(S, val[p]);
-            int wRow = wOff + (col[p] - j0) * 8 * L;
-            a0 = FloatVector.fromArray(S, wb, wRow).fma(av, a0);
-            a1 = FloatVector.fromArray(S, wb, wRow + L).fma(av, a1);
-            a2 = FloatVector.fromArray(S, wb, wRow + 2 * L).fma(av, a2);
-            a3 = FloatVector.fromArray(S, wb, wRow + 3 * L).fma(av, a3);
-            a4 = FloatVector.fromArray(S, wb, wRow + 4 * L).fma(av, a4);
-            a5 = FloatVector.fromArray(S, wb, wRow + 5 * L).fma(av, a5);
-            a6 = FloatVector.fromArray(S, wb, wRow + 6 * L).fma(av, a6);
-            a7 = FloatVector.fromArray(S, wb, wRow + 7 * L).fma(av, a7);
+        // W's row j sits at wOff + (j − j0)·8L in the block.
+        return gatherSum8(col, val, p, pe, j1, wb, wOff - j0 * 8 * L, buf, o);
+    }
+
+    /**
+     * acc[o, o + 8L) += Σ over the entries q from q0 on, in order, while q &lt; q1 and at[q] &lt; limit, of
+     * value[q]·src[base + at[q]·8L, + 8L); returns the first entry not taken. The eight-vector sums of the decode
+     * (a row's entries up to its W block's end, W's rows) and of the transposed product (a latent's entries, no
+     * limit, the tile's rows), held in registers, one fused multiply-add per vector and entry.
+     */
+    private static int gatherSum8(int[] at, float[] value, int q0, int q1, int limit, float[] src, int base, float[] acc, int o) {
+        FloatVector a0 = FloatVector.fromArray(S, acc, o), a1 = FloatVector.fromArray(S, acc, o + L),
+                a2 = FloatVector.fromArray(S, acc, o + 2 * L), a3 = FloatVector.fromArray(S, acc, o + 3 * L),
+                a4 = FloatVector.fromArray(S, acc, o + 4 * L), a5 = FloatVector.fromArray(S, acc, o + 5 * L),
+                a6 = FloatVector.fromArray(S, acc, o + 6 * L), a7 = FloatVector.fromArray(S, acc, o + 7 * L);
+        int q = q0;
+        for (; q < q1 && at[q] < limit; q++) {
+            FloatVector av = FloatVector.broadcast(S, value[q]);
+            int r = base + at[q] * 8 * L;
+            a0 = FloatVector.fromArray(S, src, r).fma(av, a0);
+            a1 = FloatVector.fromArray(S, src, r + L).fma(av, a1);
+            a2 = FloatVector.fromArray(S, src, r + 2 * L).fma(av, a2);
+            a3 = FloatVector.fromArray(S, src, r + 3 * L).fma(av, a3);
+            a4 = FloatVector.fromArray(S, src, r + 4 * L).fma(av, a4);
+            a5 = FloatVector.fromArray(S, src, r + 5 * L).fma(av, a5);
+            a6 = FloatVector.fromArray(S, src, r + 6 * L).fma(av, a6);
+            a7 = FloatVector.fromArray(S, src, r + 7 * L).fma(av, a7);
         }
-        a0.intoArray(buf, o);
-        a1.intoArray(buf, o + L);
-        a2.intoArray(buf, o + 2 * L);
-        a3.intoArray(buf, o + 3 * L);
-        a4.intoArray(buf, o + 4 * L);
-        a5.intoArray(buf, o + 5 * L);
-        a6.intoArray(buf, o + 6 * L);
-        a7.intoArray(buf, o + 7 * L);
-        return p;
+        a0.intoArray(acc, o);
+        a1.intoArray(acc, o + L);
+        a2.intoArray(acc, o + 2 * L);
+        a3.intoArray(acc, o + 3 * L);
+        a4.intoArray(acc, o + 4 * L);
+        a5.intoArray(acc, o + 5 * L);
+        a6.intoArray(acc, o + 6 * L);
+        a7.intoArray(acc, o + 7 * L);
+        return q;
     }
 
     /**
@@ -633,28 +645,8 @@ public final class SparseRows {
         for (int j = j0; j < j1; j++) {
             int a0 = (j - j0) * width;
             if (width == 8 * L) {
-                // Fewer than 16 lanes (or a 16-lane batch of 1024 rows): the sum in eight registers, the same order.
-                FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-                for (int q = start[j], qe = start[j + 1]; q < qe; q++) {
-                    FloatVector av = FloatVector.broadcast(S, value[q]);
-                    int o = xOff + row[q] * width;
-                    s0 = FloatVector.fromArray(S, xt, o).fma(av, s0);
-                    s1 = FloatVector.fromArray(S, xt, o + L).fma(av, s1);
-                    s2 = FloatVector.fromArray(S, xt, o + 2 * L).fma(av, s2);
-                    s3 = FloatVector.fromArray(S, xt, o + 3 * L).fma(av, s3);
-                    s4 = FloatVector.fromArray(S, xt, o + 4 * L).fma(av, s4);
-                    s5 = FloatVector.fromArray(S, xt, o + 5 * L).fma(av, s5);
-                    s6 = FloatVector.fromArray(S, xt, o + 6 * L).fma(av, s6);
-                    s7 = FloatVector.fromArray(S, xt, o + 7 * L).fma(av, s7);
-                }
-                s0.intoArray(acc, a0);
-                s1.intoArray(acc, a0 + L);
-                s2.intoArray(acc, a0 + 2 * L);
-                s3.intoArray(acc, a0 + 3 * L);
-                s4.intoArray(acc, a0 + 4 * L);
-                s5.intoArray(acc, a0 + 5 * L);
-                s6.intoArray(acc, a0 + 6 * L);
-                s7.intoArray(acc, a0 + 7 * L);
+                // Fewer than 16 lanes (or a 16-lane batch of 1024 rows): the sum in eight registers (acc starts at zeros).
+                gatherSum8(row, value, start[j], start[j + 1], Integer.MAX_VALUE, xt, xOff, acc, a0);
                 continue;
             }
             if (width == 4 * L) {
