@@ -84,7 +84,6 @@ final class MicroKernel {
         }
     }
 
-
     /**
      * C[0..mr)[0..nr) at {@code c[cIdx + r*ldc + j]} becomes (add ? C : 0) + Σ_p a_p ⊗ b_p, for
      * the given tile's shape. The whole tile must lie inside C; edge tiles go through a scratch

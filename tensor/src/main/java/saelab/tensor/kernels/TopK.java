@@ -326,9 +326,8 @@ public final class TopK {
         }
         long[] cand = sc.cand;
         for (int s = 0, top = Math.min(n, k); s < top; s++) {
-            // The key back to the value's own order-preserving bits; the pack as pack() makes it.
-            int ordered = ~keys[s] ^ Integer.MIN_VALUE;
-            cand[n - 1 - s] = ((long) ordered << 32) | (~cols[s] & 0xFFFFFFFFL);
+            // The key back to the value's own order-preserving bits.
+            cand[n - 1 - s] = packKey(~keys[s] ^ Integer.MIN_VALUE, cols[s]);
         }
     }
 
@@ -361,7 +360,12 @@ public final class TopK {
 
     /** Ascending long order = ascending value, then descending index (−0 and +0 merged, as float comparison has them). */
     static long pack(float val, int idx) {
-        return ((long) orderedKey(val + 0f) << 32) | (~idx & 0xFFFFFFFFL);
+        return packKey(orderedKey(val + 0f), idx);
+    }
+
+    /** {@link #pack} from the value's order-preserving key ({@link #orderedKey} of the value plus +0). */
+    private static long packKey(int ordered, int idx) {
+        return ((long) ordered << 32) | (~idx & 0xFFFFFFFFL);
     }
 
     private static void row(float[] x, int base, int cols, int k, int[] hi, float[] hv,
