@@ -57,7 +57,7 @@ class BitIdentityTest {
         // hashes from then on: no penalty, then ControlPenaltyTrainingTest.control(0..3).
         // (16 lanes.) With 8 and 4 lanes the sums' orders differ, and so do the hashes (RecordedBits). Those two were
         // recorded again on 2026-12-05 when the backward's tiles below 16 lanes went from four vectors to eight
-        // (SparseRows.backwardTileWidth: the value gradient's dots are summed tile by tile); before, 8 lanes
+        // (SparseRows.tileWidth: the value gradient's dots are summed tile by tile); before, 8 lanes
         // {6333442061596926478, 4346357835286694542, -4339564139989162247, -5147305186115543102, 3865663885131377223},
         // 4 lanes {619015047270762006, 7348056529407734470, -5248918533876744921, -4570150941160002439, -3663017469239959128}.
         // The 8-lane hashes are the same under -XX:UseAVX=2 (16 registers) and -XX:MaxVectorSize=32 (32).
